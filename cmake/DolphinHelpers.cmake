@@ -1,0 +1,36 @@
+# dolphin_add_library(NAME <lib> SOURCES ... PUBLIC_DEPS ... PRIVATE_DEPS ...)
+#   Target dolphin_<lib>, alias dolphin::<lib>. include/ is public, src/ is private.
+function(dolphin_add_library)
+  cmake_parse_arguments(ARG "" "NAME" "SOURCES;PUBLIC_DEPS;PRIVATE_DEPS" ${ARGN})
+  set(target dolphin_${ARG_NAME})
+  add_library(${target} STATIC ${ARG_SOURCES})
+  add_library(dolphin::${ARG_NAME} ALIAS ${target})
+  target_include_directories(${target}
+    PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include
+    PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
+  target_link_libraries(${target} PUBLIC ${ARG_PUBLIC_DEPS} dolphin_sanitize
+    PRIVATE ${ARG_PRIVATE_DEPS} dolphin::warnings)
+endfunction()
+
+# dolphin_add_test(NAME <binary> SOURCES ... DEPS ... [LABELS ...])
+#   One GoogleTest binary, discovered test by test; label `unit` unless LABELS says otherwise.
+function(dolphin_add_test)
+  cmake_parse_arguments(ARG "" "NAME" "SOURCES;DEPS;LABELS" ${ARGN})
+  if(NOT ARG_LABELS)
+    set(ARG_LABELS unit)
+  endif()
+  add_executable(${ARG_NAME} ${ARG_SOURCES})
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} dolphin::testing GTest::gmock GTest::gtest_main
+    dolphin::warnings dolphin_sanitize)
+  gtest_discover_tests(${ARG_NAME}
+    DISCOVERY_MODE PRE_TEST
+    PROPERTIES LABELS "${ARG_LABELS}" ENVIRONMENT "DOLPHIN_SOURCE_DIR=${PROJECT_SOURCE_DIR};DOLPHIN_BINARY=$<TARGET_FILE:dolphin>")
+endfunction()
+
+# dolphin_add_bench(NAME <binary> SOURCES ... DEPS ...)
+function(dolphin_add_bench)
+  cmake_parse_arguments(ARG "" "NAME" "SOURCES;DEPS" ${ARGN})
+  add_executable(${ARG_NAME} ${ARG_SOURCES})
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} dolphin_bench_common benchmark::benchmark
+    dolphin::warnings)
+endfunction()

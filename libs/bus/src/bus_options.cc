@@ -1,0 +1,43 @@
+#include "dolphin/bus/bus_options.h"
+
+#include <fmt/format.h>
+
+namespace dolphin::bus {
+
+Result<BusOptions> ParseBusOptions(ConfigSection s) {
+  BusOptions o;
+  s.ReadEnum("backend", &o.backend, {"memory", "hazelcast"});
+  s.Read("members", &o.members);
+  if (s.Has("members")) {
+    if (o.members.empty()) s.ErrorAt("members", "expected at least one \"host:port\"");
+    for (const auto& m : o.members) {
+      auto colon = m.rfind(':');
+      bool ok = colon != std::string::npos && colon > 0 && colon + 1 < m.size();
+      if (ok) {
+        for (size_t i = colon + 1; i < m.size(); ++i) ok = ok && isdigit(m[i]);
+        ok = ok && m.size() - colon - 1 <= 5 && std::stoi(m.substr(colon + 1)) <= 65535;
+      }
+      if (!ok) s.ErrorAt("members", fmt::format("expected \"host:port\", got \"{}\"", m));
+    }
+  }
+  s.Read("cluster_name", &o.cluster_name);
+  if (o.cluster_name.empty()) s.ErrorAt("cluster_name", "expected a non-empty cluster name");
+  s.Read("username", &o.username);
+  s.Read("password", &o.password);
+  s.Read("listener_queue_capacity", &o.listener_queue_capacity, 1, 1 << 24);
+  s.RejectUnknownKeys();
+  if (s.error_count() > 0) return InvalidArgumentError("invalid [bus] section");
+  return o;
+}
+
+void WriteBusOptions(const BusOptions& o, ConfigWriter& out) {
+  out.Section("bus", "feature bus backend (DESIGN section 2)");
+  out.Value("backend", o.backend);
+  out.Value("members", o.members);
+  out.Value("cluster_name", o.cluster_name);
+  out.Value("username", o.username);
+  out.Value("password", o.password.empty() ? "" : "********");
+  out.Value("listener_queue_capacity", o.listener_queue_capacity);
+}
+
+}  // namespace dolphin::bus
