@@ -1,0 +1,90 @@
+// ControlApi: the local HTTP control API of `dolphin run` and every `dolphin serve` process
+// (DESIGN section 7), served with cpp-httplib.
+//
+//   GET    /api/health                 liveness: {"status":"ok", version, pid, uptime_s, bus}
+//   GET    /api/status                 every registered service's status + heartbeats + maps
+//   GET    /api/bus                    maps and their key counts
+//   GET    /api/bus/{map}              {"map", "keys": [...], "entries": {key: value}}
+//   GET    /api/bus/{map}/{key}        the value text itself (404 when absent)
+//   PUT    /api/bus/{map}/{key}        body = JSON value            (bearer token)
+//   DELETE /api/bus/{map}/{key}                                      (bearer token)
+//   GET    /api/watch/{map}[/{key}]    server-sent events: one `event: <TYPE>` per bus event,
+//                                      data = {"type","map","key","value"}; SNAPSHOT first
+//   POST   /api/command/{name}         operator commands registered by services (bearer token)
+//
+// Requests that change anything need "Authorization: Bearer <token>" with the token from
+// <state_dir>/api.token (created 0600 on first start, reused afterwards). Errors are 4xx/5xx
+// with a one-line JSON body {"error": "..."}; nothing a client sends can crash the server.
+// The bound address is written to <state_dir>/api.addr ("127.0.0.1:4200"), removed on Stop().
+// Thread-safety: Register* before Start(); Start/Stop from one thread; handlers run on the
+// server's worker threads.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "dolphin/bus/kv_bus.h"
+#include "dolphin/core/config.h"
+#include "dolphin/core/env.h"
+#include "dolphin/core/json.h"
+
+namespace dolphin::api {
+
+struct ApiOptions {
+  // host:port to listen on; port 0 picks a free port (written to api.addr).
+  // Default: "127.0.0.1:4200". A non-loopback host is allowed but logged as a warning.
+  std::string listen = "127.0.0.1:4200";
+  // Largest request body accepted, bytes. Default: 4 MiB.
+  int64_t max_body_bytes = 4 << 20;
+  // Most concurrent watch streams (each holds a worker thread). Default: 16.
+  int64_t max_watchers = 16;
+};
+
+Result<ApiOptions> ParseApiOptions(ConfigSection section);
+void WriteApiOptions(const ApiOptions& options, ConfigWriter& out);
+
+// Splits "host:port" ("[::1]:4200" too). Errors name the text.
+Result<std::pair<std::string, int>> ParseHostPort(std::string_view text);
+
+// Returns the token in <state_dir>/api.token, creating it (0600, 128 random bits) if absent.
+Result<std::string> EnsureApiToken(const std::filesystem::path& state_dir);
+// Reads <state_dir>/api.addr and api.token (for CLI clients).
+Result<std::string> ReadApiAddr(const std::filesystem::path& state_dir);
+Result<std::string> ReadApiToken(const std::filesystem::path& state_dir);
+
+using StatusProvider = std::function<Json()>;
+// A command handler gets the request body (JSON, {} when empty) and returns the reply body or
+// an error (InvalidArgument -> 400, NotFound -> 404, FailedPrecondition -> 409, else 500).
+using CommandHandler = std::function<Result<Json>(const Json& body)>;
+
+class ControlApi {
+ public:
+  virtual ~ControlApi() = default;
+  ControlApi(const ControlApi&) = delete;
+  ControlApi& operator=(const ControlApi&) = delete;
+
+  // Adds a section to GET /api/status under "services"/<name>. REQUIRES: before Start().
+  virtual void RegisterStatus(const std::string& name, StatusProvider provider) = 0;
+  // Serves POST /api/command/<name>. REQUIRES: before Start().
+  virtual void RegisterCommand(const std::string& name, CommandHandler handler) = 0;
+
+  // Binds, writes api.addr and api.token, starts serving. Unavailable when the port is taken.
+  virtual Status Start() = 0;
+  // Stops serving (closing watch streams) and removes api.addr. Idempotent.
+  virtual void Stop() = 0;
+  // "127.0.0.1:4200" once started.
+  virtual std::string address() const = 0;
+  virtual int port() const = 0;
+
+ protected:
+  ControlApi() = default;
+};
+
+// `service` names the process in /api/health ("run", "bridge", ...).
+std::unique_ptr<ControlApi> NewControlApi(ApiOptions options, bus::KvBus& bus, Env env,
+                                          std::filesystem::path state_dir, std::string service);
+
+}  // namespace dolphin::api

@@ -1,0 +1,554 @@
+#include "dolphin/api/control_api.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "dolphin/core/random.h"
+
+namespace dolphin::api {
+
+namespace {
+
+constexpr char kJson[] = "application/json";
+
+std::string ErrorBody(std::string_view message) {
+  Json j;
+  j["error"] = message;
+  return DumpJson(j);
+}
+
+void SendError(httplib::Response& res, int status, std::string_view message) {
+  res.status = status;
+  res.set_content(ErrorBody(message), kJson);
+}
+
+void SendJson(httplib::Response& res, const Json& j, int status = 200) {
+  res.status = status;
+  res.set_content(DumpJson(j) + "\n", kJson);
+}
+
+// A value on the bus is JSON text by convention; show it as JSON when it is, else as a string.
+Json ValueAsJson(const std::string& value) {
+  if (Json::accept(value)) return Json::parse(value);
+  return Json(value);
+}
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+bool IsLoopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "localhost" || host == "::1" ||
+         host.rfind("127.", 0) == 0;
+}
+
+Status WriteFileAtomic(const std::filesystem::path& path, const std::string& content,
+                       mode_t mode) {
+  std::filesystem::path tmp = path;
+  tmp += fmt::format(".tmp{}", getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return ErrnoError(fmt::format("cannot write {}", tmp.string()), errno);
+  ssize_t n = ::write(fd, content.data(), content.size());
+  int err = errno;
+  ::fchmod(fd, mode);
+  ::close(fd);
+  if (n != static_cast<ssize_t>(content.size())) {
+    ::unlink(tmp.c_str());
+    return ErrnoError(fmt::format("cannot write {}", tmp.string()), err);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    err = errno;
+    ::unlink(tmp.c_str());
+    return ErrnoError(fmt::format("cannot rename into {}", path.string()), err);
+  }
+  return Status::Ok();
+}
+
+Result<std::string> ReadSmallFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) return NotFoundError(fmt::format("{}: {}", path.string(), std::strerror(errno)));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  if (s.empty()) return InvalidArgumentError(fmt::format("{} is empty", path.string()));
+  return s;
+}
+
+// One watch stream: a bus listener feeding a small queue the HTTP worker drains.
+struct Watch {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::string> frames;  // guarded by mu
+  bool closed = false;             // guarded by mu
+  bus::ListenerId listener = 0;
+  static constexpr size_t kMaxFrames = 256;
+
+  void Push(std::string frame) {
+    std::unique_lock<std::mutex> lock(mu);
+    // Back-pressure into the bus listener queue, which coalesces per key when it fills.
+    cv.wait(lock, [&] { return closed || frames.size() < kMaxFrames; });
+    if (closed) return;
+    frames.push_back(std::move(frame));
+    cv.notify_all();
+  }
+  void Close() {
+    std::lock_guard<std::mutex> lock(mu);
+    closed = true;
+    cv.notify_all();
+  }
+};
+
+std::string SseFrame(const bus::BusEvent& e) {
+  Json data;
+  data["type"] = bus::EventTypeName(e.type);
+  data["map"] = e.map;
+  data["key"] = e.key;
+  data["value"] = e.type == bus::EventType::kRemoved ? Json(nullptr) : ValueAsJson(e.value);
+  return fmt::format("event: {}\ndata: {}\n\n", bus::EventTypeName(e.type), DumpJson(data));
+}
+
+class ControlApiImpl final : public ControlApi {
+ public:
+  ControlApiImpl(ApiOptions options, bus::KvBus& bus, Env env, std::filesystem::path state_dir,
+                 std::string service)
+      : options_(std::move(options)),
+        bus_(bus),
+        env_(env),
+        state_dir_(std::move(state_dir)),
+        service_(std::move(service)),
+        started_at_(env.clock.MonotonicNow()) {}
+
+  ~ControlApiImpl() override { Stop(); }
+
+  void RegisterStatus(const std::string& name, StatusProvider provider) override {
+    status_providers_[name] = std::move(provider);
+  }
+  void RegisterCommand(const std::string& name, CommandHandler handler) override {
+    commands_[name] = std::move(handler);
+  }
+
+  Status Start() override {
+    DOLPHIN_ASSIGN_OR_RETURN(auto host_port, ParseHostPort(options_.listen));
+    auto [host, port] = host_port;
+    std::error_code ec;
+    std::filesystem::create_directories(state_dir_, ec);
+    if (ec) {
+      return IoError(fmt::format("cannot create state_dir {}: {}", state_dir_.string(),
+                                 ec.message()));
+    }
+    DOLPHIN_ASSIGN_OR_RETURN(token_, EnsureApiToken(state_dir_));
+    if (!IsLoopback(host)) {
+      env_.logger.Warn("api", "control API listens beyond loopback", {{"listen", options_.listen}});
+    }
+    server_ = std::make_unique<httplib::Server>();
+    // httplib's default adds SO_REUSEPORT, which would let a second dolphin share our port.
+    server_->set_socket_options([](int sock) {
+      int yes = 1;
+      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    });
+    Routes();
+    int bound = port;
+    if (port == 0) {
+      bound = server_->bind_to_any_port(host);
+    } else if (!server_->bind_to_port(host, port)) {
+      bound = -1;
+    }
+    if (bound <= 0) {
+      server_.reset();
+      return UnavailableError(fmt::format(
+          "cannot listen on {}: address in use or not available (set [api] listen, or port 0 "
+          "for a free one)", options_.listen));
+    }
+    bound_port_ = bound;
+    address_ = host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, bound)
+                                                    : fmt::format("{}:{}", host, bound);
+    DOLPHIN_RETURN_IF_ERROR(WriteFileAtomic(state_dir_ / "api.addr", address_ + "\n", 0644));
+    // determinism-ok: the HTTP server's accept loop is a real thread by nature.
+    thread_ = std::thread([this] { server_->listen_after_bind(); });
+    env_.logger.Info("api", "control API listening",
+                     {{"addr", address_}, {"token_file", (state_dir_ / "api.token").string()}});
+    return Status::Ok();
+  }
+
+  void Stop() override {
+    if (!server_) return;
+    stopping_ = true;
+    {
+      std::lock_guard<std::mutex> lock(watches_mu_);
+      for (auto& w : watches_) w->Close();
+    }
+    server_->stop();
+    if (thread_.joinable()) thread_.join();
+    server_.reset();
+    // Only remove api.addr if it is still ours (another process may have replaced it).
+    auto current = ReadSmallFile(state_dir_ / "api.addr");
+    if (current.ok() && *current == address_) {
+      std::error_code ec;
+      std::filesystem::remove(state_dir_ / "api.addr", ec);
+    }
+    env_.logger.Info("api", "control API stopped", {{"addr", address_}});
+  }
+
+  std::string address() const override { return address_; }
+  int port() const override { return bound_port_; }
+
+ private:
+  bool Authorized(const httplib::Request& req, httplib::Response& res) {
+    std::string auth = req.get_header_value("Authorization");
+    constexpr std::string_view kBearer = "Bearer ";
+    if (auth.empty()) {
+      SendError(res, 401,
+                fmt::format("missing bearer token (Authorization: Bearer <token from {}>)",
+                            (state_dir_ / "api.token").string()));
+      return false;
+    }
+    if (auth.size() <= kBearer.size() || auth.compare(0, kBearer.size(), kBearer) != 0 ||
+        !ConstantTimeEquals(std::string_view(auth).substr(kBearer.size()), token_)) {
+      SendError(res, 403, "invalid bearer token");
+      return false;
+    }
+    return true;
+  }
+
+  Json Health() const {
+    Json j;
+    j["status"] = "ok";
+    j["service"] = service_;
+    j["version"] = DOLPHIN_VERSION;
+    j["pid"] = static_cast<int64_t>(getpid());
+    j["uptime_s"] = std::chrono::duration<double>(env_.clock.MonotonicNow() - started_at_).count();
+    j["bus"] = bus_.Describe();
+    j["ts"] = FormatRfc3339(env_.clock.Now());
+    return j;
+  }
+
+  Json StatusJson() {
+    Json j = Health();
+    Json services = Json::object();
+    for (const auto& [name, provider] : status_providers_) services[name] = provider();
+    j["services"] = services;
+    Json heartbeats = Json::object();
+    if (auto keys = bus_.Keys("DOLPHIN_HEARTBEAT"); keys.ok()) {
+      for (const auto& k : *keys) {
+        auto v = bus_.Get("DOLPHIN_HEARTBEAT", k);
+        if (v.ok() && v->has_value()) heartbeats[k] = ValueAsJson(**v);
+      }
+    }
+    j["heartbeats"] = heartbeats;
+    j["maps"] = MapsJson();
+    return j;
+  }
+
+  Json MapsJson() {
+    Json maps = Json::object();
+    if (auto names = bus_.Maps(); names.ok()) {
+      for (const auto& m : *names) {
+        auto keys = bus_.Keys(m);
+        maps[m] = keys.ok() ? static_cast<int64_t>(keys->size()) : -1;
+      }
+    }
+    return maps;
+  }
+
+  void Routes() {
+    httplib::Server& s = *server_;
+    s.set_payload_max_length(static_cast<size_t>(options_.max_body_bytes));
+    s.set_read_timeout(5, 0);
+    s.set_write_timeout(5, 0);
+    s.set_keep_alive_timeout(5);
+    s.set_exception_handler([](const httplib::Request&, httplib::Response& res,
+                               std::exception_ptr ep) {
+      std::string what = "internal error";
+      try {
+        std::rethrow_exception(ep);
+      } catch (const std::exception& e) {
+        what = fmt::format("internal error: {}", e.what());
+      } catch (...) {
+      }
+      SendError(res, 500, what);
+    });
+    s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+      if (!res.body.empty()) return;
+      std::string what;
+      switch (res.status) {
+        case 404: what = fmt::format("no such endpoint: {} {}", req.method, req.path); break;
+        case 405: what = fmt::format("method {} not allowed on {}", req.method, req.path); break;
+        case 413: what = "request body too large"; break;
+        case 400: what = "malformed request"; break;
+        default: what = fmt::format("HTTP {}", res.status);
+      }
+      res.set_content(ErrorBody(what), kJson);
+    });
+
+    s.Get("/api/health", [this](const httplib::Request&, httplib::Response& res) {
+      SendJson(res, Health());
+    });
+    s.Get("/api/status", [this](const httplib::Request&, httplib::Response& res) {
+      SendJson(res, StatusJson());
+    });
+    s.Get("/api/bus", [this](const httplib::Request&, httplib::Response& res) {
+      Json j;
+      j["maps"] = MapsJson();
+      SendJson(res, j);
+    });
+    s.Get(R"(/api/bus/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+      const std::string map = req.matches[1];
+      auto keys = bus_.Keys(map);
+      if (!keys.ok()) return SendError(res, 503, keys.status().ToString());
+      Json j;
+      j["map"] = map;
+      j["keys"] = *keys;
+      Json entries = Json::object();
+      if (!req.has_param("keys_only")) {
+        for (const auto& k : *keys) {
+          auto v = bus_.Get(map, k);
+          if (v.ok() && v->has_value()) entries[k] = ValueAsJson(**v);
+        }
+        j["entries"] = entries;
+      }
+      SendJson(res, j);
+    });
+    s.Get(R"(/api/bus/([^/]+)/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
+      const std::string map = req.matches[1], key = req.matches[2];
+      auto v = bus_.Get(map, key);
+      if (!v.ok()) return SendError(res, 503, v.status().ToString());
+      if (!v->has_value()) return SendError(res, 404, fmt::format("no key \"{}\" in map \"{}\"", key, map));
+      res.set_content(**v, kJson);
+    });
+    s.Put(R"(/api/bus/([^/]+)/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
+      if (!Authorized(req, res)) return;
+      const std::string map = req.matches[1], key = req.matches[2];
+      if (!Json::accept(req.body)) {
+        return SendError(res, 400, "request body is not valid JSON (bus values are JSON text)");
+      }
+      Status st = bus_.Put(map, key, req.body);
+      if (!st.ok()) return SendError(res, 503, st.ToString());
+      env_.logger.Info("api", "bus put", {{"map", map}, {"key", key}, {"bytes", req.body.size()}});
+      SendJson(res, Json{{"ok", true}, {"map", map}, {"key", key}});
+    });
+    s.Delete(R"(/api/bus/([^/]+)/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
+      if (!Authorized(req, res)) return;
+      const std::string map = req.matches[1], key = req.matches[2];
+      auto removed = bus_.Remove(map, key);
+      if (!removed.ok()) return SendError(res, 503, removed.status().ToString());
+      env_.logger.Info("api", "bus remove", {{"map", map}, {"key", key}, {"existed", *removed}});
+      SendJson(res, Json{{"ok", true}, {"removed", *removed}});
+    });
+    s.Get(R"(/api/watch/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+      StartWatch(req.matches[1], std::nullopt, res);
+    });
+    s.Get(R"(/api/watch/([^/]+)/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
+      StartWatch(req.matches[1], std::string(req.matches[2]), res);
+    });
+    s.Post(R"(/api/command/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
+      if (!Authorized(req, res)) return;
+      const std::string name = req.matches[1];
+      auto it = commands_.find(name);
+      if (it == commands_.end()) return SendError(res, 404, fmt::format("no command \"{}\"", name));
+      Json body = Json::object();
+      if (!req.body.empty()) {
+        auto parsed = ParseJson(req.body, "request body");
+        if (!parsed.ok()) return SendError(res, 400, parsed.status().message());
+        body = std::move(*parsed);
+      }
+      auto reply = it->second(body);
+      if (!reply.ok()) {
+        int code = 500;
+        switch (reply.status().code()) {
+          case StatusCode::kInvalidArgument: code = 400; break;
+          case StatusCode::kNotFound: code = 404; break;
+          case StatusCode::kFailedPrecondition: code = 409; break;
+          default: break;
+        }
+        return SendError(res, code, reply.status().message());
+      }
+      env_.logger.Info("api", "command", {{"name", name}});
+      SendJson(res, *reply);
+    });
+  }
+
+  void StartWatch(const std::string& map, std::optional<std::string> key,
+                  httplib::Response& res) {
+    auto watch = std::make_shared<Watch>();
+    {
+      std::lock_guard<std::mutex> lock(watches_mu_);
+      if (static_cast<int64_t>(watches_.size()) >= options_.max_watchers) {
+        return SendError(res, 503, fmt::format("too many watch streams (max {})", options_.max_watchers));
+      }
+      watches_.push_back(watch);
+    }
+    bus::ListenerOptions lo;
+    lo.name = "api-watch";
+    auto cb = [watch](const bus::BusEvent& e) { watch->Push(SseFrame(e)); };
+    auto id = key ? bus_.AddKeyListener(map, *key, cb, lo) : bus_.AddMapListener(map, cb, lo);
+    if (!id.ok()) {
+      DropWatch(watch);
+      return SendError(res, 503, id.status().ToString());
+    }
+    watch->listener = *id;
+    env_.logger.Info("api", "watch opened", {{"map", map}, {"key", key.value_or("*")}});
+    res.set_header("Cache-Control", "no-cache");
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [this, watch](size_t, httplib::DataSink& sink) {
+          std::unique_lock<std::mutex> lock(watch->mu);
+          // Wake at least once a second to notice shutdown and dead clients.
+          watch->cv.wait_for(lock, std::chrono::seconds(1),
+                             [&] { return watch->closed || !watch->frames.empty(); });
+          if (watch->closed || stopping_) return false;
+          if (watch->frames.empty()) {
+            static constexpr char kPing[] = ": keep-alive\n\n";
+            return sink.write(kPing, sizeof(kPing) - 1);
+          }
+          std::string out;
+          while (!watch->frames.empty()) {
+            out += watch->frames.front();
+            watch->frames.pop_front();
+          }
+          watch->cv.notify_all();
+          lock.unlock();
+          return sink.write(out.data(), out.size());
+        },
+        [this, watch, map](bool) {
+          DropWatch(watch);
+          env_.logger.Info("api", "watch closed", {{"map", map}});
+        });
+  }
+
+  void DropWatch(const std::shared_ptr<Watch>& watch) {
+    watch->Close();
+    if (watch->listener != 0) {
+      (void)bus_.RemoveListener(watch->listener);
+      watch->listener = 0;
+    }
+    std::lock_guard<std::mutex> lock(watches_mu_);
+    std::erase(watches_, watch);
+  }
+
+  const ApiOptions options_;
+  bus::KvBus& bus_;
+  Env env_;
+  const std::filesystem::path state_dir_;
+  const std::string service_;
+  const MonoTime started_at_;
+  std::map<std::string, StatusProvider> status_providers_;
+  std::map<std::string, CommandHandler> commands_;
+  std::string token_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  std::string address_;
+  int bound_port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::mutex watches_mu_;
+  std::vector<std::shared_ptr<Watch>> watches_;  // guarded by watches_mu_
+};
+
+}  // namespace
+
+Result<std::pair<std::string, int>> ParseHostPort(std::string_view text) {
+  auto bad = [&](std::string_view why) {
+    return InvalidArgumentError(fmt::format("bad address \"{}\": {}", text, why));
+  };
+  std::string host;
+  std::string_view port_text;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return bad("expected [host]:port");
+    }
+    host = std::string(text.substr(1, close - 1));
+    port_text = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos) return bad("expected host:port");
+    host = std::string(text.substr(0, colon));
+    port_text = text.substr(colon + 1);
+  }
+  if (host.empty()) return bad("empty host");
+  if (port_text.empty() || port_text.size() > 5) return bad("expected a port in [0, 65535]");
+  int port = 0;
+  for (char c : port_text) {
+    if (c < '0' || c > '9') return bad("expected a port in [0, 65535]");
+    port = port * 10 + (c - '0');
+  }
+  if (port > 65535) return bad("expected a port in [0, 65535]");
+  return std::make_pair(host, port);
+}
+
+Result<std::string> EnsureApiToken(const std::filesystem::path& state_dir) {
+  const std::filesystem::path path = state_dir / "api.token";
+  auto existing = ReadSmallFile(path);
+  if (existing.ok()) {
+    ::chmod(path.c_str(), 0600);  // Tighten a token file someone loosened.
+    return existing;
+  }
+  std::string token = SecureRandomHex(16);
+  if (token.empty()) return IoError("cannot read /dev/urandom for the API token");
+  DOLPHIN_RETURN_IF_ERROR(WriteFileAtomic(path, token + "\n", 0600));
+  return token;
+}
+
+Result<std::string> ReadApiAddr(const std::filesystem::path& state_dir) {
+  auto addr = ReadSmallFile(state_dir / "api.addr");
+  if (!addr.ok()) {
+    return NotFoundError(fmt::format(
+        "no running dolphin found: {} does not exist (start `dolphin run`, or pass the "
+        "-c/--config it uses)", (state_dir / "api.addr").string()));
+  }
+  return addr;
+}
+
+Result<std::string> ReadApiToken(const std::filesystem::path& state_dir) {
+  auto token = ReadSmallFile(state_dir / "api.token");
+  if (!token.ok()) {
+    return NotFoundError(fmt::format("cannot read the API token: {}", token.status().message()));
+  }
+  return token;
+}
+
+Result<ApiOptions> ParseApiOptions(ConfigSection s) {
+  ApiOptions o;
+  s.Read("listen", &o.listen);
+  if (s.Has("listen")) {
+    auto hp = ParseHostPort(o.listen);
+    if (!hp.ok()) s.ErrorAt("listen", hp.status().message());
+  }
+  s.Read("max_body_bytes", &o.max_body_bytes, 1024, int64_t{1} << 30);
+  s.Read("max_watchers", &o.max_watchers, 1, 1024);
+  s.RejectUnknownKeys();
+  if (s.error_count() > 0) return InvalidArgumentError("invalid [api] section");
+  return o;
+}
+
+void WriteApiOptions(const ApiOptions& o, ConfigWriter& out) {
+  out.Section("api", "local HTTP control API (DESIGN section 7)");
+  out.Value("listen", o.listen);
+  out.Value("max_body_bytes", o.max_body_bytes);
+  out.Value("max_watchers", o.max_watchers);
+}
+
+std::unique_ptr<ControlApi> NewControlApi(ApiOptions options, bus::KvBus& bus, Env env,
+                                          std::filesystem::path state_dir, std::string service) {
+  return std::make_unique<ControlApiImpl>(std::move(options), bus, env, std::move(state_dir),
+                                          std::move(service));
+}
+
+}  // namespace dolphin::api
