@@ -24,7 +24,7 @@ function(dolphin_add_test)
     dolphin::warnings dolphin_sanitize)
   gtest_discover_tests(${ARG_NAME}
     DISCOVERY_MODE PRE_TEST
-    PROPERTIES LABELS "${ARG_LABELS}" ENVIRONMENT "DOLPHIN_SOURCE_DIR=${PROJECT_SOURCE_DIR};DOLPHIN_BINARY=$<TARGET_FILE:dolphin>")
+    PROPERTIES LABELS "${ARG_LABELS}" ENVIRONMENT "DOLPHIN_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
 endfunction()
 
 # dolphin_add_bench(NAME <binary> SOURCES ... DEPS ...)

@@ -51,6 +51,7 @@ bool SimulatedClock::WaitUntil(MonoTime deadline, const CancelToken& cancel) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     waiting_.insert(&cancel);
+    ++wait_calls_;
   }
   waiters_cv_.notify_all();
   bool reached;
@@ -96,6 +97,11 @@ void SimulatedClock::WakeAll() {
 void SimulatedClock::BlockUntilWaiters(int n) {
   std::unique_lock<std::mutex> lock(mu_);
   waiters_cv_.wait(lock, [&] { return static_cast<int>(waiting_.size()) >= n; });
+}
+
+void SimulatedClock::BlockUntilWaitCalls(int64_t n) {
+  std::unique_lock<std::mutex> lock(mu_);
+  waiters_cv_.wait(lock, [&] { return wait_calls_ >= n; });
 }
 
 int SimulatedClock::WaitersForTest() const {

@@ -10,8 +10,10 @@ Result<Json> ParseJson(std::string_view text, std::string_view what) {
   try {
     return Json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::parse_error& e) {
-    return InvalidArgumentError(fmt::format("{} is not valid JSON (byte {}): {}", what, e.byte,
-                                            e.what()));
+    // nlohmann's text starts with "[json.exception.parse_error.101] parse error at ...".
+    std::string why = e.what();
+    if (auto pos = why.find("] "); pos != std::string::npos) why = why.substr(pos + 2);
+    return InvalidArgumentError(fmt::format("{} is not valid JSON: {}", what, why));
   }
 }
 

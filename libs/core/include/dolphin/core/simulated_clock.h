@@ -30,6 +30,9 @@ class SimulatedClock final : public Clock {
   // Blocks (in real time) until at least `n` threads are inside WaitUntil().
   void BlockUntilWaiters(int n);
   int WaitersForTest() const;
+  // Blocks (in real time) until WaitUntil() has been entered at least `n` times in total:
+  // the way to step a daemon loop exactly one wait at a time.
+  void BlockUntilWaitCalls(int64_t n);
 
  private:
   void WakeAll();
@@ -39,6 +42,7 @@ class SimulatedClock final : public Clock {
   std::atomic<int64_t> wall_nanos_;
   std::atomic<int64_t> mono_nanos_;
   std::multiset<const CancelToken*> waiting_;  // guarded by mu_
+  int64_t wait_calls_ = 0;                     // guarded by mu_
 };
 
 }  // namespace dolphin

@@ -1,0 +1,52 @@
+// ApiClient: talks to a running dolphin's control API (used by the CLI verbs and tests).
+//
+// Errors are one line: "cannot reach dolphin at 127.0.0.1:4200: Connection refused" or the
+// server's {"error": ...} text with its HTTP status.
+// Thread-safety: one ApiClient per thread.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "dolphin/core/result.h"
+
+namespace dolphin::api {
+
+struct ApiResponse {
+  int status = 0;
+  std::string body;
+};
+
+class ApiClient {
+ public:
+  // Reads <state_dir>/api.addr (and api.token when present).
+  static Result<ApiClient> FromStateDir(const std::filesystem::path& state_dir);
+  ApiClient(std::string addr, std::string token);
+
+  const std::string& addr() const { return addr_; }
+
+  // GET; a non-2xx answer becomes an error carrying the server's message, except 404 which
+  // is returned as a response (callers decide what "absent" means).
+  Result<ApiResponse> Get(const std::string& path) const;
+  Result<ApiResponse> Put(const std::string& path, const std::string& body) const;
+  Result<ApiResponse> Post(const std::string& path, const std::string& body) const;
+  Result<ApiResponse> Delete(const std::string& path) const;
+  // Streams a server-sent-events endpoint; `on_event(event, data)` per event, return false to
+  // stop. Returns when the stream ends or on_event returns false.
+  Status Watch(const std::string& path,
+               const std::function<bool(const std::string& event, const std::string& data)>&
+                   on_event) const;
+
+  // Percent-encodes one path segment.
+  static std::string Escape(std::string_view segment);
+
+ private:
+  Result<ApiResponse> Send(const std::string& method, const std::string& path,
+                           const std::string& body) const;
+  std::string addr_;
+  std::string token_;
+};
+
+}  // namespace dolphin::api

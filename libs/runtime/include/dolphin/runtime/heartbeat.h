@@ -1,0 +1,24 @@
+// Heartbeats: DOLPHIN_HEARTBEAT[<service>] = {service, pid, host, ts, status, detail}.
+#pragma once
+
+#include <string>
+
+#include "dolphin/bus/kv_bus.h"
+#include "dolphin/core/clock.h"
+#include "dolphin/runtime/service.h"
+
+namespace dolphin::runtime {
+
+inline constexpr char kHeartbeatMap[] = "DOLPHIN_HEARTBEAT";
+
+// The JSON value of one heartbeat (DESIGN section 2 fields).
+std::string HeartbeatJson(const std::string& service, Timestamp ts, const ServiceHealth& health);
+
+// Writes one heartbeat. Errors come from the bus.
+Status PublishHeartbeat(bus::KvBus& bus, const Clock& clock, const std::string& service,
+                        const ServiceHealth& health);
+
+// This machine's host name ("unknown" if it cannot be read).
+std::string HostName();
+
+}  // namespace dolphin::runtime

@@ -1,0 +1,61 @@
+// Runner: the loop of `dolphin run` and `dolphin serve`.
+//
+// Starts every added service, then once per heartbeat interval publishes the process's own
+// heartbeat (DOLPHIN_HEARTBEAT[<process name>]) and each service's, and logs one status line.
+// Waits on the injected Clock, so a SimulatedClock drives it in tests. Returns when `cancel`
+// is cancelled (SIGINT/SIGTERM in the app) or `duration` has passed, after stopping the
+// services in reverse order.
+// Thread-safety: Add() before Run(); Run() on one thread; Stats() from any thread.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dolphin/bus/kv_bus.h"
+#include "dolphin/core/env.h"
+#include "dolphin/runtime/service.h"
+
+namespace dolphin::runtime {
+
+struct RunnerOptions {
+  // Name of the process's own heartbeat key. Default: "run".
+  std::string process_name = "run";
+  // Heartbeat and status-line period. Default: 5 s (DESIGN heartbeat_interval_s).
+  Duration heartbeat_interval = std::chrono::seconds(5);
+  // Stop after this long; nullopt = until cancelled. Default: nullopt.
+  std::optional<Duration> duration;
+  // Log one status line per interval. Default: true.
+  bool status_lines = true;
+};
+
+class Runner {
+ public:
+  Runner(Env env, bus::KvBus& bus, RunnerOptions options);
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
+
+  void Add(std::unique_ptr<Service> service);
+  const std::vector<std::unique_ptr<Service>>& services() const { return services_; }
+
+  // Runs until cancelled or the duration passes. An error when a service fails to start
+  // (the services already started are stopped first).
+  Status Run(const CancelToken& cancel);
+
+  // Heartbeats published so far (process + services).
+  uint64_t heartbeats_published() const { return heartbeats_.load(); }
+
+ private:
+  void Beat(MonoTime started);
+
+  Env env_;
+  bus::KvBus& bus_;
+  const RunnerOptions options_;
+  std::vector<std::unique_ptr<Service>> services_;
+  std::atomic<uint64_t> heartbeats_{0};
+  uint64_t failed_beats_ = 0;
+};
+
+}  // namespace dolphin::runtime

@@ -1,0 +1,44 @@
+// Service: one long-running component of dolphin (bridge, trader, health, ...), run either
+// inside `dolphin run` (all in one process) or alone by `dolphin serve NAME`.
+//
+// The Runner owns services: it starts them in order, publishes their heartbeats to
+// DOLPHIN_HEARTBEAT[<name>] every heartbeat interval, exposes their status on the control
+// API, and stops them in reverse order. Thread-safety: Start/Stop are called from the
+// Runner's thread; Health/StatusJson from any thread (implementations synchronise).
+#pragma once
+
+#include <string>
+
+#include "dolphin/core/json.h"
+#include "dolphin/core/result.h"
+
+namespace dolphin::runtime {
+
+struct ServiceHealth {
+  // "ok", "stalled" or "degraded" (DESIGN section 2, DOLPHIN_HEARTBEAT).
+  std::string status = "ok";
+  // One short human line ("scan 1234 published 0.4s ago").
+  std::string detail;
+};
+
+class Service {
+ public:
+  virtual ~Service() = default;
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  // The heartbeat key: "bridge", "trader.BLUE", ...
+  virtual std::string name() const = 0;
+  // Starts the service's own threads and returns. An error aborts `dolphin run`.
+  virtual Status Start() = 0;
+  // Stops and joins everything the service started. Idempotent; must return promptly.
+  virtual void Stop() = 0;
+  virtual ServiceHealth Health() const = 0;
+  // The service's section of GET /api/status.
+  virtual Json StatusJson() const = 0;
+
+ protected:
+  Service() = default;
+};
+
+}  // namespace dolphin::runtime

@@ -1,0 +1,128 @@
+#include "dolphin/runtime/runner.h"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "dolphin/runtime/heartbeat.h"
+
+namespace dolphin::runtime {
+
+std::string HostName() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof(buf) - 1) != 0) return "unknown";
+  return buf;
+}
+
+std::string HeartbeatJson(const std::string& service, Timestamp ts, const ServiceHealth& h) {
+  Json j;
+  j["service"] = service;
+  j["pid"] = static_cast<int64_t>(::getpid());
+  j["host"] = HostName();
+  j["ts"] = FormatRfc3339(ts);
+  j["status"] = h.status;
+  j["detail"] = h.detail;
+  return DumpJson(j);
+}
+
+Status PublishHeartbeat(bus::KvBus& bus, const Clock& clock, const std::string& service,
+                        const ServiceHealth& health) {
+  return bus.Put(kHeartbeatMap, service, HeartbeatJson(service, clock.Now(), health));
+}
+
+Runner::Runner(Env env, bus::KvBus& bus, RunnerOptions options)
+    : env_(env), bus_(bus), options_(std::move(options)) {}
+
+void Runner::Add(std::unique_ptr<Service> service) { services_.push_back(std::move(service)); }
+
+void Runner::Beat(MonoTime started) {
+  const Duration up = env_.clock.MonotonicNow() - started;
+  std::string worst = "ok";
+  std::string service_summary;
+  int published = 0;
+  auto publish = [&](const std::string& name, const ServiceHealth& h) {
+    Status st = PublishHeartbeat(bus_, env_.clock, name, h);
+    if (st.ok()) {
+      ++published;
+      ++heartbeats_;
+    } else {
+      ++failed_beats_;
+      env_.logger.Warn(options_.process_name, "heartbeat not published",
+                       {{"service", name}, {"error", st.ToString()}, {"failures", failed_beats_}});
+    }
+  };
+  for (const auto& s : services_) {
+    ServiceHealth h = s->Health();
+    if (h.status != "ok") worst = h.status;
+    if (!service_summary.empty()) service_summary += ",";
+    service_summary += fmt::format("{}:{}", s->name(), h.status);
+    publish(s->name(), h);
+  }
+  ServiceHealth own;
+  own.status = worst;
+  own.detail = fmt::format("up {}, {} service(s)", FormatDuration(up), services_.size());
+  publish(options_.process_name, own);
+  if (options_.status_lines) {
+    size_t maps = 0, keys = 0;
+    if (auto names = bus_.Maps(); names.ok()) {
+      maps = names->size();
+      for (const auto& m : *names) {
+        if (auto k = bus_.Keys(m); k.ok()) keys += k->size();
+      }
+    }
+    env_.logger.Info(options_.process_name, "status",
+                     {{"up", FormatDuration(up)},
+                      {"status", worst},
+                      {"bus", bus_.Describe()},
+                      {"maps", maps},
+                      {"keys", keys},
+                      {"services", service_summary.empty() ? "none" : service_summary},
+                      {"heartbeats", heartbeats_.load()}});
+  }
+}
+
+Status Runner::Run(const CancelToken& cancel) {
+  const MonoTime started = env_.clock.MonotonicNow();
+  size_t running = 0;
+  Status failure;
+  for (; running < services_.size(); ++running) {
+    Service& s = *services_[running];
+    Status st = s.Start();
+    if (!st.ok()) {
+      failure = st.WithPrefix(fmt::format("cannot start {}", s.name()));
+      env_.logger.Error(options_.process_name, "service failed to start",
+                        {{"service", s.name()}, {"error", st.ToString()}});
+      break;
+    }
+    env_.logger.Info(options_.process_name, "service started", {{"service", s.name()}});
+  }
+  if (failure.ok()) {
+    env_.logger.Info(options_.process_name, "running",
+                     {{"services", services_.size()},
+                      {"heartbeat_interval", FormatDuration(options_.heartbeat_interval)},
+                      {"duration", options_.duration ? FormatDuration(*options_.duration) : "until signal"}});
+    const std::optional<MonoTime> end =
+        options_.duration ? std::optional<MonoTime>(started + *options_.duration) : std::nullopt;
+    MonoTime next = started;
+    while (!cancel.cancelled()) {
+      Beat(started);
+      next = next + options_.heartbeat_interval;
+      MonoTime wake = end && *end < next ? *end : next;
+      if (!env_.clock.WaitUntil(wake, cancel)) break;
+      if (end && env_.clock.MonotonicNow() >= *end) break;
+    }
+  }
+  // Stop in reverse order of start.
+  while (running > 0) {
+    --running;
+    Service& s = *services_[running];
+    s.Stop();
+    env_.logger.Info(options_.process_name, "service stopped", {{"service", s.name()}});
+  }
+  env_.logger.Info(options_.process_name, "stopped",
+                   {{"up", FormatDuration(env_.clock.MonotonicNow() - started)},
+                    {"reason", !failure.ok() ? "start failure" : cancel.cancelled() ? "signal" : "duration"}});
+  return failure;
+}
+
+}  // namespace dolphin::runtime

@@ -1,0 +1,185 @@
+// The dolphin binary end to end: real processes, real files, loopback HTTP.
+#include <signal.h>
+
+#include <fstream>
+
+#include "dolphin/api/control_api.h"
+#include "dolphin/core/json.h"
+#include "dolphin/testing/subprocess.h"
+#include "dolphin/testing/testing.h"
+
+namespace dolphin::testing {
+namespace {
+
+class CliTest : public ::testing::Test {
+ protected:
+  ProcessResult Dolphin(std::vector<std::string> args,
+                        std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+    args.insert(args.begin(), DolphinBinary());
+    return RunProcess(args, dir_.path(), timeout);
+  }
+  void WriteConfig(const std::string& text, const std::string& name = "dolphin.toml") {
+    std::ofstream(dir_.path() / name) << text;
+  }
+  TempDir dir_;
+};
+
+TEST_F(CliTest, HelpListsEveryVerbOfTheDesign) {
+  auto r = Dolphin({"--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* verb : {"run", "serve", "sim", "arrow", "bus", "status", "health", "trader",
+                           "systemd", "pool", "deployment", "flow-run", "backtest", "config"}) {
+    EXPECT_NE(r.out.find(std::string("\n  ") + verb + " "), std::string::npos) << verb;
+  }
+  r = Dolphin({"--version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "dolphin 0.1.0\n");
+}
+
+TEST_F(CliTest, EveryVerbHasHelpAndConfigFlag) {
+  for (const char* verb : {"run", "serve", "bus", "status", "config"}) {
+    auto r = Dolphin({verb, "--help"});
+    EXPECT_EQ(r.exit_code, 0) << verb;
+    EXPECT_NE(r.out.find("-c,--config"), std::string::npos) << verb;
+  }
+}
+
+TEST_F(CliTest, UsageErrorsExitTwoWithOneLine) {
+  auto r = Dolphin({"run", "--duration", "abc"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  r = Dolphin({"bus", "get", "onlymap"});
+  EXPECT_EQ(r.exit_code, 2);
+  r = Dolphin({"run", "-c", "missing.toml"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("missing.toml"), std::string::npos);
+}
+
+TEST_F(CliTest, NotBuiltVerbsSaySoAndExitThree) {
+  auto r = Dolphin({"backtest", "--scans", "x"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.err, "dolphin backtest: not built yet\n");
+}
+
+TEST_F(CliTest, ConfigShowPrintsEffectiveDefaults) {
+  auto r = Dolphin({"config", "show"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("listen = \"127.0.0.1:4200\""), std::string::npos);
+  EXPECT_NE(r.out.find("backend = \"memory\""), std::string::npos);
+  EXPECT_NE(r.out.find("heartbeat_interval_s = 5.0"), std::string::npos);
+  // What it prints is itself a valid config file.
+  WriteConfig(r.out, "shown.toml");
+  auto again = Dolphin({"config", "show", "-c", "shown.toml"});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+}
+
+TEST_F(CliTest, EveryConfigProblemIsReportedAtOnce) {
+  WriteConfig(R"(heartbeat_interval_s = "often"
+typo = 1
+[api]
+listen = "everywhere"
+[bus]
+backend = "redis"
+[bridge]
+scan_dir = "/data/scans"
+)");
+  auto r = Dolphin({"config", "show", "-c", "dolphin.toml"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("dolphin.toml:1: heartbeat_interval_s: expected a number"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("dolphin.toml:2: typo: unknown key"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("dolphin.toml:4: [api] listen: bad address \"everywhere\""), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("dolphin.toml:6: [bus] backend: expected one of \"memory\", \"hazelcast\", got \"redis\""), std::string::npos) << r.err;
+  // A DESIGN section whose library is not built yet is only a warning.
+  EXPECT_NE(r.err.find("warning: dolphin.toml:7: bridge: accepted but not used yet"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(CliTest, ServeRefusesTheEmbeddedBus) {
+  auto r = Dolphin({"serve", "bridge"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("memory bus lives inside one process"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, BusVerbsWithoutARunningDolphinSayWhy) {
+  auto r = Dolphin({"bus", "get", "DOLPHIN_HEARTBEAT", "run"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no running dolphin found"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("api.addr"), std::string::npos);
+}
+
+TEST_F(CliTest, RunServesHeartbeatsToOtherProcessesAndStopsCleanlyOnSigterm) {
+  WriteConfig("heartbeat_interval_s = 0.2\n[api]\nlisten = \"127.0.0.1:0\"\n");
+  Subprocess run({DolphinBinary(), "run", "-c", "dolphin.toml"}, dir_.path());
+  const auto state = dir_.path() / "var";
+  ASSERT_TRUE(WaitFor([&] { return std::filesystem::exists(state / "api.addr"); }))
+      << run.Stderr();
+  // Another shell reads the heartbeat through the control API.
+  ProcessResult get;
+  ASSERT_TRUE(WaitFor([&] {
+    get = Dolphin({"bus", "get", "DOLPHIN_HEARTBEAT", "run", "-c", "dolphin.toml", "--raw"});
+    return get.exit_code == 0;
+  })) << get.err;
+  auto hb = ParseJson(get.out);
+  ASSERT_TRUE(hb.ok()) << get.out;
+  EXPECT_EQ((*hb)["service"], "run");
+  EXPECT_EQ((*hb)["status"], "ok");
+  EXPECT_EQ((*hb)["pid"], run.pid());
+  for (const char* f : {"service", "pid", "host", "ts", "status", "detail"}) EXPECT_TRUE(hb->contains(f)) << f;
+
+  auto put = Dolphin({"bus", "put", "DOLPHIN_SAFETY", "latest", R"({"posture":"APEX"})", "-c", "dolphin.toml"});
+  EXPECT_EQ(put.exit_code, 0) << put.err;
+  auto keys = Dolphin({"bus", "keys", "DOLPHIN_SAFETY", "-c", "dolphin.toml"});
+  EXPECT_EQ(keys.out, "latest\n");
+  auto status = Dolphin({"status", "-c", "dolphin.toml"});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("DOLPHIN_HEARTBEAT"), std::string::npos);
+  auto watch = Dolphin({"bus", "watch", "DOLPHIN_HEARTBEAT", "run", "-n", "2", "--json", "-c", "dolphin.toml"});
+  EXPECT_EQ(watch.exit_code, 0) << watch.err;
+  EXPECT_NE(watch.out.find("\"type\":\"SNAPSHOT\""), std::string::npos) << watch.out;
+  EXPECT_NE(watch.out.find("\"type\":\"UPDATED\""), std::string::npos) << watch.out;
+
+  // A wrong token is refused.
+  std::ofstream(state / "api.token") << "not-the-token\n";
+  auto denied = Dolphin({"bus", "put", "M", "k", "1", "-c", "dolphin.toml"});
+  EXPECT_EQ(denied.exit_code, 1);
+  EXPECT_NE(denied.err.find("403"), std::string::npos) << denied.err;
+
+  run.Signal(SIGTERM);
+  auto r = run.Wait(std::chrono::seconds(10));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("status up="), std::string::npos);
+  EXPECT_NE(r.err.find("reason=signal"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(state / "api.addr"));
+}
+
+TEST_F(CliTest, RunForADurationAndJsonLogs) {
+  WriteConfig("heartbeat_interval_s = 0.1\n[api]\nlisten = \"127.0.0.1:0\"\n[log]\nformat = \"json\"\n");
+  auto r = Dolphin({"run", "-c", "dolphin.toml", "--duration", "0.5"}, std::chrono::seconds(20));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  int lines = 0;
+  std::istringstream in(r.err);
+  for (std::string line; std::getline(in, line);) {
+    auto j = ParseJson(line);
+    ASSERT_TRUE(j.ok()) << line;
+    EXPECT_TRUE(j->contains("ts") && j->contains("level") && j->contains("msg"));
+    ++lines;
+  }
+  EXPECT_GE(lines, 5);
+}
+
+TEST_F(CliTest, SecondRunOnTheSamePortFailsClearly) {
+  WriteConfig("[api]\nlisten = \"127.0.0.1:0\"\n");
+  Subprocess first({DolphinBinary(), "run", "-c", "dolphin.toml"}, dir_.path());
+  ASSERT_TRUE(WaitFor([&] { return std::filesystem::exists(dir_.path() / "var" / "api.addr"); }));
+  auto addr = api::ReadApiAddr(dir_.path() / "var");
+  ASSERT_TRUE(addr.ok());
+  WriteConfig("state_dir = \"var2\"\n[api]\nlisten = \"" + *addr + "\"\n", "second.toml");
+  auto r = Dolphin({"run", "-c", "second.toml", "--duration", "5"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("cannot listen on " + *addr), std::string::npos) << r.err;
+  first.Signal(SIGINT);
+  EXPECT_EQ(first.Wait().exit_code, 0);
+}
+
+}  // namespace
+}  // namespace dolphin::testing

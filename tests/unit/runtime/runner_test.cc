@@ -1,0 +1,122 @@
+#include "dolphin/runtime/runner.h"
+
+#include <thread>
+
+#include "dolphin/bus/in_memory_bus.h"
+#include "dolphin/runtime/heartbeat.h"
+#include "dolphin/testing/testing.h"
+
+namespace dolphin::runtime {
+namespace {
+
+using namespace std::chrono_literals;
+
+class FakeService final : public Service {
+ public:
+  FakeService(std::string name, std::vector<std::string>* log, bool fail = false)
+      : name_(std::move(name)), log_(log), fail_(fail) {}
+  std::string name() const override { return name_; }
+  Status Start() override {
+    log_->push_back("start " + name_);
+    return fail_ ? UnavailableError("no disk") : Status::Ok();
+  }
+  void Stop() override { log_->push_back("stop " + name_); }
+  ServiceHealth Health() const override { return {status, "detail of " + name_}; }
+  Json StatusJson() const override { return Json::object(); }
+  std::string status = "ok";
+
+ private:
+  std::string name_;
+  std::vector<std::string>* log_;
+  bool fail_;
+};
+
+class RunnerTest : public ::testing::Test {
+ protected:
+  testing::TestEnv t_;
+  std::unique_ptr<bus::KvBus> bus_ = bus::NewInMemoryBus();
+  std::vector<std::string> log_;
+};
+
+TEST_F(RunnerTest, PublishesHeartbeatsEveryIntervalUntilCancelled) {
+  RunnerOptions o;
+  o.heartbeat_interval = 5s;
+  Runner runner(t_.env, *bus_, o);
+  auto svc = std::make_unique<FakeService>("bridge", &log_);
+  FakeService* bridge = svc.get();
+  runner.Add(std::move(svc));
+  CancelToken cancel;
+  Status result;
+  std::thread th([&] { result = runner.Run(cancel); });  // determinism-ok: the daemon thread
+  t_.clock.BlockUntilWaitCalls(1);
+  EXPECT_EQ(runner.heartbeats_published(), 2u);  // run + bridge, at start
+  auto hb = bus_->Get(kHeartbeatMap, "run");
+  ASSERT_OK(hb);
+  ASSERT_TRUE(hb->has_value());
+  Json j = Json::parse(**hb);
+  EXPECT_EQ(j["service"], "run");
+  EXPECT_EQ(j["status"], "ok");
+  EXPECT_EQ(j["ts"], FormatRfc3339(t_.clock.Now()));
+  EXPECT_GT(j["pid"].get<int64_t>(), 0);
+  EXPECT_FALSE(j["host"].get<std::string>().empty());
+  EXPECT_EQ(Json::parse(**bus_->Get(kHeartbeatMap, "bridge"))["detail"], "detail of bridge");
+
+  bridge->status = "stalled";
+  t_.clock.AdvanceBy(4999ms);
+  EXPECT_EQ(runner.heartbeats_published(), 2u);  // Not yet.
+  t_.clock.AdvanceBy(1ms);
+  t_.clock.BlockUntilWaitCalls(2);
+  EXPECT_EQ(runner.heartbeats_published(), 4u);
+  // The process heartbeat carries the worst service status.
+  EXPECT_EQ(Json::parse(**bus_->Get(kHeartbeatMap, "run"))["status"], "stalled");
+  EXPECT_EQ(Json::parse(**bus_->Get(kHeartbeatMap, "bridge"))["status"], "stalled");
+  cancel.Cancel();
+  th.join();
+  EXPECT_OK(result);
+  EXPECT_EQ(log_, (std::vector<std::string>{"start bridge", "stop bridge"}));
+  EXPECT_TRUE(t_.logger.Contains("reason=signal"));
+  EXPECT_TRUE(t_.logger.Contains("status up="));
+}
+
+TEST_F(RunnerTest, StopsAfterDuration) {
+  RunnerOptions o;
+  o.heartbeat_interval = 5s;
+  o.duration = 12s;
+  Runner runner(t_.env, *bus_, o);
+  CancelToken cancel;
+  std::thread th([&] { EXPECT_OK(runner.Run(cancel)); });  // determinism-ok: daemon thread
+  for (int i = 1; i <= 3; ++i) {
+    t_.clock.BlockUntilWaitCalls(i);
+    t_.clock.AdvanceBy(5s);
+  }
+  th.join();
+  EXPECT_EQ(runner.heartbeats_published(), 3u);  // at 0, 5, 10; stopped at 12
+  EXPECT_TRUE(t_.logger.Contains("reason=duration"));
+}
+
+TEST_F(RunnerTest, StartFailureStopsEarlierServicesInReverseOrder) {
+  Runner runner(t_.env, *bus_, {});
+  runner.Add(std::make_unique<FakeService>("a", &log_));
+  runner.Add(std::make_unique<FakeService>("b", &log_));
+  runner.Add(std::make_unique<FakeService>("c", &log_, /*fail=*/true));
+  runner.Add(std::make_unique<FakeService>("d", &log_));
+  CancelToken cancel;
+  Status st = runner.Run(cancel);
+  EXPECT_THAT(st, testing::StatusHasMessage("cannot start c: no disk"));
+  EXPECT_EQ(log_, (std::vector<std::string>{"start a", "start b", "start c", "stop b", "stop a"}));
+}
+
+TEST_F(RunnerTest, RunsOnTheSystemClockToo) {
+  SystemClock clock;
+  NullLogger logger;
+  RunnerOptions o;
+  o.heartbeat_interval = 10ms;
+  o.duration = 35ms;
+  Runner runner(Env{clock, logger}, *bus_, o);
+  CancelToken cancel;
+  EXPECT_OK(runner.Run(cancel));
+  EXPECT_GE(runner.heartbeats_published(), 3u);
+}
+
+}  // namespace
+}  // namespace dolphin::runtime
