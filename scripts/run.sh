@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Sets up (idempotent), builds the Release binary, and runs `dolphin run` on the embedded bus.
+# Extra args go to `dolphin run` (e.g. --duration 30, -c dolphin.toml).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+cmake --preset release >/dev/null
+cmake --build --preset release -j"$(nproc 2>/dev/null || echo 2)"
+exec build/release/apps/dolphin/dolphin run "$@"

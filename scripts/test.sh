@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Sets up (idempotent), builds once with AddressSanitizer + UBSan, and runs every test
+# (labels unit and integration). Exits non-zero on any failure. Extra args go to ctest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+jobs=$(nproc 2>/dev/null || echo 2)
+cmake --preset asan
+cmake --build --preset asan -j"$jobs"
+cd build/asan
+# Sanitizer reports fail the test that triggered them.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+ctest --output-on-failure --timeout 900 -j"$jobs" "$@"
