@@ -1,0 +1,149 @@
+// Client: one authenticated connection to a Hazelcast member, its I/O thread, request/response
+// correlation, event routing, heartbeats and reconnection.
+//
+// Threads: the I/O thread reads the socket, completes calls, routes events to their handlers
+// (handlers run on the I/O thread and must only enqueue), sends heartbeats and reconnects with
+// capped exponential back-off. A worker thread runs the reconnect hook after each successful
+// reconnect (the hook may Invoke). Callers write requests themselves (non-blocking send under
+// the state lock; the I/O thread flushes what the kernel did not take) and wait for the
+// response on their own thread.
+// Thread-safety: every public method is thread-safe. Ownership: owns the socket and threads.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "dolphin/bus_hazelcast/hazelcast_bus.h"
+#include "dolphin/core/clock.h"
+#include "dolphin/core/env.h"
+#include "protocol.h"
+
+namespace dolphin::bus::hazelcast {
+
+struct Endpoint {
+  std::string host;
+  int port = 0;
+  std::string ToString() const;
+};
+// "host:port" (port 1..65535).
+Result<Endpoint> ParseEndpoint(std::string_view text);
+
+struct ClientConfig {
+  std::vector<Endpoint> members;
+  std::string cluster_name;
+  std::optional<std::string> username;
+  std::optional<std::string> password;
+  HazelcastOptions tuning;
+};
+
+using EventHandler = std::function<void(const Message&)>;
+
+struct CallOptions {
+  // Safe to resend after the connection broke while the request was in flight.
+  bool retryable = false;
+  // When set, events carrying this request's correlation id go here (installed before the
+  // request is sent, dropped when the connection breaks or RemoveEventHandler is called).
+  EventHandler on_event;
+  // For error messages, e.g. "hazelcast get DOLPHIN_FEATURES".
+  std::string_view op = "hazelcast request";
+};
+
+class Client {
+ public:
+  // Connects and authenticates synchronously (first member that accepts), then starts the
+  // I/O and worker threads.
+  static Result<std::unique_ptr<Client>> Connect(ClientConfig config, Env& env);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Stops the threads, closes the socket and fails every pending call with Cancelled.
+  // Idempotent.
+  void Shutdown();
+
+  // Sends `request` (from an Encode* function; the correlation id is assigned here) and waits
+  // for its response. Error responses become a non-OK Status; a response whose type is not
+  // the request's type + 1 is Corruption. `correlation_out`, when set, receives the id used.
+  Result<Message> Invoke(std::string request, const CallOptions& options,
+                         int64_t* correlation_out = nullptr);
+  void RemoveEventHandler(int64_t correlation);
+
+  // Runs on the worker thread after every successful reconnect (not after the first connect).
+  // REQUIRES: set before the first reconnect can happen (right after Connect).
+  void SetReconnectHook(std::function<void()> hook);
+
+  int32_t partition_count() const;
+  bool connected() const;
+  uint64_t reconnects() const;
+  // "127.0.0.1:5701" of the current (or last) member.
+  std::string member() const;
+
+ private:
+  struct Call {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    Status status;
+    Message response;
+  };
+  struct Connection {
+    int fd = -1;
+    Endpoint endpoint;
+    AuthResponse auth;
+    MessageReader reader;
+  };
+
+  Client(ClientConfig config, Env& env);
+  Result<Connection> Handshake(const Endpoint& endpoint);
+  Result<Connection> ConnectAny();
+  void Install(Connection conn, bool reconnect);
+  void IoLoop();
+  void WorkerLoop();
+  bool Reconnect();  // false when shutting down
+  void ReadAvailable(int fd);
+  void Dispatch(Message msg);
+  void Drop(std::string_view reason);
+  Status WriteLocked(std::string_view bytes);  // REQUIRES: mu_ held
+  void FlushLocked();                          // REQUIRES: mu_ held
+  void Wake();
+
+  const ClientConfig config_;
+  Clock& clock_;
+  Logger& logger_;
+  const Uuid client_uuid_;
+  CancelToken cancel_;
+  int wake_fd_ = -1;
+
+  mutable std::mutex mu_;
+  std::condition_variable state_cv_;
+  int fd_ = -1;                 // guarded by mu_
+  bool connected_ = false;      // guarded by mu_
+  bool stopping_ = false;       // guarded by mu_
+  std::string out_buf_;         // guarded by mu_
+  int64_t next_correlation_ = 1;  // guarded by mu_
+  std::unordered_map<int64_t, std::shared_ptr<Call>> calls_;            // guarded by mu_
+  std::unordered_map<int64_t, std::shared_ptr<EventHandler>> handlers_;  // guarded by mu_
+  MonoTime last_read_;          // guarded by mu_
+  MonoTime last_write_;         // guarded by mu_
+  Endpoint endpoint_;           // guarded by mu_
+  int32_t partition_count_ = 0;  // guarded by mu_
+  Uuid cluster_id_;             // guarded by mu_
+  uint64_t reconnects_ = 0;     // guarded by mu_
+  std::function<void()> hook_;  // guarded by mu_
+  bool hook_pending_ = false;   // guarded by mu_
+  std::condition_variable worker_cv_;
+
+  MessageReader reader_;  // I/O thread only (set before it starts)
+  std::thread io_thread_;
+  std::thread worker_thread_;
+};
+
+}  // namespace dolphin::bus::hazelcast
