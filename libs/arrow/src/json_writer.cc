@@ -1,0 +1,448 @@
+#include "dolphin/arrow/json_writer.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <iterator>
+#include <limits>
+
+#include <fmt/format.h>
+
+namespace dolphin::arrow {
+
+namespace {
+
+void AppendInt(std::string& out, int64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  out.append(buf, r.ptr);
+}
+
+void AppendUInt(std::string& out, uint64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  out.append(buf, r.ptr);
+}
+
+void AppendDouble(std::string& out, double v) {
+  if (!std::isfinite(v)) {
+    out += "null";
+    return;
+  }
+  char buf[40];
+  auto end = fmt::format_to_n(buf, sizeof(buf), "{}", v).out;
+  out.append(buf, end);
+}
+
+void AppendFloat(std::string& out, float v) {
+  if (!std::isfinite(v)) {
+    out += "null";
+    return;
+  }
+  char buf[40];
+  auto end = fmt::format_to_n(buf, sizeof(buf), "{}", v).out;
+  out.append(buf, end);
+}
+
+float HalfToFloat(uint16_t h) {
+  int exp = (h >> 10) & 0x1f;
+  int mant = h & 0x3ff;
+  float v;
+  if (exp == 0) {
+    v = std::ldexp(static_cast<float>(mant), -24);
+  } else if (exp == 31) {
+    v = mant == 0 ? std::numeric_limits<float>::infinity() : std::numeric_limits<float>::quiet_NaN();
+  } else {
+    v = std::ldexp(static_cast<float>(mant + 1024), exp - 25);
+  }
+  return (h & 0x8000) ? -v : v;
+}
+
+// Length of the valid UTF-8 sequence starting at s[0] (n bytes available), 0 if invalid.
+size_t Utf8SequenceLength(const unsigned char* s, size_t n) {
+  unsigned char c = s[0];
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80) return 0;
+    if (c == 0xE0 && s[1] < 0xA0) return 0;  // overlong
+    if (c == 0xED && s[1] > 0x9F) return 0;  // surrogates
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80) return 0;
+    if (c == 0xF0 && s[1] < 0x90) return 0;
+    if (c == 0xF4 && s[1] > 0x8F) return 0;
+    return 4;
+  }
+  return 0;
+}
+
+void AppendString(std::string& out, std::string_view sv) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  const auto* s = reinterpret_cast<const unsigned char*>(sv.data());
+  const size_t n = sv.size();
+  out.push_back('"');
+  size_t run = 0;  // start of the pending run of bytes copied verbatim
+  size_t i = 0;
+  while (i < n) {
+    unsigned char c = s[i];
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
+    size_t len = c >= 0x80 ? Utf8SequenceLength(s + i, n - i) : 0;
+    if (len > 0) {
+      i += len;
+      continue;
+    }
+    out.append(sv.data() + run, i - run);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 15]);
+        } else {
+          out += "\xEF\xBF\xBD";  // invalid UTF-8 byte -> U+FFFD
+        }
+    }
+    ++i;
+    run = i;
+  }
+  out.append(sv.data() + run, n - run);
+  out.push_back('"');
+}
+
+void AppendHex(std::string& out, std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  out.push_back('"');
+  for (unsigned char c : bytes) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+  out.push_back('"');
+}
+
+int64_t FloorDiv(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+void AppendPadded(std::string& out, uint64_t v, int width) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  for (int k = static_cast<int>(r.ptr - buf); k < width; ++k) out.push_back('0');
+  out.append(buf, r.ptr);
+}
+
+// Proleptic Gregorian date of a day count (H. Hinnant's algorithm), safe for any int64 day
+// count that comes from an int64 of seconds or larger units.
+void AppendDate(std::string& out, int64_t days) {
+  // Callers pass at most int64 seconds / 86400 (about 1.1e14 days), so nothing overflows.
+  int64_t z = static_cast<int64_t>(days) + 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = static_cast<int64_t>(z - era * 146097);
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = static_cast<int64_t>(yoe) + era * 400;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) y += 1;
+  if (y < 0) {
+    out.push_back('-');
+    AppendPadded(out, static_cast<uint64_t>(-y), 4);
+  } else {
+    AppendPadded(out, static_cast<uint64_t>(y), 4);
+  }
+  out.push_back('-');
+  AppendPadded(out, static_cast<uint64_t>(m), 2);
+  out.push_back('-');
+  AppendPadded(out, static_cast<uint64_t>(d), 2);
+}
+
+int64_t PerSecond(TimeUnit unit) {
+  switch (unit) {
+    case TimeUnit::kSecond: return 1;
+    case TimeUnit::kMilli: return 1000;
+    case TimeUnit::kMicro: return 1000000;
+    case TimeUnit::kNano: return 1000000000;
+  }
+  return 1;
+}
+
+int FractionDigits(TimeUnit unit) {
+  switch (unit) {
+    case TimeUnit::kSecond: return 0;
+    case TimeUnit::kMilli: return 3;
+    case TimeUnit::kMicro: return 6;
+    case TimeUnit::kNano: return 9;
+  }
+  return 0;
+}
+
+// HH:MM:SS[.frac] for a second-of-day (hours may exceed 23 for out-of-range times).
+void AppendClock(std::string& out, uint64_t secs, uint64_t frac, TimeUnit unit) {
+  AppendPadded(out, secs / 3600, 2);
+  out.push_back(':');
+  AppendPadded(out, secs / 60 % 60, 2);
+  out.push_back(':');
+  AppendPadded(out, secs % 60, 2);
+  if (int digits = FractionDigits(unit); digits > 0) {
+    out.push_back('.');
+    AppendPadded(out, frac, digits);
+  }
+}
+
+void AppendTime(std::string& out, int64_t v, TimeUnit unit) {
+  const auto per = static_cast<uint64_t>(PerSecond(unit));
+  uint64_t mag = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+  out.push_back('"');
+  if (v < 0) out.push_back('-');
+  AppendClock(out, mag / per, mag % per, unit);
+  out.push_back('"');
+}
+
+void AppendTimestamp(std::string& out, int64_t v, TimeUnit unit, bool utc) {
+  const int64_t per = PerSecond(unit);
+  int64_t secs = FloorDiv(v, per);
+  auto frac = static_cast<uint64_t>(v - secs * per);
+  int64_t days = FloorDiv(secs, 86400);
+  auto sod = static_cast<uint64_t>(secs - days * 86400);
+  out.push_back('"');
+  AppendDate(out, days);
+  out.push_back('T');
+  AppendClock(out, sod, frac, unit);
+  if (utc) out.push_back('Z');
+  out.push_back('"');
+}
+
+void EncodeResolved(const Field& field, const Array& a, int64_t i, std::string& out) {
+  const DataType& t = field.type;
+  switch (t.id) {
+    case TypeId::kNull: out += "null"; return;
+    case TypeId::kBool: out += a.values.Bit(i) ? "true" : "false"; return;
+    case TypeId::kInt8:
+    case TypeId::kInt16:
+    case TypeId::kInt32:
+    case TypeId::kInt64:
+    case TypeId::kUInt8:
+    case TypeId::kUInt16:
+    case TypeId::kUInt32:
+    case TypeId::kDuration: AppendInt(out, IntegerAt(t.id, a, i)); return;
+    case TypeId::kUInt64: AppendUInt(out, a.values.Get<uint64_t>(i)); return;
+    case TypeId::kFloat16: AppendFloat(out, HalfToFloat(a.values.Get<uint16_t>(i))); return;
+    case TypeId::kFloat32: AppendFloat(out, a.values.Get<float>(i)); return;
+    case TypeId::kFloat64: AppendDouble(out, a.values.Get<double>(i)); return;
+    case TypeId::kUtf8:
+    case TypeId::kLargeUtf8: AppendString(out, BytesAt(t, a, i)); return;
+    case TypeId::kBinary:
+    case TypeId::kLargeBinary:
+    case TypeId::kFixedSizeBinary: AppendHex(out, BytesAt(t, a, i)); return;
+    case TypeId::kDate32:
+      out.push_back('"');
+      AppendDate(out, a.values.Get<int32_t>(i));
+      out.push_back('"');
+      return;
+    case TypeId::kDate64:
+      out.push_back('"');
+      AppendDate(out, FloorDiv(a.values.Get<int64_t>(i), 86400000));
+      out.push_back('"');
+      return;
+    case TypeId::kTime32:
+    case TypeId::kTime64: AppendTime(out, IntegerAt(t.id, a, i), t.unit); return;
+    case TypeId::kTimestamp:
+      AppendTimestamp(out, a.values.Get<int64_t>(i), t.unit, !t.timezone.empty());
+      return;
+    case TypeId::kList:
+    case TypeId::kLargeList:
+    case TypeId::kFixedSizeList: {
+      auto [begin, end] = ListRangeAt(t, a, i);
+      out.push_back('[');
+      for (int64_t k = begin; k < end; ++k) {
+        if (k > begin) out.push_back(',');
+        EncodeValueJson(field.children[0], *a.children[0], k, out);
+      }
+      out.push_back(']');
+      return;
+    }
+    case TypeId::kMap: {
+      auto [begin, end] = ListRangeAt(t, a, i);
+      const Field& entries = field.children[0];
+      const Array& ea = *a.children[0];
+      out.push_back('[');
+      for (int64_t k = begin; k < end; ++k) {
+        if (k > begin) out.push_back(',');
+        if (!ea.IsValid(k)) {
+          out += "null";
+          continue;
+        }
+        out += "{\"key\":";
+        EncodeValueJson(entries.children[0], *ea.children[0], k, out);
+        out += ",\"value\":";
+        EncodeValueJson(entries.children[1], *ea.children[1], k, out);
+        out.push_back('}');
+      }
+      out.push_back(']');
+      return;
+    }
+    case TypeId::kStruct: {
+      out.push_back('{');
+      for (size_t c = 0; c < field.children.size(); ++c) {
+        if (c > 0) out.push_back(',');
+        AppendString(out, field.children[c].name);
+        out.push_back(':');
+        EncodeValueJson(field.children[c], *a.children[c], i, out);
+      }
+      out.push_back('}');
+      return;
+    }
+  }
+  out += "null";
+}
+
+}  // namespace
+
+void EncodeValueJson(const Field& field, const Array& array, int64_t i, std::string& out) {
+  if (field.type.id == TypeId::kNull || !array.IsValid(i)) {
+    out += "null";
+    return;
+  }
+  if (field.dictionary && array.dictionary) {
+    auto [values, j] = array.dictionary->Locate(IntegerAt(field.dictionary->index_type, array, i));
+    if (values == nullptr || !values->IsValid(j)) {
+      out += "null";
+      return;
+    }
+    EncodeResolved(field, *values, j, out);
+    return;
+  }
+  EncodeResolved(field, array, i, out);
+}
+
+void EncodeCellJson(const Table& table, size_t batch, int column, int64_t row, std::string& out) {
+  const auto c = static_cast<size_t>(column);
+  EncodeValueJson(table.schema->fields[c], *table.batches[batch].columns[c], row, out);
+}
+
+void EncodeRowJson(const Table& table, size_t batch, int64_t row, std::string& out) {
+  const auto& fields = table.schema->fields;
+  const auto& columns = table.batches[batch].columns;
+  out.push_back('{');
+  for (size_t c = 0; c < fields.size(); ++c) {
+    if (c > 0) out.push_back(',');
+    AppendString(out, fields[c].name);
+    out.push_back(':');
+    EncodeValueJson(fields[c], *columns[c], row, out);
+  }
+  out.push_back('}');
+}
+
+Status CatToJsonLines(const std::string& path, std::ostream& out, const ReaderOptions& options) {
+  DOLPHIN_ASSIGN_OR_RETURN(Table table, ReadIpcFile(path, options));
+  std::string text;
+  for (size_t b = 0; b < table.batches.size(); ++b) {
+    for (int64_t r = 0; r < table.batches[b].num_rows; ++r) {
+      EncodeRowJson(table, b, r, text);
+      text.push_back('\n');
+      if (text.size() > (1u << 16)) {
+        out.write(text.data(), static_cast<std::streamsize>(text.size()));
+        text.clear();
+      }
+    }
+  }
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  out.flush();
+  if (!out) return IoError("cannot write the output");
+  return Status::Ok();
+}
+
+namespace {
+
+void FormatMetadata(const Metadata& md, const std::string& indent, std::ostream& out) {
+  for (const auto& [k, v] : md) {
+    std::string key;
+    std::string value;
+    AppendString(key, k);
+    AppendString(value, v);
+    out << indent << key << ": " << value << "\n";
+  }
+}
+
+void FormatField(const Field& field, const std::string& indent, std::ostream& out) {
+  std::string name;
+  AppendString(name, field.name);
+  out << indent << name << ": " << FieldTypeToString(field)
+      << (field.nullable ? "" : " not null") << "\n";
+  if (!field.metadata.empty()) {
+    out << indent << "  metadata:\n";
+    FormatMetadata(field.metadata, indent + "    ", out);
+  }
+  bool show_children = false;
+  for (const Field& c : field.children) {
+    if (!c.nullable || !c.metadata.empty() || c.dictionary || !c.children.empty()) show_children = true;
+  }
+  if (show_children) {
+    for (const Field& c : field.children) FormatField(c, indent + "  ", out);
+  }
+}
+
+}  // namespace
+
+void FormatSchema(const Table& table, std::ostream& out) {
+  out << "format: " << (table.format == IpcFormat::kFile ? "file" : "stream")
+      << ", metadata version " << (table.version == MetadataVersion::kV5 ? "V5" : "V4") << ", "
+      << table.batches.size() << " record batch" << (table.batches.size() == 1 ? "" : "es")
+      << ", " << table.num_rows() << " rows\n";
+  out << "fields (" << table.schema->fields.size() << "):\n";
+  for (const Field& field : table.schema->fields) FormatField(field, "  ", out);
+  if (!table.schema->metadata.empty()) {
+    out << "metadata:\n";
+    FormatMetadata(table.schema->metadata, "  ", out);
+  }
+}
+
+Status PrintSchema(const std::string& path, std::ostream& out, const ReaderOptions& options) {
+  DOLPHIN_ASSIGN_OR_RETURN(Table table, ReadIpcFile(path, options));
+  FormatSchema(table, out);
+  out.flush();
+  if (!out) return IoError("cannot write the output");
+  return Status::Ok();
+}
+
+int RunArrowCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  static constexpr const char* kUsage =
+      "usage: dolphin arrow cat FILE      print each row as one JSON object (JSON Lines)\n"
+      "       dolphin arrow schema FILE   print the schema\n"
+      "FILE may use the Arrow IPC file or stream format.\n";
+  for (const auto& a : args) {
+    if (a == "--help" || a == "-h") {
+      out << kUsage;
+      return 0;
+    }
+  }
+  if (args.size() != 2 || (args[0] != "cat" && args[0] != "schema")) {
+    err << "dolphin arrow: expected 'cat FILE' or 'schema FILE'\n" << kUsage;
+    return 2;
+  }
+  Status s = args[0] == "cat" ? CatToJsonLines(args[1], out) : PrintSchema(args[1], out);
+  if (!s.ok()) {
+    std::string msg = s.message();
+    for (char& c : msg) {
+      if (c == '\n' || c == '\r') c = ' ';
+    }
+    err << "dolphin arrow " << args[0] << ": " << msg << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace dolphin::arrow
