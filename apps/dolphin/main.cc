@@ -20,6 +20,14 @@ int main(int argc, char** argv) {
   AddStatusCommand(app, ctx);
   AddConfigCommand(app, ctx);
   AddPendingCommands(app, ctx);
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    for (const CLI::App* sub : app.get_subcommands({})) known = known || sub->get_name() == argv[1];
+    if (!known) {
+      std::fprintf(stderr, "dolphin: unknown verb \"%s\" (see dolphin --help)\n", argv[1]);
+      return kExitUsage;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {

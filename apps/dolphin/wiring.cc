@@ -6,6 +6,7 @@
 #include <set>
 
 #include "dolphin/bus/in_memory_bus.h"
+#include "dolphin/bus_hazelcast/hazelcast_bus.h"
 
 namespace dolphin::cli {
 
@@ -115,8 +116,8 @@ std::unique_ptr<Logger> MakeLogger(const AppConfig& c, const Clock& clock) {
 }
 
 Result<std::unique_ptr<bus::KvBus>> MakeBus(const AppConfig& c, Env env) {
-  (void)env;
   if (c.bus.backend == "memory") return bus::NewInMemoryBus();
+  if (c.bus.backend == "hazelcast") return bus::NewHazelcastBus(c.bus, env);
   return UnimplementedError(
       fmt::format("[bus] backend = \"{}\" is not built yet", c.bus.backend));
 }

@@ -50,8 +50,8 @@ std::string ShowAppConfig(const AppConfig& config);
 // A logger writing to stderr as configured.
 std::unique_ptr<Logger> MakeLogger(const AppConfig& config, const Clock& clock);
 
-// The configured bus backend. `memory` is in-process; `hazelcast` is not built yet
-// (Unimplemented).
+// The configured bus backend: `memory` (in-process) or `hazelcast` (connects to [bus] members
+// with our own client; fails when no member answers or the cluster refuses us).
 Result<std::unique_ptr<bus::KvBus>> MakeBus(const AppConfig& config, Env env);
 
 }  // namespace dolphin::cli

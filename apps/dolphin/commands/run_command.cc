@@ -25,8 +25,7 @@ class SignalCanceller {
     sigaddset(&set_, SIGTERM);
     sigaddset(&set_, SIGUSR1);  // our own wake-up at shutdown
     pthread_sigmask(SIG_BLOCK, &set_, nullptr);
-    // determinism-ok: signal handling thread
-    thread_ = std::thread([this, &cancel, &logger] {
+    thread_ = std::thread([this, &cancel, &logger] {  // determinism-ok: sigwait thread
       int sig = 0;
       while (sigwait(&set_, &sig) == 0) {
         if (sig == SIGUSR1 && done_) return;

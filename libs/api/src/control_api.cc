@@ -182,7 +182,7 @@ class ControlApiImpl final : public ControlApi {
                                                     : fmt::format("{}:{}", host, bound);
     DOLPHIN_RETURN_IF_ERROR(WriteFileAtomic(state_dir_ / "api.addr", address_ + "\n", 0644));
     // determinism-ok: the HTTP server's accept loop is a real thread by nature.
-    thread_ = std::thread([this] { server_->listen_after_bind(); });
+    thread_ = std::thread([this] { server_->listen_after_bind(); });  // determinism-ok: HTTP
     env_.logger.Info("api", "control API listening",
                      {{"addr", address_}, {"token_file", (state_dir_ / "api.token").string()}});
     return Status::Ok();

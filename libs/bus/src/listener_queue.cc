@@ -10,7 +10,7 @@ std::shared_ptr<ListenerQueue> ListenerQueue::Start(ListenerCallback callback,
   if (options.queue_capacity == 0) options.queue_capacity = 1;
   std::shared_ptr<ListenerQueue> q(new ListenerQueue(std::move(callback), std::move(options)));
   // determinism-ok: one dispatch thread per listener, by contract.
-  q->thread_ = std::thread([self = q] { self->Run(); });
+  q->thread_ = std::thread([self = q] { self->Run(); });  // determinism-ok: dispatch thread
   return q;
 }
 
