@@ -1,0 +1,74 @@
+"""Writes scan-like Arrow files with pyarrow in several flavours and, next to each, the rows dolphin
+must print (`<file>.expected.jsonl`). Usage: write_pyarrow.py OUT_DIR"""
+import os
+import sys
+
+import pyarrow as pa
+import pyarrow.feather as feather
+import pyarrow.ipc as ipc
+
+from arrow_json import dumps, table_rows
+
+
+def scan_table(assets=400, scans=3):
+    symbols = ["BTCUSDT", "ETHUSDT"] + ["A%03dUSDT" % i for i in range(assets - 2)]
+    sym_type = pa.dictionary(pa.int32(), pa.utf8())
+    return pa.table({
+        "scan_number": pa.array([1000 + k for k in range(scans)], pa.int64()),
+        "timestamp": pa.array([1774434601123456 + k * 5_000_000 for k in range(scans)],
+                              pa.timestamp("us", tz="UTC")),
+        "assets": pa.array([symbols] * scans, pa.list_(pa.utf8())),
+        "asset_prices": pa.array([[100.0 + 0.125 * i + k / 3.0 for i in range(assets)]
+                                  for k in range(scans)], pa.list_(pa.float64())),
+        "eigenvalues": pa.array([[float(10 - j) / (k + 1) for j in range(10)] for k in range(scans)],
+                                pa.list_(pa.float64())),
+        "w50_lambda_max": pa.array([0.5, float("nan"), None][:scans], pa.float64()),
+        "regime": pa.array(["BULL", "BEAR", "BULL"][:scans], pa.utf8()).dictionary_encode(),
+        "symbol": pa.array([symbols[k] for k in range(scans)], pa.utf8()).cast(sym_type),
+        "flags": pa.array([True, None, False][:scans], pa.bool_()),
+        "blob": pa.array([b"\x00\xff", None, b""][:scans], pa.binary()),
+        "day": pa.array([0, 19000, -1][:scans], pa.date32()),
+        "naive": pa.array([0, -1, 1700000000000][:scans], pa.timestamp("ms")),
+        "wait": pa.array([5, -7, None][:scans], pa.duration("ns")),
+        "nested": pa.array([{"a": 1, "b": "x"}, None, {"a": None, "b": "z"}][:scans],
+                           pa.struct([("a", pa.int32()), ("b", pa.large_utf8())])),
+        "pairs": pa.array([[("k", 1)], [], None][:scans], pa.map_(pa.utf8(), pa.int64())),
+    }).replace_schema_metadata({"source": "pyarrow", "synthetic": "false"})
+
+
+def main():
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    table = scan_table()
+    expected = "\n".join(dumps(r) for r in table_rows(table)) + "\n"
+    batches = table.to_batches(max_chunksize=2)  # several record batches
+
+    def emit(name, write):
+        path = os.path.join(out, name)
+        write(path)
+        with open(path + ".expected.jsonl", "w", encoding="utf-8") as f:
+            f.write(expected)
+        print(path)
+
+    def new_file(path, **kw):
+        with ipc.new_file(path, table.schema, options=ipc.IpcWriteOptions(**kw)) as w:
+            for b in batches:
+                w.write_batch(b)
+
+    def new_stream(path, **kw):
+        with ipc.new_stream(path, table.schema, options=ipc.IpcWriteOptions(**kw)) as w:
+            for b in batches:
+                w.write_batch(b)
+
+    emit("pyarrow_file.arrow", new_file)
+    emit("pyarrow_stream.arrows", new_stream)
+    emit("pyarrow_file_zstd.arrow", lambda p: new_file(p, compression="zstd"))
+    emit("pyarrow_stream_lz4.arrows", lambda p: new_stream(p, compression="lz4"))
+    emit("pyarrow_feather_default.feather", lambda p: feather.write_feather(table, p))
+    emit("pyarrow_feather_zstd.feather", lambda p: feather.write_feather(table, p, compression="zstd"))
+    emit("pyarrow_legacy_stream.arrows", lambda p: new_stream(p, use_legacy_format=True,
+                                                              metadata_version=ipc.MetadataVersion.V4))
+
+
+if __name__ == "__main__":
+    main()
