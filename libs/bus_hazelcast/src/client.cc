@@ -213,15 +213,14 @@ Result<Client::Connection> Client::Handshake(const Endpoint& endpoint) {
   auth.client_name = config_.tuning.client_name.empty()
                          ? fmt::format("dolphin-{}", getpid())
                          : config_.tuning.client_name;
-  std::string wire = "CP2" + EncodeAuthentication(auth);
-  std::string request = wire.substr(3);
   int64_t correlation;
   {
     std::lock_guard<std::mutex> lock(mu_);
     correlation = next_correlation_++;
   }
+  std::string request = EncodeAuthentication(auth);
   SetCorrelationId(request, correlation);
-  wire = "CP2" + request;
+  const std::string wire = "CP2" + request;  // The preamble, once per connection.
   size_t off = 0;
   while (off < wire.size()) {
     ssize_t n = ::send(conn.fd, wire.data() + off, wire.size() - off, MSG_NOSIGNAL);

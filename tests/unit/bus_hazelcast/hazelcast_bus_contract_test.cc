@@ -6,7 +6,7 @@ namespace dolphin::testing {
 namespace {
 
 std::unique_ptr<bus::KvBus> MakeHazelcastBus() {
-  auto& member = bus::hazelcast::testing::Member::Get();
+  auto& member = bus::hazelcast::testing::Member::Started();
   if (!member.available()) {
     ADD_FAILURE() << "no Hazelcast member: " << member.error();
     return nullptr;

@@ -7,8 +7,10 @@
 
 #include <array>
 #include <cstdio>
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
 
 #include "dolphin/testing/testing.h"
 
@@ -53,24 +55,38 @@ Logger& TheLogger() {
   return logger;
 }
 
+// Empty when java and the member jar are there; else what is missing.
+std::string MissingPrerequisites() {
+  if (const char* ext = std::getenv("DOLPHIN_HAZELCAST_MEMBER"); ext != nullptr && *ext) return "";
+  std::string missing;
+  const char* jar_env = std::getenv("HAZELCAST_JAR");
+  const std::string jar =
+      jar_env != nullptr ? jar_env : Member::SourceDir() + "/.cache/hazelcast/hazelcast.jar";
+  if (!std::filesystem::exists(jar)) missing += "member jar " + jar + " missing; ";
+  if (std::system("command -v java >/dev/null 2>&1") != 0) missing += "java missing; ";
+  return missing;
+}
+
+// The member itself starts lazily, on the first test that needs it (protocol tests do not),
+// and stops when the binary's tests are done.
 class MemberEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
-    Member::Get().Init();
-    auto& m = Member::Get();
-    if (!m.available()) {
-      if (dolphin::testing::InCi()) {
-        FAIL() << "no Hazelcast member under CI=true: " << m.error();
-      }
-      std::fprintf(stderr,
-                   "\n*** SKIPPING every Hazelcast test: %s\n*** run scripts/setup.sh to install "
-                   "java and the member jar\n\n",
-                   m.error().c_str());
+    const std::string missing = MissingPrerequisites();
+    if (missing.empty()) return;
+    if (dolphin::testing::InCi()) {
+      FAIL() << "no Hazelcast member possible under CI=true: " << missing
+             << "run scripts/setup.sh";
     }
+    std::fprintf(stderr,
+                 "\n*** SKIPPING every test of this binary: %s\n*** run scripts/setup.sh to "
+                 "install java and the Hazelcast member jar\n\n",
+                 missing.c_str());
+    GTEST_SKIP() << missing;
   }
   void TearDown() override {
     auto& m = Member::Get();
-    if (m.available() && !m.external()) {
+    if (m.started() && m.available() && !m.external()) {
       Status s = m.Stop();
       if (!s.ok()) std::fprintf(stderr, "hazelcast member stop: %s\n", s.ToString().c_str());
     }
@@ -83,8 +99,21 @@ class MemberEnvironment : public ::testing::Environment {
 }  // namespace
 
 Member& Member::Get() {
-  static Member member;
-  return member;
+  static Member* member = [] {
+    auto* m = new Member;  // Never destroyed: the environment's TearDown stops it.
+    m->shared_ = true;
+    return m;
+  }();
+  return *member;
+}
+
+Member& Member::Started() {
+  Member& m = Get();
+  std::call_once(m.once_, [&m] {
+    m.Init();
+    m.started_ = true;
+  });
+  return m;
 }
 
 Env& Member::env() {
@@ -107,20 +136,38 @@ void Member::Init() {
     available_ = true;
     return;
   }
-  port_ = TryBind(5701);
-  if (port_ == 0) port_ = TryBind(0);
-  char tmpl[] = "/tmp/dolphin-hz-test-XXXXXX";
-  if (::mkdtemp(tmpl) == nullptr) {
-    error_ = "mkdtemp failed";
-    return;
+  // A free port, never 5701: concurrent test processes (ctest -j) and other work on this
+  // machine must not collide. The snippet test starts its own member on 5701.
+  Status s;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    s = StartOn(TryBind(0));
+    if (s.ok()) break;
   }
-  dir_ = tmpl;
-  Status s = Start();
   if (!s.ok()) {
     error_ = s.message();
     return;
   }
   available_ = true;
+}
+
+Status Member::StartOn(int port) {
+  if (port <= 0) return UnavailableError("no free port on 127.0.0.1");
+  port_ = port;
+  if (dir_.empty()) {
+    char tmpl[] = "/tmp/dolphin-hz-test-XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) return ErrnoError("mkdtemp", errno);
+    dir_ = tmpl;
+  }
+  Status s = Start();
+  available_ = s.ok();
+  started_ = true;
+  return s;
+}
+
+bool Member::PortFree(int port) { return TryBind(port) == port; }
+
+Member::~Member() {
+  if (!shared_ && started_ && !external_) (void)Stop();
 }
 
 Status Member::RunScript(const std::string& verb) {
@@ -137,7 +184,8 @@ Status Member::RunScript(const std::string& verb) {
 
 Status Member::Start() { return RunScript("start"); }
 Status Member::Stop() {
-  Status s = RunScript("stop");
+  // SIGKILL: a test member holds nothing worth a graceful shutdown, and it is faster.
+  Status s = RunScript("kill");
   if (s.ok() && !dir_.empty()) {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);

@@ -1,12 +1,11 @@
-// One real Hazelcast member per test binary (a gtest Environment), run by
-// scripts/hazelcast.sh on 127.0.0.1: on port 5701 when that is free (so the operators' Python
-// snippet, which connects to the default 127.0.0.1:5701, can run verbatim), else on a free
-// port. DOLPHIN_HAZELCAST_MEMBER=host:port uses an already running member instead (then
+// One real Hazelcast member per test process (started lazily by the first test that needs it,
+// stopped by a gtest Environment), run by scripts/hazelcast.sh on 127.0.0.1 on a free port. DOLPHIN_HAZELCAST_MEMBER=host:port uses an already running member instead (then
 // nothing is started or stopped, and the kill/restart tests skip).
 // When the jar or java is missing: under CI=true every test fails; elsewhere they skip, loudly.
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "dolphin/bus/kv_bus.h"
@@ -19,10 +18,19 @@ namespace dolphin::bus::hazelcast::testing {
 
 class Member {
  public:
-  // The shared member (started by the environment). Never null after the environment ran.
+  // A member of one's own (started with StartOn, killed by the destructor).
+  Member() = default;
+  ~Member();
+  Member(const Member&) = delete;
+  Member& operator=(const Member&) = delete;
+
+  // The shared member, started on first call (once per process).
+  static Member& Started();
+  // The shared member without starting it.
   static Member& Get();
 
   bool available() const { return available_; }
+  bool started() const { return started_; }
   const std::string& error() const { return error_; }
   bool external() const { return external_; }
   int port() const { return port_; }
@@ -32,6 +40,9 @@ class Member {
   Status Kill();
   Status Start();
   Status Stop();
+  // Starts on `port` (in a fresh temporary directory).
+  Status StartOn(int port);
+  static bool PortFree(int port);
 
   // A bus connected to this member (Warn-level log to stderr).
   Result<std::unique_ptr<KvBus>> NewBus(HazelcastOptions tuning = {});
@@ -48,12 +59,15 @@ class Member {
   std::string host_ = "127.0.0.1";
   int port_ = 0;
   std::string dir_;
+  std::once_flag once_;
+  bool started_ = false;
+  bool shared_ = false;
 };
 
 // For fixtures: fails (CI) or skips (developer machine) when no member is available.
 #define DOLPHIN_REQUIRE_MEMBER()                                                              \
   do {                                                                                        \
-    auto& m_ = ::dolphin::bus::hazelcast::testing::Member::Get();                             \
+    auto& m_ = ::dolphin::bus::hazelcast::testing::Member::Started();                             \
     if (!m_.available()) {                                                                    \
       if (::dolphin::testing::InCi()) {                                                       \
         FAIL() << "no Hazelcast member under CI=true: " << m_.error();                        \
