@@ -58,8 +58,13 @@ Result<std::vector<uint8_t>> DecompressLz4(const uint8_t* src, size_t size, size
 }
 
 Result<std::vector<uint8_t>> DecompressZstd(const uint8_t* src, size_t size, size_t expected) {
+  // One decompression context per thread: creating one per buffer costs more than small
+  // buffers take to decode.
+  thread_local std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> ctx(ZSTD_createDCtx(),
+                                                                        &ZSTD_freeDCtx);
+  if (ctx == nullptr) return InternalError("cannot create a ZSTD decompression context");
   std::vector<uint8_t> out(expected);
-  size_t n = ZSTD_decompress(out.data(), expected, src, size);
+  size_t n = ZSTD_decompressDCtx(ctx.get(), out.data(), expected, src, size);
   if (ZSTD_isError(n)) return CorruptionError(fmt::format("ZSTD: {}", ZSTD_getErrorName(n)));
   if (n != expected) {
     return CorruptionError(fmt::format("ZSTD data decodes to {} bytes, {} declared", n, expected));

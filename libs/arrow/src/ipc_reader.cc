@@ -27,10 +27,12 @@ constexpr int64_t kMiB = int64_t{1} << 20;
 class Budget {
  public:
   explicit Budget(int64_t limit) : limit_(limit) {}
-  Status Take(int64_t n, std::string_view what) {
+  // `what` is a callable returning the description, evaluated only on failure (hot path).
+  template <typename F>
+  Status Take(int64_t n, F&& what) {
     if (n < 0 || n > limit_ - used_) {
       return InvalidArgumentError(fmt::format(
-          "{} would exceed the decoded-size limit of {} bytes ({} already used)", what, limit_,
+          "{} would exceed the decoded-size limit of {} bytes ({} already used)", what(), limit_,
           used_));
     }
     used_ += n;
@@ -55,7 +57,7 @@ Result<Metadata> ParseMetadata(const fb::VectorView& v, Budget& budget) {
     DOLPHIN_ASSIGN_OR_RETURN(auto value, kv.String(f::kValue));
     std::string_view k = key.value_or(std::string_view());
     std::string_view val = value.value_or(std::string_view());
-    DOLPHIN_RETURN_IF_ERROR(budget.Take(static_cast<int64_t>(64 + k.size() + val.size()), "metadata"));
+    DOLPHIN_RETURN_IF_ERROR(budget.Take(static_cast<int64_t>(64 + k.size() + val.size()), [] { return "metadata"; }));
     md.emplace_back(std::string(k), std::string(val));
   }
   return md;
@@ -204,7 +206,8 @@ struct SchemaParser {
                                               options.max_nesting_depth));
     }
     DOLPHIN_RETURN_IF_ERROR(
-        budget.Take(static_cast<int64_t>(sizeof(Field) + out->name.size()), "schema fields"));
+        budget.Take(static_cast<int64_t>(sizeof(Field) + out->name.size()),
+                    [] { return "schema fields"; }));
     DOLPHIN_ASSIGN_OR_RETURN(uint8_t nullable, t.Scalar<uint8_t>(f::kFieldNullable, 0));
     out->nullable = nullable != 0;
     DOLPHIN_RETURN_IF_ERROR(ParseType(t, path, &out->type));
@@ -435,7 +438,7 @@ class Reader {
     if (len == 0) return buf;
     const uint8_t* src = data_ + b.offset + off;
     if (b.codec == Codec::kNone) {
-      DOLPHIN_RETURN_IF_ERROR(budget_.Take(len, fmt::format("{}: field '{}'", b.what, path)));
+      DOLPHIN_RETURN_IF_ERROR(budget_.Take(len, [&] { return fmt::format("{}: field '{}'", b.what, path); }));
       buf.owner = bytes_;
       buf.data = src;
       buf.size = len;
@@ -448,7 +451,7 @@ class Reader {
     }
     int64_t raw_len = fb::Load<int64_t>(src);
     if (raw_len == -1) {
-      DOLPHIN_RETURN_IF_ERROR(budget_.Take(len - 8, fmt::format("{}: field '{}'", b.what, path)));
+      DOLPHIN_RETURN_IF_ERROR(budget_.Take(len - 8, [&] { return fmt::format("{}: field '{}'", b.what, path); }));
       buf.owner = bytes_;
       buf.data = src + 8;
       buf.size = len - 8;
@@ -459,7 +462,8 @@ class Reader {
                                          path, index, raw_len));
     }
     DOLPHIN_RETURN_IF_ERROR(budget_.Take(
-        raw_len, fmt::format("{}: field '{}': decompressing buffer {}", b.what, path, index)));
+        raw_len,
+        [&] { return fmt::format("{}: field '{}': decompressing buffer {}", b.what, path, index); }));
     auto out = internal::Decompress(b.codec, src + 8, static_cast<size_t>(len - 8),
                                     static_cast<size_t>(raw_len));
     if (!out.ok()) {
@@ -522,7 +526,7 @@ class Reader {
                                          b.what, path, b.node_i, b.nodes.size()));
     }
     const uint8_t* node = b.nodes.ElementPtr(b.node_i++);
-    DOLPHIN_RETURN_IF_ERROR(budget_.Take(sizeof(Array) + 64, fmt::format("{}: arrays", b.what)));
+    DOLPHIN_RETURN_IF_ERROR(budget_.Take(sizeof(Array) + 64, [&] { return b.what + ": arrays"; }));
     auto a = std::make_shared<Array>();
     a->length = fb::Load<int64_t>(node);
     a->null_count = fb::Load<int64_t>(node + 8);
@@ -718,7 +722,8 @@ class Reader {
       dict->length = old->second->length;
     }
     DOLPHIN_RETURN_IF_ERROR(budget_.Take(
-        static_cast<int64_t>(sizeof(Dictionary) + 16 * (dict->chunks.size() + 1)), b.what));
+        static_cast<int64_t>(sizeof(Dictionary) + 16 * (dict->chunks.size() + 1)),
+        [&] { return b.what; }));
     dict->length += values->length;
     dict->chunks.push_back(std::move(values));
     dicts_[id] = std::move(dict);

@@ -6,6 +6,7 @@
 #include <iterator>
 #include <limits>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 namespace dolphin::arrow {
@@ -30,7 +31,7 @@ void AppendDouble(std::string& out, double v) {
     return;
   }
   char buf[40];
-  auto end = fmt::format_to_n(buf, sizeof(buf), "{}", v).out;
+  char* end = fmt::format_to(buf, FMT_COMPILE("{}"), v);  // at most 25 chars
   out.append(buf, end);
 }
 
@@ -40,7 +41,7 @@ void AppendFloat(std::string& out, float v) {
     return;
   }
   char buf[40];
-  auto end = fmt::format_to_n(buf, sizeof(buf), "{}", v).out;
+  char* end = fmt::format_to(buf, FMT_COMPILE("{}"), v);  // at most 25 chars
   out.append(buf, end);
 }
 
