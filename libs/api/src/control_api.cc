@@ -182,7 +182,14 @@ class ControlApiImpl final : public ControlApi {
                                                     : fmt::format("{}:{}", host, bound);
     DOLPHIN_RETURN_IF_ERROR(WriteFileAtomic(state_dir_ / "api.addr", address_ + "\n", 0644));
     // determinism-ok: the HTTP server's accept loop is a real thread by nature.
-    thread_ = std::thread([this] { server_->listen_after_bind(); });  // determinism-ok: HTTP
+    listen_returned_ = false;
+    thread_ = std::thread([this] {  // determinism-ok: HTTP accept loop
+      server_->listen_after_bind();
+      listen_returned_ = true;
+    });
+    // httplib's stop() is a no-op until the accept loop runs: wait for it, so a Stop() right
+    // after Start() cannot leave the loop running forever.
+    while (!server_->is_running() && !listen_returned_) std::this_thread::yield();
     env_.logger.Info("api", "control API listening",
                      {{"addr", address_}, {"token_file", (state_dir_ / "api.token").string()}});
     return Status::Ok();
@@ -457,6 +464,7 @@ class ControlApiImpl final : public ControlApi {
   std::string address_;
   int bound_port_ = 0;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> listen_returned_{false};
   std::mutex watches_mu_;
   std::vector<std::shared_ptr<Watch>> watches_;  // guarded by watches_mu_
 };
