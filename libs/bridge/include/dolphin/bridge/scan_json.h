@@ -1,0 +1,52 @@
+// One NG6 scan file -> the JSON value of DOLPHIN_FEATURES["latest_eigen_scan"].
+//
+// Every column of the (last) row, converted generically (DESIGN section 3), then the bridge's
+// own fields, which win over a column of the same name: asset_prices (object symbol -> price
+// from the aligned assets/asset_prices lists), epoch, bridge_ts, bridge_source, file,
+// republished, synthetic. Thread-safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "dolphin/core/result.h"
+#include "dolphin/core/time.h"
+
+namespace dolphin::bridge {
+
+inline constexpr char kFeaturesMap[] = "DOLPHIN_FEATURES";
+inline constexpr char kScanKey[] = "latest_eigen_scan";
+
+struct DecodedScan {
+  int64_t scan_number = 0;
+  Timestamp timestamp;
+  // The generic columns as the inside of a JSON object ("\"a\":1,\"b\":2"), bridge-owned
+  // names removed.
+  std::string columns_json;
+  // Names of scan columns that collided with bridge fields (asset_prices excluded: the bridge
+  // always rebuilds it from the lists).
+  std::vector<std::string> collisions;
+  std::string asset_prices_json;  // {"BTCUSDT":60000.5,...}, or empty when not derivable
+  bool synthetic = false;         // schema metadata synthetic=true
+  // For the per-scan log line (NaN / empty when absent).
+  std::string regime;
+  double vel_div = 0;
+  bool has_vel_div = false;
+};
+
+// Decodes one scan file's bytes. Errors name what is wrong ("no scan_number column", ...).
+Result<DecodedScan> DecodeScan(std::span<const uint8_t> bytes);
+
+struct PublishFields {
+  int64_t epoch = 0;
+  Timestamp bridge_ts;
+  std::string file;
+  bool republished = false;
+};
+
+// The complete JSON object text.
+std::string BuildScanJson(const DecodedScan& scan, const PublishFields& fields);
+
+}  // namespace dolphin::bridge

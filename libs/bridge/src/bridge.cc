@@ -1,0 +1,757 @@
+#include "dolphin/bridge/bridge.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "dolphin/arrow/ipc_reader.h"
+#include "dolphin/bridge/scan_json.h"
+#include "dolphin/core/json.h"
+
+namespace dolphin::bridge {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+bool IsScanFile(const std::string& name) {
+  return name.size() > 6 && name[0] != '.' && name.ends_with(".arrow");
+}
+
+bool IsDayFolderName(const std::string& name) {
+  if (name.size() != 10 || name[4] != '-' || name[7] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (name[i] < '0' || name[i] > '9') return false;
+  }
+  return true;
+}
+
+// The identity of a file's content as far as stat can tell.
+struct FileSig {
+  int64_t size = -1;
+  int64_t mtime_ns = 0;
+  int64_t ctime_ns = 0;
+  bool operator==(const FileSig& o) const { return size == o.size && mtime_ns == o.mtime_ns; }
+};
+
+std::optional<FileSig> Stat(const fs::path& p) {
+  struct stat st;
+  // Anything but a folder: a FIFO or device stands in for a hung network mount in tests.
+  if (::stat(p.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) return std::nullopt;
+  FileSig s;
+  s.size = st.st_size;
+  s.mtime_ns = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
+  s.ctime_ns = int64_t{st.st_ctim.tv_sec} * 1000000000 + st.st_ctim.tv_nsec;
+  return s;
+}
+
+// Day folders of scan_dir, newest (lexically greatest YYYY-MM-DD) last.
+std::vector<fs::path> DayFolders(const fs::path& scan_dir) {
+  std::vector<fs::path> days;
+  std::error_code ec;
+  for (fs::directory_iterator it(scan_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->is_directory(ec) && IsDayFolderName(it->path().filename().string())) {
+      days.push_back(it->path());
+    }
+  }
+  std::sort(days.begin(), days.end());
+  return days;
+}
+
+std::vector<fs::path> ScanFilesIn(const fs::path& day) {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (fs::directory_iterator it(day, ec), end; !ec && it != end; it.increment(ec)) {
+    if (IsScanFile(it->path().filename().string())) files.push_back(it->path());
+  }
+  return files;
+}
+
+// The result of one file read, shared with the (detachable) thread that performs it.
+struct ReadJob {
+  std::filesystem::path path;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  Result<std::vector<uint8_t>> bytes = IoError("not read");
+};
+
+}  // namespace
+
+Result<BridgeOptions> ParseBridgeOptions(ConfigSection s, const fs::path& state_dir) {
+  BridgeOptions o;
+  o.scan_dir = state_dir / "scans";
+  o.quarantine_dir = state_dir / "quarantine";
+  o.state_file = state_dir / "bridge_state.json";
+  s.ReadPath("scan_dir", &o.scan_dir);
+  s.ReadPath("quarantine_dir", &o.quarantine_dir);
+  s.ReadPath("state_file", &o.state_file);
+  int64_t poll_ms = 0, settle_ms = 2000, read_timeout_ms = 5000;
+  s.Read("poll_interval_ms", &poll_ms, 0, 3600000);
+  s.Read("settle_ms", &settle_ms, 0, 3600000);
+  s.Read("read_timeout_ms", &read_timeout_ms, 1, 3600000);
+  s.Read("inotify", &o.inotify);
+  s.Read("max_reads_in_flight", &o.max_reads_in_flight, 1, 64);
+  s.Read("log_each_scan", &o.log_each_scan);
+  if (!o.inotify && poll_ms == 0) {
+    s.ErrorAt("inotify", "inotify = false needs poll_interval_ms > 0, or the bridge sees nothing");
+  }
+  s.RejectUnknownKeys();
+  o.poll_interval = std::chrono::milliseconds(poll_ms);
+  o.settle = std::chrono::milliseconds(settle_ms);
+  o.read_timeout = std::chrono::milliseconds(read_timeout_ms);
+  if (s.error_count() > 0) return InvalidArgumentError("invalid [bridge] section");
+  return o;
+}
+
+void WriteBridgeOptions(const BridgeOptions& o, ConfigWriter& out) {
+  auto ms = [](Duration d) {
+    return static_cast<int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+  };
+  out.Section("bridge", "scan files -> DOLPHIN_FEATURES[\"latest_eigen_scan\"] (layer 2)");
+  out.Value("scan_dir", o.scan_dir.string());
+  out.Value("quarantine_dir", o.quarantine_dir.string());
+  out.Value("state_file", o.state_file.string());
+  out.Value("poll_interval_ms", ms(o.poll_interval));
+  out.Value("inotify", o.inotify);
+  out.Value("settle_ms", ms(o.settle));
+  out.Value("read_timeout_ms", ms(o.read_timeout));
+  out.Value("max_reads_in_flight", o.max_reads_in_flight);
+  out.Value("log_each_scan", o.log_each_scan);
+}
+
+namespace {
+
+class BridgeImpl final : public Bridge {
+ public:
+  BridgeImpl(BridgeOptions options, bus::KvBus& bus, Env env)
+      : options_(std::move(options)), bus_(bus), env_(env) {}
+  ~BridgeImpl() override { Stop(); }
+
+  std::string name() const override { return "bridge"; }
+
+  Status Start() override {
+    std::error_code ec;
+    fs::create_directories(options_.scan_dir, ec);
+    if (ec) {
+      return IoError(fmt::format("cannot create scan_dir {}: {}", options_.scan_dir.string(),
+                                 ec.message()));
+    }
+    LoadState();
+    wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (wake_fd_ < 0) return ErrnoError("eventfd", errno);
+    if (options_.inotify) {
+      inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+      if (inotify_fd_ < 0) return ErrnoError("inotify_init1", errno);
+      root_wd_ = ::inotify_add_watch(inotify_fd_, options_.scan_dir.c_str(),
+                                     IN_CREATE | IN_MOVED_TO | IN_ONLYDIR);
+      if (root_wd_ < 0) return ErrnoError(fmt::format("inotify watch {}", options_.scan_dir.string()), errno);
+    }
+    // Watch the newest day folder before looking for the newest scan, so nothing written
+    // meanwhile is missed (a scan seen twice is a duplicate and is not published again).
+    auto days = DayFolders(options_.scan_dir);
+    if (!days.empty()) WatchDay(days.back(), /*enqueue_existing=*/false);
+    // Synchronously, so every file that appears after Start() returns counts as new.
+    RepublishNewest();
+    stop_ = false;
+    thread_ = std::thread([this] { Loop(); });  // determinism-ok: the bridge's event thread
+    env_.logger.Info("bridge", "started",
+                     {{"scan_dir", options_.scan_dir.string()},
+                      {"mode", options_.inotify ? (options_.poll_interval.count() > 0 ? "inotify+poll" : "inotify") : "poll"},
+                      {"poll_interval", FormatDuration(options_.poll_interval)},
+                      {"epoch", epoch_}});
+    return Status::Ok();
+  }
+
+  void Stop() override {
+    if (!thread_.joinable()) return;
+    stop_ = true;
+    Wake();
+    thread_.join();
+    if (inotify_fd_ >= 0) ::close(inotify_fd_);
+    if (wake_fd_ >= 0) ::close(wake_fd_);
+    inotify_fd_ = wake_fd_ = -1;
+    // Hung reads keep running on their own threads; they own what they touch.
+    env_.logger.Info("bridge", "stopped", {{"published", stats_published_.load()}});
+  }
+
+  runtime::ServiceHealth Health() const override {
+    runtime::ServiceHealth h;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (hung_reads_ > 0) {
+      h.status = "stalled";
+      h.detail = fmt::format("{} file read(s) hung longer than {}", hung_reads_,
+                             FormatDuration(options_.read_timeout));
+    } else if (pending_put_) {
+      h.status = "degraded";
+      h.detail = fmt::format("bus put failing ({} failures); scan {} waiting", stats_.put_failures,
+                             pending_put_->scan_number);
+    } else if (stats_.last_scan_number >= 0) {
+      h.detail = fmt::format("scan {} published {} ago", stats_.last_scan_number,
+                             FormatDuration(env_.clock.Now() - last_publish_ts_));
+    } else {
+      h.detail = "waiting for the first scan";
+    }
+    return h;
+  }
+
+  Json StatusJson() const override {
+    BridgeStats s = Stats();
+    Json j;
+    j["scan_dir"] = options_.scan_dir.string();
+    j["published"] = s.published;
+    j["duplicates"] = s.duplicates;
+    j["stale"] = s.stale;
+    j["quarantined"] = s.quarantined;
+    j["unreadable"] = s.unreadable;
+    j["put_failures"] = s.put_failures;
+    j["epoch"] = s.epoch;
+    j["last_scan_number"] = s.last_scan_number;
+    j["reads_in_flight"] = s.reads_in_flight;
+    return j;
+  }
+
+  BridgeStats Stats() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    BridgeStats s = stats_;
+    s.reads_in_flight = reads_in_flight_->load();
+    return s;
+  }
+
+ private:
+  struct Candidate {
+    fs::path path;
+    bool republish = false;
+  };
+  struct Failure {
+    FileSig sig;
+    MonoTime unchanged_since;
+    std::string error;
+  };
+  struct PendingPut {
+    int64_t scan_number;
+    int64_t epoch;
+    Timestamp timestamp;
+    std::string json;
+    std::string file;
+  };
+
+  void Wake() {
+    uint64_t one = 1;
+    if (wake_fd_ >= 0) (void)!::write(wake_fd_, &one, sizeof(one));
+  }
+
+  // ---- state file: {"epoch", "last_scan_number", "last_timestamp"} ----
+  void LoadState() {
+    std::ifstream in(options_.state_file);
+    if (!in) return;
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto j = ParseJson(ss.str(), options_.state_file.string());
+    if (!j.ok() || !j->is_object()) {
+      env_.logger.Warn("bridge", "ignoring unreadable state file",
+                       {{"file", options_.state_file.string()},
+                        {"error", j.ok() ? "not an object" : j.status().message()}});
+      return;
+    }
+    epoch_ = j->value("epoch", int64_t{0});
+    last_number_ = j->value("last_scan_number", int64_t{-1});
+    if (auto ts = ParseRfc3339(j->value("last_timestamp", std::string())); ts.ok()) {
+      last_ts_ = *ts;
+    }
+    have_last_ = last_number_ >= 0 && epoch_ != 0;
+    std::lock_guard<std::mutex> lock(mu_);
+    stats_.epoch = epoch_;
+  }
+
+  void SaveState() {
+    Json j;
+    j["epoch"] = epoch_;
+    j["last_scan_number"] = last_number_;
+    j["last_timestamp"] = FormatRfc3339(last_ts_);
+    fs::path tmp = options_.state_file;
+    tmp += ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << DumpJson(j) << "\n";
+      if (!out) {
+        env_.logger.Warn("bridge", "cannot write state file", {{"file", tmp.string()}});
+        return;
+      }
+    }
+    std::error_code ec;
+    fs::rename(tmp, options_.state_file, ec);
+    if (ec) env_.logger.Warn("bridge", "cannot write state file", {{"error", ec.message()}});
+  }
+
+  // ---- watching ----
+  void WatchDay(const fs::path& day, bool enqueue_existing) {
+    if (inotify_fd_ >= 0) {
+      int wd = ::inotify_add_watch(inotify_fd_, day.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO);
+      if (wd >= 0) {
+        day_watches_[wd] = day;
+        // Keep only the two newest day folders watched.
+        while (day_watches_.size() > 2) {
+          auto oldest = std::min_element(day_watches_.begin(), day_watches_.end(),
+                                         [](auto& a, auto& b) { return a.second < b.second; });
+          ::inotify_rm_watch(inotify_fd_, oldest->first);
+          day_watches_.erase(oldest);
+        }
+      } else {
+        env_.logger.Warn("bridge", "cannot watch day folder",
+                         {{"dir", day.string()}, {"error", std::strerror(errno)}});
+      }
+    }
+    if (enqueue_existing) {
+      // Files created before the watch was in place (a brand-new day folder).
+      auto files = ScanFilesIn(day);
+      std::sort(files.begin(), files.end());
+      for (auto& f : files) Enqueue(Candidate{f, false});
+    }
+  }
+
+  void Enqueue(Candidate c) {
+    if (queued_.insert(c.path).second) queue_.push_back(std::move(c));
+  }
+
+  void DrainInotify() {
+    alignas(struct inotify_event) char buf[64 * 1024];
+    while (true) {
+      ssize_t n = ::read(inotify_fd_, buf, sizeof(buf));
+      if (n <= 0) return;
+      for (char* p = buf; p < buf + n;) {
+        auto* ev = reinterpret_cast<struct inotify_event*>(p);
+        p += sizeof(struct inotify_event) + ev->len;
+        if (ev->mask & IN_Q_OVERFLOW) {
+          env_.logger.Warn("bridge", "inotify queue overflow: rescanning the newest day folder");
+          RescanNewestDay();
+          continue;
+        }
+        if (ev->len == 0) continue;
+        std::string name(ev->name);
+        if (ev->wd == root_wd_) {
+          if ((ev->mask & IN_ISDIR) && IsDayFolderName(name)) {
+            WatchDay(options_.scan_dir / name, /*enqueue_existing=*/true);
+          }
+          continue;
+        }
+        auto it = day_watches_.find(ev->wd);
+        if (it != day_watches_.end() && IsScanFile(name)) Enqueue(Candidate{it->second / name, false});
+      }
+    }
+  }
+
+  void RescanNewestDay() {
+    auto days = DayFolders(options_.scan_dir);
+    if (days.empty()) return;
+    auto files = ScanFilesIn(days.back());
+    std::sort(files.begin(), files.end());
+    for (auto& f : files) {
+      if (done_.count(f) == 0) Enqueue(Candidate{f, false});
+    }
+  }
+
+  // mtime polling of the newest day folder: a new or changed file is taken once it has been
+  // seen unchanged by two consecutive polls.
+  void Poll() {
+    auto days = DayFolders(options_.scan_dir);
+    if (days.empty()) return;
+    std::vector<fs::path> dirs = {days.back()};
+    if (days.size() >= 2 && poll_day_ != days.back()) dirs.insert(dirs.begin(), days[days.size() - 2]);
+    poll_day_ = days.back();
+    std::map<fs::path, FileSig> seen;
+    for (const auto& d : dirs) {
+      for (auto& f : ScanFilesIn(d)) {
+        if (done_.count(f) > 0) continue;
+        auto sig = Stat(f);
+        if (!sig) continue;
+        seen[f] = *sig;
+        auto prev = poll_seen_.find(f);
+        if (prev != poll_seen_.end() && prev->second == *sig) Enqueue(Candidate{f, false});
+      }
+    }
+    poll_seen_ = std::move(seen);
+  }
+
+  // ---- reading ----
+  // Reads on a detachable thread so a hung mount blocks neither the loop nor shutdown.
+  std::optional<Result<std::vector<uint8_t>>> ReadWithTimeout(const fs::path& path) {
+    auto job = std::make_shared<ReadJob>();
+    job->path = path;
+    ++*reads_in_flight_;
+    std::thread([job, path, in_flight = reads_in_flight_] {  // determinism-ok: reader thread
+      auto bytes = arrow::ReadFileBytes(path.string());
+      std::lock_guard<std::mutex> lock(job->mu);
+      job->bytes = std::move(bytes);
+      job->done = true;
+      job->cv.notify_all();
+      --*in_flight;
+    }).detach();
+    std::unique_lock<std::mutex> lock(job->mu);
+    // The deadline is real time: it guards against a real kernel read that does not return.
+    if (!job->cv.wait_for(lock, options_.read_timeout, [&] { return job->done; })) {
+      std::lock_guard<std::mutex> l(mu_);
+      ++hung_reads_;
+      ++stats_.unreadable;
+      hung_.push_back(job);
+      return std::nullopt;
+    }
+    return std::move(job->bytes);
+  }
+
+  // A hung read that finally returned: its file is tried again from the start.
+  void ReapHungReads() {
+    std::vector<fs::path> retry;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      std::erase_if(hung_, [&](const std::shared_ptr<ReadJob>& j) {
+        std::lock_guard<std::mutex> l(j->mu);
+        if (j->done) {
+          --hung_reads_;
+          retry.push_back(j->path);
+        }
+        return j->done;
+      });
+    }
+    for (auto& p : retry) {
+      hung_paths_.erase(p);
+      Enqueue(Candidate{p, false});
+    }
+  }
+
+  // ---- processing ----
+  void Process(const Candidate& c) {
+    const std::string file = c.path.filename().string();
+    if (reads_in_flight_->load() >= options_.max_reads_in_flight) {
+      retry_later_.push_back(c);
+      return;
+    }
+    auto sig = Stat(c.path);
+    if (!sig) {
+      failures_.erase(c.path);
+      return;  // Vanished (moved away, quarantined by someone else): nothing to do.
+    }
+    if (hung_paths_.count(c.path) > 0) return;  // Retried when its hung read returns.
+    auto bytes = ReadWithTimeout(c.path);
+    if (!bytes) {
+      env_.logger.Warn("bridge", "file read hung; will retry when it returns",
+                       {{"file", file}, {"timeout", FormatDuration(options_.read_timeout)}});
+      hung_paths_.insert(c.path);
+      return;
+    }
+    if (!bytes->ok()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++stats_.unreadable;
+      env_.logger.Warn("bridge", "cannot read file", {{"file", file}, {"error", bytes->status().message()}});
+      return;
+    }
+    auto scan = DecodeScan(**bytes);
+    if (!scan.ok()) {
+      NoteFailure(c, *sig, scan.status().message());
+      return;
+    }
+    failures_.erase(c.path);
+    MarkDone(c.path);
+    Decide(*scan, file, c.republish, *sig);
+  }
+
+  void MarkDone(const fs::path& p) {
+    if (done_.insert(p).second) done_order_.push_back(p);
+    while (done_order_.size() > 20000) {
+      done_.erase(done_order_.front());
+      done_order_.pop_front();
+    }
+  }
+
+  void NoteFailure(const Candidate& c, const FileSig& sig, const std::string& error) {
+    const MonoTime now = env_.clock.MonotonicNow();
+    auto it = failures_.find(c.path);
+    if (it == failures_.end() || !(it->second.sig == sig)) {
+      if (it == failures_.end()) {
+        env_.logger.Info("bridge", "file does not parse yet; waiting for it to settle",
+                         {{"file", c.path.filename().string()}, {"error", error}});
+      }
+      failures_[c.path] = Failure{sig, now, error};
+      return;
+    }
+    it->second.error = error;
+  }
+
+  // Retries failed files that changed; quarantines those unchanged for `settle`.
+  void CheckFailures() {
+    const MonoTime now = env_.clock.MonotonicNow();
+    std::vector<fs::path> paths;
+    for (auto& [p, f] : failures_) paths.push_back(p);
+    for (const auto& p : paths) {
+      auto it = failures_.find(p);
+      auto sig = Stat(p);
+      if (!sig) {
+        failures_.erase(it);
+        continue;
+      }
+      if (!(*sig == it->second.sig)) {
+        Enqueue(Candidate{p, false});  // Still changing: try again.
+      } else if (now - it->second.unchanged_since >= options_.settle) {
+        Quarantine(p, it->second.error);
+        failures_.erase(p);
+      }
+    }
+  }
+
+  void Quarantine(const fs::path& p, const std::string& error) {
+    MarkDone(p);
+    std::error_code ec;
+    fs::create_directories(options_.quarantine_dir, ec);
+    fs::path dest = options_.quarantine_dir / p.filename();
+    if (!ec) fs::rename(p, dest, ec);
+    if (ec == std::errc::cross_device_link) {
+      ec.clear();
+      fs::copy_file(p, dest, fs::copy_options::overwrite_existing, ec);
+      if (!ec) fs::remove(p, ec);
+    }
+    if (ec) {
+      env_.logger.Warn("bridge", "unparseable file could not be quarantined; skipped",
+                       {{"file", p.string()}, {"error", error}, {"move_error", ec.message()}});
+      return;
+    }
+    std::ofstream(dest.string() + ".reason")
+        << fmt::format("{}: {}\nquarantined at {}\n", p.string(), error,
+                       FormatRfc3339(env_.clock.Now()));
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++stats_.quarantined;
+    }
+    env_.logger.Warn("bridge", "quarantined unparseable file",
+                     {{"file", p.filename().string()}, {"to", dest.string()}, {"error", error}});
+  }
+
+  void Decide(const DecodedScan& scan, const std::string& file, bool republish,
+              const FileSig& sig) {
+    const int64_t n = scan.scan_number;
+    bool new_epoch = false;
+    if (!have_last_) {
+      new_epoch = epoch_ == 0;
+    } else if (n > last_number_) {
+      // The next scan of the current run.
+    } else if (scan.timestamp > last_ts_ && !(n == last_number_ && republish)) {
+      new_epoch = true;  // Lower or equal number, newer time: the upstream scanner restarted.
+      env_.logger.Warn("bridge", "upstream restart detected: new epoch",
+                       {{"scan", n}, {"last_scan", last_number_}, {"file", file}});
+    } else if (!republish) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (n == last_number_) {
+        ++stats_.duplicates;
+      } else {
+        ++stats_.stale;
+      }
+      env_.logger.Info("bridge", n == last_number_ ? "duplicate scan not published" : "stale scan not published",
+                       {{"scan", n}, {"last_scan", last_number_}, {"file", file}});
+      return;
+    }
+    if (new_epoch) {
+      epoch_ = scan.timestamp.UnixMicros();
+      std::lock_guard<std::mutex> lock(mu_);
+      ++stats_.epochs_started;
+    }
+    for (const auto& c : scan.collisions) {
+      if (logged_collisions_.insert(c).second) {
+        env_.logger.Warn("bridge", "scan column replaced by the bridge's field of the same name",
+                         {{"column", c}});
+      }
+    }
+    PublishFields f;
+    f.epoch = epoch_;
+    f.bridge_ts = env_.clock.Now();
+    f.file = file;
+    f.republished = republish;
+    // A republished file older than the last published scan does not move the sequence back.
+    if (!(republish && have_last_ && n < last_number_)) {
+      last_number_ = n;
+      last_ts_ = scan.timestamp;
+    }
+    have_last_ = true;
+    PendingPut put{n, epoch_, scan.timestamp, BuildScanJson(scan, f), file};
+    Status st = bus_.Put(kFeaturesMap, kScanKey, put.json);
+    if (!st.ok()) {
+      OnPutFailure(std::move(put), st);
+    } else {
+      OnPublished(put, f.bridge_ts, republish);
+    }
+    SaveState();
+    if (st.ok() && options_.log_each_scan) {
+      const Duration latency = f.bridge_ts - Timestamp::FromUnixNanos(sig.ctime_ns);
+      env_.logger.Info("bridge", republish ? "republished newest scan" : "published scan",
+                       {{"scan", n},
+                        {"regime", scan.regime.empty() ? "-" : scan.regime},
+                        {"vel_div", scan.has_vel_div ? FormatDouble(scan.vel_div) : "-"},
+                        {"latency", FormatDuration(latency)},
+                        {"epoch", epoch_},
+                        {"file", file}});
+    }
+  }
+
+  void OnPublished(const PendingPut& put, Timestamp ts, bool republish) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.published;
+    stats_published_ = stats_.published;
+    stats_.last_scan_number = put.scan_number;
+    stats_.epoch = put.epoch;
+    last_publish_ts_ = ts;
+    pending_put_.reset();
+    (void)republish;
+  }
+
+  void OnPutFailure(PendingPut put, const Status& st) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.put_failures;
+    env_.logger.Warn("bridge", "bus put failed; will retry the newest scan",
+                     {{"scan", put.scan_number}, {"error", st.ToString()},
+                      {"failures", stats_.put_failures}});
+    pending_put_ = std::move(put);
+    put_retry_at_ = env_.clock.MonotonicNow() + put_backoff_;
+    put_backoff_ = std::min<Duration>(put_backoff_ * 2, std::chrono::seconds(2));
+  }
+
+  void RetryPut() {
+    std::optional<PendingPut> put;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!pending_put_ || env_.clock.MonotonicNow() < put_retry_at_) return;
+      put = pending_put_;
+    }
+    Status st = bus_.Put(kFeaturesMap, kScanKey, put->json);
+    if (st.ok()) {
+      OnPublished(*put, env_.clock.Now(), false);
+      put_backoff_ = std::chrono::milliseconds(50);
+      env_.logger.Info("bridge", "bus put recovered", {{"scan", put->scan_number}, {"file", put->file}});
+    } else {
+      OnPutFailure(std::move(*put), st);
+    }
+  }
+
+  // The newest existing scan, published once at start.
+  void RepublishNewest() {
+    auto days = DayFolders(options_.scan_dir);
+    for (auto d = days.rbegin(); d != days.rend(); ++d) {
+      auto files = ScanFilesIn(*d);
+      if (files.empty()) continue;
+      // Newest by modification time, then by name.
+      std::vector<std::pair<int64_t, fs::path>> by_time;
+      for (auto& f : files) {
+        if (auto s = Stat(f)) by_time.emplace_back(s->mtime_ns, f);
+      }
+      std::sort(by_time.begin(), by_time.end());
+      for (auto it = by_time.rbegin(); it != by_time.rend(); ++it) {
+        MarkDone(it->second);  // Older files in the backlog are not replayed.
+      }
+      if (!by_time.empty()) {
+        Process(Candidate{by_time.back().second, true});
+        return;
+      }
+    }
+  }
+
+  void Loop() {
+    const Duration tick = std::chrono::milliseconds(100);
+    MonoTime next_poll = env_.clock.MonotonicNow();
+    while (!stop_) {
+      // Work first, then wait for inotify, the wake fd, or the next tick/poll.
+      while (!queue_.empty() && !stop_) {
+        Candidate c = std::move(queue_.front());
+        queue_.pop_front();
+        queued_.erase(c.path);
+        if (done_.count(c.path) > 0) continue;
+        Process(c);
+      }
+      ReapHungReads();
+      for (auto& c : retry_later_) Enqueue(std::move(c));
+      retry_later_.clear();
+      RetryPut();
+      CheckFailures();
+      if (options_.poll_interval.count() > 0 && env_.clock.MonotonicNow() >= next_poll) {
+        Poll();
+        next_poll = env_.clock.MonotonicNow() + options_.poll_interval;
+      }
+      if (!queue_.empty()) continue;
+      Duration wait = tick;
+      if (options_.poll_interval.count() > 0) {
+        wait = std::min(wait, std::max<Duration>(next_poll - env_.clock.MonotonicNow(), Duration(0)));
+      }
+      struct pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {inotify_fd_, POLLIN, 0}};
+      int nfds = inotify_fd_ >= 0 ? 2 : 1;
+      int timeout_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(wait).count());
+      int r = ::poll(fds, nfds, std::max(timeout_ms, 1));
+      if (r > 0) {
+        if (fds[0].revents & POLLIN) {
+          uint64_t v;
+          (void)!::read(wake_fd_, &v, sizeof(v));
+        }
+        if (nfds == 2 && (fds[1].revents & POLLIN)) DrainInotify();
+      }
+    }
+  }
+
+  const BridgeOptions options_;
+  bus::KvBus& bus_;
+  Env env_;
+
+  // Loop-thread state.
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  int inotify_fd_ = -1;
+  int wake_fd_ = -1;
+  int root_wd_ = -1;
+  std::map<int, fs::path> day_watches_;
+  std::deque<Candidate> queue_;
+  std::set<fs::path> queued_;
+  std::vector<Candidate> retry_later_;
+  std::set<fs::path> hung_paths_;
+  std::set<fs::path> done_;
+  std::deque<fs::path> done_order_;
+  std::map<fs::path, Failure> failures_;
+  std::map<fs::path, FileSig> poll_seen_;
+  fs::path poll_day_;
+  std::set<std::string> logged_collisions_;
+  int64_t epoch_ = 0;
+  int64_t last_number_ = -1;
+  Timestamp last_ts_;
+  bool have_last_ = false;
+  Duration put_backoff_ = std::chrono::milliseconds(50);
+  MonoTime put_retry_at_;
+  // Shared with reader threads, which may outlive the bridge when a read hangs.
+  std::shared_ptr<std::atomic<int>> reads_in_flight_ = std::make_shared<std::atomic<int>>(0);
+
+  // Shared with Health/Stats callers.
+  mutable std::mutex mu_;
+  BridgeStats stats_;
+  std::atomic<uint64_t> stats_published_{0};
+  Timestamp last_publish_ts_;
+  std::optional<PendingPut> pending_put_;
+  int hung_reads_ = 0;
+  std::vector<std::shared_ptr<ReadJob>> hung_;
+};
+
+}  // namespace
+
+std::unique_ptr<Bridge> NewBridge(BridgeOptions options, bus::KvBus& bus, Env env) {
+  return std::make_unique<BridgeImpl>(std::move(options), bus, env);
+}
+
+}  // namespace dolphin::bridge

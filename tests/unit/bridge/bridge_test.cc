@@ -1,0 +1,396 @@
+// The bridge against real files in temporary folders, real inotify, the memory bus.
+#include "dolphin/bridge/bridge.h"
+
+// Designated initializers leave the remaining ScanSpec fields at their defaults on purpose.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <fstream>
+
+#include "dolphin/arrow/ipc_writer.h"
+#include "dolphin/bridge/scan_json.h"
+#include "dolphin/bus/in_memory_bus.h"
+#include "dolphin/core/json.h"
+#include "dolphin/testing/bus_testing.h"
+#include "dolphin/testing/testing.h"
+
+namespace dolphin::bridge {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::WaitFor;
+
+const int64_t kBaseMicros = 1774434600000000;  // 2026-03-25T10:30:00Z
+
+struct ScanSpec {
+  int64_t number;
+  int64_t ts_micros;
+  int assets = 3;
+  double vel_div = -0.01;
+  std::string regime = "BULL";
+  bool synthetic = true;
+  std::vector<arrow::Column> extra;
+};
+
+std::string ScanBytes(const ScanSpec& s) {
+  std::vector<std::string> symbols;
+  std::vector<double> prices;
+  for (int i = 0; i < s.assets; ++i) {
+    symbols.push_back(i == 0 ? "BTCUSDT" : i == 1 ? "ETHUSDT" : fmt::format("A{:03d}USDT", i));
+    prices.push_back(100.0 + i + s.number * 0.5);
+  }
+  arrow::TableBuilder b;
+  if (s.synthetic) b.AddMetadata("synthetic", "true");
+  std::vector<arrow::Column> cols = {
+      arrow::Int64Column("scan_number", {s.number}),
+      arrow::TimestampColumn("timestamp", arrow::TimeUnit::kMicro, "UTC", {s.ts_micros}),
+      arrow::Utf8ListColumn("assets", {symbols}),
+      arrow::Float64ListColumn("asset_prices", {prices}),
+      arrow::Float64ListColumn("eigenvalues", {{2.5, 1.25, 0.5}}),
+      arrow::Float64Column("w50_lambda_max", {0.31}),
+      arrow::Float64Column("vel_div", {s.vel_div}),
+      arrow::Utf8Column("regime", {s.regime})};
+  for (auto& c : s.extra) cols.push_back(c);
+  EXPECT_TRUE(b.AddBatch(cols).ok());
+  auto bytes = arrow::WriteIpc(b.table());
+  EXPECT_TRUE(bytes.ok());
+  return *bytes;
+}
+
+class BridgeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    options_.scan_dir = dir_.path() / "scans";
+    options_.quarantine_dir = dir_.path() / "quarantine";
+    options_.state_file = dir_.path() / "bridge_state.json";
+    options_.settle = std::chrono::milliseconds(300);
+    options_.read_timeout = std::chrono::milliseconds(500);
+  }
+  void TearDown() override {
+    if (bridge_) bridge_->Stop();
+  }
+
+  void StartBridge() {
+    bridge_ = NewBridge(options_, *bus_, env_);
+    ASSERT_OK(bridge_->Start());
+  }
+  void StopBridge() {
+    bridge_->Stop();
+    bridge_.reset();
+  }
+
+  fs::path Day(int64_t ts_micros) {
+    fs::path d = options_.scan_dir / FormatUtcDate(Timestamp::FromUnixMicros(ts_micros));
+    fs::create_directories(d);
+    return d;
+  }
+  // Writes a scan the way NG6 does: temporary name, then rename into place.
+  fs::path WriteScan(const ScanSpec& s, std::string name = "") {
+    if (name.empty()) name = fmt::format("scan_{:06d}.arrow", s.number);
+    fs::path p = Day(s.ts_micros) / name;
+    fs::path tmp = p;
+    tmp += ".tmp";
+    std::ofstream(tmp, std::ios::binary) << ScanBytes(s);
+    fs::rename(tmp, p);
+    return p;
+  }
+  std::optional<Json> Latest() {
+    auto v = bus_->Get(kFeaturesMap, kScanKey);
+    if (!v.ok() || !v->has_value()) return std::nullopt;
+    return Json::parse(**v);
+  }
+  bool WaitForScan(int64_t number, bool republished = false) {
+    return WaitFor([&] {
+      auto j = Latest();
+      return j && (*j)["scan_number"] == number && (*j)["republished"] == republished;
+    });
+  }
+
+  testing::TempDir dir_;
+  SystemClock clock_;
+  CapturingLogger logger_{clock_};
+  Env env_{clock_, logger_};
+  std::unique_ptr<bus::KvBus> bus_ = bus::NewInMemoryBus();
+  BridgeOptions options_;
+  std::unique_ptr<Bridge> bridge_;
+};
+
+TEST_F(BridgeTest, PublishesEveryColumnPlusBridgeFields) {
+  StartBridge();
+  WriteScan({.number = 7, .ts_micros = kBaseMicros + 123456, .assets = 3, .vel_div = -0.025});
+  ASSERT_TRUE(WaitForScan(7)) << ::testing::PrintToString(logger_.Lines());
+  Json j = *Latest();
+  EXPECT_EQ(j["timestamp"], "2026-03-25T10:30:00.123456Z");
+  EXPECT_EQ(j["assets"], Json::array({"BTCUSDT", "ETHUSDT", "A002USDT"}));
+  EXPECT_EQ(j["asset_prices"], Json({{"BTCUSDT", 103.5}, {"ETHUSDT", 104.5}, {"A002USDT", 105.5}}));
+  EXPECT_EQ(j["eigenvalues"], Json::array({2.5, 1.25, 0.5}));
+  EXPECT_EQ(j["w50_lambda_max"], 0.31);
+  EXPECT_EQ(j["vel_div"], -0.025);
+  EXPECT_EQ(j["regime"], "BULL");
+  EXPECT_EQ(j["epoch"], kBaseMicros + 123456);  // The first scan of the run.
+  EXPECT_EQ(j["bridge_source"], "dolphin_bridge");
+  EXPECT_EQ(j["file"], "scan_000007.arrow");
+  EXPECT_EQ(j["republished"], false);
+  EXPECT_EQ(j["synthetic"], true);
+  auto bts = ParseRfc3339(j["bridge_ts"].get<std::string>());
+  ASSERT_OK(bts);
+  EXPECT_LE(*bts, clock_.Now());
+  EXPECT_TRUE(logger_.Contains("published scan scan=7 regime=BULL vel_div=-0.025 latency="));
+  // Key order: the columns in schema order, then the bridge's fields.
+  std::vector<std::string> keys;
+  for (auto& [k, v] : j.items()) keys.push_back(k);
+  EXPECT_EQ(keys.front(), "scan_number");
+  EXPECT_EQ(keys.back(), "synthetic");
+}
+
+TEST_F(BridgeTest, FourHundredAssetsArePublishedExactly) {
+  StartBridge();
+  WriteScan({.number = 1, .ts_micros = kBaseMicros, .assets = 400});
+  ASSERT_TRUE(WaitForScan(1));
+  Json j = *Latest();
+  ASSERT_EQ(j["assets"].size(), 400u);
+  ASSERT_EQ(j["asset_prices"].size(), 400u);
+  EXPECT_EQ(j["asset_prices"]["A399USDT"], 100.0 + 399 + 0.5);
+  EXPECT_EQ(j["assets"][399], "A399USDT");
+}
+
+TEST_F(BridgeTest, BridgeFieldsWinOverSameNamedColumnsAndTheCollisionIsLogged) {
+  StartBridge();
+  WriteScan({.number = 3, .ts_micros = kBaseMicros,
+             .extra = {arrow::Utf8Column("file", {"from-upstream"}), arrow::Int64Column("epoch", {5})}});
+  ASSERT_TRUE(WaitForScan(3));
+  Json j = *Latest();
+  EXPECT_EQ(j["file"], "scan_000003.arrow");
+  EXPECT_EQ(j["epoch"], kBaseMicros);
+  EXPECT_TRUE(logger_.Contains("column=file"));
+  EXPECT_TRUE(logger_.Contains("column=epoch"));
+}
+
+TEST_F(BridgeTest, GrowingFileIsNotPublishedEarly) {
+  StartBridge();
+  std::string bytes = ScanBytes({.number = 5, .ts_micros = kBaseMicros});
+  fs::path p = Day(kBaseMicros) / "scan_000005.arrow";
+  {
+    std::ofstream out(p, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 2));
+  }  // close -> IN_CLOSE_WRITE on a half-written file
+  ASSERT_TRUE(WaitFor([&] { return logger_.Contains("does not parse yet"); }));
+  EXPECT_FALSE(Latest().has_value());
+  {
+    std::ofstream out(p, std::ios::binary | std::ios::app);
+    out.write(bytes.data() + bytes.size() / 2,
+              static_cast<std::streamsize>(bytes.size() - bytes.size() / 2));
+  }
+  ASSERT_TRUE(WaitForScan(5));
+  EXPECT_EQ(bridge_->Stats().quarantined, 0u);
+}
+
+TEST_F(BridgeTest, CorruptFileIsQuarantinedAndTheNextGoodOneIsPublished) {
+  StartBridge();
+  fs::path bad = Day(kBaseMicros) / "scan_000001.arrow";
+  std::ofstream(bad, std::ios::binary) << "ARROW1\0\0 this is not an arrow file";
+  ASSERT_TRUE(WaitFor([&] { return bridge_->Stats().quarantined == 1; }));
+  EXPECT_FALSE(fs::exists(bad));
+  fs::path q = options_.quarantine_dir / "scan_000001.arrow";
+  EXPECT_TRUE(fs::exists(q));
+  std::ifstream reason(q.string() + ".reason");
+  std::string line;
+  std::getline(reason, line);
+  EXPECT_NE(line.find("scan_000001.arrow: "), std::string::npos) << line;
+  WriteScan({.number = 2, .ts_micros = kBaseMicros + 1000000});
+  ASSERT_TRUE(WaitForScan(2));
+}
+
+TEST_F(BridgeTest, UpstreamRestartStartsANewEpochAndDuplicatesAreNotRepublished) {
+  StartBridge();
+  WriteScan({.number = 10, .ts_micros = kBaseMicros});
+  ASSERT_TRUE(WaitForScan(10));
+  WriteScan({.number = 11, .ts_micros = kBaseMicros + 5000000});
+  ASSERT_TRUE(WaitForScan(11));
+  EXPECT_EQ((*Latest())["epoch"], kBaseMicros);
+  // The same scan again under another name: a duplicate.
+  WriteScan({.number = 11, .ts_micros = kBaseMicros + 5000000}, "copy_of_11.arrow");
+  // An older scan arriving late: stale.
+  WriteScan({.number = 9, .ts_micros = kBaseMicros - 5000000}, "late_9.arrow");
+  ASSERT_TRUE(WaitFor([&] { return bridge_->Stats().duplicates == 1 && bridge_->Stats().stale == 1; }));
+  EXPECT_EQ((*Latest())["file"], "scan_000011.arrow");
+  // The scanner restarts: scan numbers start again, timestamps move on.
+  WriteScan({.number = 1, .ts_micros = kBaseMicros + 10000000}, "scan_restart_1.arrow");
+  ASSERT_TRUE(WaitForScan(1));
+  EXPECT_EQ((*Latest())["epoch"], kBaseMicros + 10000000);
+  WriteScan({.number = 2, .ts_micros = kBaseMicros + 15000000}, "scan_restart_2.arrow");
+  ASSERT_TRUE(WaitForScan(2));
+  EXPECT_EQ((*Latest())["epoch"], kBaseMicros + 10000000);
+  EXPECT_EQ(bridge_->Stats().epochs_started, 2u);
+  EXPECT_EQ(bridge_->Stats().published, 4u);
+}
+
+TEST_F(BridgeTest, NewDayFoldersAreWatched) {
+  StartBridge();
+  const int64_t before_midnight = kBaseMicros + int64_t{13} * 3600 * 1000000 + 29 * 60000000;
+  WriteScan({.number = 1, .ts_micros = before_midnight});  // 2026-03-25T23:59
+  ASSERT_TRUE(WaitForScan(1));
+  WriteScan({.number = 2, .ts_micros = before_midnight + 120000000});  // 2026-03-26T00:01
+  ASSERT_TRUE(WaitForScan(2));
+  EXPECT_TRUE(fs::exists(options_.scan_dir / "2026-03-26" / "scan_000002.arrow"));
+  WriteScan({.number = 3, .ts_micros = before_midnight + 180000000});
+  ASSERT_TRUE(WaitForScan(3));
+}
+
+TEST_F(BridgeTest, PollingModeWorksWithInotifyOff) {
+  options_.inotify = false;
+  options_.poll_interval = std::chrono::milliseconds(10);
+  StartBridge();
+  WriteScan({.number = 1, .ts_micros = kBaseMicros});
+  ASSERT_TRUE(WaitForScan(1));
+  WriteScan({.number = 2, .ts_micros = kBaseMicros + 1000000});
+  ASSERT_TRUE(WaitForScan(2));
+  WriteScan({.number = 3, .ts_micros = kBaseMicros + int64_t{86400} * 1000000});  // next day
+  ASSERT_TRUE(WaitForScan(3));
+}
+
+TEST_F(BridgeTest, BurstOfAThousandFilesIsPublishedInOrderWithNoneLost) {
+  testing::EventRecorder rec;
+  auto id = bus_->AddKeyListener(kFeaturesMap, kScanKey, rec.Callback());
+  ASSERT_OK(id);
+  StartBridge();
+  constexpr int kFiles = 1000;
+  for (int i = 1; i <= kFiles; ++i) WriteScan({.number = i, .ts_micros = kBaseMicros + i * 1000});
+  ASSERT_TRUE(WaitFor([&] { return bridge_->Stats().published == kFiles; },
+                      std::chrono::seconds(60)))
+      << bridge_->Stats().published;
+  ASSERT_TRUE(WaitFor([&] {
+    auto s = bus_->GetListenerStats(*id);
+    return s.ok() && s->delivered + s->coalesced == kFiles;
+  }));
+  int64_t last = 0;
+  for (const auto& e : rec.Events()) {
+    int64_t n = Json::parse(e.value)["scan_number"].get<int64_t>();
+    EXPECT_GT(n, last);
+    last = n;
+  }
+  EXPECT_EQ(last, kFiles);
+  EXPECT_EQ(bridge_->Stats().duplicates + bridge_->Stats().stale, 0u);
+}
+
+TEST_F(BridgeTest, StartupRepublishesOnlyTheNewestOfABacklog) {
+  for (int i = 1; i <= 5; ++i) {
+    fs::path p = WriteScan({.number = i, .ts_micros = kBaseMicros + i * 1000000});
+    // Distinct mtimes, oldest first.
+    struct timespec times[2] = {{0, UTIME_OMIT}, {1774434600 + i, 0}};
+    ::utimensat(AT_FDCWD, p.c_str(), times, 0);
+  }
+  testing::EventRecorder rec;
+  ASSERT_OK(bus_->AddKeyListener(kFeaturesMap, kScanKey, rec.Callback()));
+  StartBridge();
+  ASSERT_TRUE(WaitForScan(5, /*republished=*/true));
+  WriteScan({.number = 6, .ts_micros = kBaseMicros + 6000000});
+  ASSERT_TRUE(WaitForScan(6));
+  auto events = rec.Events();
+  ASSERT_EQ(events.size(), 2u);  // 5 (republished), then 6: nothing older replayed.
+  EXPECT_EQ(bridge_->Stats().published, 2u);
+}
+
+TEST_F(BridgeTest, EpochSurvivesABridgeRestart) {
+  StartBridge();
+  WriteScan({.number = 1, .ts_micros = kBaseMicros});
+  ASSERT_TRUE(WaitForScan(1));
+  StopBridge();
+  bus_ = bus::NewInMemoryBus();  // A fresh bus too: the bridge republishes its newest scan.
+  StartBridge();
+  ASSERT_TRUE(WaitForScan(1, /*republished=*/true));
+  EXPECT_EQ((*Latest())["epoch"], kBaseMicros);
+  WriteScan({.number = 2, .ts_micros = kBaseMicros + 1000000});
+  ASSERT_TRUE(WaitForScan(2));
+  EXPECT_EQ((*Latest())["epoch"], kBaseMicros);
+}
+
+// A bus whose puts fail while `failing` is set.
+class FlakyBus final : public bus::KvBus {
+ public:
+  explicit FlakyBus(bus::KvBus& inner) : inner_(inner) {}
+  std::atomic<bool> failing{false};
+  std::atomic<int> failures{0};
+  Status Put(std::string_view m, std::string_view k, std::string_view v) override {
+    if (failing) {
+      ++failures;
+      return UnavailableError("member unreachable");
+    }
+    return inner_.Put(m, k, v);
+  }
+  Result<std::optional<std::string>> Get(std::string_view m, std::string_view k) override { return inner_.Get(m, k); }
+  Result<bool> Remove(std::string_view m, std::string_view k) override { return inner_.Remove(m, k); }
+  Result<std::vector<std::string>> Keys(std::string_view m) override { return inner_.Keys(m); }
+  Result<bus::ListenerId> AddKeyListener(std::string_view m, std::string_view k, bus::ListenerCallback c,
+                                         bus::ListenerOptions o) override {
+    return inner_.AddKeyListener(m, k, std::move(c), std::move(o));
+  }
+  Result<bus::ListenerId> AddMapListener(std::string_view m, bus::ListenerCallback c,
+                                         bus::ListenerOptions o) override {
+    return inner_.AddMapListener(m, std::move(c), std::move(o));
+  }
+  Status RemoveListener(bus::ListenerId id) override { return inner_.RemoveListener(id); }
+  Result<bus::ListenerStats> GetListenerStats(bus::ListenerId id) override { return inner_.GetListenerStats(id); }
+  Result<std::vector<std::string>> Maps() override { return inner_.Maps(); }
+  std::string Describe() const override { return "flaky"; }
+
+ private:
+  bus::KvBus& inner_;
+};
+
+TEST_F(BridgeTest, FailedPutIsRetriedWithTheNewestScanUntilItSucceeds) {
+  FlakyBus flaky(*bus_);
+  bridge_ = NewBridge(options_, flaky, env_);
+  ASSERT_OK(bridge_->Start());
+  WriteScan({.number = 1, .ts_micros = kBaseMicros});
+  ASSERT_TRUE(WaitForScan(1));
+  flaky.failing = true;
+  WriteScan({.number = 2, .ts_micros = kBaseMicros + 1000000});
+  WriteScan({.number = 3, .ts_micros = kBaseMicros + 2000000});
+  ASSERT_TRUE(WaitFor([&] { return flaky.failures.load() >= 3; }));
+  EXPECT_EQ(bridge_->Health().status, "degraded");
+  flaky.failing = false;
+  ASSERT_TRUE(WaitForScan(3));  // The newest pending scan got through.
+  ASSERT_TRUE(WaitFor([&] { return bridge_->Health().status == "ok"; }));
+  EXPECT_TRUE(logger_.Contains("bus put recovered"));
+}
+
+TEST_F(BridgeTest, HungReadMarksStalledWithoutBlockingShutdown) {
+  options_.read_timeout = std::chrono::milliseconds(100);
+  StartBridge();
+  fs::path fifo = Day(kBaseMicros) / "scan_hung.arrow";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  // Opening a FIFO for reading blocks until a writer appears: a read that never returns.
+  int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);  // no reader yet: ENXIO, nothing happens
+  if (fd >= 0) ::close(fd);
+  // Make the bridge see it: touch via a rename event.
+  fs::path tmp = Day(kBaseMicros) / ".x";
+  fs::rename(fifo, tmp);
+  fs::rename(tmp, fifo);
+  ASSERT_TRUE(WaitFor([&] { return bridge_->Health().status == "stalled"; }));
+  // Other scans still flow.
+  WriteScan({.number = 1, .ts_micros = kBaseMicros});
+  ASSERT_TRUE(WaitForScan(1));
+  StopBridge();  // Must return although a reader thread is still blocked.
+  // Release the blocked reader so the test process exits cleanly.
+  int w = ::open(fifo.c_str(), O_WRONLY);
+  if (w >= 0) ::close(w);
+}
+
+TEST(ScanJsonTest, MissingScanNumberIsAClearError) {
+  arrow::TableBuilder b;
+  ASSERT_OK(b.AddBatch({arrow::Float64Column("x", {1.0})}));
+  auto bytes = arrow::WriteIpc(b.table());
+  ASSERT_OK(bytes);
+  auto scan = DecodeScan(std::span<const uint8_t>(
+      reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()));
+  EXPECT_THAT(scan, testing::StatusHasMessage("scan_number"));
+}
+
+}  // namespace
+}  // namespace dolphin::bridge
