@@ -112,9 +112,10 @@ Result<std::unique_ptr<Client>> Client::Connect(ClientConfig config, Env& env) {
   if (client->wake_fd_ < 0) return ErrnoError("hazelcast: eventfd", errno);
   DOLPHIN_ASSIGN_OR_RETURN(Connection conn, client->ConnectAny());
   client->Install(std::move(conn), /*reconnect=*/false);
-  // determinism-ok: the client's one I/O thread and its reconnect worker.
-  client->io_thread_ = std::thread([c = client.get()] { c->IoLoop(); });
-  client->worker_thread_ = std::thread([c = client.get()] { c->WorkerLoop(); });
+  client->io_thread_ =
+      std::thread([c = client.get()] { c->IoLoop(); });  // determinism-ok: the I/O thread
+  client->worker_thread_ =
+      std::thread([c = client.get()] { c->WorkerLoop(); });  // determinism-ok: reconnect worker
   return client;
 }
 
@@ -431,7 +432,9 @@ Result<Message> Client::Invoke(std::string request, const CallOptions& options,
               std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()));
         }
       }
-      if (stopping_) return CancelledError(fmt::format("{}: hazelcast client shut down", options.op));
+      if (stopping_) {
+        return CancelledError(fmt::format("{}: hazelcast client shut down", options.op));
+      }
       id = next_correlation_++;
       SetCorrelationId(request, id);
       calls_[id] = call;

@@ -332,10 +332,11 @@ Status HazelcastBus::Register(const std::shared_ptr<Listener>& l) {
   return Status::Ok();
 }
 
-void HazelcastBus::DeliverPrimed(Listener& l, const std::map<std::string, std::string>& current) {
+std::vector<BusEvent> PrimedEvents(const std::string& map, std::vector<BusEvent> held,
+                                   const std::map<std::string, std::string>& current) {
   std::map<std::string, std::vector<size_t>> by_key;
-  for (size_t i = 0; i < l.held.size(); ++i) by_key[l.held[i].key].push_back(i);
-  std::vector<bool> seen(l.held.size(), false);
+  for (size_t i = 0; i < held.size(); ++i) by_key[held[i].key].push_back(i);
+  std::vector<bool> seen(held.size(), false);
   for (const auto& [key, idx] : by_key) {
     auto it = current.find(key);
     std::optional<std::string> read_state;
@@ -343,7 +344,7 @@ void HazelcastBus::DeliverPrimed(Listener& l, const std::map<std::string, std::s
     // The longest prefix of this key's events whose resulting state is what the read saw.
     size_t skip = 0;
     for (size_t j = idx.size(); j >= 1; --j) {
-      const BusEvent& e = l.held[idx[j - 1]];
+      const BusEvent& e = held[idx[j - 1]];
       std::optional<std::string> state;
       if (e.type != EventType::kRemoved) state = e.value;
       if (state == read_state) {
@@ -353,12 +354,19 @@ void HazelcastBus::DeliverPrimed(Listener& l, const std::map<std::string, std::s
     }
     for (size_t j = 0; j < skip; ++j) seen[idx[j]] = true;
   }
+  std::vector<BusEvent> out;
+  out.reserve(current.size() + held.size());
   for (const auto& [key, value] : current) {
-    l.queue->Push(BusEvent{EventType::kSnapshot, l.map, key, value});
+    out.push_back(BusEvent{EventType::kSnapshot, map, key, value});
   }
-  for (size_t i = 0; i < l.held.size(); ++i) {
-    if (!seen[i]) l.queue->Push(std::move(l.held[i]));
+  for (size_t i = 0; i < held.size(); ++i) {
+    if (!seen[i]) out.push_back(std::move(held[i]));
   }
+  return out;
+}
+
+void HazelcastBus::DeliverPrimed(Listener& l, const std::map<std::string, std::string>& current) {
+  for (BusEvent& e : PrimedEvents(l.map, std::move(l.held), current)) l.queue->Push(std::move(e));
   l.held.clear();
   l.priming = false;
 }

@@ -24,6 +24,13 @@
 
 namespace dolphin::bus::hazelcast {
 
+// What a priming listener delivers once its snapshot read returned `current` (the key's or
+// map's entries) while `held` events (in arrival order) were held back: one SNAPSHOT per entry
+// of `current` (sorted by key), then the held events the read had not yet seen. Per key, the
+// longest prefix of held events that ends in the state the read returned is taken as seen.
+std::vector<BusEvent> PrimedEvents(const std::string& map, std::vector<BusEvent> held,
+                                   const std::map<std::string, std::string>& current);
+
 class HazelcastBus final : public KvBus {
  public:
   HazelcastBus(std::unique_ptr<Client> client, Env& env);

@@ -115,8 +115,9 @@ uint32_t Rotl(uint32_t x, int r) { return (x << r) | (x >> (32 - r)); }
 
 std::string UuidToString(const Uuid& uuid) {
   if (uuid.is_null) return "null";
-  return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", uuid.msb >> 32, (uuid.msb >> 16) & 0xffff,
-                     uuid.msb & 0xffff, uuid.lsb >> 48, uuid.lsb & 0xffffffffffffULL);
+  return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", uuid.msb >> 32,
+                     (uuid.msb >> 16) & 0xffff, uuid.msb & 0xffff, uuid.lsb >> 48,
+                     uuid.lsb & 0xffffffffffffULL);
 }
 
 // ---- MessageReader --------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // One real Hazelcast member per test process (started lazily by the first test that needs it,
-// stopped by a gtest Environment), run by scripts/hazelcast.sh on 127.0.0.1 on a free port. DOLPHIN_HAZELCAST_MEMBER=host:port uses an already running member instead (then
+// stopped by a gtest Environment), run by scripts/hazelcast.sh on 127.0.0.1 on a free port.
+// DOLPHIN_HAZELCAST_MEMBER=host:port uses an already running member instead (then
 // nothing is started or stopped, and the kill/restart tests skip).
 // When the jar or java is missing: under CI=true every test fails; elsewhere they skip, loudly.
 #pragma once
