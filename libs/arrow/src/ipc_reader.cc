@@ -97,6 +97,30 @@ const char* UnsupportedTypeName(uint8_t tag) {
   }
 }
 
+// "decimal128(10, 2)", "interval[month_day_nano]", "dense union", ... for error messages;
+// falls back to the bare name when the parameters do not parse.
+std::string DescribeUnsupported(uint8_t tag, const char* name, const fb::TableView& field_table) {
+  auto params = field_table.Table(f::kFieldType);
+  if (!params.ok() || !params->has_value()) return name;
+  const fb::TableView& p = **params;
+  if (tag == f::kTypeDecimal) {
+    auto precision = p.Scalar<int32_t>(0, 0);
+    auto scale = p.Scalar<int32_t>(1, 0);
+    auto bits = p.Scalar<int32_t>(2, 128);
+    if (precision.ok() && scale.ok() && bits.ok()) {
+      return fmt::format("decimal{}({}, {})", *bits, *precision, *scale);
+    }
+  } else if (tag == f::kTypeInterval) {
+    auto unit = p.Scalar<int16_t>(0, 0);
+    static constexpr const char* kUnits[] = {"year_month", "day_time", "month_day_nano"};
+    if (unit.ok() && *unit >= 0 && *unit <= 2) return fmt::format("interval[{}]", kUnits[*unit]);
+  } else if (tag == f::kTypeUnion) {
+    auto mode = p.Scalar<int16_t>(0, 0);
+    if (mode.ok()) return *mode == 1 ? "dense union" : "sparse union";
+  }
+  return name;
+}
+
 struct SchemaParser {
   const ReaderOptions& options;
   Budget& budget;
@@ -104,7 +128,8 @@ struct SchemaParser {
   Status ParseType(const fb::TableView& field_table, const std::string& path, DataType* type) {
     DOLPHIN_ASSIGN_OR_RETURN(uint8_t tag, field_table.Scalar<uint8_t>(f::kFieldTypeType, 0));
     if (const char* name = UnsupportedTypeName(tag)) {
-      return UnimplementedError(fmt::format("field '{}': unsupported type {}", path, name));
+      return UnimplementedError(
+          fmt::format("field '{}': unsupported type {}", path, DescribeUnsupported(tag, name, field_table)));
     }
     if (tag == f::kTypeNone || tag > f::kTypeLargeListView) {
       return InvalidArgumentError(fmt::format("field '{}': unknown type tag {}", path, tag));

@@ -212,12 +212,22 @@ void AppendTime(std::string& out, int64_t v, TimeUnit unit) {
   out.push_back('"');
 }
 
+// Floor quotient and non-negative remainder, without overflow for any int64 `a` (b > 0).
+std::pair<int64_t, int64_t> FloorDivMod(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  int64_t r = a % b;
+  if (r < 0) {
+    q -= 1;
+    r += b;
+  }
+  return {q, r};
+}
+
 void AppendTimestamp(std::string& out, int64_t v, TimeUnit unit, bool utc) {
-  const int64_t per = PerSecond(unit);
-  int64_t secs = FloorDiv(v, per);
-  auto frac = static_cast<uint64_t>(v - secs * per);
-  int64_t days = FloorDiv(secs, 86400);
-  auto sod = static_cast<uint64_t>(secs - days * 86400);
+  auto [secs, frac_s] = FloorDivMod(v, PerSecond(unit));
+  auto [days, sod_s] = FloorDivMod(secs, 86400);
+  auto frac = static_cast<uint64_t>(frac_s);
+  auto sod = static_cast<uint64_t>(sod_s);
   out.push_back('"');
   AppendDate(out, days);
   out.push_back('T');

@@ -110,6 +110,24 @@ TEST(JsonWriterTest, DatesTimesAndTimestamps) {
             (std::vector<std::string>{"-5", "7"}));
 }
 
+TEST(JsonWriterTest, ExtremeTemporalValuesDoNotOverflow) {
+  const int64_t lo = std::numeric_limits<int64_t>::min();
+  const int64_t hi = std::numeric_limits<int64_t>::max();
+  for (TimeUnit unit : {TimeUnit::kSecond, TimeUnit::kMilli, TimeUnit::kMicro, TimeUnit::kNano}) {
+    auto rows = Render(TimestampColumn("c", unit, "UTC", {lo, hi}));
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0].front(), '"');
+    EXPECT_EQ(rows[1].back(), '"');
+    auto times = Render(Raw<int64_t>(TypeId::kTime64, {lo, hi}, unit));
+    EXPECT_EQ(times.size(), 2u);
+  }
+  EXPECT_EQ(Render(TimestampColumn("c", TimeUnit::kNano, "", {lo}))[0],
+            "\"1677-09-21T00:12:43.145224192\"");
+  EXPECT_EQ(Render(Raw<int64_t>(TypeId::kDate64, {lo, hi})).size(), 2u);
+  EXPECT_EQ(Render(Raw<int32_t>(TypeId::kDate32, {std::numeric_limits<int32_t>::min()}))[0],
+            "\"-5877641-06-23\"");
+}
+
 TEST(JsonWriterTest, ListsStructsAndRows) {
   TableBuilder b;
   ASSERT_OK(b.AddBatch({Int64Column("n", {1, 2}), Utf8ListColumn("assets", {{"BTCUSDT", "ETHUSDT"}, {}}),
