@@ -125,6 +125,21 @@ TEST(FuzzRegressionTest, DecodedBytesAreCappedByOptions) {
   EXPECT_THAT(ReadIpcFile(p.string(), shallow), dolphin::testing::StatusHasMessage("depth"));
 }
 
+// Hand-made by tests/interop/python/make_hostile.py: each hits one specific bound.
+TEST(FuzzRegressionTest, HandmadeHostileInputsHitTheirBounds) {
+  auto dir = testing::SourceDir() / "tests" / "data" / "arrow" / "fuzz-regressions";
+  const std::pair<const char*, const char*> cases[] = {
+      {"handmade-field-dag.arrows", "decoded-size limit"},        // 2^30 fields via shared tables
+      {"handmade-deep-nesting.arrows", "nesting depth exceeds"},  // 5000 levels
+      {"handmade-null-rows.arrows", "rows without data"},         // null column, 2^40 rows
+      {"handmade-columnless-rows.arrows", "rows without data"},   // no columns, 2^62 rows
+  };
+  for (const auto& [file, message] : cases) {
+    SCOPED_TRACE(file);
+    EXPECT_THAT(ReadIpcFile((dir / file).string()), dolphin::testing::StatusHasMessage(message));
+  }
+}
+
 TEST(FuzzRegressionTest, GarbageAndEmptyInputsAreErrors) {
   std::vector<uint8_t> empty;
   EXPECT_FALSE(ReadIpc(empty).ok());
