@@ -32,6 +32,7 @@ def scan_table(assets=400, scans=3):
         "wait": pa.array([5, -7, None][:scans], pa.duration("ns")),
         "nested": pa.array([{"a": 1, "b": "x"}, None, {"a": None, "b": "z"}][:scans],
                            pa.struct([("a", pa.int32()), ("b", pa.large_utf8())])),
+        "empty": pa.nulls(scans),
         "pairs": pa.array([[("k", 1)], [], None][:scans], pa.map_(pa.utf8(), pa.int64())),
     }).replace_schema_metadata({"source": "pyarrow", "synthetic": "false"})
 

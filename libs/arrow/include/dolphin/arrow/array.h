@@ -57,7 +57,7 @@ struct Array {
   // Set on arrays of dictionary-encoded fields: `values` then holds the indices.
   std::shared_ptr<const Dictionary> dictionary;
 
-  // REQUIRES: 0 <= i < length. `is_null_type` is true for arrays of TypeId::kNull.
+  // REQUIRES: 0 <= i < length. Arrays of TypeId::kNull have no bitmap: check the type first.
   bool IsValid(int64_t i) const { return validity.size == 0 || validity.Bit(i); }
 };
 
