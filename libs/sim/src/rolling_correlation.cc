@@ -14,9 +14,7 @@ RollingCorrelation::RollingCorrelation(int assets, int window, int recompute_eve
       sum_(Eigen::VectorXd::Zero(assets)),
       cross_(Eigen::MatrixXd::Zero(assets, assets)),
       mean_(Eigen::VectorXd::Zero(assets)),
-      inv_sd_(Eigen::VectorXd::Zero(assets)),
-      update_left_(assets, 2),
-      update_right_(assets, 2) {
+      inv_sd_(Eigen::VectorXd::Zero(assets)) {
   DOLPHIN_CHECK(assets >= 1 && window >= 1 && recompute_every >= 1);
 }
 
@@ -26,17 +24,14 @@ void RollingCorrelation::Add(const Eigen::VectorXd& returns) {
     ring_.col((head_ + count_) % window_) = returns;
     ++count_;
     sum_ += returns;
-    cross_.noalias() += returns * returns.transpose();
+    cross_.selfadjointView<Eigen::Lower>().rankUpdate(returns, 1.0);
   } else {
-    // Full: the slot of the oldest vector receives the new one. One rank-2 update
-    // C += [new, old] [new, -old]^T adds the new outer product and drops the old one.
+    // Full: the slot of the oldest vector receives the new one. Two symmetric rank-1 updates
+    // of the lower triangle add the new outer product and drop the old one.
     auto oldest = ring_.col(head_);
     sum_ += returns - oldest;
-    update_left_.col(0) = returns;
-    update_left_.col(1) = oldest;
-    update_right_.col(0) = returns;
-    update_right_.col(1) = -oldest;
-    cross_.noalias() += update_left_ * update_right_.transpose();
+    cross_.selfadjointView<Eigen::Lower>().rankUpdate(returns, 1.0);
+    cross_.selfadjointView<Eigen::Lower>().rankUpdate(oldest, -1.0);
     oldest = returns;
     head_ = (head_ + 1) % window_;
   }
@@ -56,7 +51,7 @@ void RollingCorrelation::Recompute() {
     // The sums do not depend on the order.
     auto used = ring_.leftCols(count_);
     sum_ = used.rowwise().sum();
-    cross_.noalias() = used * used.transpose();
+    cross_.selfadjointView<Eigen::Lower>().rankUpdate(used, 1.0);
   }
   UpdateMoments();
 }
@@ -86,7 +81,7 @@ void RollingCorrelation::Multiply(const Eigen::MatrixXd& x, Eigen::MatrixXd* y) 
   const double n = count_;
   Eigen::MatrixXd u = inv_sd_.asDiagonal() * x;
   Eigen::RowVectorXd mu = mean_.transpose() * u;
-  y->noalias() = cross_ * u;
+  y->noalias() = cross_.selfadjointView<Eigen::Lower>() * u;
   *y /= n;
   y->noalias() -= mean_ * mu;
   *y = inv_sd_.asDiagonal() * (*y);

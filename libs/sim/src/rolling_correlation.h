@@ -2,7 +2,8 @@
 //
 // For a window of W scans it holds a ring buffer of the last W return vectors r (one value per
 // asset), their running sum S and the running cross-product matrix C = sum r r^T. Add() is
-// O(N^2): one rank-2 update that adds the new outer product and subtracts the dropped one. To
+// O(N^2): two symmetric rank-1 updates of the lower triangle that add the new outer product
+// and subtract the dropped one. To
 // bound floating-point drift the sums are recomputed from the ring every `recompute_every` adds.
 //
 // The correlation matrix is never formed for the solvers: Multiply() applies it implicitly,
@@ -51,11 +52,9 @@ class RollingCorrelation {
   int count_ = 0;
   int adds_since_recompute_ = 0;
   Eigen::VectorXd sum_;
-  Eigen::MatrixXd cross_;  // full symmetric storage
+  Eigen::MatrixXd cross_;  // symmetric; only the lower triangle is kept up to date
   Eigen::VectorXd mean_;
   Eigen::VectorXd inv_sd_;  // 0 where the variance is zero
-  Eigen::MatrixXd update_left_;   // assets x 2 scratch for the rank-2 update
-  Eigen::MatrixXd update_right_;
 };
 
 }  // namespace dolphin::sim::internal

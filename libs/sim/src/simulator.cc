@@ -51,18 +51,18 @@ Status Simulator::Run(const CancelToken& cancel) {
                 {"start_scan", options_.start_scan},
                 {"scan_dir", options_.scan_dir.string()}});
   MonoTime deadline = clock_.MonotonicNow();
-  int64_t written_here = 0;
+  int64_t produced = 0;  // scans taken from the scanner by this Run (written or failed)
   while (!cancel.cancelled()) {
-    if (options_.count > 0 && written_here >= options_.count) break;
+    if (options_.count > 0 && produced >= options_.count) break;
     std::optional<ScanFeatures> scan = scanner_->Next(clock_.Now());
     if (!scan.has_value()) {
       logger_.Info("sim", "price file exhausted", {{"file", options_.prices.string()}});
       break;
     }
+    ++produced;
     last_number_.store(scan->scan_number);
     Result<std::string> where = sink_->Write(*scan);
     if (where.ok()) {
-      ++written_here;
       const int64_t total = ++written_;
       if (total % log_every == 0 || total == 1) {
         logger_.Info("sim", "wrote scan",
@@ -81,7 +81,7 @@ Status Simulator::Run(const CancelToken& cancel) {
     deadline = deadline + interval;
     const MonoTime now = clock_.MonotonicNow();
     if (now - deadline > interval) deadline = now;  // fell behind: skip ahead, no burst
-    if (options_.count > 0 && written_here >= options_.count) break;
+    if (options_.count > 0 && produced >= options_.count) break;
     if (!clock_.WaitUntil(deadline, cancel)) break;
   }
   logger_.Info("sim", "simulator stopped",
