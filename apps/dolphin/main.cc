@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   AddBusCommand(app, ctx);
   AddStatusCommand(app, ctx);
   AddConfigCommand(app, ctx);
+  AddSimCommand(app, ctx);
   AddPendingCommands(app, ctx);
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
