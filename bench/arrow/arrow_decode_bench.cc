@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dolphin/arrow/ipc_reader.h"
@@ -29,7 +30,11 @@ dolphin::arrow::Table ScanTable(int assets) {
   std::vector<std::string> symbols;
   std::vector<double> prices;
   for (int i = 0; i < assets; ++i) {
-    symbols.push_back(i == 0 ? "BTCUSDT" : i == 1 ? "ETHUSDT" : "A" + std::to_string(1000 + i) + "USDT");
+    // Appended piecewise: GCC 12 warns (-Wrestrict, bug 105329) on "A" + to_string(..) + "USDT".
+    std::string symbol = i == 0 ? "BTC" : i == 1 ? "ETH" : "A";
+    if (i > 1) symbol += std::to_string(1000 + i);
+    symbol += "USDT";
+    symbols.push_back(std::move(symbol));
     prices.push_back(1000.0 / (i + 1) + 0.123456789 * i);
   }
   std::vector<double> eigen;
