@@ -70,6 +70,28 @@ def main():
     emit("pyarrow_legacy_stream.arrows", lambda p: new_stream(p, use_legacy_format=True,
                                                               metadata_version=ipc.MetadataVersion.V4))
 
+    # Stream dictionaries that grow (delta batches) and that are replaced between batches.
+    dict_type = pa.dictionary(pa.int32(), pa.utf8())
+
+    def dict_batch(values, indices):
+        arr = pa.DictionaryArray.from_arrays(pa.array(indices, pa.int32()), pa.array(values))
+        return pa.record_batch([arr, pa.array(range(len(indices)), pa.int64())],
+                               schema=pa.schema([("sym", dict_type), ("n", pa.int64())]))
+
+    for name, first, second, deltas in [
+            ("pyarrow_stream_deltas.arrows", (["A", "B"], [0, 1, 1]), (["A", "B", "C", "D"], [3, 2, 0]), True),
+            ("pyarrow_stream_replaced.arrows", (["A", "B"], [1, 0]), (["X", "Y"], [1, 1, 0]), False)]:
+        b1, b2 = dict_batch(*first), dict_batch(*second)
+        path = os.path.join(out, name)
+        with ipc.new_stream(path, b1.schema,
+                            options=ipc.IpcWriteOptions(emit_dictionary_deltas=deltas)) as w:
+            w.write_batch(b1)
+            w.write_batch(b2)
+        rows = table_rows(pa.Table.from_batches([b1, b2]))
+        with open(path + ".expected.jsonl", "w", encoding="utf-8") as f:
+            f.write("\n".join(dumps(r) for r in rows) + "\n")
+        print(path)
+
 
 if __name__ == "__main__":
     main()

@@ -116,6 +116,27 @@ TEST(ArrowInteropTest, PyarrowWrittenFilesDecodeToTheirValues) {
   ASSERT_OK(t);
   EXPECT_EQ(t->version, MetadataVersion::kV4);
   EXPECT_EQ(t->schema->metadata, (Metadata{{"source", "pyarrow"}, {"synthetic", "false"}}));
+  // Delta dictionaries really were deltas (the second batch's dictionary has two chunks), and a
+  // replaced dictionary replaced the first one for later batches only.
+  auto deltas = ReadIpcFile((dir.path() / "pyarrow_stream_deltas.arrows").string());
+  ASSERT_OK(deltas);
+  ASSERT_EQ(deltas->batches.size(), 2u);
+  EXPECT_EQ(deltas->batches[0].columns[0]->dictionary->chunks.size(), 1u);
+  EXPECT_EQ(deltas->batches[1].columns[0]->dictionary->chunks.size(), 2u);
+  EXPECT_EQ(deltas->batches[1].columns[0]->dictionary->length, 4);
+  auto replaced = ReadIpcFile((dir.path() / "pyarrow_stream_replaced.arrows").string());
+  ASSERT_OK(replaced);
+  ASSERT_EQ(replaced->batches.size(), 2u);
+  EXPECT_NE(replaced->batches[0].columns[0]->dictionary, replaced->batches[1].columns[0]->dictionary);
+  // Our writer re-emits the replacement in stream format; pyarrow-equivalent rows come back.
+  WriterOptions o;
+  o.format = IpcFormat::kStream;
+  auto bytes = WriteIpc(*replaced, o);
+  ASSERT_OK(bytes);
+  auto back = ReadIpc(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes->data()),
+                                               bytes->size()));
+  ASSERT_OK(back);
+  EXPECT_EQ(OurRows(*back), OurRows(*replaced));
 }
 
 TEST(ArrowInteropTest, ArrowJsWrittenFilesDecodeToTheirValues) {
