@@ -277,10 +277,25 @@ void EncodeResolved(const Field& field, const Array& a, int64_t i, std::string& 
     case TypeId::kLargeList:
     case TypeId::kFixedSizeList: {
       auto [begin, end] = ListRangeAt(t, a, i);
+      const Field& item = field.children[0];
+      const Array& items = *a.children[0];
       out.push_back('[');
-      for (int64_t k = begin; k < end; ++k) {
-        if (k > begin) out.push_back(',');
-        EncodeValueJson(field.children[0], *a.children[0], k, out);
+      if (!item.dictionary && items.validity.size == 0 && item.type.id == TypeId::kFloat64) {
+        // Fast path of the scan files' price and eigenvalue lists.
+        for (int64_t k = begin; k < end; ++k) {
+          if (k > begin) out.push_back(',');
+          AppendDouble(out, items.values.Get<double>(k));
+        }
+      } else if (!item.dictionary && items.validity.size == 0 && item.type.id == TypeId::kUtf8) {
+        for (int64_t k = begin; k < end; ++k) {
+          if (k > begin) out.push_back(',');
+          AppendString(out, BytesAt(item.type, items, k));
+        }
+      } else {
+        for (int64_t k = begin; k < end; ++k) {
+          if (k > begin) out.push_back(',');
+          EncodeValueJson(item, items, k, out);
+        }
       }
       out.push_back(']');
       return;
