@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   AddStatusCommand(app, ctx);
   AddConfigCommand(app, ctx);
   AddSimCommand(app, ctx);
+  AddArrowCommand(app, ctx);
   AddPendingCommands(app, ctx);
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;

@@ -3,9 +3,13 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <mutex>
 #include <set>
+#include <thread>
 
+#include "dolphin/bridge/bridge.h"
 #include "dolphin/bus/in_memory_bus.h"
+#include "dolphin/sim/simulator.h"
 #include "dolphin/bus_hazelcast/hazelcast_bus.h"
 
 namespace dolphin::cli {
@@ -18,7 +22,6 @@ struct PendingSection {
   const char* what;
 };
 constexpr PendingSection kPendingSections[] = {
-    {"sim", "the simulator"},          {"bridge", "the scan bridge"},
     {"trader", "the trader"},          {"health", "the health service"},
     {"services", "service limits"},    {"scheduler", "the scheduler"},
     {"indicators", "the indicator flows"}, {"safety", "the safety service"},
@@ -36,7 +39,89 @@ ProcessOptions ParseProcessOptions(ConfigSection& root) {
   return o;
 }
 
+// The simulator as a service of `dolphin run`: its own thread runs Simulator::Run.
+class SimService final : public runtime::Service {
+ public:
+  SimService(sim::SimOptions options, Env env) : options_(std::move(options)), env_(env) {}
+  ~SimService() override { Stop(); }
+  std::string name() const override { return "sim"; }
+  Status Start() override {
+    // The simulator waits on the injected clock inside this thread.
+    thread_ = std::thread([this] {  // determinism-ok: the service thread
+      auto sim = sim::Simulator::Create(options_, env_.clock, env_.logger);
+      if (!sim.ok()) {
+        env_.logger.Error("sim", "cannot start the simulator", {{"error", sim.status().ToString()}});
+        failed_ = true;
+        return;
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        sim_ = std::move(*sim);
+      }
+      Status st = sim_->Run(cancel_);
+      if (!st.ok()) env_.logger.Error("sim", "simulator stopped", {{"error", st.ToString()}});
+      finished_ = true;
+    });
+    return Status::Ok();
+  }
+  void Stop() override {
+    cancel_.Cancel();
+    if (thread_.joinable()) thread_.join();
+  }
+  runtime::ServiceHealth Health() const override {
+    runtime::ServiceHealth h;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (failed_) {
+      h.status = "degraded";
+      h.detail = "the simulator failed to start";
+    } else if (!sim_) {
+      h.detail = "warming up";
+    } else {
+      auto s = sim_->stats();
+      h.detail = fmt::format("{} scans written, last {}{}", s.scans_written, s.last_scan_number,
+                             finished_ ? " (finished)" : "");
+      if (s.write_failures > 0) {
+        h.status = "degraded";
+        h.detail += fmt::format(", {} write failures", s.write_failures);
+      }
+    }
+    return h;
+  }
+  Json StatusJson() const override {
+    Json j;
+    j["scan_dir"] = options_.scan_dir.string();
+    j["assets"] = options_.assets;
+    j["seed"] = options_.seed;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (sim_) {
+      auto s = sim_->stats();
+      j["scans_written"] = s.scans_written;
+      j["write_failures"] = s.write_failures;
+      j["last_scan_number"] = s.last_scan_number;
+    }
+    return j;
+  }
+
+ private:
+  const sim::SimOptions options_;
+  Env env_;
+  CancelToken cancel_;
+  std::thread thread_;
+  mutable std::mutex mu_;
+  std::unique_ptr<sim::Simulator> sim_;
+  std::atomic<bool> failed_{false};
+  std::atomic<bool> finished_{false};
+};
+
 }  // namespace
+
+std::vector<std::unique_ptr<runtime::Service>> MakeRunServices(const AppConfig& config,
+                                                               bus::KvBus& bus, Env env) {
+  std::vector<std::unique_ptr<runtime::Service>> services;
+  services.push_back(bridge::NewBridge(config.bridge, bus, env));
+  if (config.sim.enabled) services.push_back(std::make_unique<SimService>(config.sim, env));
+  return services;
+}
 
 Result<AppConfig> LoadAppConfig(const CliContext& ctx, ConfigDiagnostics& diag) {
   AppConfig app;
@@ -72,6 +157,14 @@ Result<AppConfig> LoadAppConfig(const CliContext& ctx, ConfigDiagnostics& diag) 
   }
   if (auto api = api::ParseApiOptions(root.Sub("api")); api.ok()) app.api = *api;
   if (auto b = bus::ParseBusOptions(root.Sub("bus")); b.ok()) app.bus = *b;
+  // The simulator runs by default only when no config file is given (DESIGN section 9).
+  if (auto s = sim::ParseSimOptions(root.Sub("sim"), app.process.state_dir, !app.file.has_file());
+      s.ok()) {
+    app.sim = *s;
+  }
+  if (auto b = bridge::ParseBridgeOptions(root.Sub("bridge"), app.process.state_dir); b.ok()) {
+    app.bridge = *b;
+  }
   for (const PendingSection& p : kPendingSections) {
     if (root.Has(p.name)) {
       root.WarnAt(p.name, fmt::format("accepted but not used yet: {} is not built yet", p.what));
@@ -106,6 +199,8 @@ std::string ShowAppConfig(const AppConfig& c) {
   w.Value("format", c.process.log_format);
   api::WriteApiOptions(c.api, w);
   bus::WriteBusOptions(c.bus, w);
+  sim::WriteSimOptions(c.sim, w);
+  bridge::WriteBridgeOptions(c.bridge, w);
   return w.text();
 }
 

@@ -8,10 +8,13 @@
 
 #include "cli.h"
 #include "dolphin/api/control_api.h"
+#include "dolphin/bridge/bridge_options.h"
 #include "dolphin/bus/bus_options.h"
 #include "dolphin/bus/kv_bus.h"
 #include "dolphin/core/config.h"
 #include "dolphin/core/logging.h"
+#include "dolphin/runtime/service.h"
+#include "dolphin/sim/sim_options.h"
 
 namespace dolphin::cli {
 
@@ -33,6 +36,8 @@ struct AppConfig {
   ProcessOptions process;
   api::ApiOptions api;
   bus::BusOptions bus;
+  sim::SimOptions sim;
+  bridge::BridgeOptions bridge;
 };
 
 // Loads and validates the whole configuration. Every problem goes to `diag` (errors make the
@@ -49,6 +54,11 @@ std::string ShowAppConfig(const AppConfig& config);
 
 // A logger writing to stderr as configured.
 std::unique_ptr<Logger> MakeLogger(const AppConfig& config, const Clock& clock);
+
+// The services of `dolphin run`, in start order: the bridge, then the simulator when
+// [sim] enabled (the default without a config file).
+std::vector<std::unique_ptr<runtime::Service>> MakeRunServices(const AppConfig& config,
+                                                               bus::KvBus& bus, Env env);
 
 // The configured bus backend: `memory` (in-process) or `hazelcast` (connects to [bus] members
 // with our own client; fails when no member answers or the cluster refuses us).

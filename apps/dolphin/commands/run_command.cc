@@ -76,6 +76,7 @@ int Run(const CliContext& ctx, const RunFlags& flags) {
     ro.duration = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(flags.duration_s));
   }
   runtime::Runner runner(env, **bus, ro);
+  for (auto& service : MakeRunServices(*config, **bus, env)) runner.Add(std::move(service));
 
   auto api = api::NewControlApi(config->api, **bus, env, config->process.state_dir, "run");
   api->RegisterStatus("run", [&] {

@@ -175,7 +175,7 @@ class BridgeImpl final : public Bridge {
     env_.logger.Info("bridge", "started",
                      {{"scan_dir", options_.scan_dir.string()},
                       {"mode", options_.inotify ? (options_.poll_interval.count() > 0 ? "inotify+poll" : "inotify") : "poll"},
-                      {"poll_interval", FormatDuration(options_.poll_interval)},
+                      {"poll_interval", options_.poll_interval.count() > 0 ? FormatDuration(options_.poll_interval) : "off"},
                       {"epoch", epoch_}});
     return Status::Ok();
   }
@@ -600,7 +600,7 @@ class BridgeImpl final : public Bridge {
       env_.logger.Info("bridge", republish ? "republished newest scan" : "published scan",
                        {{"scan", n},
                         {"regime", scan.regime.empty() ? "-" : scan.regime},
-                        {"vel_div", scan.has_vel_div ? FormatDouble(scan.vel_div) : "-"},
+                        {"vel_div", scan.has_vel_div ? fmt::format("{:.5f}", scan.vel_div) : "-"},
                         {"latency", FormatDuration(latency)},
                         {"epoch", epoch_},
                         {"file", file}});

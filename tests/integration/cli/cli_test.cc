@@ -80,8 +80,8 @@ typo = 1
 listen = "everywhere"
 [bus]
 backend = "redis"
-[bridge]
-scan_dir = "/data/scans"
+[trader.BLUE]
+strategy = "vel_div"
 )");
   auto r = Dolphin({"config", "show", "-c", "dolphin.toml"});
   EXPECT_EQ(r.exit_code, 2);
@@ -90,7 +90,7 @@ scan_dir = "/data/scans"
   EXPECT_NE(r.err.find("dolphin.toml:4: [api] listen: bad address \"everywhere\""), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("dolphin.toml:6: [bus] backend: expected one of \"memory\", \"hazelcast\", got \"redis\""), std::string::npos) << r.err;
   // A DESIGN section whose library is not built yet is only a warning.
-  EXPECT_NE(r.err.find("warning: dolphin.toml:7: bridge: accepted but not used yet"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("warning: dolphin.toml:7: trader: accepted but not used yet"), std::string::npos) << r.err;
   EXPECT_EQ(r.out, "");
 }
 
