@@ -12,16 +12,24 @@ function(dolphin_add_library)
     PRIVATE ${ARG_PRIVATE_DEPS} dolphin::warnings)
 endfunction()
 
-# dolphin_add_test(NAME <binary> SOURCES ... DEPS ... [LABELS ...])
+# dolphin_add_test(NAME <binary> SOURCES ... DEPS ... [LABELS ...] [WHOLE_BINARY])
 #   One GoogleTest binary, discovered test by test; label `unit` unless LABELS says otherwise.
+#   WHOLE_BINARY registers the binary as a single ctest instead, for binaries whose tests share
+#   an expensive real peer (a Hazelcast member) that one process starts once.
 function(dolphin_add_test)
-  cmake_parse_arguments(ARG "" "NAME" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "WHOLE_BINARY" "NAME" "SOURCES;DEPS;LABELS" ${ARGN})
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
   add_executable(${ARG_NAME} ${ARG_SOURCES})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} dolphin::testing GTest::gmock GTest::gtest_main
     dolphin::warnings dolphin_sanitize)
+  if(ARG_WHOLE_BINARY)
+    add_test(NAME ${ARG_NAME} COMMAND ${ARG_NAME})
+    set_tests_properties(${ARG_NAME} PROPERTIES LABELS "${ARG_LABELS}"
+      ENVIRONMENT "DOLPHIN_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+    return()
+  endif()
   gtest_discover_tests(${ARG_NAME}
     DISCOVERY_MODE PRE_TEST
     PROPERTIES LABELS "${ARG_LABELS}" ENVIRONMENT "DOLPHIN_SOURCE_DIR=${PROJECT_SOURCE_DIR}")

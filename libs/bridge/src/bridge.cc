@@ -62,6 +62,13 @@ std::optional<FileSig> Stat(const fs::path& p) {
   return s;
 }
 
+// A folder's modification time (changes when entries are added or removed).
+std::optional<int64_t> DirMtime(const fs::path& p) {
+  struct stat st;
+  if (::stat(p.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return std::nullopt;
+  return int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
+}
+
 // Day folders of scan_dir, newest (lexically greatest YYYY-MM-DD) last.
 std::vector<fs::path> DayFolders(const fs::path& scan_dir) {
   std::vector<fs::path> days;
@@ -371,8 +378,18 @@ class BridgeImpl final : public Bridge {
   // mtime polling of the newest day folder: a new or changed file is taken once it has been
   // seen unchanged by two consecutive polls.
   void Poll() {
+    // Cheap when nothing happened: a folder's mtime changes when entries are added, so an
+    // unchanged scan_dir and newest day folder with nothing pending means nothing to list.
+    auto root_mtime = DirMtime(options_.scan_dir);
+    auto day_mtime = poll_day_.empty() ? std::nullopt : DirMtime(poll_day_);
+    if (poll_seen_.empty() && root_mtime && day_mtime && *root_mtime == poll_root_mtime_ &&
+        *day_mtime == poll_day_mtime_) {
+      return;
+    }
+    if (root_mtime) poll_root_mtime_ = *root_mtime;
     auto days = DayFolders(options_.scan_dir);
     if (days.empty()) return;
+    if (auto m = DirMtime(days.back())) poll_day_mtime_ = *m;
     std::vector<fs::path> dirs = {days.back()};
     if (days.size() >= 2 && poll_day_ != days.back()) dirs.insert(dirs.begin(), days[days.size() - 2]);
     poll_day_ = days.back();
@@ -728,6 +745,8 @@ class BridgeImpl final : public Bridge {
   std::map<fs::path, Failure> failures_;
   std::map<fs::path, FileSig> poll_seen_;
   fs::path poll_day_;
+  int64_t poll_root_mtime_ = 0;
+  int64_t poll_day_mtime_ = 0;
   std::set<std::string> logged_collisions_;
   int64_t epoch_ = 0;
   int64_t last_number_ = -1;
