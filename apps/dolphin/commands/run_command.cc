@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "../cli.h"
+#include "../signals.h"
 #include "../wiring.h"
 #include "dolphin/core/clock.h"
 #include "dolphin/runtime/runner.h"
@@ -14,40 +15,6 @@
 namespace dolphin::cli {
 
 namespace {
-
-// Blocks SIGINT/SIGTERM in every thread and turns them into a cancellation, from one thread
-// that sigwait()s. Must be created before any other thread.
-class SignalCanceller {
- public:
-  explicit SignalCanceller(CancelToken& cancel, Logger& logger) {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGINT);
-    sigaddset(&set_, SIGTERM);
-    sigaddset(&set_, SIGUSR1);  // our own wake-up at shutdown
-    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
-    thread_ = std::thread([this, &cancel, &logger] {  // determinism-ok: sigwait thread
-      int sig = 0;
-      while (sigwait(&set_, &sig) == 0) {
-        if (sig == SIGUSR1 && done_) return;
-        if (sig == SIGINT || sig == SIGTERM) {
-          logger.Info("run", "signal received, shutting down", {{"signal", strsignal(sig)}});
-          cancel.Cancel();
-          return;
-        }
-      }
-    });
-  }
-  ~SignalCanceller() {
-    done_ = true;
-    pthread_kill(thread_.native_handle(), SIGUSR1);
-    thread_.join();
-  }
-
- private:
-  sigset_t set_;
-  std::atomic<bool> done_{false};
-  std::thread thread_;
-};
 
 struct RunFlags {
   double duration_s = 0;
@@ -60,7 +27,7 @@ int Run(const CliContext& ctx, const RunFlags& flags) {
   SystemClock clock;
   auto logger = MakeLogger(*config, clock);
   CancelToken cancel;
-  SignalCanceller signals(cancel, *logger);
+  SignalCanceller signals(cancel, *logger, "run");
   Env env{clock, *logger};
 
   auto bus = MakeBus(*config, env);

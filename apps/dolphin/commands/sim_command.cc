@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "../cli.h"
+#include "../signals.h"
 #include "../wiring.h"
 #include "dolphin/core/clock.h"
 #include "dolphin/sim/sim_options.h"
@@ -37,39 +38,6 @@ struct SimFlags {
   CLI::Option* seed_opt = nullptr;
   CLI::Option* start_opt = nullptr;
   CLI::Option* prices_opt = nullptr;
-};
-
-// SIGINT/SIGTERM -> cancel, from one sigwait() thread (created before any other thread).
-class SimSignals {
- public:
-  SimSignals(CancelToken& cancel, Logger& logger) {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGINT);
-    sigaddset(&set_, SIGTERM);
-    sigaddset(&set_, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
-    thread_ = std::thread([this, &cancel, &logger] {  // determinism-ok: sigwait thread
-      int sig = 0;
-      while (sigwait(&set_, &sig) == 0) {
-        if (sig == SIGUSR1 && done_) return;
-        if (sig == SIGINT || sig == SIGTERM) {
-          logger.Info("sim", "signal received, stopping", {{"signal", strsignal(sig)}});
-          cancel.Cancel();
-          return;
-        }
-      }
-    });
-  }
-  ~SimSignals() {
-    done_ = true;
-    pthread_kill(thread_.native_handle(), SIGUSR1);
-    thread_.join();
-  }
-
- private:
-  sigset_t set_;
-  std::atomic<bool> done_{false};
-  std::thread thread_;
 };
 
 int Sim(const CliContext& ctx, const SimFlags& flags) {
@@ -97,7 +65,7 @@ int Sim(const CliContext& ctx, const SimFlags& flags) {
   SystemClock clock;
   auto logger = MakeLogger(*config, clock);
   CancelToken cancel;
-  SimSignals signals(cancel, *logger);
+  SignalCanceller signals(cancel, *logger, "sim");
   auto simulator = sim::Simulator::Create(options, clock, *logger);
   if (!simulator.ok()) {
     PrintError(simulator.status().message());
