@@ -91,7 +91,7 @@ Result<Timestamp> ParseRfc3339(std::string_view text) {
     return InvalidArgumentError(fmt::format("bad RFC 3339 timestamp \"{}\": {}", text, why));
   };
   size_t pos = 0;
-  int64_t year, month, day, hour, minute, second;
+  int64_t year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   if (!ReadDigits(text, pos, 4, year) || !Expect(text, pos, '-') ||
       !ReadDigits(text, pos, 2, month) || !Expect(text, pos, '-') ||
       !ReadDigits(text, pos, 2, day)) {
