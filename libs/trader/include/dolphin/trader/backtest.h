@@ -1,0 +1,85 @@
+// Backtest: scans replayed through the same Engine as live trading, then summarised.
+//
+// Two sources: a folder of archived scan files (`dolphin backtest --scans DIR`: every .arrow
+// file below DIR, ordered and given epochs the way the bridge does), or a journal's processed
+// sequence (each marker's scan looked up in DIR by scan number and timestamp, replayed with the
+// context the journal recorded: the parity check). Thread-safety: none.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "dolphin/core/json.h"
+#include "dolphin/trader/engine.h"
+#include "dolphin/trader/journal.h"
+#include "dolphin/trader/types.h"
+
+namespace dolphin::trader {
+
+struct BacktestReport {
+  std::string color;
+  int64_t scans = 0;
+  int64_t missed_scans = 0;
+  int64_t stale_scans = 0;
+  int64_t fills = 0;
+  int64_t round_trips = 0;
+  int64_t wins = 0;
+  int64_t losses = 0;
+  double initial_equity = 0;
+  double final_equity = 0;
+  double realized = 0;
+  double fees = 0;
+  double net_pnl = 0;       // final - initial equity
+  double return_pct = 0;
+  double win_rate = 0;      // wins / round trips (0 when none)
+  double max_drawdown = 0;  // quote currency
+  double max_drawdown_pct = 0;  // of the peak equity it fell from
+  double sharpe = 0;        // per-scan equity returns, annualised by the median scan interval
+  std::vector<Fill> fill_list;
+
+  Json ToJson() const;      // without fill_list
+  std::string Format() const;  // the human summary `dolphin backtest` prints
+};
+
+// Accumulates per-scan equity for Sharpe and drawdown percentages. Feed every scan.
+class Backtest {
+ public:
+  Backtest(EngineOptions options, std::unique_ptr<Strategy> strategy);
+  Status Add(const Scan& scan, const ScanContext& context);
+  BacktestReport Finish() const;
+  Engine& engine() { return engine_; }
+
+ private:
+  Engine engine_;
+  std::vector<Fill> fills_;
+  double prev_equity_;
+  double sum_ret_ = 0, sum_ret2_ = 0;
+  int64_t n_ret_ = 0;
+  std::vector<int64_t> intervals_us_;
+  Timestamp prev_ts_;
+  bool has_prev_ = false;
+  double peak_ = 0;
+  double max_dd_pct_ = 0;
+};
+
+using Progress = std::function<void(size_t done, size_t total)>;
+
+struct ScanFileEntry {
+  std::filesystem::path path;
+  Scan scan;
+};
+
+// Every .arrow file below `dir`, decoded, sorted by (timestamp, scan_number), epochs assigned
+// like the bridge (a lower-or-equal scan number with a newer timestamp starts a new epoch =
+// that timestamp in Unix microseconds; same number and timestamp twice: the duplicate is
+// dropped). A file that does not decode is an error naming it.
+Result<std::vector<ScanFileEntry>> LoadScanDir(const std::filesystem::path& dir, const Progress& progress = {});
+
+// The journal's processed sequence matched against `scans` (by scan number and timestamp), with
+// the recorded contexts and epochs. A marker whose scan is not in `scans` is an error naming it.
+Result<std::vector<std::pair<Scan, ScanContext>>> JournalSequence(const std::vector<ProcessedScan>& processed,
+                                                                  const std::vector<ScanFileEntry>& scans);
+
+}  // namespace dolphin::trader

@@ -1,0 +1,43 @@
+// [trader] and [trader.<COLOR>] (DESIGN sections 4 and 9).
+//
+// Keys directly in [trader] are defaults for every colour; each [trader.<COLOR>] table is one
+// trader instance and overrides them. No colour table: one instance, BLUE. `enabled = false`
+// in [trader] turns the trader off. Strategy keys (vel_div) sit beside the others.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "dolphin/core/config.h"
+#include "dolphin/trader/engine.h"
+#include "dolphin/trader/strategy.h"
+
+namespace dolphin::trader {
+
+struct TraderOptions {
+  EngineOptions engine;           // color, initial_equity, fill_price, slippage, fees, risk
+  std::string strategy = "vel_div";
+  VelDivOptions vel_div;
+  std::string venue = "paper";    // only the paper venue is built
+  // Journal file. Default: <state_dir>/journal/trader_<COLOR>.sqlite.
+  std::filesystem::path journal;
+  std::string journal_sync = "full";  // full | normal
+  // A posture name (default TURTLE, so the demo trades) or "bus": DOLPHIN_SAFETY["latest"].
+  std::string posture = "TURTLE";
+  double posture_max_age_s = 60;  // with posture = "bus": older -> REDUCING
+  double max_scan_age_s = 30;     // no entry on a scan older than this (wall clock vs scan ts)
+  bool log_each_scan = true;      // one log line per scan
+};
+
+struct TraderSetup {
+  bool enabled = true;
+  std::vector<TraderOptions> traders;  // one per colour, sorted by colour
+};
+
+// `state_dir` supplies the journal defaults. Errors are recorded through `section`.
+Result<TraderSetup> ParseTraderSetup(ConfigSection section, const std::filesystem::path& state_dir);
+void WriteTraderSetup(const TraderSetup& setup, ConfigWriter& out);
+std::unique_ptr<Strategy> MakeStrategy(const TraderOptions& options);
+
+}  // namespace dolphin::trader

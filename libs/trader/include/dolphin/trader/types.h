@@ -1,0 +1,100 @@
+// The trader's value types, shared by the engine (live and backtest), the journal and the
+// service. DESIGN section 4 is the contract. Thread-safety: plain values.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "dolphin/core/result.h"
+#include "dolphin/core/time.h"
+
+namespace dolphin::trader {
+
+enum class Side { kBuy, kSell };
+std::string_view SideName(Side side);  // "BUY" | "SELL"
+Result<Side> ParseSide(std::string_view text);
+
+// Posture scales entry size (DESIGN section 4): APEX 1.0, STALKER 0.5, TURTLE 0.25,
+// HIBERNATE 0 (and positions closed).
+enum class Posture { kApex, kStalker, kTurtle, kHibernate };
+std::string_view PostureName(Posture posture);  // "APEX", ...
+Result<Posture> ParsePosture(std::string_view text);
+double PostureScale(Posture posture);
+
+// ACTIVE: entries and exits; REDUCING: exits only; HALTED: nothing (operator's halt).
+enum class TradingState { kActive, kReducing, kHalted };
+std::string_view TradingStateName(TradingState state);  // "ACTIVE", ...
+
+// One scan as the trader sees it: DOLPHIN_FEATURES["latest_eigen_scan"] parsed (live), or a
+// scan file decoded through the bridge's own JSON path (backtest), so both are bit-identical.
+struct Scan {
+  int64_t epoch = 0;
+  int64_t scan_number = 0;
+  Timestamp timestamp;  // the scan's own time: the trader's clock
+  // NaN when the column is absent.
+  double vel_div = std::nan("");
+  double w50_velocity = std::nan(""), w150_velocity = std::nan(""), w300_velocity = std::nan(""),
+         w750_velocity = std::nan("");
+  double w50_lambda_max = std::nan(""), w150_lambda_max = std::nan(""),
+         w300_lambda_max = std::nan(""), w750_lambda_max = std::nan("");
+  double instability_50 = std::nan(""), instability_150 = std::nan("");
+  std::vector<double> eigenvalues;
+  std::string regime;
+  // asset -> price, in file order (BTCUSDT usually first).
+  std::vector<std::pair<std::string, double>> prices;
+  // Bridge fields (absent in an in-memory backtest).
+  std::optional<Timestamp> bridge_ts;
+  std::string file;
+  bool republished = false;
+
+  // The asset's price, or nullopt when the scan has none (or it is not finite and positive).
+  std::optional<double> Price(std::string_view asset) const;
+};
+
+// An order the engine decided on one scan. The client order id is deterministic:
+// "<COLOR>-<epoch>-<scan_number>-<seq>", so a re-decided scan can never make a second order.
+struct OrderIntent {
+  std::string client_order_id;
+  int64_t epoch = 0;
+  int64_t scan_number = 0;  // the scan the decision was made on
+  int seq = 0;              // 0, 1, ... within that scan
+  std::string asset;
+  Side side = Side::kBuy;
+  double qty = 0;           // base units, > 0
+  bool reducing = false;    // closes (part of) a position: never blocked by rate/loss limits
+  std::string reason;       // "entry: vel_div=-0.031 <= -0.02", "exit: take_profit", "flatten"
+  Timestamp ts;             // the decision scan's timestamp
+};
+
+// An execution report from the venue.
+struct Fill {
+  std::string client_order_id;
+  int64_t epoch = 0;
+  int64_t scan_number = 0;  // the scan whose price filled it
+  std::string asset;
+  Side side = Side::kBuy;
+  double qty = 0;
+  double price = 0;         // after slippage
+  double fee = 0;           // quote currency, >= 0
+  double realized_pnl = 0;  // realised by this fill, fees excluded
+  Timestamp ts;             // the filling scan's timestamp
+};
+
+// What the trader knew about one scan from outside the scan itself. The live service decides
+// it (posture from the bus, the operator's controls, the scan's age) and the journal records
+// it with the processed marker, so a backtest over the journal replays the same decisions.
+struct ScanContext {
+  Posture posture = Posture::kTurtle;
+  double rm = 1.0;             // DOLPHIN_SAFETY risk multiplier (1.0 for a fixed posture)
+  bool posture_stale = false;  // posture = "bus" and the safety key is missing or stale
+  bool halted = false;         // operator halt in force
+  bool flatten = false;        // operator flatten requested: close everything on this scan
+  bool stale = false;          // the scan is older than max_scan_age_s: no entries
+};
+
+}  // namespace dolphin::trader

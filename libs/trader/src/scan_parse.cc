@@ -1,0 +1,169 @@
+#include "dolphin/trader/scan_parse.h"
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include "dolphin/bridge/scan_json.h"
+
+namespace dolphin::trader {
+
+namespace {
+
+namespace od = simdjson::ondemand;
+
+Status FieldError(std::string_view field, std::string_view expected) {
+  return InvalidArgumentError(fmt::format("latest_eigen_scan: {}: expected {}", field, expected));
+}
+
+// A number or null (null and absent both mean NaN).
+Status ReadOptionalDouble(od::value value, std::string_view field, double* out) {
+  bool is_null = false;
+  if (value.is_null().get(is_null) == simdjson::SUCCESS && is_null) {
+    *out = std::nan("");
+    return Status::Ok();
+  }
+  if (value.get_double().get(*out) != simdjson::SUCCESS) return FieldError(field, "a number or null");
+  return Status::Ok();
+}
+
+Status ReadTimestamp(od::value value, std::string_view field, Timestamp* out) {
+  std::string_view text;
+  if (value.get_string().get(text) != simdjson::SUCCESS) {
+    return FieldError(field, "an RFC 3339 string");
+  }
+  auto ts = ParseRfc3339(text);
+  if (!ts.ok()) return FieldError(field, fmt::format("an RFC 3339 string ({})", ts.status().message()));
+  *out = *ts;
+  return Status::Ok();
+}
+
+Result<Scan> Parse(od::document& doc) {
+  Scan scan;
+  bool has_number = false, has_timestamp = false;
+  od::object object;
+  if (doc.get_object().get(object) != simdjson::SUCCESS) {
+    return InvalidArgumentError("latest_eigen_scan: expected a JSON object");
+  }
+  for (auto field_result : object) {
+    od::field field;
+    if (std::move(field_result).get(field) != simdjson::SUCCESS) {
+      return InvalidArgumentError("latest_eigen_scan: malformed JSON");
+    }
+    std::string_view key;
+    if (field.unescaped_key().get(key) != simdjson::SUCCESS) {
+      return InvalidArgumentError("latest_eigen_scan: malformed key");
+    }
+    od::value value = field.value();
+    if (key == "scan_number") {
+      if (value.get_int64().get(scan.scan_number) != simdjson::SUCCESS) {
+        return FieldError(key, "an integer");
+      }
+      has_number = true;
+    } else if (key == "epoch") {
+      if (value.get_int64().get(scan.epoch) != simdjson::SUCCESS) return FieldError(key, "an integer");
+    } else if (key == "timestamp") {
+      DOLPHIN_RETURN_IF_ERROR(ReadTimestamp(value, key, &scan.timestamp));
+      has_timestamp = true;
+    } else if (key == "bridge_ts") {
+      Timestamp ts;
+      DOLPHIN_RETURN_IF_ERROR(ReadTimestamp(value, key, &ts));
+      scan.bridge_ts = ts;
+    } else if (key == "vel_div") {
+      DOLPHIN_RETURN_IF_ERROR(ReadOptionalDouble(value, key, &scan.vel_div));
+    } else if (key == "w50_velocity") {
+      DOLPHIN_RETURN_IF_ERROR(ReadOptionalDouble(value, key, &scan.w50_velocity));
+    } else if (key == "w150_velocity") {
+      DOLPHIN_RETURN_IF_ERROR(ReadOptionalDouble(value, key, &scan.w150_velocity));
+    } else if (key == "w300_velocity") {
+      DOLPHIN_RETURN_IF_ERROR(ReadOptionalDouble(value, key, &scan.w300_velocity));
+    } else if (key == "w750_velocity") {
+      DOLPHIN_RETURN_IF_ERROR(ReadOptionalDouble(value, key, &scan.w750_velocity));
+    } else if (key == "w50_lambda_max") {
+      DOLPHIN_RETURN_IF_ERROR(ReadOptionalDouble(value, key, &scan.w50_lambda_max));
+    } else if (key == "w150_lambda_max") {
+      DOLPHIN_RETURN_IF_ERROR(ReadOptionalDouble(value, key, &scan.w150_lambda_max));
+    } else if (key == "w300_lambda_max") {
+      DOLPHIN_RETURN_IF_ERROR(ReadOptionalDouble(value, key, &scan.w300_lambda_max));
+    } else if (key == "w750_lambda_max") {
+      DOLPHIN_RETURN_IF_ERROR(ReadOptionalDouble(value, key, &scan.w750_lambda_max));
+    } else if (key == "instability_50") {
+      DOLPHIN_RETURN_IF_ERROR(ReadOptionalDouble(value, key, &scan.instability_50));
+    } else if (key == "instability_150") {
+      DOLPHIN_RETURN_IF_ERROR(ReadOptionalDouble(value, key, &scan.instability_150));
+    } else if (key == "regime") {
+      std::string_view text;
+      bool is_null = false;
+      if (value.is_null().get(is_null) == simdjson::SUCCESS && is_null) continue;
+      if (value.get_string().get(text) != simdjson::SUCCESS) return FieldError(key, "a string");
+      scan.regime = std::string(text);
+    } else if (key == "file") {
+      std::string_view text;
+      if (value.get_string().get(text) != simdjson::SUCCESS) return FieldError(key, "a string");
+      scan.file = std::string(text);
+    } else if (key == "republished") {
+      if (value.get_bool().get(scan.republished) != simdjson::SUCCESS) return FieldError(key, "a boolean");
+    } else if (key == "eigenvalues") {
+      bool is_null = false;
+      if (value.is_null().get(is_null) == simdjson::SUCCESS && is_null) continue;
+      od::array array;
+      if (value.get_array().get(array) != simdjson::SUCCESS) return FieldError(key, "an array");
+      for (auto element : array) {
+        double v = 0;
+        od::value ev;
+        if (std::move(element).get(ev) != simdjson::SUCCESS) return FieldError(key, "an array of numbers");
+        DOLPHIN_RETURN_IF_ERROR(ReadOptionalDouble(ev, key, &v));
+        scan.eigenvalues.push_back(v);
+      }
+    } else if (key == "asset_prices") {
+      od::object prices;
+      if (value.get_object().get(prices) != simdjson::SUCCESS) {
+        return FieldError(key, "an object symbol -> price");
+      }
+      for (auto price_result : prices) {
+        od::field price_field;
+        std::string_view symbol;
+        if (std::move(price_result).get(price_field) != simdjson::SUCCESS ||
+            price_field.unescaped_key().get(symbol) != simdjson::SUCCESS) {
+          return FieldError(key, "an object symbol -> price");
+        }
+        double price = 0;
+        DOLPHIN_RETURN_IF_ERROR(ReadOptionalDouble(price_field.value(), "asset_prices." + std::string(symbol), &price));
+        scan.prices.emplace_back(std::string(symbol), price);
+      }
+    }
+    // Every other column is ignored by the trader.
+  }
+  if (!has_number) return InvalidArgumentError("latest_eigen_scan: no scan_number field");
+  if (!has_timestamp) return InvalidArgumentError("latest_eigen_scan: no timestamp field");
+  return scan;
+}
+
+}  // namespace
+
+Result<Scan> ParseScanJson(std::string_view json) {
+  thread_local od::parser parser;
+  simdjson::padded_string padded(json);
+  od::document doc;
+  if (parser.iterate(padded).get(doc) != simdjson::SUCCESS) {
+    return InvalidArgumentError("latest_eigen_scan: not valid JSON");
+  }
+  auto scan = Parse(doc);
+  if (!scan.ok()) return scan;
+  // On-demand parsing validates lazily: make sure nothing malformed follows the object.
+  const char* rest = nullptr;
+  if (doc.current_location().get(rest) == simdjson::SUCCESS) {
+    return InvalidArgumentError("latest_eigen_scan: trailing characters after the object");
+  }
+  return scan;
+}
+
+Result<Scan> ScanFromArrow(std::span<const uint8_t> bytes, int64_t epoch, std::string_view file) {
+  DOLPHIN_ASSIGN_OR_RETURN(bridge::DecodedScan decoded, bridge::DecodeScan(bytes));
+  bridge::PublishFields fields;
+  fields.epoch = epoch;
+  fields.bridge_ts = decoded.timestamp;
+  fields.file = std::string(file);
+  return ParseScanJson(bridge::BuildScanJson(decoded, fields));
+}
+
+}  // namespace dolphin::trader

@@ -1,0 +1,511 @@
+#include "dolphin/trader/trader_service.h"
+
+#include <fmt/format.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <mutex>
+
+#include "dolphin/trader/journal.h"
+#include "dolphin/trader/scan_parse.h"
+
+namespace dolphin::trader {
+
+std::string StateMapName(std::string_view color) { return fmt::format("DOLPHIN_STATE_{}", color); }
+std::string PnlMapName(std::string_view color) { return fmt::format("DOLPHIN_PNL_{}", color); }
+
+namespace {
+
+constexpr char kFeaturesMap[] = "DOLPHIN_FEATURES";
+constexpr char kScanKey[] = "latest_eigen_scan";
+
+// DOLPHIN_TEST_CRASH_AT=<point>[:<n>]: SIGKILL at the n-th arrival at <point>.
+class CrashPoints {
+ public:
+  CrashPoints() {
+    const char* spec = std::getenv("DOLPHIN_TEST_CRASH_AT");
+    if (spec == nullptr || *spec == '\0') return;
+    std::string s(spec);
+    auto colon = s.find(':');
+    point_ = s.substr(0, colon);
+    if (colon != std::string::npos) nth_ = std::max(1L, std::strtol(s.c_str() + colon + 1, nullptr, 10));
+  }
+  bool armed() const { return !point_.empty(); }
+  const std::string& point() const { return point_; }
+  void Reach(std::string_view point, Logger& logger) {
+    if (point_ != point) return;
+    if (++seen_ < nth_) return;
+    logger.Warn("trader", "test crash point reached: killing this process", {{"point", point_}});
+    ::kill(::getpid(), SIGKILL);
+  }
+
+ private:
+  std::string point_;
+  long nth_ = 1;
+  long seen_ = 0;
+};
+
+struct SafetyValue {
+  bool present = false;
+  bool valid = false;
+  Posture posture = Posture::kTurtle;
+  double rm = 1.0;
+  Timestamp ts;
+  std::string problem;
+};
+
+SafetyValue ParseSafety(const std::string& text) {
+  SafetyValue v;
+  v.present = true;
+  auto j = ParseJson(text);
+  if (!j.ok() || !j->is_object()) {
+    v.problem = "DOLPHIN_SAFETY[latest] is not a JSON object";
+    return v;
+  }
+  auto posture = j->find("posture");
+  auto ts = j->find("ts");
+  if (posture == j->end() || !posture->is_string() || ts == j->end() || !ts->is_string()) {
+    v.problem = "DOLPHIN_SAFETY[latest] lacks posture or ts";
+    return v;
+  }
+  auto p = ParsePosture(posture->get<std::string>());
+  auto t = ParseRfc3339(ts->get<std::string>());
+  if (!p.ok() || !t.ok()) {
+    v.problem = fmt::format("DOLPHIN_SAFETY[latest]: {}", !p.ok() ? p.status().message() : t.status().message());
+    return v;
+  }
+  v.posture = *p;
+  v.ts = *t;
+  if (auto rm = j->find("Rm"); rm != j->end() && rm->is_number()) v.rm = std::clamp(rm->get<double>(), 0.0, 1.0);
+  v.valid = true;
+  return v;
+}
+
+class TraderServiceImpl final : public TraderService {
+ public:
+  TraderServiceImpl(TraderOptions options, bus::KvBus& bus, Env env, DecisionObserver observer)
+      : o_(std::move(options)),
+        bus_(bus),
+        env_(env),
+        observer_(std::move(observer)),
+        name_("trader." + o_.engine.color),
+        engine_(std::make_unique<Engine>(o_.engine, MakeStrategy(o_))) {}
+
+  ~TraderServiceImpl() override { Stop(); }
+
+  std::string name() const override { return name_; }
+  const std::string& color() const override { return o_.engine.color; }
+
+  Status Start() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      DOLPHIN_RETURN_IF_ERROR(OpenAndRestore());
+    }
+    if (o_.posture == "bus") {
+      auto id = bus_.AddKeyListener(kSafetyMap, kSafetyKey, [this](const bus::BusEvent& e) { OnSafety(e); },
+                                    {.queue_capacity = 16, .name = name_ + ".safety"});
+      if (!id.ok()) return id.status();
+      listeners_.push_back(*id);
+    }
+    for (const char* key : {"ob_features_latest", "exf_latest"}) {
+      auto id = bus_.AddKeyListener(kFeaturesMap, key, [this](const bus::BusEvent& e) { OnFeature(e); },
+                                    {.queue_capacity = 16, .name = name_ + "." + key});
+      if (!id.ok()) return id.status();
+      listeners_.push_back(*id);
+    }
+    Publish();
+    auto id = bus_.AddKeyListener(kFeaturesMap, kScanKey, [this](const bus::BusEvent& e) { OnScanEvent(e); },
+                                  {.queue_capacity = 64, .name = name_});
+    if (!id.ok()) return id.status();
+    listeners_.push_back(*id);
+    env_.logger.Info(name_, "trader started",
+                     {{"journal", o_.journal.string()},
+                      {"sync", o_.journal_sync},
+                      {"posture", o_.posture},
+                      {"fill_price", o_.engine.fill_price == FillPrice::kNextScan ? "next_scan" : "signal_scan"},
+                      {"equity", engine_->equity()}});
+    if (crash_.armed()) env_.logger.Warn(name_, "test crash point armed", {{"point", crash_.point()}});
+    return Status::Ok();
+  }
+
+  void Stop() override {
+    for (bus::ListenerId id : listeners_) bus_.RemoveListener(id).IgnoreError();
+    listeners_.clear();
+    std::lock_guard<std::mutex> lock(mu_);
+    journal_.reset();
+  }
+
+  runtime::ServiceHealth Health() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    runtime::ServiceHealth h;
+    if (!journal_) {
+      h.status = "degraded";
+      h.detail = "journal not open";
+      return h;
+    }
+    if (journal_failing_) h.status = "degraded";
+    h.detail = fmt::format("{} {} scans, last #{}, equity {:.2f}{}", TradingStateName(DisplayState()),
+                           stats_.processed, stats_.last_scan_number, engine_->equity(),
+                           journal_failing_ ? ", journal failing" : "");
+    return h;
+  }
+
+  Json StatusJson() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Json j = StateLocked(env_.clock.Now());
+    j["journal"] = o_.journal.string();
+    j["stats"] = {{"processed", stats_.processed}, {"stale", stats_.stale}, {"missed", stats_.missed},
+                  {"duplicates", stats_.duplicates}, {"bad_scans", stats_.bad_scans},
+                  {"failures", stats_.failures}, {"intents", stats_.intents}, {"fills", stats_.fills}};
+    return j;
+  }
+
+  Result<Json> Halt() override { return Control("halt", true, std::nullopt); }
+  Result<Json> Resume() override { return Control("resume", false, false); }
+  Result<Json> Flatten() override { return Control("flatten", std::nullopt, true); }
+
+  TraderStats Stats() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return stats_;
+  }
+  Json CurrentStateJson() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return StateLocked(env_.clock.Now());
+  }
+
+ private:
+  Status OpenAndRestore() {
+    JournalOptions jo;
+    jo.color = o_.engine.color;
+    jo.sync = o_.journal_sync == "normal" ? JournalSync::kNormal : JournalSync::kFull;
+    DOLPHIN_ASSIGN_OR_RETURN(journal_, OpenJournal(o_.journal, jo));
+    DOLPHIN_RETURN_IF_ERROR(RestoreEngine());
+    DOLPHIN_ASSIGN_OR_RETURN(controls_, journal_->LoadControlState());
+    DOLPHIN_ASSIGN_OR_RETURN(ReconcileResult rec, Reconcile());
+    DOLPHIN_ASSIGN_OR_RETURN(JournalCounts counts, journal_->Counts());
+    stats_.processed = counts.processed;
+    stats_.stale = counts.stale;
+    stats_.missed = counts.missed_scans;
+    stats_.intents = counts.intents;
+    stats_.fills = counts.fills;
+    stats_.last_scan_number = engine_->has_last() ? engine_->last_scan_number() : -1;
+    env_.logger.Info(name_, "journal restored",
+                     {{"processed", counts.processed},
+                      {"last_scan", stats_.last_scan_number},
+                      {"fills", counts.fills},
+                      {"open_orders_kept", rec.kept},
+                      {"intents_cancelled", rec.cancelled},
+                      {"halted", controls_.halted},
+                      {"flatten_pending", controls_.flatten}});
+    return Status::Ok();
+  }
+
+  struct ReconcileResult {
+    int64_t kept = 0;
+    int64_t cancelled = 0;
+  };
+  // Open intents the paper venue still holds (pending in the snapshot) stay open; the rest
+  // were decided on a scan that was never committed, so no order exists for them.
+  Result<ReconcileResult> Reconcile() {
+    DOLPHIN_ASSIGN_OR_RETURN(std::vector<IntentRow> intents, journal_->Intents());
+    std::vector<std::string> cancel;
+    ReconcileResult r;
+    for (const IntentRow& row : intents) {
+      if (row.status != "open") continue;
+      bool held = std::any_of(engine_->pending().begin(), engine_->pending().end(),
+                              [&](const OrderIntent& p) { return p.client_order_id == row.intent.client_order_id; });
+      if (held) {
+        ++r.kept;
+      } else {
+        cancel.push_back(row.intent.client_order_id);
+      }
+    }
+    if (!cancel.empty()) {
+      DOLPHIN_RETURN_IF_ERROR(journal_->CancelIntents(
+          cancel, "reconciled: its scan was never committed, the paper venue never held it"));
+    }
+    r.cancelled = static_cast<int64_t>(cancel.size());
+    return r;
+  }
+
+  // Engine := the journal's snapshot (or a fresh engine for a new journal).
+  Status RestoreEngine() {
+    engine_ = std::make_unique<Engine>(o_.engine, MakeStrategy(o_));
+    DOLPHIN_ASSIGN_OR_RETURN(std::optional<std::string> snapshot, journal_->LoadSnapshot());
+    if (!snapshot) return Status::Ok();
+    auto json = ParseJson(*snapshot);
+    if (!json.ok()) return CorruptionError(fmt::format("journal {}: snapshot: {}", o_.journal.string(), json.status().message()));
+    return engine_->RestoreState(*json);
+  }
+
+  TradingState DisplayState() const {
+    if (controls_.halted) return TradingState::kHalted;
+    return engine_->state();
+  }
+
+  Json StateLocked(Timestamp now) const {
+    Json j = engine_->StateJson(now);
+    if (controls_.halted) {
+      j["trading_state"] = "HALTED";
+      j["status"] = "HALTED: operator halt";
+    }
+    j["controls"] = {{"halted", controls_.halted}, {"flatten_pending", controls_.flatten}};
+    if (o_.posture == "bus") {
+      j["posture_source"] = "bus";
+      if (!safety_.valid) j["posture_problem"] = safety_.present ? safety_.problem : "DOLPHIN_SAFETY[latest] missing";
+    } else {
+      j["posture_source"] = "config";
+    }
+    return j;
+  }
+
+  void Publish() {
+    std::string state, pnl, day;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      Timestamp now = env_.clock.Now();
+      state = DumpJson(StateLocked(now));
+      if (engine_->has_last()) {
+        pnl = DumpJson(engine_->PnlJson(now));
+        day = engine_->day().day;
+      }
+    }
+    Status st = bus_.Put(StateMapName(o_.engine.color), kStateKey, state);
+    if (st.ok() && !pnl.empty()) st = bus_.Put(PnlMapName(o_.engine.color), day, pnl);
+    if (!st.ok()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++stats_.publish_failures;
+      env_.logger.Warn(name_, "cannot publish state", {{"error", st.ToString()}});
+    }
+  }
+
+  Result<Json> Control(std::string_view action, std::optional<bool> halted, std::optional<bool> flatten) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!journal_) return FailedPreconditionError(fmt::format("{} is not running", name_));
+      ControlState next = controls_;
+      if (halted) next.halted = *halted;
+      if (flatten) next.flatten = *flatten;
+      ControlEvent event;
+      event.ts = env_.clock.Now();
+      event.action = std::string(action);
+      event.detail = fmt::format("halted={} flatten={}", next.halted, next.flatten);
+      DOLPHIN_RETURN_IF_ERROR(journal_->RecordControl(event, next));
+      controls_ = next;
+      env_.logger.Warn(name_, fmt::format("operator {}", action),
+                       {{"halted", next.halted}, {"flatten_pending", next.flatten}});
+    }
+    Publish();
+    return CurrentStateJson();
+  }
+
+  void OnSafety(const bus::BusEvent& e) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (e.type == bus::EventType::kRemoved) {
+      safety_ = SafetyValue{};
+      return;
+    }
+    safety_ = ParseSafety(e.value);
+    if (!safety_.valid) env_.logger.Warn(name_, "ignoring the safety value", {{"problem", safety_.problem}});
+  }
+
+  void OnFeature(const bus::BusEvent& e) {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::optional<Json>& slot = e.key == "ob_features_latest" ? ob_features_ : exf_;
+    if (e.type == bus::EventType::kRemoved) {
+      slot.reset();
+      return;
+    }
+    auto j = ParseJson(e.value);
+    if (j.ok() && j->is_object()) {
+      slot = std::move(*j);
+    } else {
+      slot.reset();
+    }
+  }
+
+  ScanContext ContextFor(const Scan& scan, Timestamp now) const {
+    ScanContext c;
+    if (o_.posture == "bus") {
+      if (safety_.valid && now - safety_.ts <= SecondsToDuration(o_.posture_max_age_s)) {
+        c.posture = safety_.posture;
+        c.rm = safety_.rm;
+      } else {
+        c.posture_stale = true;
+      }
+    } else {
+      c.posture = ParsePosture(o_.posture).value_or(Posture::kTurtle);
+    }
+    c.halted = controls_.halted;
+    c.flatten = controls_.flatten;
+    c.stale = now - scan.timestamp > SecondsToDuration(o_.max_scan_age_s);
+    return c;
+  }
+
+  static Duration SecondsToDuration(double s) {
+    return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
+  }
+
+  void OnScanEvent(const bus::BusEvent& event) {
+    if (event.type == bus::EventType::kRemoved) return;
+    auto parsed = ParseScanJson(event.value);
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!journal_) return;
+    if (!parsed.ok()) {
+      ++stats_.bad_scans;
+      env_.logger.Error(name_, "ignoring an unreadable scan", {{"error", parsed.status().message()}});
+      return;
+    }
+    const Scan& scan = *parsed;
+    if (engine_->has_last() &&
+        (scan.epoch < engine_->last_epoch() ||
+         (scan.epoch == engine_->last_epoch() && scan.scan_number <= engine_->last_scan_number()))) {
+      ++stats_.duplicates;
+      env_.logger.Debug(name_, "scan already processed", {{"scan", scan.scan_number}, {"epoch", scan.epoch}});
+      return;
+    }
+    const Timestamp now = env_.clock.Now();
+    const ScanContext ctx = ContextFor(scan, now);
+    std::optional<Gap> gap;
+    if (engine_->has_last() && scan.epoch == engine_->last_epoch() &&
+        scan.scan_number > engine_->last_scan_number() + 1) {
+      gap = Gap{scan.epoch, engine_->last_scan_number() + 1, scan.scan_number - 1, now};
+    }
+
+    ScanHooks hooks;
+    hooks.before_send = [&](std::span<const OrderIntent> intents) -> Status {
+      DOLPHIN_RETURN_IF_ERROR(journal_->CommitIntents(intents));
+      crash_.Reach("after_intent", env_.logger);
+      return Status::Ok();
+    };
+    hooks.after_send = [&](std::span<const Fill>) { crash_.Reach("after_send", env_.logger); };
+    auto result = engine_->OnScan(scan, ctx, hooks, ob_features_ ? &*ob_features_ : nullptr,
+                                  exf_ ? &*exf_ : nullptr);
+    const MonoTime decided = env_.clock.MonotonicNow();
+    const Timestamp decided_wall = env_.clock.Now();
+    if (!result.ok()) {
+      Fail(scan, result.status());
+      return;
+    }
+    if (!result->fills.empty()) crash_.Reach("after_fill", env_.logger);
+
+    ScanCommit commit;
+    commit.processed.epoch = scan.epoch;
+    commit.processed.scan_number = scan.scan_number;
+    commit.processed.scan_ts = scan.timestamp;
+    commit.processed.file = scan.file;
+    commit.processed.context = ctx;
+    commit.processed.outcome = ctx.stale ? "stale" : "processed";
+    commit.processed.signal = result->Summary();
+    commit.processed.processed_at = decided_wall;
+    commit.fills = result->fills;
+    commit.gap = gap;
+    commit.snapshot_json = DumpJson(engine_->SaveState());
+    if (ctx.flatten) {
+      // Flatten is done once its closing orders are out: trading stays halted until resumed.
+      commit.controls = ControlState{true, false};
+      commit.control_event = ControlEvent{0, decided_wall, "flatten_done",
+                                          fmt::format("{} closing orders on scan #{}", result->intents.size(),
+                                                      scan.scan_number)};
+    }
+    if (Status st = journal_->CommitScan(commit); !st.ok()) {
+      Fail(scan, st);
+      return;
+    }
+    if (commit.controls) controls_ = *commit.controls;
+    journal_failing_ = false;
+    if (!result->intents.empty() || !result->fills.empty()) crash_.Reach("after_commit", env_.logger);
+
+    ++stats_.processed;
+    if (ctx.stale) ++stats_.stale;
+    stats_.missed += result->missed_before;
+    stats_.intents += static_cast<int64_t>(result->intents.size());
+    stats_.fills += static_cast<int64_t>(result->fills.size());
+    stats_.last_scan_number = scan.scan_number;
+    stats_.last_decision_latency = scan.bridge_ts ? decided_wall - *scan.bridge_ts : Duration(0);
+    if (result->missed_before > 0) {
+      env_.logger.Warn(name_, "scans missed",
+                       {{"from", gap->from_scan}, {"to", gap->to_scan}, {"count", result->missed_before}});
+    }
+    if (ctx.stale) {
+      env_.logger.Warn(name_, "stale scan: no entries",
+                       {{"scan", scan.scan_number},
+                        {"age_s", std::chrono::duration<double>(now - scan.timestamp).count()}});
+    }
+    for (const std::string& r : result->rejections) {
+      env_.logger.Info(name_, "order rejected", {{"scan", scan.scan_number}, {"rule", r}});
+    }
+    for (const Fill& f : result->fills) {
+      env_.logger.Info(name_, "fill", {{"order", f.client_order_id}, {"side", std::string(SideName(f.side))},
+                                       {"qty", f.qty}, {"price", f.price}, {"fee", f.fee}});
+    }
+    if (o_.log_each_scan) LogScan(scan, *result);
+    lock.unlock();
+    if (observer_) observer_(scan, *result, decided);
+    Publish();
+  }
+
+  void LogScan(const Scan& scan, const ScanResult& r) {
+    std::string position = "flat";
+    if (auto it = engine_->positions().find(engine_->strategy().asset()); it != engine_->positions().end()) {
+      const Position& p = it->second;
+      position = fmt::format("{} {:.6g} {}@{:.6g}", p.qty > 0 ? "LONG" : "SHORT", std::abs(p.qty), p.asset, p.avg_price);
+    }
+    std::string orders;
+    for (const OrderIntent& o : r.intents) {
+      orders += fmt::format("{}{} {} {:.6g}", orders.empty() ? "" : ",", o.client_order_id, SideName(o.side), o.qty);
+    }
+    env_.logger.Info(name_, "scan",
+                     {{"scan", scan.scan_number},
+                      {"regime", scan.regime},
+                      {"vel_div", scan.vel_div},
+                      {"signal", fmt::format("{} ({})", ActionName(r.decision.action), r.decision.reason)},
+                      {"orders", orders.empty() ? "-" : orders},
+                      {"position", position},
+                      {"state", std::string(TradingStateName(controls_.halted ? TradingState::kHalted : r.state))},
+                      {"equity", engine_->equity()},
+                      {"latency_us", std::chrono::duration_cast<std::chrono::microseconds>(stats_.last_decision_latency).count()}});
+  }
+
+  // The scan could not be committed: nothing of it is durable, so memory goes back to the
+  // journal's state and the scan stays unprocessed.
+  void Fail(const Scan& scan, const Status& st) {
+    ++stats_.failures;
+    journal_failing_ = true;
+    env_.logger.Error(name_, "scan not processed", {{"scan", scan.scan_number}, {"error", st.ToString()}});
+    if (Status rs = RestoreEngine(); !rs.ok()) {
+      env_.logger.Error(name_, "cannot restore from the journal", {{"error", rs.ToString()}});
+    } else if (auto rec = Reconcile(); !rec.ok()) {
+      env_.logger.Error(name_, "cannot reconcile open intents", {{"error", rec.status().ToString()}});
+    }
+  }
+
+  const TraderOptions o_;
+  bus::KvBus& bus_;
+  Env env_;
+  DecisionObserver observer_;
+  const std::string name_;
+  CrashPoints crash_;
+
+  mutable std::mutex mu_;
+  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<Journal> journal_;
+  ControlState controls_;
+  SafetyValue safety_;
+  std::optional<Json> ob_features_;
+  std::optional<Json> exf_;
+  TraderStats stats_;
+  bool journal_failing_ = false;
+  std::vector<bus::ListenerId> listeners_;
+};
+
+}  // namespace
+
+std::unique_ptr<TraderService> NewTraderService(TraderOptions options, bus::KvBus& bus, Env env,
+                                                DecisionObserver observer) {
+  return std::make_unique<TraderServiceImpl>(std::move(options), bus, env, std::move(observer));
+}
+
+}  // namespace dolphin::trader
