@@ -171,16 +171,23 @@ void Engine::MarkAndRollDay(const Scan& scan) {
   }
 }
 
+bool Engine::IsAfterLast(const Scan& scan) const {
+  if (!has_last_) return true;
+  if (scan.epoch == last_epoch_) return scan.scan_number > last_scan_number_;
+  return scan.epoch > last_epoch_ && scan.timestamp > last_ts_;
+}
+
 Result<ScanResult> Engine::OnScan(const Scan& scan, const ScanContext& ctx, const ScanHooks& hooks,
                                   const Json* ob_features, const Json* exf) {
   ScanResult r;
   // 1. Ordering and gaps.
   int64_t step = 1;
   if (has_last_) {
-    if (scan.epoch < last_epoch_ || (scan.epoch == last_epoch_ && scan.scan_number <= last_scan_number_)) {
+    if (!IsAfterLast(scan)) {
       return FailedPreconditionError(fmt::format(
-          "scan (epoch {}, #{}) is not after the last processed (epoch {}, #{})", scan.epoch,
-          scan.scan_number, last_epoch_, last_scan_number_));
+          "scan (epoch {}, #{}, {}) is not after the last processed (epoch {}, #{}, {})", scan.epoch,
+          scan.scan_number, FormatRfc3339(scan.timestamp), last_epoch_, last_scan_number_,
+          FormatRfc3339(last_ts_)));
     }
     if (scan.epoch == last_epoch_) {
       step = scan.scan_number - last_scan_number_;

@@ -359,9 +359,7 @@ class TraderServiceImpl final : public TraderService {
       return;
     }
     const Scan& scan = *parsed;
-    if (engine_->has_last() &&
-        (scan.epoch < engine_->last_epoch() ||
-         (scan.epoch == engine_->last_epoch() && scan.scan_number <= engine_->last_scan_number()))) {
+    if (!engine_->IsAfterLast(scan)) {
       ++stats_.duplicates;
       env_.logger.Debug(name_, "scan already processed", {{"scan", scan.scan_number}, {"epoch", scan.epoch}});
       return;

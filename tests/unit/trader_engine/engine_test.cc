@@ -284,7 +284,11 @@ TEST(EngineTest, OrderingGapsAndEpochs) {
   auto r = e.OnScan(MakeScan(9, 0, 60000), Apex());
   ASSERT_OK(r);
   EXPECT_EQ(r->missed_before, 3);
-  auto r2 = e.OnScan(MakeScan(1, 0, 60000, kEpoch + 1), Apex());  // upstream restart
+  // The same scan re-sent under another epoch is not new (its timestamp is not newer).
+  EXPECT_EQ(e.OnScan(MakeScan(9, 0, 60000, kEpoch + 1), Apex()).status().code(), StatusCode::kFailedPrecondition);
+  Scan restart = MakeScan(1, 0, 60000, kEpoch + 1);  // upstream restart: lower number, newer time
+  restart.timestamp = kT0 + std::chrono::seconds(100);
+  auto r2 = e.OnScan(restart, Apex());
   ASSERT_OK(r2);
   EXPECT_EQ(r2->missed_before, 0);
   EXPECT_EQ(e.missed_scans(), 3);

@@ -6,7 +6,7 @@
 // holding time counts scan-number differences.
 //
 // One OnScan, in order:
-//  1. ordering: a scan at or before the last one is refused (FailedPrecondition); a jump in
+//  1. ordering: a scan not after the last one (IsAfterLast) is refused (FailedPrecondition); a jump in
 //     scan_number within an epoch counts the missed scans (a new epoch counts none);
 //  2. the paper venue fills orders pending from the previous scan at this scan's price
 //     (fill_price = next_scan), with slippage and the taker fee;
@@ -122,6 +122,11 @@ class Engine {
   bool has_last() const { return has_last_; }
   int64_t last_epoch() const { return last_epoch_; }
   int64_t last_scan_number() const { return last_scan_number_; }
+  Timestamp last_ts() const { return last_ts_; }
+  // Whether (epoch, scan_number, timestamp) comes after the last processed scan: a higher
+  // number in the same epoch, or a later epoch whose scan is also newer in time (a scan
+  // re-sent under another epoch with an old timestamp is not new).
+  bool IsAfterLast(const Scan& scan) const;
   const DayPnl& day() const { return day_; }
   int64_t scans_processed() const { return scans_processed_; }
   int64_t stale_scans() const { return stale_scans_; }
