@@ -115,7 +115,10 @@ class TraderServiceImpl final : public TraderService {
       if (!id.ok()) return id.status();
       listeners_.push_back(*id);
     }
-    Publish();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      PublishLocked();
+    }
     auto id = bus_.AddKeyListener(kFeaturesMap, kScanKey, [this](const bus::BusEvent& e) { OnScanEvent(e); },
                                   {.queue_capacity = 64, .name = name_});
     if (!id.ok()) return id.status();
@@ -261,21 +264,15 @@ class TraderServiceImpl final : public TraderService {
     return j;
   }
 
-  void Publish() {
-    std::string state, pnl, day;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      Timestamp now = env_.clock.Now();
-      state = DumpJson(StateLocked(now));
-      if (engine_->has_last()) {
-        pnl = DumpJson(engine_->PnlJson(now));
-        day = engine_->day().day;
-      }
+  // Writes the state and today's PnL. Called with mu_ held, so a reader that saw a scan
+  // counted in Stats() also sees its state on the bus.
+  void PublishLocked() {
+    Timestamp now = env_.clock.Now();
+    Status st = bus_.Put(StateMapName(o_.engine.color), kStateKey, DumpJson(StateLocked(now)));
+    if (st.ok() && engine_->has_last()) {
+      st = bus_.Put(PnlMapName(o_.engine.color), engine_->day().day, DumpJson(engine_->PnlJson(now)));
     }
-    Status st = bus_.Put(StateMapName(o_.engine.color), kStateKey, state);
-    if (st.ok() && !pnl.empty()) st = bus_.Put(PnlMapName(o_.engine.color), day, pnl);
     if (!st.ok()) {
-      std::lock_guard<std::mutex> lock(mu_);
       ++stats_.publish_failures;
       env_.logger.Warn(name_, "cannot publish state", {{"error", st.ToString()}});
     }
@@ -296,8 +293,8 @@ class TraderServiceImpl final : public TraderService {
       controls_ = next;
       env_.logger.Warn(name_, fmt::format("operator {}", action),
                        {{"halted", next.halted}, {"flatten_pending", next.flatten}});
+      PublishLocked();
     }
-    Publish();
     return CurrentStateJson();
   }
 
@@ -440,9 +437,9 @@ class TraderServiceImpl final : public TraderService {
                                        {"qty", f.qty}, {"price", f.price}, {"fee", f.fee}});
     }
     if (o_.log_each_scan) LogScan(scan, *result);
+    PublishLocked();
     lock.unlock();
     if (observer_) observer_(scan, *result, decided);
-    Publish();
   }
 
   void LogScan(const Scan& scan, const ScanResult& r) {

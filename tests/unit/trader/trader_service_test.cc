@@ -1,0 +1,236 @@
+// The live trader service on the memory bus: state and PnL maps, de-duplication, gaps,
+// operator controls (journaled, surviving a restart), posture from the bus, stale scans.
+#include "dolphin/trader/trader_service.h"
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "dolphin/bus/in_memory_bus.h"
+#include "dolphin/testing/testing.h"
+#include "dolphin/trader/journal.h"
+
+namespace dolphin::trader {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::WaitFor;
+
+constexpr int64_t kEpoch = 1774434600000000;
+
+class TraderServiceTest : public ::testing::Test {
+ protected:
+  TraderServiceTest() : bus_(bus::NewInMemoryBus()) {
+    options_.journal = env_.dir.path() / "journal" / "BLUE.sqlite";
+    options_.posture = "APEX";
+    options_.max_scan_age_s = 30;
+  }
+
+  // A scan JSON as the bridge writes it, timestamped `age` before the simulated now.
+  std::string ScanJson(int64_t n, double vel_div, double btc, Duration age = Duration(0), int64_t epoch = kEpoch) {
+    Timestamp ts = env_.clock.Now() - age;
+    return fmt::format(R"({{"scan_number":{},"timestamp":"{}","vel_div":{},"regime":"BULL",)"
+                       R"("asset_prices":{{"BTCUSDT":{},"ETHUSDT":3000}},"epoch":{},"bridge_ts":"{}","file":"f{}.arrow"}})",
+                       n, FormatRfc3339(ts), vel_div, btc, epoch, FormatRfc3339(env_.clock.Now()), n);
+  }
+
+  std::unique_ptr<TraderService> StartTrader() {
+    auto t = NewTraderService(options_, *bus_, env_.env);
+    EXPECT_OK(t->Start());
+    // A scan already on the bus arrives first as a SNAPSHOT: wait until it is handled, so
+    // each Send() below waits for its own scan.
+    auto scan = bus_->Get("DOLPHIN_FEATURES", "latest_eigen_scan");
+    if (scan.ok() && *scan) {
+      EXPECT_TRUE(WaitFor([&] {
+        TraderStats s = t->Stats();
+        return s.duplicates + s.processed + s.bad_scans > 0 && s.duplicates + s.bad_scans >= 1;
+      }));
+    }
+    return t;
+  }
+
+  // Publishes a scan and waits until the trader has handled it (processed or skipped).
+  void Send(TraderService& t, const std::string& json) {
+    TraderStats before = t.Stats();
+    ASSERT_OK(bus_->Put("DOLPHIN_FEATURES", "latest_eigen_scan", json));
+    ASSERT_TRUE(WaitFor([&] {
+      TraderStats s = t.Stats();
+      return s.processed + s.duplicates + s.bad_scans + s.failures > before.processed + before.duplicates +
+                                                                       before.bad_scans + before.failures;
+    }));
+    env_.clock.AdvanceBy(std::chrono::seconds(1));
+  }
+
+  Json State() {
+    auto v = bus_->Get("DOLPHIN_STATE_BLUE", "latest_nautilus");
+    EXPECT_OK(v);
+    if (!v.ok() || !*v) return Json::object();
+    return ParseJson(**v).value();
+  }
+
+  testing::TestEnv env_;
+  std::unique_ptr<bus::KvBus> bus_;
+  TraderOptions options_;
+};
+
+TEST_F(TraderServiceTest, PublishesStateAndPnlOnEveryScan) {
+  auto t = StartTrader();
+  EXPECT_EQ(State()["trading_state"], "ACTIVE");  // published at start, before any scan
+  Send(*t, ScanJson(1, -0.03, 60000));              // enter short
+  Send(*t, ScanJson(2, -0.01, 60000));              // filled
+  Json s = State();
+  EXPECT_EQ(s["scan_number"], 2);
+  EXPECT_EQ(s["epoch"], kEpoch);
+  EXPECT_EQ(s["posture"], "APEX");
+  EXPECT_EQ(s["positions"].size(), 1u);
+  EXPECT_EQ(s["trades_today"], 1);
+  EXPECT_EQ(s["last_order"]["status"], "filled");
+  EXPECT_EQ(s["last_signal"]["scan_number"], 2);
+  auto pnl = bus_->Get("DOLPHIN_PNL_BLUE", FormatUtcDate(env_.clock.Now()));
+  ASSERT_OK(pnl);
+  ASSERT_TRUE(*pnl);
+  Json p = ParseJson(**pnl).value();
+  EXPECT_EQ(p["trades"], 1);
+  EXPECT_GT(p["fees"].get<double>(), 0);
+  EXPECT_TRUE(p.contains("equity_open"));
+  // The heartbeat-facing health says what it does.
+  EXPECT_THAT(t->Health().detail, HasSubstr("ACTIVE 2 scans"));
+}
+
+TEST_F(TraderServiceTest, DuplicatesAreSkippedAndGapsJournaled) {
+  auto t = StartTrader();
+  Send(*t, ScanJson(1, 0, 60000));
+  Send(*t, ScanJson(1, 0, 60000));  // a republication
+  Send(*t, ScanJson(5, 0, 60000));  // 2..4 never arrived
+  TraderStats st = t->Stats();
+  EXPECT_EQ(st.processed, 2);
+  EXPECT_EQ(st.duplicates, 1);
+  EXPECT_EQ(st.missed, 3);
+  EXPECT_EQ(State()["missed_scans"], 3);
+  t->Stop();
+  auto j = OpenJournalReadOnly(options_.journal);
+  ASSERT_OK(j);
+  auto gaps = (*j)->Gaps();
+  ASSERT_OK(gaps);
+  ASSERT_EQ(gaps->size(), 1u);
+  EXPECT_EQ((*gaps)[0].from_scan, 2);
+  EXPECT_EQ((*gaps)[0].to_scan, 4);
+}
+
+TEST_F(TraderServiceTest, BadScanIsCountedAndLogged) {
+  auto t = StartTrader();
+  Send(*t, R"({"scan_number":"x"})");
+  EXPECT_EQ(t->Stats().bad_scans, 1);
+  EXPECT_TRUE(env_.logger.Contains("ignoring an unreadable scan"));
+  Send(*t, ScanJson(1, 0, 60000));
+  EXPECT_EQ(t->Stats().processed, 1);
+}
+
+TEST_F(TraderServiceTest, HaltResumeFlattenAreJournaledShownAndSurviveARestart) {
+  {
+    auto t = StartTrader();
+    Send(*t, ScanJson(1, -0.03, 60000));
+    Send(*t, ScanJson(2, -0.03, 60000));  // short open
+    ASSERT_OK(t->Halt());
+    EXPECT_EQ(State()["trading_state"], "HALTED");
+    EXPECT_EQ(State()["controls"]["halted"], true);
+    Send(*t, ScanJson(3, 0.05, 60000));  // exit signal, but halted
+    EXPECT_EQ(State()["positions"].size(), 1u);
+    EXPECT_EQ(t->Stats().intents, 1);
+  }
+  // Restarted: still halted.
+  auto t = StartTrader();
+  EXPECT_EQ(State()["trading_state"], "HALTED");
+  ASSERT_OK(t->Flatten());
+  EXPECT_EQ(State()["controls"]["flatten_pending"], true);
+  Send(*t, ScanJson(4, -0.05, 60000));  // closing order out, then halted
+  Send(*t, ScanJson(5, -0.05, 60000));  // filled
+  Json s = State();
+  EXPECT_EQ(s["positions"].size(), 0u);
+  EXPECT_EQ(s["trading_state"], "HALTED");
+  EXPECT_EQ(s["controls"]["flatten_pending"], false);
+  ASSERT_OK(t->Resume());
+  Send(*t, ScanJson(6, -0.05, 60000));  // entries again
+  EXPECT_EQ(State()["trading_state"], "ACTIVE");
+  EXPECT_EQ(t->Stats().intents, 3);
+  t->Stop();
+  auto j = OpenJournalReadOnly(options_.journal);
+  ASSERT_OK(j);
+  auto controls = (*j)->Controls();
+  ASSERT_OK(controls);
+  std::vector<std::string> actions;
+  for (const ControlEvent& e : *controls) actions.push_back(e.action);
+  EXPECT_THAT(actions, ::testing::ElementsAre("halt", "flatten", "flatten_done", "resume"));
+}
+
+TEST_F(TraderServiceTest, PostureFromTheBusMissingOrStaleReduces) {
+  options_.posture = "bus";
+  options_.posture_max_age_s = 60;
+  auto t = StartTrader();
+  Send(*t, ScanJson(1, -0.03, 60000));
+  Json s = State();
+  EXPECT_EQ(s["trading_state"], "REDUCING");
+  EXPECT_THAT(s["status"].get<std::string>(), HasSubstr("posture missing or stale"));
+  EXPECT_EQ(s["posture_problem"], "DOLPHIN_SAFETY[latest] missing");
+  EXPECT_EQ(t->Stats().intents, 0);
+
+  ASSERT_OK(bus_->Put("DOLPHIN_SAFETY", "latest",
+                      fmt::format(R"({{"posture":"STALKER","Rm":0.9,"ts":"{}","reasons":[]}})",
+                                  FormatRfc3339(env_.clock.Now()))));
+  ASSERT_TRUE(WaitFor([&] { return !t->CurrentStateJson().contains("posture_problem"); }));
+  Send(*t, ScanJson(2, -0.03, 60000));
+  s = State();
+  EXPECT_EQ(s["trading_state"], "ACTIVE");
+  EXPECT_EQ(s["posture"], "STALKER");
+  EXPECT_EQ(t->Stats().intents, 1);
+
+  env_.clock.AdvanceBy(std::chrono::seconds(120));  // the safety value is now 2 minutes old
+  Send(*t, ScanJson(3, -0.03, 60000));
+  EXPECT_EQ(State()["trading_state"], "REDUCING");
+}
+
+TEST_F(TraderServiceTest, StaleScanIsJournaledAndEntersNothing) {
+  auto t = StartTrader();
+  Send(*t, ScanJson(1, -0.03, 60000, std::chrono::seconds(45)));  // max_scan_age_s = 30
+  TraderStats st = t->Stats();
+  EXPECT_EQ(st.stale, 1);
+  EXPECT_EQ(st.intents, 0);
+  EXPECT_EQ(State()["stale_scans"], 1);
+  t->Stop();
+  auto j = OpenJournalReadOnly(options_.journal);
+  ASSERT_OK(j);
+  auto last = (*j)->LastProcessed();
+  ASSERT_OK(last);
+  ASSERT_TRUE(*last);
+  EXPECT_EQ((*last)->outcome, "stale");
+  EXPECT_TRUE((*last)->context.stale);
+}
+
+TEST_F(TraderServiceTest, RestartRestoresTheSnapshotAndSkipsWhatWasProcessed) {
+  Json before;
+  {
+    auto t = StartTrader();
+    for (int n = 1; n <= 6; ++n) Send(*t, ScanJson(n, n % 3 == 1 ? -0.03 : 0.01, 60000 + n * 10));
+    before = t->CurrentStateJson();
+  }
+  auto t = StartTrader();
+  Json after = t->CurrentStateJson();
+  EXPECT_EQ(after["equity"], before["equity"]);
+  EXPECT_EQ(after["positions"], before["positions"]);
+  EXPECT_EQ(after["scan_number"], 6);
+  EXPECT_EQ(t->Stats().duplicates, 1);  // the SNAPSHOT of scan 6 on subscribing
+  Send(*t, ScanJson(6, 0, 60000));       // the bridge's republication after a restart
+  EXPECT_EQ(t->Stats().duplicates, 2);
+}
+
+TEST_F(TraderServiceTest, AJournalThatCannotOpenFailsStart) {
+  std::filesystem::create_directories(env_.dir.path() / "blocked");
+  options_.journal = env_.dir.path() / "blocked";  // a folder, not a file
+  auto t = NewTraderService(options_, *bus_, env_.env);
+  Status st = t->Start();
+  EXPECT_FALSE(st.ok());
+  EXPECT_THAT(st.message(), HasSubstr("blocked"));
+}
+
+}  // namespace
+}  // namespace dolphin::trader
