@@ -95,7 +95,8 @@ Result<ApiResponse> ApiClient::Delete(const std::string& path) const {
 
 Status ApiClient::Watch(
     const std::string& path,
-    const std::function<bool(const std::string&, const std::string&)>& on_event) const {
+    const std::function<bool(const std::string&, const std::string&)>& on_event,
+    const std::function<bool()>& keep_going) const {
   auto client = Connect(addr_);
   client->set_read_timeout(3600 * 24, 0);
   std::string buffer;
@@ -112,6 +113,10 @@ Status ApiClient::Watch(
         if (status != 200) {
           error_body.append(data, len);
           return true;
+        }
+        if (keep_going && !keep_going()) {
+          stopped = true;
+          return false;
         }
         buffer.append(data, len);
         size_t end;

@@ -177,6 +177,18 @@ class BridgeImpl final : public Bridge {
     if (!days.empty()) WatchDay(days.back(), /*enqueue_existing=*/false);
     // Synchronously, so every file that appears after Start() returns counts as new.
     RepublishNewest();
+    // A restarted bus cluster comes back empty: the loop then publishes the newest scan again.
+    auto conn = bus_.AddConnectionListener([this](bus::ConnectionEvent e) {
+      if (e != bus::ConnectionEvent::kClusterChanged) return;
+      cluster_changed_ = true;
+      Wake();
+    });
+    if (conn.ok()) {
+      connection_listener_ = *conn;
+    } else {
+      env_.logger.Warn("bridge", "no bus connection events: a restarted cluster stays empty until the next scan",
+                       {{"error", conn.status().ToString()}});
+    }
     stop_ = false;
     thread_ = std::thread([this] { Loop(); });  // determinism-ok: the bridge's event thread
     env_.logger.Info("bridge", "started",
@@ -189,6 +201,10 @@ class BridgeImpl final : public Bridge {
 
   void Stop() override {
     if (!thread_.joinable()) return;
+    if (connection_listener_) {
+      (void)bus_.RemoveConnectionListener(*connection_listener_);
+      connection_listener_.reset();
+    }
     stop_ = true;
     Wake();
     thread_.join();
@@ -232,6 +248,7 @@ class BridgeImpl final : public Bridge {
     j["epoch"] = s.epoch;
     j["last_scan_number"] = s.last_scan_number;
     j["reads_in_flight"] = s.reads_in_flight;
+    j["cluster_republishes"] = s.cluster_republishes;
     return j;
   }
 
@@ -258,6 +275,9 @@ class BridgeImpl final : public Bridge {
     Timestamp timestamp;
     std::string json;
     std::string file;
+    // What `json` was built from, kept to publish it again into a restarted cluster.
+    std::shared_ptr<const DecodedScan> scan;
+    PublishFields fields;
   };
 
   void Wake() {
@@ -486,7 +506,8 @@ class BridgeImpl final : public Bridge {
     }
     failures_.erase(c.path);
     MarkDone(c.path);
-    Decide(*scan, file, c.republish, *sig);
+    Decide(std::make_shared<const DecodedScan>(std::move(scan).value()), file, c.republish,
+           *sig);
   }
 
   void MarkDone(const fs::path& p) {
@@ -559,8 +580,9 @@ class BridgeImpl final : public Bridge {
                      {{"file", p.filename().string()}, {"to", dest.string()}, {"error", error}});
   }
 
-  void Decide(const DecodedScan& scan, const std::string& file, bool republish,
-              const FileSig& sig) {
+  void Decide(std::shared_ptr<const DecodedScan> scan_ptr, const std::string& file,
+              bool republish, const FileSig& sig) {
+    const DecodedScan& scan = *scan_ptr;
     const int64_t n = scan.scan_number;
     bool new_epoch = false;
     if (!have_last_) {
@@ -604,14 +626,16 @@ class BridgeImpl final : public Bridge {
       last_ts_ = scan.timestamp;
     }
     have_last_ = true;
-    PendingPut put{n, epoch_, scan.timestamp, BuildScanJson(scan, f), file};
+    PendingPut put{n, epoch_, scan.timestamp, BuildScanJson(scan, f), file, scan_ptr, f};
+    // Persisted before the put: a bridge killed right after publishing must come back in the
+    // same epoch, or a consumer would see the same scan again under a new epoch.
+    SaveState();
     Status st = bus_.Put(kFeaturesMap, kScanKey, put.json);
     if (!st.ok()) {
       OnPutFailure(std::move(put), st);
     } else {
       OnPublished(put, f.bridge_ts, republish);
     }
-    SaveState();
     if (st.ok() && options_.log_each_scan) {
       const Duration latency = f.bridge_ts - Timestamp::FromUnixNanos(sig.ctime_ns);
       env_.logger.Info("bridge", republish ? "republished newest scan" : "published scan",
@@ -632,6 +656,9 @@ class BridgeImpl final : public Bridge {
     stats_.epoch = put.epoch;
     last_publish_ts_ = ts;
     pending_put_.reset();
+    // Without the JSON text: rebuilt from `scan` when needed.
+    last_published_ =
+        PendingPut{put.scan_number, put.epoch, put.timestamp, "", put.file, put.scan, put.fields};
     (void)republish;
   }
 
@@ -663,6 +690,43 @@ class BridgeImpl final : public Bridge {
     }
   }
 
+  // The bus came back as a different (restarted, empty) cluster: publish the newest published
+  // scan again, as built before but with republished=true and a fresh bridge_ts, so consumers
+  // that start against the new cluster find a value. A scan still waiting for its put is
+  // newer and goes out with the next retry instead (now).
+  void RepublishAfterClusterChange() {
+    std::optional<PendingPut> last;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (pending_put_) {
+        put_retry_at_ = env_.clock.MonotonicNow();
+        env_.logger.Warn("bridge", "bus cluster changed (restarted, empty); the pending scan is published next",
+                         {{"scan", pending_put_->scan_number}, {"file", pending_put_->file}});
+        return;
+      }
+      last = last_published_;
+    }
+    if (!last || !last->scan) {
+      env_.logger.Warn("bridge", "bus cluster changed (restarted, empty); no scan published yet, nothing to republish");
+      return;
+    }
+    last->fields.bridge_ts = env_.clock.Now();
+    last->fields.republished = true;
+    last->json = BuildScanJson(*last->scan, last->fields);
+    Status st = bus_.Put(kFeaturesMap, kScanKey, last->json);
+    if (!st.ok()) {
+      OnPutFailure(std::move(*last), st);
+      return;
+    }
+    OnPublished(*last, last->fields.bridge_ts, true);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++stats_.cluster_republishes;
+    }
+    env_.logger.Warn("bridge", "bus cluster changed (restarted, empty): republished the newest scan",
+                     {{"scan", last->scan_number}, {"epoch", last->epoch}, {"file", last->file}});
+  }
+
   // The newest existing scan, published once at start.
   void RepublishNewest() {
     auto days = DayFolders(options_.scan_dir);
@@ -689,6 +753,7 @@ class BridgeImpl final : public Bridge {
     const Duration tick = std::chrono::milliseconds(100);
     MonoTime next_poll = env_.clock.MonotonicNow();
     while (!stop_) {
+      if (cluster_changed_.exchange(false)) RepublishAfterClusterChange();
       // Work first, then wait for inotify, the wake fd, or the next tick/poll.
       while (!queue_.empty() && !stop_) {
         Candidate c = std::move(queue_.front());
@@ -732,6 +797,8 @@ class BridgeImpl final : public Bridge {
   // Loop-thread state.
   std::thread thread_;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> cluster_changed_{false};  // set by the bus's connection listener
+  std::optional<bus::ListenerId> connection_listener_;
   int inotify_fd_ = -1;
   int wake_fd_ = -1;
   int root_wd_ = -1;
@@ -763,6 +830,7 @@ class BridgeImpl final : public Bridge {
   std::atomic<uint64_t> stats_published_{0};
   Timestamp last_publish_ts_;
   std::optional<PendingPut> pending_put_;
+  std::optional<PendingPut> last_published_;  // without json
   int hung_reads_ = 0;
   std::vector<std::shared_ptr<ReadJob>> hung_;
 };

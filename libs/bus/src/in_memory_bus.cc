@@ -20,6 +20,25 @@ std::string_view EventTypeName(EventType type) {
   return "UNKNOWN";
 }
 
+std::string_view ConnectionEventName(ConnectionEvent event) {
+  switch (event) {
+    case ConnectionEvent::kDisconnected: return "DISCONNECTED";
+    case ConnectionEvent::kReconnected: return "RECONNECTED";
+    case ConnectionEvent::kClusterChanged: return "CLUSTER_CHANGED";
+  }
+  return "UNKNOWN";
+}
+
+// A bus that cannot lose its connection has nothing to report.
+Result<ListenerId> KvBus::AddConnectionListener(ConnectionCallback /*callback*/) {
+  return ListenerId{0};
+}
+
+Status KvBus::RemoveConnectionListener(ListenerId id) {
+  if (id != 0) return NotFoundError(fmt::format("no connection listener with id {}", id));
+  return Status::Ok();
+}
+
 namespace {
 
 // Writers hold mu_ while they change a map and enqueue to listeners, so every listener sees

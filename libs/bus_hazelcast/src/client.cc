@@ -316,6 +316,7 @@ void Client::Install(Connection conn, bool reconnect) {
     if (reconnect) {
       ++reconnects_;
       hook_pending_ = true;
+      hook_cluster_changed_ = hook_cluster_changed_ || cluster_restarted;
     }
     logger_.Info(kComponent, reconnect ? "reconnected" : "connected",
                  {{"member", conn.endpoint.ToString()},
@@ -329,9 +330,14 @@ void Client::Install(Connection conn, bool reconnect) {
   worker_cv_.notify_all();
 }
 
-void Client::SetReconnectHook(std::function<void()> hook) {
+void Client::SetReconnectHook(std::function<void(bool cluster_changed)> hook) {
   std::lock_guard<std::mutex> lock(mu_);
   hook_ = std::move(hook);
+}
+
+void Client::SetDisconnectHook(std::function<void()> hook) {
+  std::lock_guard<std::mutex> lock(mu_);
+  disconnect_hook_ = std::move(hook);
 }
 
 int32_t Client::partition_count() const {
@@ -350,6 +356,10 @@ std::string Client::member() const {
   std::lock_guard<std::mutex> lock(mu_);
   return endpoint_.ToString();
 }
+std::string Client::cluster_id() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return UuidToString(cluster_id_);
+}
 
 void Client::WorkerLoop() {
   std::unique_lock<std::mutex> lock(mu_);
@@ -357,9 +367,11 @@ void Client::WorkerLoop() {
     worker_cv_.wait(lock, [&] { return stopping_ || hook_pending_; });
     if (stopping_) return;
     hook_pending_ = false;
+    const bool cluster_changed = hook_cluster_changed_;
+    hook_cluster_changed_ = false;
     auto hook = hook_;
     lock.unlock();
-    if (hook) hook();
+    if (hook) hook(cluster_changed);
     lock.lock();
   }
 }
@@ -488,10 +500,12 @@ void Client::RemoveEventHandler(int64_t correlation) {
 void Client::Drop(std::string_view reason) {
   std::unordered_map<int64_t, std::shared_ptr<Call>> calls;
   std::string where;
+  std::function<void()> disconnect_hook;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
+    if (connected_) disconnect_hook = disconnect_hook_;
     connected_ = false;
     out_buf_.clear();
     calls.swap(calls_);
@@ -500,6 +514,7 @@ void Client::Drop(std::string_view reason) {
   }
   logger_.Warn(kComponent, "connection lost", {{"member", where}, {"reason", reason},
                                                 {"failed_calls", calls.size()}});
+  if (disconnect_hook) disconnect_hook();
   const Status status = UnavailableError(
       fmt::format("connection to hazelcast member {} lost: {}", where, reason));
   for (auto& [id, call] : calls) {

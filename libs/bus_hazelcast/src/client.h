@@ -77,14 +77,21 @@ class Client {
   void RemoveEventHandler(int64_t correlation);
 
   // Runs on the worker thread after every successful reconnect (not after the first connect).
-  // REQUIRES: set before the first reconnect can happen (right after Connect).
-  void SetReconnectHook(std::function<void()> hook);
+  // `cluster_changed`: the cluster id differs from the one before (a restarted cluster). When
+  // several reconnects happen before the worker runs, the hook runs once and the flags are
+  // or-ed. REQUIRES: set before the first reconnect can happen (right after Connect).
+  void SetReconnectHook(std::function<void(bool cluster_changed)> hook);
+  // Runs on the I/O thread when an established connection is lost (it must only enqueue).
+  // REQUIRES: set right after Connect.
+  void SetDisconnectHook(std::function<void()> hook);
 
   int32_t partition_count() const;
   bool connected() const;
   uint64_t reconnects() const;
   // "127.0.0.1:5701" of the current (or last) member.
   std::string member() const;
+  // The id of the cluster of the current (or last) connection, from its auth response.
+  std::string cluster_id() const;
 
  private:
   struct Call {
@@ -137,8 +144,10 @@ class Client {
   int32_t partition_count_ = 0;  // guarded by mu_
   Uuid cluster_id_;             // guarded by mu_
   uint64_t reconnects_ = 0;     // guarded by mu_
-  std::function<void()> hook_;  // guarded by mu_
+  std::function<void(bool)> hook_;  // guarded by mu_
   bool hook_pending_ = false;   // guarded by mu_
+  bool hook_cluster_changed_ = false;  // guarded by mu_
+  std::function<void()> disconnect_hook_;  // guarded by mu_
   std::condition_variable worker_cv_;
 
   MessageReader reader_;  // I/O thread only (set before it starts)

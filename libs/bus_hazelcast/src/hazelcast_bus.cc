@@ -62,7 +62,8 @@ Status NoEmptyMap(std::string_view map, std::string_view op) {
 
 HazelcastBus::HazelcastBus(std::unique_ptr<Client> client, Env& env)
     : client_(std::move(client)), logger_(env.logger) {
-  client_->SetReconnectHook([this] { OnReconnect(); });
+  client_->SetReconnectHook([this](bool cluster_changed) { OnReconnect(cluster_changed); });
+  client_->SetDisconnectHook([this] { PushConnectionEvent(ConnectionEvent::kDisconnected); });
 }
 
 HazelcastBus::~HazelcastBus() {
@@ -73,6 +74,12 @@ HazelcastBus::~HazelcastBus() {
     listeners.swap(listeners_);
   }
   for (auto& [id, l] : listeners) l->queue->Stop();
+  std::map<ListenerId, std::shared_ptr<ListenerQueue>> connection_listeners;
+  {
+    std::lock_guard<std::mutex> lock(conn_mu_);
+    connection_listeners.swap(connection_listeners_);
+  }
+  for (auto& [id, q] : connection_listeners) q->Stop();
 }
 
 std::string HazelcastBus::Describe() const { return "hazelcast " + client_->member(); }
@@ -449,7 +456,51 @@ Result<ListenerStats> HazelcastBus::GetListenerStats(ListenerId id) {
   return it->second->queue->Stats();
 }
 
-void HazelcastBus::OnReconnect() {
+Result<ListenerId> HazelcastBus::AddConnectionListener(ConnectionCallback callback) {
+  if (!callback) return InvalidArgumentError("bus connection listener: empty callback");
+  ListenerId id;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    id = next_id_++;  // One id space with the entry listeners.
+  }
+  ListenerOptions options;
+  options.name = "connection";
+  auto queue = ListenerQueue::Start(
+      [cb = std::move(callback)](const BusEvent& e) {
+        cb(static_cast<ConnectionEvent>(std::stoi(e.value)));
+      },
+      std::move(options));
+  std::lock_guard<std::mutex> lock(conn_mu_);
+  connection_listeners_.emplace(id, std::move(queue));
+  return id;
+}
+
+Status HazelcastBus::RemoveConnectionListener(ListenerId id) {
+  std::shared_ptr<ListenerQueue> queue;
+  {
+    std::lock_guard<std::mutex> lock(conn_mu_);
+    auto it = connection_listeners_.find(id);
+    if (it == connection_listeners_.end()) {
+      return NotFoundError(fmt::format("no connection listener with id {}", id));
+    }
+    queue = std::move(it->second);
+    connection_listeners_.erase(it);
+  }
+  queue->Stop();  // Outside conn_mu_: the callback may be calling into the bus right now.
+  return Status::Ok();
+}
+
+void HazelcastBus::PushConnectionEvent(ConnectionEvent event) {
+  std::lock_guard<std::mutex> lock(conn_mu_);
+  // A unique key per event: the queue coalesces same-key events only, so none is lost.
+  const std::string seq = std::to_string(++connection_seq_);
+  for (auto& [id, queue] : connection_listeners_) {
+    queue->Push(BusEvent{EventType::kUpdated, "", seq,
+                         std::to_string(static_cast<int>(event))});
+  }
+}
+
+void HazelcastBus::OnReconnect(bool cluster_changed) {
   std::lock_guard<std::mutex> reg(register_mu_);
   std::vector<std::shared_ptr<Listener>> all;
   {
@@ -468,6 +519,16 @@ void HazelcastBus::OnReconnect() {
   }
   logger_.Info(kComponent, "listeners re-registered after reconnect",
                {{"ok", ok}, {"total", all.size()}});
+  cluster_changed_pending_ = cluster_changed_pending_ || cluster_changed;
+  // Lost again meanwhile: the next reconnect reports (and carries a cluster change over).
+  if (!client_->connected()) return;
+  const bool changed = cluster_changed_pending_;
+  cluster_changed_pending_ = false;
+  if (changed) {
+    logger_.Warn(kComponent, "reconnected to a different cluster (restarted: its maps are empty)",
+                 {{"member", client_->member()}, {"cluster_id", client_->cluster_id()}});
+  }
+  PushConnectionEvent(changed ? ConnectionEvent::kClusterChanged : ConnectionEvent::kReconnected);
 }
 
 }  // namespace hazelcast

@@ -8,6 +8,12 @@
 // dropped. So a SNAPSHOT is never delivered after a newer event, and the last event delivered
 // for a key is always the newest one the member sent. After a reconnect the same procedure
 // runs again for every listener.
+//
+// Connection listeners: the client's disconnect hook (I/O thread) enqueues kDisconnected; its
+// reconnect hook (worker thread) re-registers the entry listeners, then enqueues kReconnected,
+// or kClusterChanged when the cluster id from the authentication response differs from the
+// previous connection's. Each connection listener has its own ListenerQueue (dispatch thread);
+// events carry a unique sequence number as key, so the queue never coalesces them.
 // Thread-safety: as KvBus.
 #pragma once
 
@@ -46,6 +52,8 @@ class HazelcastBus final : public KvBus {
                                     ListenerOptions options) override;
   Status RemoveListener(ListenerId id) override;
   Result<ListenerStats> GetListenerStats(ListenerId id) override;
+  Result<ListenerId> AddConnectionListener(ConnectionCallback callback) override;
+  Status RemoveConnectionListener(ListenerId id) override;
   Result<std::vector<std::string>> Maps() override;
   std::string Describe() const override;
 
@@ -90,7 +98,8 @@ class HazelcastBus final : public KvBus {
   void OnEvent(const std::weak_ptr<Listener>& weak, uint64_t generation, const Message& msg);
   // REQUIRES: mu_ held.
   void DeliverPrimed(Listener& l, const std::map<std::string, std::string>& current);
-  void OnReconnect();
+  void OnReconnect(bool cluster_changed);
+  void PushConnectionEvent(ConnectionEvent event);
 
   const std::unique_ptr<Client> client_;
   Logger& logger_;
@@ -99,6 +108,13 @@ class HazelcastBus final : public KvBus {
   std::mutex mu_;
   std::map<ListenerId, std::shared_ptr<Listener>> listeners_;  // guarded by mu_
   ListenerId next_id_ = 1;                                     // guarded by mu_
+
+  // Connection listeners (own lock: pushed to from the I/O thread).
+  std::mutex conn_mu_;
+  std::map<ListenerId, std::shared_ptr<ListenerQueue>> connection_listeners_;  // conn_mu_
+  uint64_t connection_seq_ = 0;                                                // conn_mu_
+  // A kClusterChanged not delivered yet (the connection broke again during re-registration).
+  bool cluster_changed_pending_ = false;  // only touched by the client's worker thread
 
   std::mutex proxy_mu_;
   std::map<std::string, uint64_t, std::less<>> proxies_;  // map -> reconnect count; proxy_mu_

@@ -1,5 +1,9 @@
 // The dolphin binary end to end: real processes, real files, loopback HTTP.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -107,6 +111,40 @@ TEST_F(CliTest, BusVerbsWithoutARunningDolphinSayWhy) {
   EXPECT_NE(r.err.find("api.addr"), std::string::npos);
 }
 
+// With a shared bus the verbs connect to it themselves; when no member answers they say so in
+// one line and exit 1 (the verbs against a real member: tests/unit/bus_hazelcast).
+TEST_F(CliTest, BusVerbsWithHazelcastAndNoMemberSayWhichMembersWereTried) {
+  int port = 0;
+  {
+    // A port nothing listens on: bind, read it, close.
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    socklen_t len = sizeof(addr);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    port = ntohs(addr.sin_port);
+    ::close(fd);
+  }
+  const std::string member = "127.0.0.1:" + std::to_string(port);
+  WriteConfig("[bus]\nbackend = \"hazelcast\"\nmembers = [\"" + member + "\"]\n");
+  const std::vector<std::vector<std::string>> verbs = {
+      {"bus", "get", "M", "k"}, {"bus", "put", "M", "k", "1"}, {"bus", "keys"},
+      {"bus", "watch", "M"}, {"status"}};
+  for (std::vector<std::string> verb : verbs) {
+    verb.push_back("-c");
+    verb.push_back("dolphin.toml");
+    auto r = Dolphin(verb);
+    EXPECT_EQ(r.exit_code, 1) << verb[1];
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_NE(r.err.find("no hazelcast member answered (tried " + member + "; cluster \"dolphin\")"),
+              std::string::npos)
+        << r.err;
+    EXPECT_EQ(r.out, "");
+  }
+}
+
 TEST_F(CliTest, RunServesHeartbeatsToOtherProcessesAndStopsCleanlyOnSigterm) {
   WriteConfig("heartbeat_interval_s = 0.2\n[api]\nlisten = \"127.0.0.1:0\"\n");
   Subprocess run({DolphinBinary(), "run", "-c", "dolphin.toml"}, dir_.path());
@@ -137,6 +175,10 @@ TEST_F(CliTest, RunServesHeartbeatsToOtherProcessesAndStopsCleanlyOnSigterm) {
   EXPECT_EQ(watch.exit_code, 0) << watch.err;
   EXPECT_NE(watch.out.find("\"type\":\"SNAPSHOT\""), std::string::npos) << watch.out;
   EXPECT_NE(watch.out.find("\"type\":\"UPDATED\""), std::string::npos) << watch.out;
+  // --timeout ends a watch on a key that does not change.
+  auto timed = Dolphin({"bus", "watch", "DOLPHIN_SAFETY", "latest", "--timeout", "1.5", "-c", "dolphin.toml"});
+  EXPECT_EQ(timed.exit_code, 0) << timed.err;
+  EXPECT_EQ(timed.out, "SNAPSHOT latest {\"posture\":\"APEX\"}\n");
 
   // A wrong token is refused.
   std::ofstream(state / "api.token") << "not-the-token\n";

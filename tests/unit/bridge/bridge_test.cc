@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <mutex>
 
 #include "dolphin/arrow/ipc_writer.h"
 #include "dolphin/bridge/scan_json.h"
@@ -116,6 +117,8 @@ class BridgeTest : public ::testing::Test {
   CapturingLogger logger_{clock_};
   Env env_{clock_, logger_};
   std::unique_ptr<bus::KvBus> bus_ = bus::NewInMemoryBus();
+  // A wrapper around bus_ a test puts the bridge on; outlives bridge_ (Stop() unregisters).
+  std::unique_ptr<bus::KvBus> wrapper_;
   BridgeOptions options_;
   std::unique_ptr<Bridge> bridge_;
 };
@@ -311,7 +314,7 @@ TEST_F(BridgeTest, EpochSurvivesABridgeRestart) {
   EXPECT_EQ((*Latest())["epoch"], kBaseMicros);
 }
 
-// A bus whose puts fail while `failing` is set.
+// A bus whose puts fail while `failing` is set, and whose connection events the test fires.
 class FlakyBus final : public bus::KvBus {
  public:
   explicit FlakyBus(bus::KvBus& inner) : inner_(inner) {}
@@ -339,13 +342,36 @@ class FlakyBus final : public bus::KvBus {
   Result<bus::ListenerStats> GetListenerStats(bus::ListenerId id) override { return inner_.GetListenerStats(id); }
   Result<std::vector<std::string>> Maps() override { return inner_.Maps(); }
   std::string Describe() const override { return "flaky"; }
+  Result<bus::ListenerId> AddConnectionListener(bus::ConnectionCallback c) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    connection_ = std::move(c);
+    return bus::ListenerId{42};
+  }
+  Status RemoveConnectionListener(bus::ListenerId id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (id != 42 || !connection_) return NotFoundError("no such connection listener");
+    connection_ = nullptr;
+    return Status::Ok();
+  }
+  bool HasConnectionListener() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return connection_ != nullptr;
+  }
+  // Runs the registered callback on the caller's thread (a backend's dispatch thread would).
+  void Fire(bus::ConnectionEvent e) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (connection_) connection_(e);
+  }
 
  private:
   bus::KvBus& inner_;
+  std::mutex mu_;
+  bus::ConnectionCallback connection_;  // guarded by mu_
 };
 
 TEST_F(BridgeTest, FailedPutIsRetriedWithTheNewestScanUntilItSucceeds) {
-  FlakyBus flaky(*bus_);
+  wrapper_ = std::make_unique<FlakyBus>(*bus_);
+  FlakyBus& flaky = static_cast<FlakyBus&>(*wrapper_);
   bridge_ = NewBridge(options_, flaky, env_);
   ASSERT_OK(bridge_->Start());
   WriteScan({.number = 1, .ts_micros = kBaseMicros});
@@ -359,6 +385,37 @@ TEST_F(BridgeTest, FailedPutIsRetriedWithTheNewestScanUntilItSucceeds) {
   ASSERT_TRUE(WaitForScan(3));  // The newest pending scan got through.
   ASSERT_TRUE(WaitFor([&] { return bridge_->Health().status == "ok"; }));
   EXPECT_TRUE(logger_.Contains("bus put recovered"));
+}
+
+TEST_F(BridgeTest, ClusterChangeRepublishesTheNewestPublishedScan) {
+  wrapper_ = std::make_unique<FlakyBus>(*bus_);
+  FlakyBus& flaky = static_cast<FlakyBus&>(*wrapper_);
+  bridge_ = NewBridge(options_, flaky, env_);
+  ASSERT_OK(bridge_->Start());
+  ASSERT_TRUE(flaky.HasConnectionListener());
+  WriteScan({.number = 3, .ts_micros = kBaseMicros});
+  WriteScan({.number = 4, .ts_micros = kBaseMicros + 1000000});
+  ASSERT_TRUE(WaitForScan(4));
+  const Json before = *Latest();
+  // The restarted cluster came back empty.
+  ASSERT_OK(bus_->Remove(kFeaturesMap, kScanKey));
+  flaky.Fire(bus::ConnectionEvent::kDisconnected);
+  flaky.Fire(bus::ConnectionEvent::kReconnected);  // Same cluster: nothing to do.
+  flaky.Fire(bus::ConnectionEvent::kClusterChanged);
+  ASSERT_TRUE(WaitForScan(4, /*republished=*/true)) << ::testing::PrintToString(logger_.Lines());
+  Json after = *Latest();
+  EXPECT_EQ(after["file"], "scan_000004.arrow");
+  EXPECT_EQ(after["epoch"], before["epoch"]);
+  EXPECT_EQ(after["asset_prices"], before["asset_prices"]);
+  EXPECT_GE(*ParseRfc3339(after["bridge_ts"].get<std::string>()),
+            *ParseRfc3339(before["bridge_ts"].get<std::string>()));
+  ASSERT_TRUE(WaitFor([&] { return bridge_->Stats().cluster_republishes == 1u; }));
+  EXPECT_TRUE(logger_.Contains("republished the newest scan scan=4"));
+  // Scans keep flowing, not marked republished.
+  WriteScan({.number = 5, .ts_micros = kBaseMicros + 2000000});
+  ASSERT_TRUE(WaitForScan(5));
+  StopBridge();
+  EXPECT_FALSE(flaky.HasConnectionListener());
 }
 
 TEST_F(BridgeTest, HungReadMarksStalledWithoutBlockingShutdown) {

@@ -1,9 +1,14 @@
 // `[bus] backend = "hazelcast"` end to end through the dolphin binary: `dolphin run` connects
-// to the member through wiring.cc's MakeBus and its heartbeats land in DOLPHIN_HEARTBEAT.
+// to the member through wiring.cc's MakeBus and its heartbeats land in DOLPHIN_HEARTBEAT; the
+// `bus get|put|keys|watch` and `status` verbs talk to the member directly (no dolphin running).
+#include <signal.h>
+
 #include <fstream>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "dolphin/core/time.h"
 #include "dolphin/testing/subprocess.h"
 #include "dolphin/testing/testing.h"
 #include "member_environment.h"
@@ -11,8 +16,136 @@
 namespace dolphin::bus::hazelcast {
 namespace {
 
+using dolphin::testing::ProcessResult;
+using dolphin::testing::Subprocess;
 using dolphin::testing::TempDir;
+using dolphin::testing::UniqueName;
+using dolphin::testing::WaitFor;
 using testing::Member;
+
+class CliDirectBusTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    DOLPHIN_REQUIRE_MEMBER();
+    // No [api] section and no dolphin running: the verbs must not need one.
+    std::ofstream(dir_.path() / "dolphin.toml")
+        << "[bus]\nbackend = \"hazelcast\"\nmembers = [\"" << Member::Get().address()
+        << "\"]\n";
+    auto bus = Member::Get().NewBus();
+    ASSERT_OK(bus);
+    bus_ = std::move(bus).value();
+    map_ = UniqueName("CLI");
+  }
+  std::vector<std::string> Args(std::vector<std::string> args) {
+    args.insert(args.begin(), dolphin::testing::DolphinBinary());
+    args.push_back("-c");
+    args.push_back("dolphin.toml");
+    return args;
+  }
+  ProcessResult Dolphin(std::vector<std::string> args) {
+    return dolphin::testing::RunProcess(Args(std::move(args)), dir_.path(),
+                                        std::chrono::seconds(30));
+  }
+
+  TempDir dir_;
+  std::unique_ptr<KvBus> bus_;
+  std::string map_;
+};
+
+TEST_F(CliDirectBusTest, PutGetKeysGoStraightToTheMember) {
+  auto put = Dolphin({"bus", "put", map_, "k", R"({"a":1})"});
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  EXPECT_EQ(put.out, "ok: " + map_ + "[k] set (7 bytes)\n");
+  EXPECT_EQ(put.err, "");  // No log noise from the client.
+  // What another client reads.
+  auto stored = bus_->Get(map_, "k");
+  ASSERT_OK(stored);
+  EXPECT_EQ(stored->value_or(""), R"({"a":1})");
+
+  auto raw = Dolphin({"bus", "get", map_, "k", "--raw"});
+  EXPECT_EQ(raw.exit_code, 0) << raw.err;
+  EXPECT_EQ(raw.out, "{\"a\":1}\n");
+  auto pretty = Dolphin({"bus", "get", map_, "k"});
+  EXPECT_EQ(pretty.out, "{\n  \"a\": 1\n}\n");
+  auto missing = Dolphin({"bus", "get", map_, "nope"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.err, "dolphin: bus get: no key \"nope\" in map \"" + map_ + "\"\n");
+
+  ASSERT_OK(bus_->Put(map_, "j", "2"));
+  auto keys = Dolphin({"bus", "keys", map_});
+  EXPECT_EQ(keys.exit_code, 0) << keys.err;
+  EXPECT_EQ(keys.out, "j\nk\n");
+  auto maps = Dolphin({"bus", "keys"});
+  EXPECT_EQ(maps.exit_code, 0) << maps.err;
+  EXPECT_NE(maps.out.find(map_ + "\t2 key(s)\n"), std::string::npos) << maps.out;
+
+  auto bad = Dolphin({"bus", "put", map_, "k", "{not json"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("bus put:"), std::string::npos) << bad.err;
+}
+
+TEST_F(CliDirectBusTest, WatchPrintsSnapshotThenChangesUntilCountTimeoutOrSigint) {
+  ASSERT_OK(bus_->Put(map_, "k", R"({"v":1})"));
+  // --count: SNAPSHOT of the current value first, then the update made meanwhile.
+  Subprocess counted(Args({"bus", "watch", map_, "-n", "2", "--json"}), dir_.path());
+  ASSERT_TRUE(WaitFor([&] { return counted.Stdout().find("SNAPSHOT") != std::string::npos; }))
+      << counted.Stderr();
+  ASSERT_OK(bus_->Put(map_, "k", R"({"v":2})"));
+  auto r = counted.Wait(std::chrono::seconds(20));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  // The control API's stream objects, field for field.
+  EXPECT_EQ(r.out, "{\"type\":\"SNAPSHOT\",\"map\":\"" + map_ +
+                       "\",\"key\":\"k\",\"value\":{\"v\":1}}\n"
+                       "{\"type\":\"UPDATED\",\"map\":\"" + map_ +
+                       "\",\"key\":\"k\",\"value\":{\"v\":2}}\n");
+
+  // --timeout, one key, text format.
+  auto timed = Dolphin({"bus", "watch", map_, "k", "--timeout", "0.5"});
+  EXPECT_EQ(timed.exit_code, 0) << timed.err;
+  EXPECT_EQ(timed.out, "SNAPSHOT k {\"v\":2}\n");
+
+  // Until SIGINT: removals arrive too.
+  Subprocess until(Args({"bus", "watch", map_}), dir_.path());
+  ASSERT_TRUE(WaitFor([&] { return until.Stdout().find("SNAPSHOT") != std::string::npos; }))
+      << until.Stderr();
+  ASSERT_OK(bus_->Remove(map_, "k"));
+  ASSERT_TRUE(WaitFor([&] { return until.Stdout().find("REMOVED") != std::string::npos; }));
+  until.Signal(SIGINT);
+  auto stopped = until.Wait(std::chrono::seconds(20));
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
+  EXPECT_EQ(stopped.out, "SNAPSHOT k {\"v\":2}\nREMOVED  k null\n");
+}
+
+TEST_F(CliDirectBusTest, StatusShowsHeartbeatsAndMapsReadFromTheMember) {
+  const std::string service = UniqueName("svc");
+  nlohmann::json hb = {{"service", service}, {"pid", 1}, {"host", "h"}, {"status", "degraded"},
+                       {"ts", FormatRfc3339(Member::Get().env().clock.Now())},
+                       {"detail", "bus put failing"}};
+  ASSERT_OK(bus_->Put("DOLPHIN_HEARTBEAT", service, hb.dump()));
+  ASSERT_OK(bus_->Put(map_, "a", "1"));
+  ASSERT_OK(bus_->Put(map_, "b", "2"));
+  auto r = Dolphin({"status"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("bus hazelcast " + Member::Get().address() + "  cluster dolphin", 0), 0u)
+      << r.out;
+  EXPECT_NE(r.out.find("\nHEARTBEAT        STATUS    AGE          DETAIL\n"), std::string::npos);
+  const size_t row = r.out.find("\n" + service);
+  ASSERT_NE(row, std::string::npos) << r.out;
+  const std::string line = r.out.substr(row + 1, r.out.find('\n', row + 1) - row - 1);
+  EXPECT_NE(line.find(" degraded "), std::string::npos) << line;
+  EXPECT_NE(line.find(" ago "), std::string::npos) << line;
+  EXPECT_NE(line.find("bus put failing"), std::string::npos) << line;
+  EXPECT_NE(r.out.find("\nMAP                          KEYS\n"), std::string::npos);
+  EXPECT_NE(r.out.find(fmt::format("{:<28} 2\n", map_)), std::string::npos) << r.out;
+
+  auto j = Dolphin({"status", "--json"});
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  auto parsed = nlohmann::json::parse(j.out);
+  EXPECT_EQ(parsed["heartbeats"][service]["status"], "degraded");
+  EXPECT_EQ(parsed["maps"][map_], 2);
+  EXPECT_EQ(parsed["cluster_name"], "dolphin");
+  EXPECT_OK(bus_->Remove("DOLPHIN_HEARTBEAT", service));
+}
 
 TEST(CliWiringTest, RunWithHazelcastBackendPublishesHeartbeatsToTheMember) {
   DOLPHIN_REQUIRE_MEMBER();

@@ -10,7 +10,9 @@
 // On start the newest existing scan is published once with republished=true; older files are
 // not replayed. A file that does not parse is retried while it changes and quarantined (with a
 // .reason file) once unchanged for `settle`. A failed bus put is retried with back-off; a newer
-// scan replaces the pending one. Thread-safety: Service methods as documented there; Stats()
+// scan replaces the pending one. When the bus reports kClusterChanged (reconnected to a
+// restarted, empty cluster), the newest published scan is published again (same fields,
+// republished=true, a fresh bridge_ts). Thread-safety: Service methods as documented there; Stats()
 // from any thread.
 #pragma once
 
@@ -32,6 +34,7 @@ struct BridgeStats {
   uint64_t unreadable = 0;     // read failures and hung reads
   uint64_t put_failures = 0;
   uint64_t epochs_started = 0;
+  uint64_t cluster_republishes = 0;  // newest scan published again into a restarted cluster
   int64_t epoch = 0;
   int64_t last_scan_number = -1;
   int reads_in_flight = 0;

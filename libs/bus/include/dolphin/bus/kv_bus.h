@@ -10,6 +10,9 @@
 //    and no other listener. When the queue is full, an older pending event for the same key is
 //    replaced by the newest (a REMOVED is never coalesced away); every replaced event is counted.
 //  - Per-key order holds for each listener (within one connection for remote backends).
+//  - Connection listeners (remote backends) learn when the connection to the bus is lost, when
+//    it is back, and when it came back to a *different* cluster (restarted, so its maps are
+//    empty): services that own a key republish it then. The memory backend never disconnects.
 // Thread-safety: every method is thread-safe. A callback may call any bus method, including
 // RemoveListener on its own id.
 #pragma once
@@ -49,6 +52,24 @@ struct ListenerOptions {
   std::string name;
 };
 
+// What a connection listener is told (AddConnectionListener).
+enum class ConnectionEvent {
+  // The connection to the bus was lost. Writes fail (Unavailable / DeadlineExceeded) and
+  // reads wait until it is back; the backend reconnects by itself.
+  kDisconnected,
+  // Connected again to the same cluster: its data survived, listeners were re-registered (and
+  // received SNAPSHOTs). Nothing to do.
+  kReconnected,
+  // Connected again, but to a cluster with a different identity (a restarted or replaced
+  // cluster): every map is empty, or holds only what was written since. Whoever owns a value
+  // (the bridge's latest scan, a trader's state) should write it again. Listeners were
+  // re-registered first, as for kReconnected.
+  kClusterChanged,
+};
+std::string_view ConnectionEventName(ConnectionEvent event);  // "DISCONNECTED", ...
+
+using ConnectionCallback = std::function<void(ConnectionEvent)>;
+
 struct ListenerStats {
   uint64_t delivered = 0;  // callbacks run
   uint64_t coalesced = 0;  // events replaced by a newer one for the same key before delivery
@@ -81,6 +102,19 @@ class KvBus {
   // thread) the callback is not running and will not run again. NotFound for an unknown id.
   virtual Status RemoveListener(ListenerId id) = 0;
   virtual Result<ListenerStats> GetListenerStats(ListenerId id) = 0;
+
+  // Registers a callback for connection events, in the order they happen. Callbacks run on a
+  // dispatch thread of their own (never the I/O thread or a writer's thread; a slow callback
+  // delays nobody else) and may call any bus method. No event is sent at registration: a
+  // listener added while disconnected sees the reconnection only. kReconnected/kClusterChanged
+  // come after the entry listeners were re-registered. Events are never coalesced.
+  // The default implementation (the memory backend, which cannot disconnect) keeps nothing,
+  // never calls `callback` and returns id 0. Returns an id for RemoveConnectionListener.
+  virtual Result<ListenerId> AddConnectionListener(ConnectionCallback callback);
+  // Stops delivery; pending events are dropped. After it returns (when called from another
+  // thread) the callback is not running and will not run again. NotFound for an unknown id;
+  // the default implementation accepts 0 (what its AddConnectionListener returned).
+  virtual Status RemoveConnectionListener(ListenerId id);
 
   // Names of the maps that hold at least one key, sorted (for status pages and `bus keys`).
   virtual Result<std::vector<std::string>> Maps() = 0;
