@@ -38,6 +38,8 @@ void AddStatusCommand(CLI::App& root, CliContext& ctx);
 void AddConfigCommand(CLI::App& root, CliContext& ctx);
 void AddSimCommand(CLI::App& root, CliContext& ctx);
 void AddArrowCommand(CLI::App& root, CliContext& ctx);
+void AddTraderCommand(CLI::App& root, CliContext& ctx);
+void AddBacktestCommand(CLI::App& root, CliContext& ctx);
 // Verbs whose pieces are not built yet: they say so in one line and exit 3.
 void AddPendingCommands(CLI::App& root, CliContext& ctx);
 

@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   AddConfigCommand(app, ctx);
   AddSimCommand(app, ctx);
   AddArrowCommand(app, ctx);
+  AddTraderCommand(app, ctx);
+  AddBacktestCommand(app, ctx);
   AddPendingCommands(app, ctx);
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;

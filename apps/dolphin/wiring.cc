@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -10,6 +11,7 @@
 #include "dolphin/bridge/bridge.h"
 #include "dolphin/bus/in_memory_bus.h"
 #include "dolphin/sim/simulator.h"
+#include "dolphin/trader/trader_service.h"
 #include "dolphin/bus_hazelcast/hazelcast_bus.h"
 
 namespace dolphin::cli {
@@ -22,7 +24,7 @@ struct PendingSection {
   const char* what;
 };
 constexpr PendingSection kPendingSections[] = {
-    {"trader", "the trader"},          {"health", "the health service"},
+    {"health", "the health service"},
     {"services", "service limits"},    {"scheduler", "the scheduler"},
     {"indicators", "the indicator flows"}, {"safety", "the safety service"},
 };
@@ -118,7 +120,15 @@ class SimService final : public runtime::Service {
 std::vector<std::unique_ptr<runtime::Service>> MakeRunServices(const AppConfig& config,
                                                                bus::KvBus& bus, Env env) {
   std::vector<std::unique_ptr<runtime::Service>> services;
-  services.push_back(bridge::NewBridge(config.bridge, bus, env));
+  if (config.trader.enabled) {
+    for (const trader::TraderOptions& t : config.trader.traders) {
+      services.push_back(trader::NewTraderService(t, bus, env));
+    }
+  }
+  bridge::BridgeOptions bridge_options = config.bridge;
+  // With a trader in this process its line (signal, position, latency) is the per-scan line.
+  if (config.trader.enabled && !config.trader.traders.empty()) bridge_options.log_each_scan = false;
+  services.push_back(bridge::NewBridge(bridge_options, bus, env));
   if (config.sim.enabled) services.push_back(std::make_unique<SimService>(config.sim, env));
   return services;
 }
@@ -165,6 +175,9 @@ Result<AppConfig> LoadAppConfig(const CliContext& ctx, ConfigDiagnostics& diag) 
   if (auto b = bridge::ParseBridgeOptions(root.Sub("bridge"), app.process.state_dir); b.ok()) {
     app.bridge = *b;
   }
+  if (auto t = trader::ParseTraderSetup(root.Sub("trader"), app.process.state_dir); t.ok()) {
+    app.trader = *t;
+  }
   for (const PendingSection& p : kPendingSections) {
     if (root.Has(p.name)) {
       root.WarnAt(p.name, fmt::format("accepted but not used yet: {} is not built yet", p.what));
@@ -201,6 +214,7 @@ std::string ShowAppConfig(const AppConfig& c) {
   bus::WriteBusOptions(c.bus, w);
   sim::WriteSimOptions(c.sim, w);
   bridge::WriteBridgeOptions(c.bridge, w);
+  trader::WriteTraderSetup(c.trader, w);
   return w.text();
 }
 
@@ -208,6 +222,66 @@ std::unique_ptr<Logger> MakeLogger(const AppConfig& c, const Clock& clock) {
   LogLevel level = ParseLogLevel(c.process.log_level).value_or(LogLevel::kInfo);
   LogFormat format = ParseLogFormat(c.process.log_format).value_or(LogFormat::kHuman);
   return std::make_unique<StreamLogger>(clock, stderr, format, level);
+}
+
+Result<std::vector<std::unique_ptr<runtime::Service>>> MakeServeServices(const AppConfig& config,
+                                                                        const std::string& service,
+                                                                        const std::string& color,
+                                                                        bus::KvBus& bus, Env env) {
+  std::vector<std::unique_ptr<runtime::Service>> services;
+  if (service == "bridge") {
+    services.push_back(bridge::NewBridge(config.bridge, bus, env));
+  } else if (service == "trader") {
+    for (const trader::TraderOptions& t : config.trader.traders) {
+      if (color.empty() || t.engine.color == color) services.push_back(trader::NewTraderService(t, bus, env));
+    }
+    if (services.empty()) return TraderOptionsFor(config, color).status();
+  } else if (service == "sim") {
+    services.push_back(std::make_unique<SimService>(config.sim, env));
+  } else if (service == "health" || service == "scheduler") {
+    return UnimplementedError(fmt::format("serve {}: not built yet", service));
+  } else {
+    return InvalidArgumentError(
+        fmt::format("serve {}: unknown service (expected bridge, trader, sim, health or scheduler)", service));
+  }
+  return services;
+}
+
+void RegisterTraderCommands(api::ControlApi& api,
+                            const std::vector<std::unique_ptr<runtime::Service>>& services) {
+  std::map<std::string, trader::TraderService*> traders;
+  for (const auto& s : services) {
+    if (auto* t = dynamic_cast<trader::TraderService*>(s.get())) traders[t->color()] = t;
+  }
+  if (traders.empty()) return;
+  using Action = Result<Json> (trader::TraderService::*)();
+  for (auto [name, action] : {std::pair<const char*, Action>{"halt", &trader::TraderService::Halt},
+                              std::pair<const char*, Action>{"resume", &trader::TraderService::Resume},
+                              std::pair<const char*, Action>{"flatten", &trader::TraderService::Flatten}}) {
+    api.RegisterCommand(fmt::format("trader.{}", name), [traders, action](const Json& body) -> Result<Json> {
+      std::string color = "BLUE";
+      if (auto it = body.find("color"); it != body.end()) {
+        if (!it->is_string()) return InvalidArgumentError("color: expected a string such as \"BLUE\"");
+        color = it->get<std::string>();
+      }
+      auto t = traders.find(color);
+      if (t == traders.end()) {
+        std::string known;
+        for (const auto& [c, unused] : traders) known += (known.empty() ? "" : ", ") + c;
+        return NotFoundError(fmt::format("no trader {} here (running: {})", color, known));
+      }
+      return (t->second->*action)();
+    });
+  }
+}
+
+Result<trader::TraderOptions> TraderOptionsFor(const AppConfig& config, const std::string& color) {
+  std::string known;
+  for (const trader::TraderOptions& t : config.trader.traders) {
+    if (t.engine.color == color) return t;
+    known += (known.empty() ? "" : ", ") + t.engine.color;
+  }
+  return NotFoundError(fmt::format("--color {}: no such trader in the configuration (configured: {})", color, known));
 }
 
 Result<std::unique_ptr<bus::KvBus>> MakeBus(const AppConfig& c, Env env) {

@@ -15,6 +15,7 @@
 #include "dolphin/core/logging.h"
 #include "dolphin/runtime/service.h"
 #include "dolphin/sim/sim_options.h"
+#include "dolphin/trader/trader_options.h"
 
 namespace dolphin::cli {
 
@@ -38,6 +39,7 @@ struct AppConfig {
   bus::BusOptions bus;
   sim::SimOptions sim;
   bridge::BridgeOptions bridge;
+  trader::TraderSetup trader;
 };
 
 // Loads and validates the whole configuration. Every problem goes to `diag` (errors make the
@@ -55,10 +57,27 @@ std::string ShowAppConfig(const AppConfig& config);
 // A logger writing to stderr as configured.
 std::unique_ptr<Logger> MakeLogger(const AppConfig& config, const Clock& clock);
 
-// The services of `dolphin run`, in start order: the bridge, then the simulator when
-// [sim] enabled (the default without a config file).
+// The services of `dolphin run`, in start order: the traders (one per colour, unless
+// [trader] enabled = false), the bridge, then the simulator when [sim] enabled (the default
+// without a config file). Stopped in reverse order.
 std::vector<std::unique_ptr<runtime::Service>> MakeRunServices(const AppConfig& config,
                                                                bus::KvBus& bus, Env env);
+
+// The services of `dolphin serve SERVICE`: "bridge", "trader" (every colour, or only `color`
+// when not empty), "sim". InvalidArgument for an unknown name, Unimplemented for a service of
+// DESIGN section 6 not built yet (health, scheduler).
+Result<std::vector<std::unique_ptr<runtime::Service>>> MakeServeServices(const AppConfig& config,
+                                                                        const std::string& service,
+                                                                        const std::string& color,
+                                                                        bus::KvBus& bus, Env env);
+
+// Serves POST /api/command/trader.{halt,resume,flatten} with body {"color": "BLUE"} for the
+// trader services among `services`. REQUIRES: before api.Start().
+void RegisterTraderCommands(api::ControlApi& api,
+                            const std::vector<std::unique_ptr<runtime::Service>>& services);
+
+// The trader options of one colour, or an error listing the configured colours.
+Result<trader::TraderOptions> TraderOptionsFor(const AppConfig& config, const std::string& color);
 
 // The configured bus backend: `memory` (in-process) or `hazelcast` (connects to [bus] members
 // with our own client; fails when no member answers or the cluster refuses us).

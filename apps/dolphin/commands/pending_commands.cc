@@ -16,12 +16,10 @@ constexpr Pending kPending[] = {
     {"sim", "Write synthetic NG6 scan files (simulator)"},
     {"arrow", "Inspect Arrow scan files: arrow cat|schema FILE"},
     {"health", "Meta-health (MHS v2) score and sensors"},
-    {"trader", "Operator controls: trader halt|resume|flatten|fills"},
     {"systemd", "Generate systemd units with resource limits: systemd generate"},
     {"pool", "Work pools (Prefect-like)"},
     {"deployment", "Deployments and schedules"},
     {"flow-run", "Flow runs and their states"},
-    {"backtest", "Replay archived scans through the trader engine"},
 };
 
 bool HasVerb(CLI::App& root, const std::string& verb) {

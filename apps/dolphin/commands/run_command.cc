@@ -9,6 +9,7 @@
 #include "../cli.h"
 #include "../signals.h"
 #include "../wiring.h"
+#include "host.h"
 #include "dolphin/core/clock.h"
 #include "dolphin/runtime/runner.h"
 
@@ -20,14 +21,24 @@ struct RunFlags {
   double duration_s = 0;
 };
 
-int Run(const CliContext& ctx, const RunFlags& flags) {
+}  // namespace
+
+int HostServices(const CliContext& ctx, const std::string& process_name, bool embedded_ok,
+                 const ServiceFactory& make_services, double duration_s) {
   int code = kExitOk;
   auto config = LoadOrReport(ctx, &code);
   if (!config) return code;
+  if (!embedded_ok && config->bus.backend == "memory") {
+    PrintError(fmt::format(
+        "{}: the memory bus lives inside one process; set [bus] backend = \"hazelcast\" to run "
+        "services as separate processes, or use `dolphin run`",
+        process_name));
+    return kExitUsage;
+  }
   SystemClock clock;
   auto logger = MakeLogger(*config, clock);
   CancelToken cancel;
-  SignalCanceller signals(cancel, *logger, "run");
+  SignalCanceller signals(cancel, *logger, process_name);
   Env env{clock, *logger};
 
   auto bus = MakeBus(*config, env);
@@ -35,18 +46,25 @@ int Run(const CliContext& ctx, const RunFlags& flags) {
     PrintError(bus.status().message());
     return bus.status().code() == StatusCode::kUnimplemented ? kExitNotBuilt : kExitFailure;
   }
+  auto services = make_services(*config, **bus, env);
+  if (!services.ok()) {
+    PrintError(services.status().message());
+    return services.status().code() == StatusCode::kUnimplemented ? kExitNotBuilt : kExitUsage;
+  }
   runtime::RunnerOptions ro;
-  ro.process_name = "run";
+  ro.process_name = process_name;
   ro.heartbeat_interval = std::chrono::duration_cast<Duration>(
       std::chrono::duration<double>(config->process.heartbeat_interval_s));
-  if (flags.duration_s > 0) {
-    ro.duration = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(flags.duration_s));
+  if (duration_s > 0) {
+    ro.duration = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(duration_s));
   }
   runtime::Runner runner(env, **bus, ro);
-  for (auto& service : MakeRunServices(*config, **bus, env)) runner.Add(std::move(service));
+  for (auto& service : *services) runner.Add(std::move(service));
 
-  auto api = api::NewControlApi(config->api, **bus, env, config->process.state_dir, "run");
-  api->RegisterStatus("run", [&] {
+  api::ApiOptions api_options = config->api;
+  api_options.addr_file = ApiAddrFile(process_name);
+  auto api = api::NewControlApi(api_options, **bus, env, config->process.state_dir, process_name);
+  api->RegisterStatus(process_name, [&] {
     Json j;
     j["state_dir"] = config->process.state_dir.string();
     j["config"] = config->file.has_file() ? config->file.file() : "(defaults)";
@@ -54,6 +72,7 @@ int Run(const CliContext& ctx, const RunFlags& flags) {
     for (const auto& s : runner.services()) j["services"].push_back(s->name());
     return j;
   });
+  RegisterTraderCommands(*api, runner.services());
   for (const auto& s : runner.services()) {
     runtime::Service* svc = s.get();
     api->RegisterStatus(svc->name(), [svc] { return svc->StatusJson(); });
@@ -62,7 +81,7 @@ int Run(const CliContext& ctx, const RunFlags& flags) {
     PrintError(st.message());
     return kExitFailure;
   }
-  logger->Info("run", "dolphin started",
+  logger->Info(process_name, "dolphin started",
                {{"version", DOLPHIN_VERSION},
                 {"bus", (*bus)->Describe()},
                 {"api", api->address()},
@@ -76,7 +95,10 @@ int Run(const CliContext& ctx, const RunFlags& flags) {
   return kExitOk;
 }
 
-}  // namespace
+std::string ApiAddrFile(const std::string& process_name) {
+  return process_name == "run" ? "api.addr" : fmt::format("api.{}.addr", process_name);
+}
+
 
 void AddRunCommand(CLI::App& root, CliContext& ctx) {
   auto flags = std::make_shared<RunFlags>();
@@ -85,7 +107,16 @@ void AddRunCommand(CLI::App& root, CliContext& ctx) {
   AddCommonOptions(cmd, ctx);
   cmd->add_option("--duration", flags->duration_s, "Stop after this many seconds (default: run until a signal)")
       ->check(CLI::PositiveNumber);
-  cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return Run(ctx, *flags); }; });
+  cmd->callback([&ctx, flags] {
+    ctx.action = [&ctx, flags] {
+      return HostServices(
+          ctx, "run", /*embedded_ok=*/true,
+          [](const AppConfig& config, bus::KvBus& bus, Env env) -> Result<std::vector<std::unique_ptr<runtime::Service>>> {
+            return MakeRunServices(config, bus, env);
+          },
+          flags->duration_s);
+    };
+  });
 }
 
 }  // namespace dolphin::cli

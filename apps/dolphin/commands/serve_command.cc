@@ -1,31 +1,46 @@
 // `dolphin serve SERVICE`: one service in its own process, on a shared bus.
+//
+// Needs `[bus] backend = "hazelcast"` (the memory bus lives inside one process: refused with
+// exit 2). Each serve process has its own control API and writes its address to
+// <state_dir>/api.<SERVICE>.addr (api.trader.<COLOR>.addr with --color), so several processes
+// can share one state_dir; `dolphin trader ...` finds the trader's.
 #include <fmt/format.h>
 
 #include "../cli.h"
 #include "../wiring.h"
+#include "host.h"
 
 namespace dolphin::cli {
 
+namespace {
+
+struct ServeFlags {
+  std::string service;
+  std::string color;
+  double duration_s = 0;
+};
+
+}  // namespace
+
 void AddServeCommand(CLI::App& root, CliContext& ctx) {
-  auto service = std::make_shared<std::string>();
+  auto flags = std::make_shared<ServeFlags>();
   CLI::App* cmd = root.add_subcommand(
-      "serve", "Run one service (bridge, trader, health, scheduler) as its own process on a shared bus");
+      "serve", "Run one service (bridge, trader, sim; health, scheduler later) as its own process on a shared bus");
   AddCommonOptions(cmd, ctx);
-  cmd->add_option("SERVICE", *service, "bridge | trader | health | scheduler")->required();
-  cmd->callback([&ctx, service] {
-    ctx.action = [&ctx, service] {
-      int code = kExitOk;
-      auto config = LoadOrReport(ctx, &code);
-      if (!config) return code;
-      if (config->bus.backend == "memory") {
-        PrintError(fmt::format(
-            "serve {}: the memory bus lives inside one process; set [bus] backend = "
-            "\"hazelcast\" to run services as separate processes, or use `dolphin run`",
-            *service));
-        return kExitUsage;
-      }
-      PrintError(fmt::format("serve {}: not built yet", *service));
-      return kExitNotBuilt;
+  cmd->add_option("SERVICE", flags->service, "bridge | trader | sim | health | scheduler")->required();
+  cmd->add_option("--color", flags->color, "trader: only this colour (default: every configured colour)");
+  cmd->add_option("--duration", flags->duration_s, "Stop after this many seconds (default: run until a signal)")
+      ->check(CLI::PositiveNumber);
+  cmd->callback([&ctx, flags] {
+    ctx.action = [&ctx, flags] {
+      std::string process = flags->service;
+      if (flags->service == "trader" && !flags->color.empty()) process += "." + flags->color;
+      return HostServices(
+          ctx, process, /*embedded_ok=*/false,
+          [flags](const AppConfig& config, bus::KvBus& bus, Env env) {
+            return MakeServeServices(config, flags->service, flags->color, bus, env);
+          },
+          flags->duration_s);
     };
   });
 }

@@ -46,8 +46,9 @@ Status StatusForHttp(int code, std::string message) {
 ApiClient::ApiClient(std::string addr, std::string token)
     : addr_(std::move(addr)), token_(std::move(token)) {}
 
-Result<ApiClient> ApiClient::FromStateDir(const std::filesystem::path& state_dir) {
-  DOLPHIN_ASSIGN_OR_RETURN(std::string addr, ReadApiAddr(state_dir));
+Result<ApiClient> ApiClient::FromStateDir(const std::filesystem::path& state_dir,
+                                          const std::string& addr_file) {
+  DOLPHIN_ASSIGN_OR_RETURN(std::string addr, ReadApiAddr(state_dir, addr_file));
   auto token = ReadApiToken(state_dir);
   return ApiClient(addr, token.ok() ? *token : "");
 }

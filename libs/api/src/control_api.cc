@@ -180,7 +180,7 @@ class ControlApiImpl final : public ControlApi {
     bound_port_ = bound;
     address_ = host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, bound)
                                                     : fmt::format("{}:{}", host, bound);
-    DOLPHIN_RETURN_IF_ERROR(WriteFileAtomic(state_dir_ / "api.addr", address_ + "\n", 0644));
+    DOLPHIN_RETURN_IF_ERROR(WriteFileAtomic(state_dir_ / options_.addr_file, address_ + "\n", 0644));
     // determinism-ok: the HTTP server's accept loop is a real thread by nature.
     listen_returned_ = false;
     thread_ = std::thread([this] {  // determinism-ok: HTTP accept loop
@@ -206,10 +206,10 @@ class ControlApiImpl final : public ControlApi {
     if (thread_.joinable()) thread_.join();
     server_.reset();
     // Only remove api.addr if it is still ours (another process may have replaced it).
-    auto current = ReadSmallFile(state_dir_ / "api.addr");
+    auto current = ReadSmallFile(state_dir_ / options_.addr_file);
     if (current.ok() && *current == address_) {
       std::error_code ec;
-      std::filesystem::remove(state_dir_ / "api.addr", ec);
+      std::filesystem::remove(state_dir_ / options_.addr_file, ec);
     }
     env_.logger.Info("api", "control API stopped", {{"addr", address_}});
   }
@@ -514,12 +514,12 @@ Result<std::string> EnsureApiToken(const std::filesystem::path& state_dir) {
   return token;
 }
 
-Result<std::string> ReadApiAddr(const std::filesystem::path& state_dir) {
-  auto addr = ReadSmallFile(state_dir / "api.addr");
+Result<std::string> ReadApiAddr(const std::filesystem::path& state_dir, const std::string& addr_file) {
+  auto addr = ReadSmallFile(state_dir / addr_file);
   if (!addr.ok()) {
     return NotFoundError(fmt::format(
         "no running dolphin found: {} does not exist (start `dolphin run`, or pass the "
-        "-c/--config it uses)", (state_dir / "api.addr").string()));
+        "-c/--config it uses)", (state_dir / addr_file).string()));
   }
   return addr;
 }

@@ -119,6 +119,15 @@ class TraderServiceImpl final : public TraderService {
       std::lock_guard<std::mutex> lock(mu_);
       PublishLocked();
     }
+    // A restarted cluster (new identity, empty maps) gets our state again at once.
+    auto conn = bus_.AddConnectionListener([this](bus::ConnectionEvent e) {
+      if (e != bus::ConnectionEvent::kClusterChanged) return;
+      std::lock_guard<std::mutex> lock(mu_);
+      env_.logger.Warn(name_, "bus cluster changed: republishing state and PnL");
+      PublishLocked();
+    });
+    if (!conn.ok()) return conn.status();
+    connection_listener_ = *conn;
     auto id = bus_.AddKeyListener(kFeaturesMap, kScanKey, [this](const bus::BusEvent& e) { OnScanEvent(e); },
                                   {.queue_capacity = 64, .name = name_});
     if (!id.ok()) return id.status();
@@ -136,6 +145,8 @@ class TraderServiceImpl final : public TraderService {
   void Stop() override {
     for (bus::ListenerId id : listeners_) bus_.RemoveListener(id).IgnoreError();
     listeners_.clear();
+    if (connection_listener_) bus_.RemoveConnectionListener(*connection_listener_).IgnoreError();
+    connection_listener_.reset();
     std::lock_guard<std::mutex> lock(mu_);
     journal_.reset();
   }
@@ -494,6 +505,7 @@ class TraderServiceImpl final : public TraderService {
   TraderStats stats_;
   bool journal_failing_ = false;
   std::vector<bus::ListenerId> listeners_;
+  std::optional<bus::ListenerId> connection_listener_;
 };
 
 }  // namespace

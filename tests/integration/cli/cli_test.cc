@@ -60,9 +60,9 @@ TEST_F(CliTest, UsageErrorsExitTwoWithOneLine) {
 }
 
 TEST_F(CliTest, NotBuiltVerbsSaySoAndExitThree) {
-  auto r = Dolphin({"backtest", "--scans", "x"});
+  auto r = Dolphin({"health", "--json"});
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_EQ(r.err, "dolphin backtest: not built yet\n");
+  EXPECT_EQ(r.err, "dolphin health: not built yet\n");
 }
 
 TEST_F(CliTest, ConfigShowPrintsEffectiveDefaults) {
@@ -85,7 +85,9 @@ listen = "everywhere"
 [bus]
 backend = "redis"
 [trader.BLUE]
-strategy = "vel_div"
+strategy = "magic"
+[health]
+interval_s = 5
 )");
   auto r = Dolphin({"config", "show", "-c", "dolphin.toml"});
   EXPECT_EQ(r.exit_code, 2);
@@ -93,8 +95,9 @@ strategy = "vel_div"
   EXPECT_NE(r.err.find("dolphin.toml:2: typo: unknown key"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("dolphin.toml:4: [api] listen: bad address \"everywhere\""), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("dolphin.toml:6: [bus] backend: expected one of \"memory\", \"hazelcast\", got \"redis\""), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("dolphin.toml:8: [trader.BLUE] strategy: expected one of \"vel_div\", got \"magic\""), std::string::npos) << r.err;
   // A DESIGN section whose library is not built yet is only a warning.
-  EXPECT_NE(r.err.find("warning: dolphin.toml:7: trader: accepted but not used yet"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("warning: dolphin.toml:9: health: accepted but not used yet"), std::string::npos) << r.err;
   EXPECT_EQ(r.out, "");
 }
 

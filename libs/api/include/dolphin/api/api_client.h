@@ -21,8 +21,9 @@ struct ApiResponse {
 
 class ApiClient {
  public:
-  // Reads <state_dir>/api.addr (and api.token when present).
-  static Result<ApiClient> FromStateDir(const std::filesystem::path& state_dir);
+  // Reads <state_dir>/<addr_file> (and api.token when present).
+  static Result<ApiClient> FromStateDir(const std::filesystem::path& state_dir,
+                                        const std::string& addr_file = "api.addr");
   ApiClient(std::string addr, std::string token);
 
   const std::string& addr() const { return addr_; }

@@ -15,7 +15,8 @@
 // Requests that change anything need "Authorization: Bearer <token>" with the token from
 // <state_dir>/api.token (created 0600 on first start, reused afterwards). Errors are 4xx/5xx
 // with a one-line JSON body {"error": "..."}; nothing a client sends can crash the server.
-// The bound address is written to <state_dir>/api.addr ("127.0.0.1:4200"), removed on Stop().
+// The bound address is written to <state_dir>/api.addr ("127.0.0.1:4200"; ApiOptions::addr_file),
+// removed on Stop().
 // Thread-safety: Register* before Start(); Start/Stop from one thread; handlers run on the
 // server's worker threads.
 #pragma once
@@ -41,6 +42,9 @@ struct ApiOptions {
   int64_t max_body_bytes = 4 << 20;
   // Most concurrent watch streams (each holds a worker thread). Default: 16.
   int64_t max_watchers = 16;
+  // File under state_dir the bound address is written to (not a config key: `dolphin run`
+  // uses api.addr, `dolphin serve NAME` api.NAME.addr, so processes can share a state_dir).
+  std::string addr_file = "api.addr";
 };
 
 Result<ApiOptions> ParseApiOptions(ConfigSection section);
@@ -51,8 +55,9 @@ Result<std::pair<std::string, int>> ParseHostPort(std::string_view text);
 
 // Returns the token in <state_dir>/api.token, creating it (0600, 128 random bits) if absent.
 Result<std::string> EnsureApiToken(const std::filesystem::path& state_dir);
-// Reads <state_dir>/api.addr and api.token (for CLI clients).
-Result<std::string> ReadApiAddr(const std::filesystem::path& state_dir);
+// Reads <state_dir>/<addr_file> and api.token (for CLI clients).
+Result<std::string> ReadApiAddr(const std::filesystem::path& state_dir,
+                                const std::string& addr_file = "api.addr");
 Result<std::string> ReadApiToken(const std::filesystem::path& state_dir);
 
 using StatusProvider = std::function<Json()>;

@@ -1,0 +1,178 @@
+// `dolphin backtest --scans DIR`: archived scan files through the live trader's engine.
+//
+// Plain: every scan file below DIR, ordered and given epochs as the bridge does, with the
+// colour's configured posture. `--parity`: exactly the sequence the colour's journal marks
+// processed, with the posture and controls the journal recorded per scan; the fills must equal
+// the journal's bit for bit (exit 1 with the first difference otherwise).
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "../cli.h"
+#include "../wiring.h"
+#include "dolphin/trader/backtest.h"
+#include "dolphin/trader/journal.h"
+
+namespace dolphin::cli {
+
+namespace {
+
+struct BacktestFlags {
+  std::string scans;
+  std::string color = "BLUE";
+  bool parity = false;
+  std::string journal;
+  bool json = false;
+  bool fills = false;
+  bool quiet = false;
+};
+
+// A progress bar on a terminal, one line per 10 % otherwise.
+class ProgressBar {
+ public:
+  ProgressBar(std::string label, bool quiet) : label_(std::move(label)), quiet_(quiet), tty_(::isatty(2) == 1) {}
+  void operator()(size_t done, size_t total) {
+    if (quiet_ || total == 0) return;
+    int pct = static_cast<int>(done * 100 / total);
+    if (tty_) {
+      if (pct == last_ && done != total) return;
+      int width = 30, filled = pct * width / 100;
+      std::fprintf(stderr, "\r%s [%s%s] %3d%% %zu/%zu", label_.c_str(), std::string(filled, '#').c_str(),
+                   std::string(width - filled, '.').c_str(), pct, done, total);
+      if (done == total) std::fprintf(stderr, "\n");
+    } else if (pct / 10 != last_ / 10 || done == total) {
+      std::fprintf(stderr, "%s: %d%% (%zu/%zu)\n", label_.c_str(), pct, done, total);
+    }
+    last_ = pct;
+  }
+
+ private:
+  std::string label_;
+  bool quiet_;
+  bool tty_;
+  int last_ = -1;
+};
+
+bool SameFill(const trader::Fill& a, const trader::Fill& b) {
+  return a.client_order_id == b.client_order_id && a.epoch == b.epoch && a.scan_number == b.scan_number &&
+         a.asset == b.asset && a.side == b.side && a.qty == b.qty && a.price == b.price && a.fee == b.fee &&
+         a.realized_pnl == b.realized_pnl && a.ts == b.ts;
+}
+
+std::string FillLine(const trader::Fill& f) {
+  return fmt::format("{} scan #{} {} {} {} @ {} fee {} realized {}", f.client_order_id, f.scan_number,
+                     trader::SideName(f.side), FormatDouble(f.qty), f.asset, FormatDouble(f.price),
+                     FormatDouble(f.fee), FormatDouble(f.realized_pnl));
+}
+
+int Run(const CliContext& ctx, const BacktestFlags& f) {
+  int code = kExitOk;
+  auto config = LoadOrReport(ctx, &code);
+  if (!config) return code;
+  auto options = TraderOptionsFor(*config, f.color);
+  if (!options.ok()) {
+    PrintError(options.status().message());
+    return kExitUsage;
+  }
+  ProgressBar load_bar("loading scans", f.quiet);
+  auto scans = trader::LoadScanDir(f.scans, [&](size_t d, size_t t) { load_bar(d, t); });
+  if (!scans.ok()) {
+    PrintError(scans.status().message());
+    return scans.status().code() == StatusCode::kNotFound ? kExitUsage : kExitFailure;
+  }
+
+  std::vector<std::pair<trader::Scan, trader::ScanContext>> sequence;
+  std::vector<trader::Fill> journal_fills;
+  if (f.parity) {
+    std::filesystem::path path = f.journal.empty() ? options->journal : std::filesystem::path(f.journal);
+    auto journal = trader::OpenJournalReadOnly(path);
+    if (!journal.ok()) {
+      PrintError(journal.status().message());
+      return kExitFailure;
+    }
+    auto processed = (*journal)->Processed();
+    auto fills = (*journal)->Fills();
+    if (!processed.ok() || !fills.ok()) {
+      PrintError((!processed.ok() ? processed.status() : fills.status()).message());
+      return kExitFailure;
+    }
+    journal_fills = std::move(*fills);
+    auto seq = trader::JournalSequence(*processed, *scans);
+    if (!seq.ok()) {
+      PrintError(seq.status().message());
+      return kExitFailure;
+    }
+    sequence = std::move(*seq);
+  } else {
+    trader::ScanContext context;
+    if (options->posture == "bus") {
+      std::fprintf(stderr, "dolphin: posture = \"bus\" has no history here: the backtest uses TURTLE\n");
+    } else {
+      context.posture = trader::ParsePosture(options->posture).value_or(trader::Posture::kTurtle);
+    }
+    for (const trader::ScanFileEntry& e : *scans) sequence.emplace_back(e.scan, context);
+  }
+
+  trader::Backtest backtest(options->engine, trader::MakeStrategy(*options));
+  ProgressBar run_bar("replaying", f.quiet);
+  for (size_t i = 0; i < sequence.size(); ++i) {
+    if (Status st = backtest.Add(sequence[i].first, sequence[i].second); !st.ok()) {
+      PrintError(fmt::format("scan #{}: {}", sequence[i].first.scan_number, st.message()));
+      return kExitFailure;
+    }
+    if ((i + 1) % 1000 == 0 || i + 1 == sequence.size()) run_bar(i + 1, sequence.size());
+  }
+  trader::BacktestReport report = backtest.Finish();
+
+  if (f.json) {
+    Json j = report.ToJson();
+    if (f.fills) {
+      j["fill_list"] = Json::array();
+      for (const trader::Fill& x : report.fill_list) j["fill_list"].push_back(FillLine(x));
+    }
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    std::printf("%s", report.Format().c_str());
+    if (f.fills) {
+      for (const trader::Fill& x : report.fill_list) std::printf("  fill %s\n", FillLine(x).c_str());
+    }
+  }
+  if (!f.parity) return kExitOk;
+
+  size_t n = std::min(journal_fills.size(), report.fill_list.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (!SameFill(journal_fills[i], report.fill_list[i])) {
+      std::printf("parity: FAILED at fill %zu\n  journal:  %s\n  backtest: %s\n", i + 1,
+                  FillLine(journal_fills[i]).c_str(), FillLine(report.fill_list[i]).c_str());
+      return kExitFailure;
+    }
+  }
+  if (journal_fills.size() != report.fill_list.size()) {
+    std::printf("parity: FAILED: the journal has %zu fills, the backtest %zu\n", journal_fills.size(),
+                report.fill_list.size());
+    return kExitFailure;
+  }
+  std::printf("parity: OK: %zu fills identical to the journal over %zu processed scans\n", journal_fills.size(),
+              sequence.size());
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddBacktestCommand(CLI::App& root, CliContext& ctx) {
+  auto flags = std::make_shared<BacktestFlags>();
+  CLI::App* cmd = root.add_subcommand("backtest", "Replay archived scan files through the trader engine");
+  AddCommonOptions(cmd, ctx);
+  cmd->add_option("--scans", flags->scans, "Folder of scan files (day folders included)")->required();
+  cmd->add_option("--color", flags->color, "Trader colour whose options to use (default BLUE)");
+  cmd->add_flag("--parity", flags->parity,
+                "Replay exactly the journal's processed sequence with its recorded context and compare fills");
+  cmd->add_option("--journal", flags->journal, "Journal for --parity (default: the colour's configured journal)");
+  cmd->add_flag("--json", flags->json, "Print the report as JSON");
+  cmd->add_flag("--fills", flags->fills, "Also list every fill");
+  cmd->add_flag("-q,--quiet", flags->quiet, "No progress output");
+  cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return Run(ctx, *flags); }; });
+}
+
+}  // namespace dolphin::cli
