@@ -284,6 +284,19 @@ Result<trader::TraderOptions> TraderOptionsFor(const AppConfig& config, const st
   return NotFoundError(fmt::format("--color {}: no such trader in the configuration (configured: {})", color, known));
 }
 
+std::optional<TraderConfig> LoadTraderConfigOrReport(const CliContext& ctx, const std::string& color,
+                                                     int* exit_code) {
+  auto config = LoadOrReport(ctx, exit_code);
+  if (!config) return std::nullopt;
+  auto options = TraderOptionsFor(*config, color);
+  if (!options.ok()) {
+    std::fprintf(stderr, "dolphin: %s\n", options.status().message().c_str());
+    *exit_code = kExitUsage;
+    return std::nullopt;
+  }
+  return TraderConfig{std::move(*config), std::move(*options)};
+}
+
 Result<std::unique_ptr<bus::KvBus>> MakeBus(const AppConfig& c, Env env) {
   if (c.bus.backend == "memory") return bus::NewInMemoryBus();
   if (c.bus.backend == "hazelcast") return bus::NewHazelcastBus(c.bus, env);

@@ -79,6 +79,14 @@ void RegisterTraderCommands(api::ControlApi& api,
 // The trader options of one colour, or an error listing the configured colours.
 Result<trader::TraderOptions> TraderOptionsFor(const AppConfig& config, const std::string& color);
 
+// LoadOrReport, then the colour's trader options (an unknown colour: one line, exit 2).
+struct TraderConfig {
+  AppConfig app;
+  trader::TraderOptions trader;
+};
+std::optional<TraderConfig> LoadTraderConfigOrReport(const CliContext& ctx, const std::string& color,
+                                                     int* exit_code);
+
 // The configured bus backend: `memory` (in-process) or `hazelcast` (connects to [bus] members
 // with our own client; fails when no member answers or the cluster refuses us).
 Result<std::unique_ptr<bus::KvBus>> MakeBus(const AppConfig& config, Env env);

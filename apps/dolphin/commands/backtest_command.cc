@@ -68,13 +68,9 @@ std::string FillLine(const trader::Fill& f) {
 
 int Run(const CliContext& ctx, const BacktestFlags& f) {
   int code = kExitOk;
-  auto config = LoadOrReport(ctx, &code);
-  if (!config) return code;
-  auto options = TraderOptionsFor(*config, f.color);
-  if (!options.ok()) {
-    PrintError(options.status().message());
-    return kExitUsage;
-  }
+  auto loaded = LoadTraderConfigOrReport(ctx, f.color, &code);
+  if (!loaded) return code;
+  const trader::TraderOptions* options = &loaded->trader;
   ProgressBar load_bar("loading scans", f.quiet);
   auto scans = trader::LoadScanDir(f.scans, [&](size_t d, size_t t) { load_bar(d, t); });
   if (!scans.ok()) {

@@ -57,13 +57,9 @@ int Control(const CliContext& ctx, const TraderFlags& f, const std::string& acti
 
 int Fills(const CliContext& ctx, const TraderFlags& f) {
   int code = kExitOk;
-  auto config = LoadOrReport(ctx, &code);
-  if (!config) return code;
-  auto options = TraderOptionsFor(*config, f.color);
-  if (!options.ok()) {
-    PrintError(options.status().message());
-    return kExitUsage;
-  }
+  auto loaded = LoadTraderConfigOrReport(ctx, f.color, &code);
+  if (!loaded) return code;
+  const trader::TraderOptions* options = &loaded->trader;
   auto journal = trader::OpenJournalReadOnly(options->journal);
   if (!journal.ok()) {
     PrintError(journal.status().message());
