@@ -161,6 +161,12 @@ Fill Engine::Execute(const OrderIntent& order, double ref_price, const Scan& sca
 }
 
 void Engine::MarkAndRollDay(const Scan& scan) {
+  if (scan.timestamp >= day_begin_ && scan.timestamp < day_end_) return;
+  constexpr int64_t kDaySeconds = 86400;
+  const int64_t seconds = scan.timestamp.UnixSeconds();
+  const int64_t day_start = (seconds >= 0 ? seconds : seconds - (kDaySeconds - 1)) / kDaySeconds * kDaySeconds;
+  day_begin_ = Timestamp::FromUnixSeconds(day_start);
+  day_end_ = Timestamp::FromUnixSeconds(day_start + kDaySeconds);
   std::string day = FormatUtcDate(scan.timestamp);
   if (day != day_.day) {
     const double open = equity();
@@ -346,13 +352,24 @@ Result<ScanResult> Engine::OnScan(const Scan& scan, const ScanContext& ctx, cons
   missed_scans_ += r.missed_before;
   state_ = r.state;
   state_reason_ = r.state_reason;
-  last_signal_ = Json::object();
-  last_signal_["scan_number"] = scan.scan_number;
-  last_signal_["epoch"] = scan.epoch;
-  last_signal_["action"] = ActionName(r.decision.action);
-  last_signal_["reason"] = r.decision.reason;
-  last_signal_["vel_div"] = std::isfinite(scan.vel_div) ? Json(scan.vel_div) : Json(nullptr);
+  last_signal_.set = true;
+  last_signal_.scan_number = scan.scan_number;
+  last_signal_.epoch = scan.epoch;
+  last_signal_.action = ActionName(r.decision.action);
+  last_signal_.reason = r.decision.reason;
+  last_signal_.vel_div = scan.vel_div;
   return r;
+}
+
+Json Engine::LastSignalJson() const {
+  if (!last_signal_.set) return Json(nullptr);
+  Json j;
+  j["scan_number"] = last_signal_.scan_number;
+  j["epoch"] = last_signal_.epoch;
+  j["action"] = last_signal_.action;
+  j["reason"] = last_signal_.reason;
+  j["vel_div"] = std::isfinite(last_signal_.vel_div) ? Json(last_signal_.vel_div) : Json(nullptr);
+  return j;
 }
 
 Json Engine::SaveState() const {
@@ -393,7 +410,7 @@ Json Engine::SaveState() const {
   j["state"] = TradingStateName(state_);
   j["state_reason"] = state_reason_;
   j["posture"] = PostureName(posture_);
-  j["last_signal"] = last_signal_;
+  j["last_signal"] = LastSignalJson();
   j["last_order"] = last_order_;
   return j;
 }
@@ -454,7 +471,25 @@ Status Engine::RestoreState(const Json& j) {
              : state == "REDUCING" ? TradingState::kReducing : TradingState::kActive;
     state_reason_ = j.at("state_reason").get<std::string>();
     DOLPHIN_ASSIGN_OR_RETURN(posture_, ParsePosture(j.at("posture").get<std::string>()));
-    last_signal_ = j.at("last_signal");
+    const Json& ls = j.at("last_signal");
+    last_signal_ = LastSignal{};
+    if (!ls.is_null()) {
+      last_signal_.set = true;
+      last_signal_.scan_number = ls.at("scan_number").get<int64_t>();
+      last_signal_.epoch = ls.at("epoch").get<int64_t>();
+      const std::string action = ls.at("action").get<std::string>();
+      bool known = false;
+      for (auto a : {StrategyDecision::Action::kHold, StrategyDecision::Action::kEnter, StrategyDecision::Action::kExit}) {
+        if (ActionName(a) == action) {
+          last_signal_.action = ActionName(a);
+          known = true;
+        }
+      }
+      if (!known) return InvalidArgumentError(fmt::format("engine snapshot: last_signal.action \"{}\"", action));
+      last_signal_.reason = ls.at("reason").get<std::string>();
+      last_signal_.vel_div = ls.at("vel_div").is_null() ? std::nan("") : ls.at("vel_div").get<double>();
+    }
+    day_begin_ = day_end_ = Timestamp();
     last_order_ = j.at("last_order");
   } catch (const Json::exception& e) {
     return InvalidArgumentError(fmt::format("engine snapshot: {}", e.what()));
@@ -485,7 +520,7 @@ Json Engine::StateJson(Timestamp updated_at) const {
   Json pending = Json::array();
   for (const OrderIntent& o : pending_) pending.push_back(o.client_order_id);
   j["pending_orders"] = std::move(pending);
-  j["last_signal"] = last_signal_.is_null() ? Json::object() : last_signal_;
+  j["last_signal"] = last_signal_.set ? LastSignalJson() : Json::object();
   j["last_order"] = last_order_.is_null() ? Json::object() : last_order_;
   j["trades_today"] = day_.trades;
   j["missed_scans"] = missed_scans_;

@@ -374,11 +374,6 @@ class TraderServiceImpl final : public TraderService {
     }
     const Timestamp now = env_.clock.Now();
     const ScanContext ctx = ContextFor(scan, now);
-    std::optional<Gap> gap;
-    if (engine_->has_last() && scan.epoch == engine_->last_epoch() &&
-        scan.scan_number > engine_->last_scan_number() + 1) {
-      gap = Gap{scan.epoch, engine_->last_scan_number() + 1, scan.scan_number - 1, now};
-    }
 
     ScanHooks hooks;
     hooks.before_send = [&](std::span<const OrderIntent> intents) -> Status {
@@ -396,6 +391,10 @@ class TraderServiceImpl final : public TraderService {
       return;
     }
     if (!result->fills.empty()) crash_.Reach("after_fill", env_.logger);
+    std::optional<Gap> gap;
+    if (result->missed_before > 0) {
+      gap = Gap{scan.epoch, scan.scan_number - result->missed_before, scan.scan_number - 1, now};
+    }
 
     ScanCommit commit;
     commit.processed.epoch = scan.epoch;

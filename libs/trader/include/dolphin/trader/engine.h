@@ -172,7 +172,21 @@ class Engine {
   TradingState state_ = TradingState::kActive;
   std::string state_reason_;
   Posture posture_ = Posture::kTurtle;
-  Json last_signal_;
+  // The strategy's last decision; JSON only when shown or saved (OnScan is the backtest's hot
+  // path).
+  struct LastSignal {
+    bool set = false;
+    int64_t scan_number = 0;
+    int64_t epoch = 0;
+    std::string_view action;
+    std::string reason;
+    double vel_div = 0;
+  };
+  LastSignal last_signal_;
+  Json LastSignalJson() const;  // null before the first scan
+  // [day_begin_, day_end_): the UTC day of day_.day, so most scans skip formatting a date.
+  // Not saved: an engine restored from a snapshot recomputes it on its first scan.
+  Timestamp day_begin_, day_end_;
   Json last_order_;
 };
 
