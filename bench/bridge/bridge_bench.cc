@@ -21,6 +21,7 @@
 #include "dolphin/bridge/scan_json.h"
 #include "dolphin/bus/in_memory_bus.h"
 #include "dolphin/core/json.h"
+#include "floors.h"
 #include "histogram.h"
 
 namespace {
@@ -64,36 +65,6 @@ std::string ScanBytes(int64_t number, int assets) {
   cols.push_back(a::Utf8Column("regime", {"BULL"}));
   (void)b.AddBatch(cols);
   return *a::WriteIpc(b.table());
-}
-
-// Bare rename -> inotify wake, the floor under everything the bridge does.
-dolphin::bench::Histogram InotifyFloor(const fs::path& dir, int n) {
-  fs::create_directories(dir);
-  int fd = inotify_init1(IN_CLOEXEC);
-  inotify_add_watch(fd, dir.c_str(), IN_MOVED_TO);
-  std::atomic<int64_t> sent{0};
-  dolphin::bench::Histogram h;
-  std::atomic<int> got{0};
-  std::thread reader([&] {  // determinism-ok: benchmark
-    alignas(struct inotify_event) char buf[4096];
-    for (int i = 0; i < n; ++i) {
-      ssize_t r = read(fd, buf, sizeof(buf));
-      int64_t now = NowNs();
-      if (r <= 0) break;
-      h.Add(static_cast<double>(now - sent.load()));
-      got.store(i + 1);
-    }
-  });
-  for (int i = 0; i < n; ++i) {
-    fs::path tmp = dir / fmt::format("f{}.tmp", i);
-    std::ofstream(tmp) << "x";
-    sent.store(NowNs());
-    fs::rename(tmp, dir / fmt::format("f{}.arrow", i));
-    while (got.load() <= i) std::this_thread::yield();
-  }
-  reader.join();
-  close(fd);
-  return h;
 }
 
 struct BridgeRun {
@@ -165,7 +136,7 @@ int main(int argc, char** argv) {
   fs::path root = mkdtemp(tmpl);
   std::fprintf(stderr, "bridge bench: %d scans of %d assets in %s\n", n, assets, root.c_str());
 
-  auto floor = InotifyFloor(root / "floor", n);
+  auto floor = dolphin::bench::InotifyFloor(root / "floor", n);  // ns
   auto floor_rec = dolphin::bench::FromHistogram("bridge.rename_to_inotify_floor", "us", floor, 1e-3);
   dolphin::bench::Append(floor_rec);
 

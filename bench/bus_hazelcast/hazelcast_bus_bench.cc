@@ -22,6 +22,7 @@
 #include "dolphin/bus_hazelcast/hazelcast_bus.h"
 #include "dolphin/core/clock.h"
 #include "dolphin/core/logging.h"
+#include "floors.h"
 #include "histogram.h"
 
 namespace {
@@ -32,63 +33,6 @@ using dolphin::bench::Record;
 dolphin::SystemClock g_clock;
 
 double NowUs() { return static_cast<double>(g_clock.MonotonicNow().Nanos()) / 1e3; }
-
-bool WriteAll(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = ::send(fd, p, n, MSG_NOSIGNAL);
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
-bool ReadAll(int fd, char* p, size_t n) {
-  while (n > 0) {
-    ssize_t r = ::recv(fd, p, n, 0);
-    if (r <= 0) return false;
-    p += r;
-    n -= static_cast<size_t>(r);
-  }
-  return true;
-}
-
-// 1 KB request/response over loopback TCP with TCP_NODELAY: the floor for one round trip.
-Histogram TcpFloor(int n) {
-  Histogram h;
-  int lfd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  ::listen(lfd, 1);
-  socklen_t len = sizeof(addr);
-  ::getsockname(lfd, reinterpret_cast<sockaddr*>(&addr), &len);
-  // determinism-ok: the echo server of a benchmark.
-  std::thread server([lfd] {
-    int c = ::accept(lfd, nullptr, nullptr);
-    int one = 1;
-    ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    char buf[1024];
-    while (ReadAll(c, buf, sizeof(buf)) && WriteAll(c, buf, sizeof(buf))) {
-    }
-    ::close(c);
-  });
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) std::abort();
-  char buf[1024];
-  std::memset(buf, 'x', sizeof(buf));
-  for (int i = 0; i < n + n / 10; ++i) {
-    double t0 = NowUs();
-    if (!WriteAll(fd, buf, sizeof(buf)) || !ReadAll(fd, buf, sizeof(buf))) std::abort();
-    if (i >= n / 10) h.Add(NowUs() - t0);  // first 10% warm up
-  }
-  ::close(fd);
-  server.join();
-  ::close(lfd);
-  return h;
-}
 
 void Emit(const std::string& name, const Histogram& h, double floor_p99) {
   Record r = dolphin::bench::FromHistogram(name, "us", h);
@@ -130,7 +74,7 @@ int main(int argc, char** argv) {
   auto& bus = **writer;
   const std::string map = "BENCH_CPP_" + std::to_string(::getpid());
 
-  Histogram floor = TcpFloor(n);
+  Histogram floor = dolphin::bench::TcpFloor(n, 0, 1000.0);  // us
   const double floor_p99 = floor.Percentile(99);
   Emit("hazelcast.tcp_floor_rtt_1k", floor, floor_p99);
 

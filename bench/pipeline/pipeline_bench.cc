@@ -73,6 +73,7 @@
 #include "dolphin/sim/scan_sink.h"
 #include "dolphin/sim/scanner.h"
 #include "dolphin/trader/journal.h"
+#include "floors.h"
 #include "histogram.h"
 
 namespace {
@@ -105,97 +106,6 @@ void SleepMs(double ms) {
 }
 
 // ---- floors -------------------------------------------------------------------------------
-
-// Bare rename -> inotify wake (bench/bridge's floor), in ns. gap_ms > 0: idle that long between
-// samples, as the pipeline does between scans (the "paced" floor).
-Histogram InotifyFloor(const fs::path& dir, int n, double gap_ms = 0) {
-  fs::create_directories(dir);
-  int fd = inotify_init1(IN_CLOEXEC);
-  inotify_add_watch(fd, dir.c_str(), IN_MOVED_TO);
-  std::atomic<int64_t> sent{0};
-  std::atomic<int> got{0};
-  Histogram h;
-  std::thread reader([&] {  // determinism-ok: benchmark
-    alignas(struct inotify_event) char buf[4096];
-    for (int i = 0; i < n; ++i) {
-      ssize_t r = read(fd, buf, sizeof(buf));
-      int64_t now = MonoNs();
-      if (r <= 0) break;
-      h.Add(static_cast<double>(now - sent.load()));
-      got.store(i + 1);
-    }
-  });
-  for (int i = 0; i < n; ++i) {
-    fs::path tmp = dir / fmt::format("f{}.tmp", i);
-    std::ofstream(tmp) << "x";
-    sent.store(MonoNs());
-    fs::rename(tmp, dir / fmt::format("f{}.arrow", i));
-    while (got.load() <= i) std::this_thread::yield();
-    if (gap_ms > 0) SleepMs(gap_ms);
-  }
-  reader.join();
-  close(fd);
-  fs::remove_all(dir);
-  return h;
-}
-
-bool WriteAll(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = ::send(fd, p, n, MSG_NOSIGNAL);
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
-bool ReadAll(int fd, char* p, size_t n) {
-  while (n > 0) {
-    ssize_t r = ::recv(fd, p, n, 0);
-    if (r <= 0) return false;
-    p += r;
-    n -= static_cast<size_t>(r);
-  }
-  return true;
-}
-
-// 1 KB request/response over loopback TCP with TCP_NODELAY (bench/bus_hazelcast's floor), ns.
-// gap_ms > 0: idle that long between samples (the "paced" floor).
-Histogram TcpFloor(int n, double gap_ms = 0) {
-  Histogram h;
-  int lfd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  ::listen(lfd, 1);
-  socklen_t len = sizeof(addr);
-  ::getsockname(lfd, reinterpret_cast<sockaddr*>(&addr), &len);
-  std::thread server([lfd] {  // determinism-ok: the echo server of a benchmark
-    int c = ::accept(lfd, nullptr, nullptr);
-    int one = 1;
-    ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    char buf[1024];
-    while (ReadAll(c, buf, sizeof(buf)) && WriteAll(c, buf, sizeof(buf))) {
-    }
-    ::close(c);
-  });
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) Die("tcp floor: connect failed");
-  char buf[1024];
-  std::memset(buf, 'x', sizeof(buf));
-  for (int i = 0; i < n + n / 10; ++i) {
-    int64_t t0 = MonoNs();
-    if (!WriteAll(fd, buf, sizeof(buf)) || !ReadAll(fd, buf, sizeof(buf))) Die("tcp floor: echo failed");
-    if (i >= n / 10) h.Add(static_cast<double>(MonoNs() - t0));  // first 10% warm up
-    if (gap_ms > 0) SleepMs(gap_ms);
-  }
-  ::close(fd);
-  server.join();
-  ::close(lfd);
-  return h;
-}
 
 // ---- child processes ----------------------------------------------------------------------
 
@@ -585,8 +495,8 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "pipeline bench: encoded %zu scans (%.1f KB each) in %.1f s\n", scans.size(),
                static_cast<double>(scans.back().bytes.size()) / 1024, static_cast<double>(MonoNs() - enc0) / 1e9);
 
-  const Histogram inotify = InotifyFloor(root / "floor", floor_n);
-  const Histogram tcp = TcpFloor(floor_n);
+  const Histogram inotify = dolphin::bench::InotifyFloor(root / "floor", floor_n);
+  const Histogram tcp = dolphin::bench::TcpFloor(floor_n);
   Record ri = dolphin::bench::FromHistogram("pipeline.rename_to_inotify_floor", "us", inotify, 1e-3);
   Record rt = dolphin::bench::FromHistogram("pipeline.tcp_floor_rtt_1k", "us", tcp, 1e-3);
   dolphin::bench::Append(ri);
@@ -597,8 +507,8 @@ int main(int argc, char** argv) {
   const int paced_n = std::min(floor_n, 300);
   Histogram inotify_paced, tcp_paced;
   if (gap_ms > 0) {
-    inotify_paced = InotifyFloor(root / "floor_paced", paced_n, gap_ms);
-    tcp_paced = TcpFloor(paced_n, gap_ms);
+    inotify_paced = dolphin::bench::InotifyFloor(root / "floor_paced", paced_n, gap_ms);
+    tcp_paced = dolphin::bench::TcpFloor(paced_n, gap_ms);
     dolphin::bench::Append(dolphin::bench::FromHistogram(
         fmt::format("pipeline.rename_to_inotify_floor.paced_{:g}ms", gap_ms), "us", inotify_paced, 1e-3));
     dolphin::bench::Append(dolphin::bench::FromHistogram(fmt::format("pipeline.tcp_floor_rtt_1k.paced_{:g}ms", gap_ms),

@@ -1,0 +1,20 @@
+// The floors every latency benchmark measures in the same run (DESIGN section 8): what the
+// machine itself costs, so our figures are reported beside it.
+#pragma once
+
+#include <filesystem>
+
+#include "histogram.h"
+
+namespace dolphin::bench {
+
+// Bare rename() -> inotify wake (IN_MOVED_TO) in `dir` (created, removed at the end), n samples.
+// gap_ms > 0 idles that long between samples (the "paced" floor: every thread wakes from idle).
+// Values in nanoseconds divided by `unit_ns` (1 = ns, 1000 = us).
+Histogram InotifyFloor(const std::filesystem::path& dir, int n, double gap_ms = 0, double unit_ns = 1);
+
+// 1 KB request/response over loopback TCP with TCP_NODELAY: one round trip. n samples after a
+// 10 % warm-up; gap_ms and unit_ns as above. Aborts with a line on stderr if loopback fails.
+Histogram TcpFloor(int n, double gap_ms = 0, double unit_ns = 1);
+
+}  // namespace dolphin::bench
