@@ -127,7 +127,8 @@ TEST_F(HazelcastBusTest, ListenersTakeTheConfiguredQueueCapacity) {
   ASSERT_OK(bus);
   auto defaulted = (*bus)->AddMapListener(map_, [](const BusEvent&) {});
   ASSERT_OK(defaulted);
-  auto own = (*bus)->AddMapListener(map_, [](const BusEvent&) {}, {.queue_capacity = 3, .name = "own"});
+  auto own = (*bus)->AddMapListener(map_, [](const BusEvent&) {},
+                                    {.queue_capacity = 3, .name = "own"});
   ASSERT_OK(own);
   EXPECT_EQ((*bus)->GetListenerStats(*defaulted)->capacity, 7u);
   EXPECT_EQ((*bus)->GetListenerStats(*own)->capacity, 3u);
