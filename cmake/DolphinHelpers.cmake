@@ -12,12 +12,17 @@ function(dolphin_add_library)
     PRIVATE ${ARG_PRIVATE_DEPS} dolphin::warnings)
 endfunction()
 
-# dolphin_add_test(NAME <binary> SOURCES ... DEPS ... [LABELS ...] [WHOLE_BINARY])
+# dolphin_add_test(NAME <binary> SOURCES ... DEPS ... [LABELS ...] [INTEGRATION_FILTER <filter>]
+#                  [WHOLE_BINARY])
 #   One GoogleTest binary, discovered test by test; label `unit` unless LABELS says otherwise.
+#   Labels (STYLE.md I): `unit` = no real files written, no processes, no sockets (reading a
+#   checked-in fixture is fine); `integration` otherwise; `slow` = too slow for `unit`.
+#   INTEGRATION_FILTER (a gtest filter, `A.*:B.C`) labels the matching tests `integration` and
+#   the others as LABELS says, for a binary that mixes both kinds.
 #   WHOLE_BINARY registers the binary as a single ctest instead, for binaries whose tests share
 #   an expensive real peer (a Hazelcast member) that one process starts once.
 function(dolphin_add_test)
-  cmake_parse_arguments(ARG "WHOLE_BINARY" "NAME" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "WHOLE_BINARY" "NAME;INTEGRATION_FILTER" "SOURCES;DEPS;LABELS" ${ARGN})
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
@@ -28,6 +33,17 @@ function(dolphin_add_test)
     add_test(NAME ${ARG_NAME} COMMAND ${ARG_NAME})
     set_tests_properties(${ARG_NAME} PROPERTIES LABELS "${ARG_LABELS}"
       ENVIRONMENT "DOLPHIN_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+    return()
+  endif()
+  if(ARG_INTEGRATION_FILTER)
+    gtest_discover_tests(${ARG_NAME}
+      DISCOVERY_MODE PRE_TEST
+      TEST_FILTER "-${ARG_INTEGRATION_FILTER}"
+      PROPERTIES LABELS "${ARG_LABELS}" ENVIRONMENT "DOLPHIN_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+    gtest_discover_tests(${ARG_NAME}
+      DISCOVERY_MODE PRE_TEST
+      TEST_FILTER "${ARG_INTEGRATION_FILTER}"
+      PROPERTIES LABELS integration ENVIRONMENT "DOLPHIN_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
     return()
   endif()
   gtest_discover_tests(${ARG_NAME}

@@ -1,37 +1,47 @@
 #!/usr/bin/env bash
 # Idempotent setup for a fresh Debian 12 machine (run as root, or with sudo available).
-# Installs every Debian package the build, the tests and the benchmarks need.
-# Later pieces extend it (Hazelcast member jar from Maven Central, the .venv for interop tests).
+#
+#   bash scripts/setup.sh --run   what building (Release) and running the dolphin binary needs:
+#                                 the C++ toolchain and the libraries dolphin links
+#                                 (cmake/DolphinDeps.cmake). scripts/run.sh uses this.
+#   bash scripts/setup.sh         the run part, then the test part: GoogleTest/gmock, Google
+#                                 Benchmark, clang (fuzz preset), Python 3 + venv, and the hooks in
+#                                 scripts/setup.d/ (the .venv with pyarrow and the Hazelcast
+#                                 Python client, Node.js + apache-arrow JS, a Java runtime + Maven
+#                                 + the Hazelcast member jar). scripts/test.sh uses this.
+#
+# Packages are installed by Debian name; `apt-get update` runs only when one is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/debian-packages.sh
 
-DEB_PACKAGES=(
-  build-essential g++ cmake ninja-build pkg-config git ca-certificates curl
+mode=test
+case "${1:-}" in
+  --run) mode=run ;;
+  --test | "") mode=test ;;
+  *) echo "usage: scripts/setup.sh [--run | --test]" >&2; exit 2 ;;
+esac
+
+# Building and running: toolchain + every library the dolphin binary links.
+RUN_PACKAGES=(
+  build-essential g++ cmake ninja-build pkg-config
   libtomlplusplus-dev nlohmann-json3-dev libfmt-dev libcli11-dev libsqlite3-dev libsimdjson-dev
-  libcurl4-openssl-dev libeigen3-dev libcpp-httplib-dev liblz4-dev libzstd-dev libsystemd-dev
+  libeigen3-dev libcpp-httplib-dev liblz4-dev libzstd-dev
+)
+# Tests, benchmarks and fuzzing (the hooks in scripts/setup.d/ add Node.js, Java and Maven).
+TEST_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
-  python3 python3-venv
+  python3 python3-venv ca-certificates
 )
 
-missing=()
-for p in "${DEB_PACKAGES[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$p")
-  fi
-done
+packages=("${RUN_PACKAGES[@]}")
+if [[ $mode == test ]]; then packages+=("${TEST_PACKAGES[@]}"); fi
+ensure_debian_packages "${packages[@]}"
+echo "setup: all ${#packages[@]} Debian packages for $mode present"
 
-if ((${#missing[@]})); then
-  SUDO=""
-  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
-  echo "setup: installing ${#missing[@]} Debian package(s): ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -q
-  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
-else
-  echo "setup: all ${#DEB_PACKAGES[@]} Debian packages present"
-fi
+if [[ $mode == run ]]; then exit 0; fi
 
-# Optional pieces added by later work hook in here.
+# The test part's hooks: each is idempotent on its own.
 for extra in scripts/setup.d/*.sh; do
   [[ -e "$extra" ]] || continue
   echo "setup: running $extra"

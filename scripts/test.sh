@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up (idempotent), builds once with AddressSanitizer + UBSan, and runs every test
+# Sets up everything the tests need (idempotent; scripts/setup.sh), builds once with
+# AddressSanitizer + UBSan, and runs every test
 # (labels unit and integration). Exits non-zero on any failure. Extra args go to ctest.
 set -euo pipefail
 cd "$(dirname "$0")/.."

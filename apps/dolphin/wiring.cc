@@ -298,7 +298,9 @@ std::optional<TraderConfig> LoadTraderConfigOrReport(const CliContext& ctx, cons
 }
 
 Result<std::unique_ptr<bus::KvBus>> MakeBus(const AppConfig& c, Env env) {
-  if (c.bus.backend == "memory") return bus::NewInMemoryBus();
+  if (c.bus.backend == "memory") {
+    return bus::NewInMemoryBus(static_cast<size_t>(c.bus.listener_queue_capacity));
+  }
   if (c.bus.backend == "hazelcast") return bus::NewHazelcastBus(c.bus, env);
   return UnimplementedError(
       fmt::format("[bus] backend = \"{}\" is not built yet", c.bus.backend));

@@ -13,6 +13,7 @@
 #include "dolphin/bus/kv_bus.h"
 #include "dolphin/core/config.h"
 #include "dolphin/core/logging.h"
+#include "dolphin/runtime/runner.h"
 #include "dolphin/runtime/service.h"
 #include "dolphin/sim/sim_options.h"
 #include "dolphin/trader/trader_options.h"
@@ -24,8 +25,10 @@ struct ProcessOptions {
   // Journals, run history, run_logs, api.addr/api.token. Default: ./var (resolved against the
   // config file's folder, or the working directory without a file).
   std::filesystem::path state_dir;
-  // Every service's DOLPHIN_HEARTBEAT period, seconds. Default: 5.
-  double heartbeat_interval_s = 5.0;
+  // Every service's DOLPHIN_HEARTBEAT period, seconds. Default: RunnerOptions' (5 s), the one
+  // place that default is written.
+  double heartbeat_interval_s =
+      std::chrono::duration<double>(runtime::RunnerOptions{}.heartbeat_interval).count();
   // [log] level: debug | info | warn | error. Default: info.
   std::string log_level = "info";
   // [log] format: human | json. Default: human.

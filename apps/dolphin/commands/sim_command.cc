@@ -88,18 +88,21 @@ void AddSimCommand(CLI::App& root, CliContext& ctx) {
   CLI::App* cmd = root.add_subcommand(
       "sim", "Write synthetic NG6 scan files (Arrow, one per scan) into <scan_dir>/YYYY-MM-DD/");
   AddCommonOptions(cmd, ctx);
+  const sim::SimOptions defaults;  // the help texts show the options' own defaults
   flags->out_opt = cmd->add_option("--out", flags->out, "Scan folder (default: [sim] scan_dir, <state_dir>/scans)");
   flags->count_opt = cmd->add_option("--count", flags->count, "Stop after N scans (0 = run until a signal)")
                          ->check(CLI::NonNegativeNumber);
   flags->interval_opt = cmd->add_option("--interval-ms", flags->interval_ms,
-                                        "Milliseconds between scans, 0 = as fast as possible (default 1000)")
+                                        fmt::format("Milliseconds between scans, 0 = as fast as possible (default {})",
+                                                    std::chrono::duration_cast<std::chrono::milliseconds>(defaults.interval).count()))
                             ->check(CLI::NonNegativeNumber);
-  flags->assets_opt = cmd->add_option("--assets", flags->assets, "Number of synthetic assets (default 400)")
+  flags->assets_opt = cmd->add_option("--assets", flags->assets, fmt::format("Number of synthetic assets (default {})", defaults.assets))
                           ->check(CLI::Range(int64_t{2}, int64_t{20000}));
-  flags->seed_opt = cmd->add_option("--seed", flags->seed, "Seed of the synthetic market (default 42)")
+  flags->seed_opt = cmd->add_option("--seed", flags->seed, fmt::format("Seed of the synthetic market (default {})", defaults.seed))
                         ->check(CLI::NonNegativeNumber);
   flags->start_opt = cmd->add_option("--start-scan", flags->start_scan,
-                                     "Number of the first scan (lower than before = upstream restart; default 1)")
+                                     fmt::format("Number of the first scan (lower than before = upstream restart; default {})",
+                                                 defaults.start_scan))
                          ->check(CLI::NonNegativeNumber);
   flags->prices_opt = cmd->add_option("--prices", flags->prices,
                                       "Replay a CSV of timestamp,symbol,close rows instead of the synthetic market")

@@ -11,9 +11,11 @@ namespace dolphin::api {
 namespace {
 
 std::unique_ptr<httplib::Client> Connect(const std::string& addr) {
+  // An unreadable address falls back to the default listen address (ApiOptions, written once).
   auto hp = ParseHostPort(addr);
-  std::string host = hp.ok() ? hp->first : "127.0.0.1";
-  int port = hp.ok() ? hp->second : 4200;
+  if (!hp.ok()) hp = ParseHostPort(ApiOptions{}.listen);
+  const std::string host = hp.ok() ? hp->first : std::string();
+  const int port = hp.ok() ? hp->second : 0;
   auto c = std::make_unique<httplib::Client>(host, port);
   c->set_connection_timeout(2, 0);
   c->set_read_timeout(10, 0);

@@ -17,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "dolphin/core/host_port.h"
 #include "dolphin/core/random.h"
 
 namespace dolphin::api {
@@ -472,33 +473,9 @@ class ControlApiImpl final : public ControlApi {
 }  // namespace
 
 Result<std::pair<std::string, int>> ParseHostPort(std::string_view text) {
-  auto bad = [&](std::string_view why) {
-    return InvalidArgumentError(fmt::format("bad address \"{}\": {}", text, why));
-  };
-  std::string host;
-  std::string_view port_text;
-  if (!text.empty() && text.front() == '[') {
-    auto close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      return bad("expected [host]:port");
-    }
-    host = std::string(text.substr(1, close - 1));
-    port_text = text.substr(close + 2);
-  } else {
-    auto colon = text.rfind(':');
-    if (colon == std::string_view::npos) return bad("expected host:port");
-    host = std::string(text.substr(0, colon));
-    port_text = text.substr(colon + 1);
-  }
-  if (host.empty()) return bad("empty host");
-  if (port_text.empty() || port_text.size() > 5) return bad("expected a port in [0, 65535]");
-  int port = 0;
-  for (char c : port_text) {
-    if (c < '0' || c > '9') return bad("expected a port in [0, 65535]");
-    port = port * 10 + (c - '0');
-  }
-  if (port > 65535) return bad("expected a port in [0, 65535]");
-  return std::make_pair(host, port);
+  Result<HostPort> hp = dolphin::ParseHostPort(text);
+  if (!hp.ok()) return InvalidArgumentError("bad address " + hp.status().message());
+  return std::make_pair(hp->host, static_cast<int>(hp->port));
 }
 
 Result<std::string> EnsureApiToken(const std::filesystem::path& state_dir) {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "dolphin/core/host_port.h"
+
 namespace dolphin::bus {
 
 Result<BusOptions> ParseBusOptions(ConfigSection s) {
@@ -11,13 +13,10 @@ Result<BusOptions> ParseBusOptions(ConfigSection s) {
   if (s.Has("members")) {
     if (o.members.empty()) s.ErrorAt("members", "expected at least one \"host:port\"");
     for (const auto& m : o.members) {
-      auto colon = m.rfind(':');
-      bool ok = colon != std::string::npos && colon > 0 && colon + 1 < m.size();
-      if (ok) {
-        for (size_t i = colon + 1; i < m.size(); ++i) ok = ok && isdigit(m[i]);
-        ok = ok && m.size() - colon - 1 <= 5 && std::stoi(m.substr(colon + 1)) <= 65535;
+      Result<HostPort> hp = ParseHostPort(m);
+      if (!hp.ok() || hp->port == 0) {
+        s.ErrorAt("members", fmt::format("expected \"host:port\", got \"{}\"", m));
       }
-      if (!ok) s.ErrorAt("members", fmt::format("expected \"host:port\", got \"{}\"", m));
     }
   }
   s.Read("cluster_name", &o.cluster_name);
@@ -36,7 +35,13 @@ void WriteBusOptions(const BusOptions& o, ConfigWriter& out) {
   out.Value("members", o.members);
   out.Value("cluster_name", o.cluster_name);
   out.Value("username", o.username);
-  out.Value("password", o.password.empty() ? "" : "********");
+  // A set password is never printed, and never as a value: re-reading the shown config must not
+  // make "********" the password. A comment says that one is set.
+  if (o.password.empty()) {
+    out.Value("password", "");
+  } else {
+    out.Comment("password = <redacted> (set in the config file; not shown)");
+  }
   out.Value("listener_queue_capacity", o.listener_queue_capacity);
 }
 

@@ -46,7 +46,8 @@ namespace {
 // coalesces instead), so a slow listener never holds up a writer.
 class InMemoryBus final : public KvBus {
  public:
-  InMemoryBus() = default;
+  explicit InMemoryBus(size_t listener_queue_capacity)
+      : listener_queue_capacity_(listener_queue_capacity) {}
   ~InMemoryBus() override {
     std::map<ListenerId, Listener> listeners;
     {
@@ -150,6 +151,7 @@ class InMemoryBus final : public KvBus {
 
   Result<ListenerId> Add(std::string_view map, std::string key, bool single_key,
                          ListenerCallback callback, ListenerOptions options) {
+    if (options.queue_capacity == 0) options.queue_capacity = listener_queue_capacity_;
     auto queue = ListenerQueue::Start(std::move(callback), std::move(options));
     std::lock_guard<std::mutex> lock(mu_);
     const ListenerId id = next_id_++;
@@ -181,6 +183,7 @@ class InMemoryBus final : public KvBus {
     }
   }
 
+  const size_t listener_queue_capacity_;  // for listeners that ask for none
   std::mutex mu_;
   std::map<std::string, Map, std::less<>> maps_;  // guarded by mu_
   std::map<ListenerId, Listener> listeners_;      // guarded by mu_
@@ -189,6 +192,9 @@ class InMemoryBus final : public KvBus {
 
 }  // namespace
 
-std::unique_ptr<KvBus> NewInMemoryBus() { return std::make_unique<InMemoryBus>(); }
+std::unique_ptr<KvBus> NewInMemoryBus(size_t listener_queue_capacity) {
+  return std::make_unique<InMemoryBus>(listener_queue_capacity > 0 ? listener_queue_capacity
+                                                                   : kDefaultListenerQueueCapacity);
+}
 
 }  // namespace dolphin::bus

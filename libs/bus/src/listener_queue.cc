@@ -7,7 +7,7 @@ ListenerQueue::ListenerQueue(ListenerCallback callback, ListenerOptions options)
 
 std::shared_ptr<ListenerQueue> ListenerQueue::Start(ListenerCallback callback,
                                                     ListenerOptions options) {
-  if (options.queue_capacity == 0) options.queue_capacity = 1;
+  if (options.queue_capacity == 0) options.queue_capacity = kDefaultListenerQueueCapacity;
   std::shared_ptr<ListenerQueue> q(new ListenerQueue(std::move(callback), std::move(options)));
   // determinism-ok: one dispatch thread per listener, by contract.
   q->thread_ = std::thread([self = q] { self->Run(); });  // determinism-ok: dispatch thread
@@ -102,6 +102,7 @@ ListenerStats ListenerQueue::Stats() const {
   std::lock_guard<std::mutex> lock(mu_);
   ListenerStats s = stats_;
   s.pending = queue_.size();
+  s.capacity = options_.queue_capacity;
   return s;
 }
 

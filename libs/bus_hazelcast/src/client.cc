@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "dolphin/core/host_port.h"
 #include "dolphin/core/random.h"
 
 namespace dolphin::bus::hazelcast {
@@ -84,19 +85,12 @@ Status PollUntil(int fd, short events, const Clock& clock, MonoTime deadline,
 std::string Endpoint::ToString() const { return fmt::format("{}:{}", host, port); }
 
 Result<Endpoint> ParseEndpoint(std::string_view text) {
-  auto colon = text.rfind(':');
-  if (colon == std::string_view::npos || colon == 0) {
-    return InvalidArgumentError(
-        fmt::format("hazelcast member '{}' is not host:port", text));
+  Result<HostPort> hp = ParseHostPort(text);
+  if (!hp.ok()) return InvalidArgumentError("hazelcast member " + hp.status().message());
+  if (hp->port == 0) {
+    return InvalidArgumentError(fmt::format("hazelcast member \"{}\": bad port 0", text));
   }
-  int port = 0;
-  std::string_view port_text = text.substr(colon + 1);
-  auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc() || p != port_text.data() + port_text.size() || port <= 0 ||
-      port > 65535) {
-    return InvalidArgumentError(fmt::format("hazelcast member '{}': bad port", text));
-  }
-  return Endpoint{std::string(text.substr(0, colon)), port};
+  return Endpoint{std::move(hp->host), hp->port};
 }
 
 Client::Client(ClientConfig config, Env& env)

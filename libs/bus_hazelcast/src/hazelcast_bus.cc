@@ -24,7 +24,8 @@ Result<std::unique_ptr<KvBus>> NewHazelcastBus(const BusOptions& options, Env& e
   config.tuning = std::move(tuning);
   DOLPHIN_ASSIGN_OR_RETURN(std::unique_ptr<hazelcast::Client> client,
                            hazelcast::Client::Connect(std::move(config), env));
-  return std::unique_ptr<KvBus>(new hazelcast::HazelcastBus(std::move(client), env));
+  return std::unique_ptr<KvBus>(new hazelcast::HazelcastBus(
+      std::move(client), env, static_cast<size_t>(options.listener_queue_capacity)));
 }
 
 namespace hazelcast {
@@ -60,8 +61,12 @@ Status NoEmptyMap(std::string_view map, std::string_view op) {
 
 }  // namespace
 
-HazelcastBus::HazelcastBus(std::unique_ptr<Client> client, Env& env)
-    : client_(std::move(client)), logger_(env.logger) {
+HazelcastBus::HazelcastBus(std::unique_ptr<Client> client, Env& env,
+                           size_t listener_queue_capacity)
+    : client_(std::move(client)),
+      logger_(env.logger),
+      listener_queue_capacity_(listener_queue_capacity > 0 ? listener_queue_capacity
+                                                           : kDefaultListenerQueueCapacity) {
   client_->SetReconnectHook([this](bool cluster_changed) { OnReconnect(cluster_changed); });
   client_->SetDisconnectHook([this] { PushConnectionEvent(ConnectionEvent::kDisconnected); });
 }
@@ -262,6 +267,7 @@ Result<ListenerId> HazelcastBus::AddListener(std::string_view map, std::optional
   l->map = std::string(map);
   l->single_key = key.has_value();
   l->key = key.value_or("");
+  if (options.queue_capacity == 0) options.queue_capacity = listener_queue_capacity_;
   l->queue = ListenerQueue::Start(std::move(callback), std::move(options));
   std::lock_guard<std::mutex> reg(register_mu_);
   ListenerId id;

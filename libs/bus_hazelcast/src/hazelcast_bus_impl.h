@@ -39,7 +39,9 @@ std::vector<BusEvent> PrimedEvents(const std::string& map, std::vector<BusEvent>
 
 class HazelcastBus final : public KvBus {
  public:
-  HazelcastBus(std::unique_ptr<Client> client, Env& env);
+  // `listener_queue_capacity`: for listeners that ask for none ([bus] listener_queue_capacity).
+  HazelcastBus(std::unique_ptr<Client> client, Env& env,
+               size_t listener_queue_capacity = kDefaultListenerQueueCapacity);
   ~HazelcastBus() override;
 
   Status Put(std::string_view map, std::string_view key, std::string_view value) override;
@@ -103,6 +105,7 @@ class HazelcastBus final : public KvBus {
 
   const std::unique_ptr<Client> client_;
   Logger& logger_;
+  const size_t listener_queue_capacity_;  // for listeners that ask for none
 
   std::mutex register_mu_;  // serialises listener (re)registrations
   std::mutex mu_;

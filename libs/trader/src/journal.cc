@@ -4,29 +4,30 @@
 // second writer is refused instead of doubling orders, and it prepares its write statements
 // once: a CommitScan is one BEGIN IMMEDIATE ... COMMIT over cached statements (plus one fsync
 // of the WAL with sync = full). Readers open the file read-only and never take the lock; WAL
-// lets them read while the writer commits.
+// lets them read while the writer commits. The SQLite plumbing (connection options, statements,
+// transactions, error mapping, the writer's flock) is libs/sqlite; this file is the schema and
+// the journal's rules.
 #include "dolphin/trader/journal.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <system_error>
-#include <type_traits>
 #include <utility>
 
 #include <fmt/format.h>
-#include <sqlite3.h>
+
+#include "dolphin/sqlite/database.h"
+#include "dolphin/sqlite/writer_lock.h"
 
 namespace dolphin::trader {
 
 namespace {
 
 namespace fs = std::filesystem;
+using sqlite::ColumnType;
+using sqlite::Database;
+using sqlite::Statement;
+using sqlite::WriterLock;
 
 constexpr int64_t kSchemaVersion = 1;
-constexpr int kBusyTimeoutMs = 5000;
 
 // Created in one transaction with the meta rows. The comments stay in sqlite_master, where
 // `sqlite3 <journal> .schema` shows them.
@@ -161,34 +162,6 @@ std::string TimeText(Timestamp ts) {
   return text;
 }
 
-StatusCode CodeOf(int rc) {
-  switch (rc & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return StatusCode::kUnavailable;
-    case SQLITE_CONSTRAINT:
-      return rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY
-                 ? StatusCode::kAlreadyExists
-                 : StatusCode::kInvalidArgument;
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      return StatusCode::kCorruption;
-    case SQLITE_CANTOPEN:
-    case SQLITE_IOERR:
-    case SQLITE_FULL:
-    case SQLITE_PERM:
-    case SQLITE_READONLY:
-      return StatusCode::kIoError;
-    default:
-      return StatusCode::kInternal;
-  }
-}
-
-// `db` may be null (a failed open without a handle).
-Status SqliteError(sqlite3* db, int rc) {
-  return Status(CodeOf(rc), db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-}
-
 Status InFile(const fs::path& path, const Status& status) {
   return status.WithPrefix(fmt::format("journal {}", path.string()));
 }
@@ -199,131 +172,24 @@ Result<T> InFile(const fs::path& path, Result<T> result) {
   return result;
 }
 
-struct CloseDb {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-using DbHandle = std::unique_ptr<sqlite3, CloseDb>;
-
-// A prepared statement. Run() binds its arguments to ?1, ?2, ... and steps to the end; a
-// SELECT is stepped with Step() and read with the column getters.
-class Statement {
- public:
-  Statement() = default;
-  explicit Statement(sqlite3_stmt* stmt) : stmt_(stmt) {}
-
-  // Binds, executes and resets (so a cached statement holds no lock between uses).
-  template <typename... Values>
-  Status Run(const Values&... values) {
-    DOLPHIN_RETURN_IF_ERROR(Bind(values...));
-    const int rc = sqlite3_step(stmt_.get());
-    Status status = rc == SQLITE_DONE || rc == SQLITE_ROW ? Status() : SqliteError(db(), rc);
-    sqlite3_reset(stmt_.get());
-    return status;
-  }
-
-  template <typename... Values>
-  Status Bind(const Values&... values) {
-    int index = 0;
-    int rc = SQLITE_OK;
-    ((rc = rc == SQLITE_OK ? BindOne(++index, values) : rc), ...);  // stops at the first error
-    return rc == SQLITE_OK ? Status() : SqliteError(db(), rc);
-  }
-
-  // True when a row is ready, false at the end.
-  Result<bool> Step() {
-    const int rc = sqlite3_step(stmt_.get());
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    return SqliteError(db(), rc);
-  }
-
-  int64_t Int(int col) const { return sqlite3_column_int64(stmt_.get(), col); }
-  bool Bool(int col) const { return Int(col) != 0; }
-  double Double(int col) const { return sqlite3_column_double(stmt_.get(), col); }
-  int Type(int col) const { return sqlite3_column_type(stmt_.get(), col); }
-  std::string Text(int col) const {
-    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_.get(), col));
-    return text == nullptr ? std::string()
-                           : std::string(text, sqlite3_column_bytes(stmt_.get(), col));
-  }
-  Result<Timestamp> Time(int col) const { return ParseRfc3339(Text(col)); }
-
- private:
-  struct Finalize {
-    void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
-  };
-
-  sqlite3* db() const { return sqlite3_db_handle(stmt_.get()); }
-
-  int BindText(int index, std::string_view text) {
-    return sqlite3_bind_text64(stmt_.get(), index, text.data(), text.size(), SQLITE_TRANSIENT,
-                               SQLITE_UTF8);
-  }
-
-  template <typename T>
-  int BindOne(int index, const T& value) {
-    if constexpr (std::is_same_v<T, bool>) {
-      return sqlite3_bind_int(stmt_.get(), index, value ? 1 : 0);
-    } else if constexpr (std::is_integral_v<T>) {
-      return sqlite3_bind_int64(stmt_.get(), index, static_cast<sqlite3_int64>(value));
-    } else if constexpr (std::is_same_v<T, double>) {
-      return sqlite3_bind_double(stmt_.get(), index, value);
-    } else if constexpr (std::is_same_v<T, Timestamp>) {
-      return BindText(index, TimeText(value));
-    } else if constexpr (std::is_same_v<T, Side>) {
-      return BindText(index, SideName(value));
-    } else if constexpr (std::is_same_v<T, Posture>) {
-      return BindText(index, PostureName(value));
-    } else {
-      return BindText(index, std::string_view(value));
-    }
-  }
-
-  std::unique_ptr<sqlite3_stmt, Finalize> stmt_;
-};
-
-// `persistent` tells SQLite the statement is cached for the connection's lifetime.
-Result<Statement> Prepare(sqlite3* db, std::string_view sql, bool persistent = false) {
-  sqlite3_stmt* stmt = nullptr;
-  const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
-                                    persistent ? SQLITE_PREPARE_PERSISTENT : 0, &stmt, nullptr);
-  if (rc != SQLITE_OK) return SqliteError(db, rc);
-  return Statement(stmt);
-}
-
-Status Exec(sqlite3* db, const char* sql) {
-  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
-  return rc == SQLITE_OK ? Status() : SqliteError(db, rc);
-}
-
-Result<DbHandle> OpenDb(const fs::path& path, int flags) {
-  sqlite3* raw = nullptr;
-  // NOMUTEX: a Journal is used by one thread at a time (journal.h).
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
-  DbHandle db(raw);
-  if (rc != SQLITE_OK) return SqliteError(db.get(), rc);
-  sqlite3_extended_result_codes(db.get(), 1);
-  sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
-  return db;
-}
+Result<Timestamp> ReadTime(const Statement& row, int col) { return ParseRfc3339(row.Text(col)); }
 
 // The colour of the journal in `db`, or nullopt for an empty database (a new journal). Any
 // other database, or a schema newer than this build's, is an error.
-Result<std::optional<std::string>> ReadColor(sqlite3* db) {
+Result<std::optional<std::string>> ReadColor(const Database& db) {
   DOLPHIN_ASSIGN_OR_RETURN(
       Statement tables,
-      Prepare(db, "SELECT count(*), count(*) FILTER (WHERE name = 'meta') FROM sqlite_master"));
+      db.Prepare("SELECT count(*), count(*) FILTER (WHERE name = 'meta') FROM sqlite_master"));
   DOLPHIN_RETURN_IF_ERROR(tables.Step().status());
   if (tables.Int(0) == 0) return std::optional<std::string>();
   if (tables.Int(1) == 0) {
     return FailedPreconditionError("not a journal (a SQLite database without a meta table)");
   }
   DOLPHIN_ASSIGN_OR_RETURN(Statement meta,
-                           Prepare(db,
-                                   "SELECT (SELECT value FROM meta WHERE key = 'schema_version'), "
-                                   "(SELECT value FROM meta WHERE key = 'color')"));
+                           db.Prepare("SELECT (SELECT value FROM meta WHERE key = 'schema_version'), "
+                                      "(SELECT value FROM meta WHERE key = 'color')"));
   DOLPHIN_RETURN_IF_ERROR(meta.Step().status());
-  if (meta.Type(0) != SQLITE_INTEGER || meta.Type(1) != SQLITE_TEXT) {
+  if (meta.Type(0) != ColumnType::kInteger || meta.Type(1) != ColumnType::kText) {
     return FailedPreconditionError(
         "not a journal (meta has no integer schema_version and text color)");
   }
@@ -338,71 +204,29 @@ Result<std::optional<std::string>> ReadColor(sqlite3* db) {
 
 // Creates the schema in a new file, or checks the colour of an existing journal. One
 // transaction: a crash leaves an empty file, never half a journal.
-Status CreateOrCheck(sqlite3* db, const std::string& color) {
-  DOLPHIN_RETURN_IF_ERROR(Exec(db, "BEGIN IMMEDIATE"));
-  Status status = [&]() -> Status {
+Status CreateOrCheck(Database& db, const std::string& color) {
+  DOLPHIN_ASSIGN_OR_RETURN(sqlite::Transaction txn, sqlite::Transaction::Begin(db));
+  DOLPHIN_RETURN_IF_ERROR([&]() -> Status {
     DOLPHIN_ASSIGN_OR_RETURN(std::optional<std::string> found, ReadColor(db));
     if (found) {
       if (*found == color) return Status();
       return FailedPreconditionError(
           fmt::format("the journal of colour {}, not {}", *found, color));
     }
-    DOLPHIN_RETURN_IF_ERROR(Exec(db, kSchema));
+    DOLPHIN_RETURN_IF_ERROR(db.Exec(kSchema));
     DOLPHIN_ASSIGN_OR_RETURN(
         Statement meta,
-        Prepare(db, "INSERT INTO meta (key, value) VALUES ('schema_version', ?1), ('color', ?2)"));
+        db.Prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?1), ('color', ?2)"));
     return meta.Run(kSchemaVersion, color);
-  }();
-  if (status.ok()) status = Exec(db, "COMMIT");
-  if (!status.ok() && sqlite3_get_autocommit(db) == 0) Exec(db, "ROLLBACK").IgnoreError();
-  return status;
-}
-
-// An open file descriptor, closed on destruction.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    std::swap(fd_, other.fd_);
-    return *this;
-  }
-  ~UniqueFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_ = -1;
-};
-
-// The writer's claim on a journal: flock on "<journal>-lock", released when the fd closes
-// (also when the process dies). SQLite's own locks only serialise transactions; two writers
-// would both re-open and send the same intents.
-Result<UniqueFd> LockWriter(const fs::path& journal) {
-  const std::string lock_path = journal.string() + "-lock";
-  UniqueFd fd(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-  if (fd.get() < 0) {
-    const int err = errno;
-    return ErrnoError(fmt::format("cannot open {}", lock_path), err);
-  }
-  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
-    const int err = errno;
-    if (err == EWOULDBLOCK) {
-      return FailedPreconditionError(
-          fmt::format("another writer has it open ({} is locked)", lock_path));
-    }
-    return ErrnoError(fmt::format("cannot lock {}", lock_path), err);
-  }
-  return fd;
+  }());
+  return txn.Commit();  // on any error above, txn rolls back
 }
 
 Result<ProcessedScan> ReadProcessed(const Statement& row) {
   ProcessedScan p;
   p.epoch = row.Int(0);
   p.scan_number = row.Int(1);
-  DOLPHIN_ASSIGN_OR_RETURN(p.scan_ts, row.Time(2));
+  DOLPHIN_ASSIGN_OR_RETURN(p.scan_ts, ReadTime(row, 2));
   p.file = row.Text(3);
   DOLPHIN_ASSIGN_OR_RETURN(p.context.posture, ParsePosture(row.Text(4)));
   p.context.rm = row.Double(5);
@@ -412,13 +236,13 @@ Result<ProcessedScan> ReadProcessed(const Statement& row) {
   p.context.stale = row.Bool(9);
   p.outcome = row.Text(10);
   p.signal = row.Text(11);
-  DOLPHIN_ASSIGN_OR_RETURN(p.processed_at, row.Time(12));
+  DOLPHIN_ASSIGN_OR_RETURN(p.processed_at, ReadTime(row, 12));
   return p;
 }
 
 class JournalImpl final : public Journal {
  public:
-  JournalImpl(fs::path path, UniqueFd writer_lock, DbHandle db, bool read_only)
+  JournalImpl(fs::path path, WriterLock writer_lock, std::unique_ptr<Database> db, bool read_only)
       : path_(std::move(path)),
         read_only_(read_only),
         writer_lock_(std::move(writer_lock)),
@@ -430,10 +254,7 @@ class JournalImpl final : public Journal {
       Statement* stmt;
       const char* sql;
     };
-    for (const Cached& c : {Cached{&begin_, "BEGIN IMMEDIATE"},
-                            Cached{&commit_, "COMMIT"},
-                            Cached{&rollback_, "ROLLBACK"},
-                            Cached{&upsert_intent_, kUpsertIntent},
+    for (const Cached& c : {Cached{&upsert_intent_, kUpsertIntent},
                             Cached{&cancel_intent_, kCancelIntent},
                             Cached{&fill_intent_, kFillIntent},
                             Cached{&insert_fill_, kInsertFill},
@@ -442,7 +263,7 @@ class JournalImpl final : public Journal {
                             Cached{&replace_snapshot_, kReplaceSnapshot},
                             Cached{&replace_control_state_, kReplaceControlState},
                             Cached{&insert_control_, kInsertControl}}) {
-      DOLPHIN_ASSIGN_OR_RETURN(*c.stmt, Prepare(db_.get(), c.sql, /*persistent=*/true));
+      DOLPHIN_ASSIGN_OR_RETURN(*c.stmt, db_->Prepare(c.sql, Database::Lifetime::kPersistent));
     }
     return Status();
   }
@@ -451,10 +272,10 @@ class JournalImpl final : public Journal {
     return InFile(path_, Transaction([&]() -> Status {
       for (const OrderIntent& in : intents) {
         Status status = upsert_intent_.Run(in.client_order_id, in.epoch, in.scan_number, in.seq,
-                                           in.asset, in.side, in.qty, in.reducing, in.reason,
-                                           in.ts);
+                                           in.asset, SideName(in.side), in.qty, in.reducing,
+                                           in.reason, TimeText(in.ts));
         if (!status.ok()) return status.WithPrefix(fmt::format("intent {}", in.client_order_id));
-        if (sqlite3_changes(db_.get()) == 0) {
+        if (db_->Changes() == 0) {
           return FailedPreconditionError(fmt::format(
               "intent {} is already filled; re-committing it would send it again",
               in.client_order_id));
@@ -469,9 +290,10 @@ class JournalImpl final : public Journal {
       for (const Fill& fill : commit.fills) DOLPHIN_RETURN_IF_ERROR(WriteFill(fill));
       const ProcessedScan& p = commit.processed;
       const ScanContext& c = p.context;
-      Status status = insert_processed_.Run(p.epoch, p.scan_number, p.scan_ts, p.file, c.posture,
-                                            c.rm, c.posture_stale, c.halted, c.flatten, c.stale,
-                                            p.outcome, p.signal, p.processed_at);
+      Status status = insert_processed_.Run(
+          p.epoch, p.scan_number, TimeText(p.scan_ts), p.file, PostureName(c.posture), c.rm,
+          c.posture_stale, c.halted, c.flatten, c.stale, p.outcome, p.signal,
+          TimeText(p.processed_at));
       if (!status.ok()) {
         const std::string scan = fmt::format("scan {} of epoch {}", p.scan_number, p.epoch);
         if (status.code() == StatusCode::kAlreadyExists) {
@@ -481,7 +303,7 @@ class JournalImpl final : public Journal {
       }
       if (commit.gap) {
         const Gap& g = *commit.gap;
-        status = insert_gap_.Run(g.epoch, g.from_scan, g.to_scan, g.detected_at);
+        status = insert_gap_.Run(g.epoch, g.from_scan, g.to_scan, TimeText(g.detected_at));
         if (!status.ok()) {
           return status.WithPrefix(
               fmt::format("gap {}..{} of epoch {}", g.from_scan, g.to_scan, g.epoch));
@@ -511,7 +333,7 @@ class JournalImpl final : public Journal {
   Result<std::optional<std::string>> LoadSnapshot() override {
     return InFile(path_, [&]() -> Result<std::optional<std::string>> {
       DOLPHIN_ASSIGN_OR_RETURN(Statement stmt,
-                               Prepare(db_.get(), "SELECT json FROM snapshot WHERE id = 1"));
+                               db_->Prepare("SELECT json FROM snapshot WHERE id = 1"));
       DOLPHIN_ASSIGN_OR_RETURN(bool found, stmt.Step());
       if (!found) return std::optional<std::string>();
       return std::optional<std::string>(stmt.Text(0));
@@ -522,7 +344,7 @@ class JournalImpl final : public Journal {
     return InFile(path_, [&]() -> Result<ControlState> {
       DOLPHIN_ASSIGN_OR_RETURN(
           Statement stmt,
-          Prepare(db_.get(), "SELECT halted, flatten FROM control_state WHERE id = 1"));
+          db_->Prepare("SELECT halted, flatten FROM control_state WHERE id = 1"));
       DOLPHIN_ASSIGN_OR_RETURN(bool found, stmt.Step());
       if (!found) return ControlState{};
       return ControlState{.halted = stmt.Bool(0), .flatten = stmt.Bool(1)};
@@ -554,7 +376,7 @@ class JournalImpl final : public Journal {
           in.qty = row.Double(6);
           in.reducing = row.Bool(7);
           in.reason = row.Text(8);
-          DOLPHIN_ASSIGN_OR_RETURN(in.ts, row.Time(9));
+          DOLPHIN_ASSIGN_OR_RETURN(in.ts, ReadTime(row, 9));
           r.status = row.Text(10);
           r.status_reason = row.Text(11);
           r.attempts = static_cast<int>(row.Int(12));
@@ -577,7 +399,7 @@ class JournalImpl final : public Journal {
           f.price = row.Double(6);
           f.fee = row.Double(7);
           f.realized_pnl = row.Double(8);
-          DOLPHIN_ASSIGN_OR_RETURN(f.ts, row.Time(9));
+          DOLPHIN_ASSIGN_OR_RETURN(f.ts, ReadTime(row, 9));
           return f;
         });
   }
@@ -593,7 +415,7 @@ class JournalImpl final : public Journal {
                        g.epoch = row.Int(0);
                        g.from_scan = row.Int(1);
                        g.to_scan = row.Int(2);
-                       DOLPHIN_ASSIGN_OR_RETURN(g.detected_at, row.Time(3));
+                       DOLPHIN_ASSIGN_OR_RETURN(g.detected_at, ReadTime(row, 3));
                        return g;
                      });
   }
@@ -603,7 +425,7 @@ class JournalImpl final : public Journal {
                               [](const Statement& row) -> Result<ControlEvent> {
                                 ControlEvent e;
                                 e.id = row.Int(0);
-                                DOLPHIN_ASSIGN_OR_RETURN(e.ts, row.Time(1));
+                                DOLPHIN_ASSIGN_OR_RETURN(e.ts, ReadTime(row, 1));
                                 e.action = row.Text(2);
                                 e.detail = row.Text(3);
                                 return e;
@@ -639,24 +461,21 @@ class JournalImpl final : public Journal {
   template <typename Body>
   Status Transaction(Body&& body) {
     if (read_only_) return FailedPreconditionError("opened read-only");
-    DOLPHIN_RETURN_IF_ERROR(begin_.Run());
-    Status status = body();
-    if (status.ok()) status = commit_.Run();
-    // SQLite rolls back by itself after some errors (a full disk, say); otherwise we do.
-    if (!status.ok() && sqlite3_get_autocommit(db_.get()) == 0) rollback_.Run().IgnoreError();
-    return status;
+    DOLPHIN_ASSIGN_OR_RETURN(sqlite::Transaction txn, sqlite::Transaction::Begin(*db_));
+    DOLPHIN_RETURN_IF_ERROR(body());
+    return txn.Commit();  // on any error, txn rolls back when it goes
   }
 
   // The fill's intent becomes "filled" (even when reconciliation had cancelled it: the venue
   // did fill it); a fill without an intent breaks the intent-before-order rule.
   Status WriteFill(const Fill& f) {
     Status status = fill_intent_.Run(f.client_order_id);
-    if (status.ok() && sqlite3_changes(db_.get()) == 0) {
+    if (status.ok() && db_->Changes() == 0) {
       return FailedPreconditionError(fmt::format("fill for {} has no intent", f.client_order_id));
     }
     if (status.ok()) {
-      status = insert_fill_.Run(f.client_order_id, f.epoch, f.scan_number, f.asset, f.side, f.qty,
-                                f.price, f.fee, f.realized_pnl, f.ts);
+      status = insert_fill_.Run(f.client_order_id, f.epoch, f.scan_number, f.asset, SideName(f.side),
+                                f.qty, f.price, f.fee, f.realized_pnl, TimeText(f.ts));
     }
     if (status.code() == StatusCode::kAlreadyExists) {
       return AlreadyExistsError(
@@ -672,7 +491,7 @@ class JournalImpl final : public Journal {
       if (!status.ok()) return status.WithPrefix("control state");
     }
     if (event) {
-      Status status = insert_control_.Run(event->ts, event->action, event->detail);
+      Status status = insert_control_.Run(TimeText(event->ts), event->action, event->detail);
       if (!status.ok()) return status.WithPrefix(fmt::format("control {}", event->action));
     }
     return Status();
@@ -682,7 +501,7 @@ class JournalImpl final : public Journal {
   template <typename T, typename ReadRow>
   Result<std::vector<T>> List(const std::string& sql, ReadRow read_row) {
     return InFile(path_, [&]() -> Result<std::vector<T>> {
-      DOLPHIN_ASSIGN_OR_RETURN(Statement stmt, Prepare(db_.get(), sql));
+      DOLPHIN_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare(sql));
       std::vector<T> rows;
       while (true) {
         DOLPHIN_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
@@ -695,9 +514,8 @@ class JournalImpl final : public Journal {
 
   const fs::path path_;
   const bool read_only_;
-  UniqueFd writer_lock_;  // released after the connection closes (members die in reverse order)
-  DbHandle db_;           // outlives the statements below
-  Statement begin_, commit_, rollback_;
+  WriterLock writer_lock_;  // released after the connection closes (members die in reverse order)
+  std::unique_ptr<Database> db_;  // outlives the statements below
   Statement upsert_intent_, cancel_intent_, fill_intent_, insert_fill_, insert_processed_,
       insert_gap_, replace_snapshot_, replace_control_state_, insert_control_;
 };
@@ -712,19 +530,16 @@ Result<std::unique_ptr<Journal>> OpenWriter(const fs::path& path, const JournalO
           fmt::format("cannot create folder {}: {}", path.parent_path().string(), ec.message()));
     }
   }
-  DOLPHIN_ASSIGN_OR_RETURN(UniqueFd lock, LockWriter(path));
-  DOLPHIN_ASSIGN_OR_RETURN(DbHandle db, OpenDb(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
-  DOLPHIN_RETURN_IF_ERROR(CreateOrCheck(db.get(), options.color));
-  DOLPHIN_ASSIGN_OR_RETURN(Statement wal, Prepare(db.get(), "PRAGMA journal_mode = WAL"));
-  DOLPHIN_RETURN_IF_ERROR(wal.Step().status());
-  if (wal.Text(0) != "wal") {
-    return FailedPreconditionError(
-        fmt::format("cannot switch to WAL mode (journal_mode stays {})", wal.Text(0)));
-  }
-  DOLPHIN_RETURN_IF_ERROR(Exec(db.get(), options.sync == JournalSync::kFull
-                                             ? "PRAGMA synchronous = FULL"
-                                             : "PRAGMA synchronous = NORMAL"));
-  DOLPHIN_RETURN_IF_ERROR(Exec(db.get(), "PRAGMA foreign_keys = ON"));
+  DOLPHIN_ASSIGN_OR_RETURN(WriterLock lock, WriterLock::Acquire(WriterLock::LockPathFor(path)));
+  // WAL is switched on after the check: the switch writes to the file, which must be ours.
+  DOLPHIN_ASSIGN_OR_RETURN(
+      std::unique_ptr<Database> db,
+      Database::Open(path, {.synchronous = options.sync == JournalSync::kFull
+                                               ? sqlite::Synchronous::kFull
+                                               : sqlite::Synchronous::kNormal,
+                            .foreign_keys = true}));
+  DOLPHIN_RETURN_IF_ERROR(CreateOrCheck(*db, options.color));
+  DOLPHIN_RETURN_IF_ERROR(db->EnableWal());
   auto journal = std::make_unique<JournalImpl>(path, std::move(lock), std::move(db),
                                                /*read_only=*/false);
   DOLPHIN_RETURN_IF_ERROR(journal->PrepareWrites());
@@ -734,11 +549,12 @@ Result<std::unique_ptr<Journal>> OpenWriter(const fs::path& path, const JournalO
 Result<std::unique_ptr<Journal>> OpenReader(const fs::path& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) return NotFoundError("no such file");
-  DOLPHIN_ASSIGN_OR_RETURN(DbHandle db, OpenDb(path, SQLITE_OPEN_READONLY));
-  DOLPHIN_ASSIGN_OR_RETURN(std::optional<std::string> color, ReadColor(db.get()));
+  DOLPHIN_ASSIGN_OR_RETURN(std::unique_ptr<Database> db,
+                           Database::Open(path, {.read_only = true}));
+  DOLPHIN_ASSIGN_OR_RETURN(std::optional<std::string> color, ReadColor(*db));
   if (!color) return FailedPreconditionError("not a journal (an empty file)");
   return std::unique_ptr<Journal>(
-      std::make_unique<JournalImpl>(path, UniqueFd(), std::move(db), /*read_only=*/true));
+      std::make_unique<JournalImpl>(path, WriterLock(), std::move(db), /*read_only=*/true));
 }
 
 // At open, a corruption error from SQLite means garbage or a damaged journal: say so.

@@ -118,6 +118,22 @@ TEST_F(HazelcastBusTest, MapOperationsBeyondKvBus) {
   EXPECT_THAT(bus_->Describe(), ::testing::StartsWith("hazelcast 127.0.0.1:"));
 }
 
+// [bus] listener_queue_capacity reaches the listeners that do not ask for their own.
+TEST_F(HazelcastBusTest, ListenersTakeTheConfiguredQueueCapacity) {
+  BusOptions options;
+  options.members = {Member::Get().address()};
+  options.listener_queue_capacity = 7;
+  auto bus = NewHazelcastBus(options, Member::Get().env());
+  ASSERT_OK(bus);
+  auto defaulted = (*bus)->AddMapListener(map_, [](const BusEvent&) {});
+  ASSERT_OK(defaulted);
+  auto own = (*bus)->AddMapListener(map_, [](const BusEvent&) {},
+                                    {.queue_capacity = 3, .name = "own"});
+  ASSERT_OK(own);
+  EXPECT_EQ((*bus)->GetListenerStats(*defaulted)->capacity, 7u);
+  EXPECT_EQ((*bus)->GetListenerStats(*own)->capacity, 3u);
+}
+
 TEST_F(HazelcastBusTest, ManyKeysRoundTripAcrossPartitions) {
   // 300 keys cover most of the 271 partitions. (That our partition ids are the ones other
   // clients compute is checked by PythonInteropTest, both directions.)

@@ -50,7 +50,8 @@ struct ApiOptions {
 Result<ApiOptions> ParseApiOptions(ConfigSection section);
 void WriteApiOptions(const ApiOptions& options, ConfigWriter& out);
 
-// Splits "host:port" ("[::1]:4200" too). Errors name the text.
+// Splits "host:port" ("[::1]:4200" too) with dolphin::ParseHostPort (core/host_port.h); errors
+// read `bad address "<text>": <why>`.
 Result<std::pair<std::string, int>> ParseHostPort(std::string_view text);
 
 // Returns the token in <state_dir>/api.token, creating it (0600, 128 random bits) if absent.

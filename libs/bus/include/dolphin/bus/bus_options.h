@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "dolphin/bus/kv_bus.h"
 #include "dolphin/core/config.h"
 
 namespace dolphin::bus {
@@ -18,8 +19,9 @@ struct BusOptions {
   // Hazelcast credentials; empty = none. Default: empty.
   std::string username;
   std::string password;
-  // Per-listener queue capacity before same-key coalescing. Default: 1024.
-  int64_t listener_queue_capacity = 1024;
+  // Per-listener queue capacity before same-key coalescing, for every listener that does not
+  // ask for its own (ListenerOptions::queue_capacity = 0); both backends. Default: 1024.
+  int64_t listener_queue_capacity = static_cast<int64_t>(kDefaultListenerQueueCapacity);
 };
 
 // Reads [bus]; problems go to the section's diagnostics (and make the result an error).

@@ -43,11 +43,16 @@ struct BusEvent {
 using ListenerCallback = std::function<void(const BusEvent&)>;
 using ListenerId = uint64_t;
 
+// The listener queue capacity of a bus built without one (BusOptions::listener_queue_capacity,
+// `[bus] listener_queue_capacity`, defaults to it).
+inline constexpr size_t kDefaultListenerQueueCapacity = 1024;
+
 struct ListenerOptions {
   // Pending events before same-key coalescing starts. Once full, the queue holds at most two
   // events per key (a REMOVED and the newest value after it), so its size stays bounded by
-  // max(queue_capacity, 2 x keys). Default: 1024.
-  size_t queue_capacity = 1024;
+  // max(queue_capacity, 2 x keys). 0 = the bus's capacity (`[bus] listener_queue_capacity`,
+  // kDefaultListenerQueueCapacity unless configured). Default: 0.
+  size_t queue_capacity = 0;
   // Shown in logs and stats. Default: empty.
   std::string name;
 };
@@ -74,6 +79,7 @@ struct ListenerStats {
   uint64_t delivered = 0;  // callbacks run
   uint64_t coalesced = 0;  // events replaced by a newer one for the same key before delivery
   uint64_t pending = 0;    // events queued now
+  uint64_t capacity = 0;   // the queue's capacity (ListenerOptions::queue_capacity, resolved)
 };
 
 class KvBus {

@@ -15,16 +15,24 @@
 #include "dolphin/core/result.h"
 #include "dolphin/core/simulated_clock.h"
 
-#define EXPECT_OK(expr) EXPECT_TRUE(::dolphin::testing::StatusOf(expr).ok()) \
-    << ::dolphin::testing::StatusOf(expr).ToString()
-#define ASSERT_OK(expr) ASSERT_TRUE(::dolphin::testing::StatusOf(expr).ok()) \
-    << ::dolphin::testing::StatusOf(expr).ToString()
+// Evaluate `expr` (a Status or a Result<T>) exactly once; the failure message is the status of
+// that one evaluation.
+#define EXPECT_OK(expr) EXPECT_PRED_FORMAT1(::dolphin::testing::AssertOk, expr)
+#define ASSERT_OK(expr) ASSERT_PRED_FORMAT1(::dolphin::testing::AssertOk, expr)
 
 namespace dolphin::testing {
 
 inline const Status& StatusOf(const Status& s) { return s; }
 template <typename T>
 const Status& StatusOf(const Result<T>& r) { return r.status(); }
+
+// The predicate-formatter behind EXPECT_OK / ASSERT_OK.
+template <typename T>
+::testing::AssertionResult AssertOk(const char* expr_text, const T& value) {
+  const Status& status = StatusOf(value);
+  if (status.ok()) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << expr_text << " is " << status.ToString();
+}
 
 // Matches an OK Result whose value matches `m`.
 MATCHER_P(IsOkAndHolds, m, "") {
