@@ -813,8 +813,8 @@ class Reader {
     fb::TableView footer = *footer_r;
     DOLPHIN_ASSIGN_OR_RETURN(int16_t version, footer.Scalar<int16_t>(f::kFooterVersion, 0));
     if (version == f::kVersionV1) {
-      // No version in the footer (an unset field reads as V1): pre-0.15 writers other than
-      // Arrow C++ left it out, e.g. in files with no or only empty record batches. Decoding
+      // No version in the footer (an unset field reads as V1): some pre-0.15 writers left it
+      // out, e.g. in arrow-testing's 0.14.1 files with no or only empty record batches. Decoding
       // depends on each message's own version (checked per message, as Arrow C++ does); the
       // file's version is that of the schema message the file format puts at offset 8.
       auto v = SchemaMessageVersion(footer_pos);
