@@ -85,6 +85,7 @@ constexpr size_t kFieldNodeSize = 16;
 constexpr size_t kBufferSize = 16;
 constexpr size_t kBlockSize = 24;
 
+constexpr int16_t kVersionV1 = 0;  // also what an unset version field reads as
 constexpr int16_t kVersionV4 = 3;
 constexpr int16_t kVersionV5 = 4;
 

@@ -812,6 +812,17 @@ class Reader {
     if (!footer_r.ok()) return footer_r.status().WithPrefix("footer");
     fb::TableView footer = *footer_r;
     DOLPHIN_ASSIGN_OR_RETURN(int16_t version, footer.Scalar<int16_t>(f::kFooterVersion, 0));
+    if (version == f::kVersionV1) {
+      // No version in the footer (an unset field reads as V1): some pre-0.15 writers left it
+      // out, e.g. in arrow-testing's 0.14.1 files with no or only empty record batches. Decoding
+      // depends on each message's own version (checked per message, as Arrow C++ does); the
+      // file's version is that of the schema message the file format puts at offset 8.
+      auto v = SchemaMessageVersion(footer_pos);
+      if (!v.ok()) {
+        return v.status().WithPrefix("footer has no metadata version, and its schema message");
+      }
+      version = *v;
+    }
     DOLPHIN_RETURN_IF_ERROR(CheckVersion(version, footer_pos));
     table.version = static_cast<MetadataVersion>(version);
     DOLPHIN_ASSIGN_OR_RETURN(auto schema, footer.Table(f::kFooterSchema));
@@ -834,6 +845,18 @@ class Reader {
     }
     table.schema = schema_;
     return table;
+  }
+
+  // Version of the schema message that follows the file's 8-byte magic and padding.
+  Result<int16_t> SchemaMessageVersion(uint64_t footer_pos) {
+    uint64_t next = 0;
+    DOLPHIN_ASSIGN_OR_RETURN(auto m, ReadMessage(8, footer_pos, &next));
+    if (!m) return CorruptionError("message at offset 8: end-of-stream marker instead of the schema");
+    if (m->header_type != f::kHeaderSchema) {
+      return CorruptionError(
+          fmt::format("message at offset 8: message type {} is not a schema", m->header_type));
+    }
+    return m->version;
   }
 
   Result<MessageView> ReadBlock(const fb::VectorView& blocks, uint32_t i, uint64_t limit,

@@ -9,6 +9,8 @@
 #include <fmt/compile.h>
 #include <fmt/format.h>
 
+#include "dolphin/core/json.h"
+
 namespace dolphin::arrow {
 
 namespace {
@@ -57,69 +59,6 @@ float HalfToFloat(uint16_t h) {
     v = std::ldexp(static_cast<float>(mant + 1024), exp - 25);
   }
   return (h & 0x8000) ? -v : v;
-}
-
-// Length of the valid UTF-8 sequence starting at s[0] (n bytes available), 0 if invalid.
-size_t Utf8SequenceLength(const unsigned char* s, size_t n) {
-  unsigned char c = s[0];
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80) return 0;
-    if (c == 0xE0 && s[1] < 0xA0) return 0;  // overlong
-    if (c == 0xED && s[1] > 0x9F) return 0;  // surrogates
-    return 3;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80) return 0;
-    if (c == 0xF0 && s[1] < 0x90) return 0;
-    if (c == 0xF4 && s[1] > 0x8F) return 0;
-    return 4;
-  }
-  return 0;
-}
-
-void AppendString(std::string& out, std::string_view sv) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  const auto* s = reinterpret_cast<const unsigned char*>(sv.data());
-  const size_t n = sv.size();
-  out.push_back('"');
-  size_t run = 0;  // start of the pending run of bytes copied verbatim
-  size_t i = 0;
-  while (i < n) {
-    unsigned char c = s[i];
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-      ++i;
-      continue;
-    }
-    size_t len = c >= 0x80 ? Utf8SequenceLength(s + i, n - i) : 0;
-    if (len > 0) {
-      i += len;
-      continue;
-    }
-    out.append(sv.data() + run, i - run);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 15]);
-        } else {
-          out += "\xEF\xBF\xBD";  // invalid UTF-8 byte -> U+FFFD
-        }
-    }
-    ++i;
-    run = i;
-  }
-  out.append(sv.data() + run, n - run);
-  out.push_back('"');
 }
 
 void AppendHex(std::string& out, std::string_view bytes) {
@@ -254,7 +193,7 @@ void EncodeResolved(const Field& field, const Array& a, int64_t i, std::string& 
     case TypeId::kFloat32: AppendFloat(out, a.values.Get<float>(i)); return;
     case TypeId::kFloat64: AppendDouble(out, a.values.Get<double>(i)); return;
     case TypeId::kUtf8:
-    case TypeId::kLargeUtf8: AppendString(out, BytesAt(t, a, i)); return;
+    case TypeId::kLargeUtf8: AppendJsonString(out, BytesAt(t, a, i)); return;
     case TypeId::kBinary:
     case TypeId::kLargeBinary:
     case TypeId::kFixedSizeBinary: AppendHex(out, BytesAt(t, a, i)); return;
@@ -289,7 +228,7 @@ void EncodeResolved(const Field& field, const Array& a, int64_t i, std::string& 
       } else if (!item.dictionary && items.validity.size == 0 && item.type.id == TypeId::kUtf8) {
         for (int64_t k = begin; k < end; ++k) {
           if (k > begin) out.push_back(',');
-          AppendString(out, BytesAt(item.type, items, k));
+          AppendJsonString(out, BytesAt(item.type, items, k));
         }
       } else {
         for (int64_t k = begin; k < end; ++k) {
@@ -324,7 +263,7 @@ void EncodeResolved(const Field& field, const Array& a, int64_t i, std::string& 
       out.push_back('{');
       for (size_t c = 0; c < field.children.size(); ++c) {
         if (c > 0) out.push_back(',');
-        AppendString(out, field.children[c].name);
+        AppendJsonString(out, field.children[c].name);
         out.push_back(':');
         EncodeValueJson(field.children[c], *a.children[c], i, out);
       }
@@ -365,7 +304,7 @@ void EncodeRowJson(const Table& table, size_t batch, int64_t row, std::string& o
   out.push_back('{');
   for (size_t c = 0; c < fields.size(); ++c) {
     if (c > 0) out.push_back(',');
-    AppendString(out, fields[c].name);
+    AppendJsonString(out, fields[c].name);
     out.push_back(':');
     EncodeValueJson(fields[c], *columns[c], row, out);
   }
@@ -397,15 +336,15 @@ void FormatMetadata(const Metadata& md, const std::string& indent, std::ostream&
   for (const auto& [k, v] : md) {
     std::string key;
     std::string value;
-    AppendString(key, k);
-    AppendString(value, v);
+    AppendJsonString(key, k);
+    AppendJsonString(value, v);
     out << indent << key << ": " << value << "\n";
   }
 }
 
 void FormatField(const Field& field, const std::string& indent, std::ostream& out) {
   std::string name;
-  AppendString(name, field.name);
+  AppendJsonString(name, field.name);
   out << indent << name << ": " << FieldTypeToString(field)
       << (field.nullable ? "" : " not null") << "\n";
   if (!field.metadata.empty()) {

@@ -250,6 +250,7 @@ class BridgeImpl final : public Bridge {
     j["last_scan_number"] = s.last_scan_number;
     j["reads_in_flight"] = s.reads_in_flight;
     j["cluster_republishes"] = s.cluster_republishes;
+    j["assets_dropped_invalid_utf8"] = s.assets_dropped_invalid_utf8;
     return j;
   }
 
@@ -509,6 +510,14 @@ class BridgeImpl final : public Bridge {
     }
     failures_.erase(c.path);
     MarkDone(c.path);
+    if (const int64_t dropped = scan->assets_dropped_invalid_utf8; dropped > 0) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        stats_.assets_dropped_invalid_utf8 += static_cast<uint64_t>(dropped);
+      }
+      env_.logger.Warn("bridge", "assets with a symbol that is not valid UTF-8 left out of the scan",
+                       {{"file", file}, {"dropped", dropped}});
+    }
     Decide(std::make_shared<const DecodedScan>(std::move(scan).value()), file, c.republish,
            *sig);
   }

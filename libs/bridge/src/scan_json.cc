@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <set>
+#include <vector>
 
 #include "dolphin/arrow/ipc_reader.h"
 #include "dolphin/arrow/json_writer.h"
@@ -63,6 +64,20 @@ Result<DecodedScan> DecodeScan(std::span<const uint8_t> bytes) {
   if (!ts.ok()) return ts.status();
   scan.timestamp = *ts;
 
+  // An asset whose symbol is not valid UTF-8 is dropped (and counted), never written with
+  // U+FFFD: two different bad symbols could become the same asset_prices key. It goes from
+  // the assets list and from the aligned prices together, so the two stay aligned.
+  auto assets = arrow::GetStringList(table, "assets", row);
+  auto prices = arrow::GetFloat64List(table, "asset_prices", row);
+  std::vector<size_t> kept;  // indices of the assets with a valid symbol
+  if (assets.ok()) {
+    kept.reserve(assets->size());
+    for (size_t i = 0; i < assets->size(); ++i) {
+      if (IsValidUtf8((*assets)[i])) kept.push_back(i);
+    }
+    scan.assets_dropped_invalid_utf8 = static_cast<int64_t>(assets->size() - kept.size());
+  }
+
   const auto& fields = table.schema->fields;
   scan.columns_json.reserve(16384);
   for (size_t c = 0; c < fields.size(); ++c) {
@@ -74,20 +89,27 @@ Result<DecodedScan> DecodeScan(std::span<const uint8_t> bytes) {
     if (!scan.columns_json.empty()) scan.columns_json.push_back(',');
     AppendJsonString(scan.columns_json, name);
     scan.columns_json.push_back(':');
+    if (name == "assets" && assets.ok()) {
+      scan.columns_json.push_back('[');
+      for (size_t k = 0; k < kept.size(); ++k) {
+        if (k > 0) scan.columns_json.push_back(',');
+        AppendJsonString(scan.columns_json, (*assets)[kept[k]]);
+      }
+      scan.columns_json.push_back(']');
+      continue;
+    }
     arrow::EncodeCellJson(table, batch, static_cast<int>(c), batch_row, scan.columns_json);
   }
 
-  auto assets = arrow::GetStringList(table, "assets", row);
-  auto prices = arrow::GetFloat64List(table, "asset_prices", row);
   if (assets.ok() && prices.ok() && assets->size() == prices->size()) {
     std::string& out = scan.asset_prices_json;
-    out.reserve(assets->size() * 24);
+    out.reserve(kept.size() * 24);
     out.push_back('{');
-    for (size_t i = 0; i < assets->size(); ++i) {
-      if (i > 0) out.push_back(',');
-      AppendJsonString(out, (*assets)[i]);
+    for (size_t k = 0; k < kept.size(); ++k) {
+      if (k > 0) out.push_back(',');
+      AppendJsonString(out, (*assets)[kept[k]]);
       out.push_back(':');
-      out += FormatDouble((*prices)[i]);
+      out += FormatDouble((*prices)[kept[k]]);
     }
     out.push_back('}');
   }

@@ -1,6 +1,7 @@
 """Writes scan-like Arrow files with pyarrow in several flavours and, next to each, the rows dolphin
 must print (`<file>.expected.jsonl`). Usage: write_pyarrow.py OUT_DIR"""
 import os
+import struct
 import sys
 
 import pyarrow as pa
@@ -37,6 +38,50 @@ def scan_table(assets=400, scans=3):
     }).replace_schema_metadata({"source": "pyarrow", "synthetic": "false"})
 
 
+def drop_footer_version(path):
+    """Rewrites an IPC file's footer so that it has no version field, as the pre-0.15 files of
+    other Arrow writers have (the field then reads as V1): the footer's vtable entry for field 0
+    (version) is set to 0, "absent"; the FlatBuffer stays valid."""
+    with open(path, "r+b") as f:
+        data = bytearray(f.read())
+        footer_len = struct.unpack_from("<i", data, len(data) - 10)[0]
+        footer = len(data) - 10 - footer_len
+        table = footer + struct.unpack_from("<I", data, footer)[0]
+        vtable = table - struct.unpack_from("<i", data, table)[0]
+        assert struct.unpack_from("<H", data, vtable)[0] >= 6, "footer vtable has no version slot"
+        struct.pack_into("<H", data, vtable + 4, 0)
+        f.seek(0)
+        f.write(data)
+
+
+def emit_legacy(out, table):
+    """Pre-0.15 ("legacy": no 0xFFFFFFFF continuation marker, 4-byte end-of-stream) V4 files and
+    streams: no record batch, one zero-length batch, and a normal one for contrast; plus files
+    whose footer has no version. Each is read back with pyarrow before it is listed."""
+    legacy = ipc.IpcWriteOptions(use_legacy_format=True, metadata_version=ipc.MetadataVersion.V4)
+    cases = {"zero_batches": [],
+             "empty_batch": [table.to_batches()[0].slice(0, 0)],
+             "batches": table.to_batches(max_chunksize=2)}
+    for case, batches in cases.items():
+        rows = table_rows(pa.Table.from_batches(batches, schema=table.schema))
+        expected = "".join(dumps(r) + "\n" for r in rows)
+        for fmt, new, ext in [("file", ipc.new_file, "arrow"), ("stream", ipc.new_stream, "arrows")]:
+            variants = [("", False)] + ([("_no_footer_version", True)] if fmt == "file" else [])
+            for suffix, patch in variants:
+                path = os.path.join(out, "pyarrow_legacy_%s_%s%s.%s" % (fmt, case, suffix, ext))
+                with new(path, table.schema, options=legacy) as w:
+                    for b in batches:
+                        w.write_batch(b)
+                if patch:
+                    drop_footer_version(path)
+                reader = ipc.open_file(path) if fmt == "file" else ipc.open_stream(path)
+                back = reader.read_all()
+                assert back.num_rows == sum(b.num_rows for b in batches), path
+                with open(path + ".expected.jsonl", "w", encoding="utf-8") as f:
+                    f.write(expected)
+                print(path)
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
@@ -69,6 +114,8 @@ def main():
     emit("pyarrow_feather_zstd.feather", lambda p: feather.write_feather(table, p, compression="zstd"))
     emit("pyarrow_legacy_stream.arrows", lambda p: new_stream(p, use_legacy_format=True,
                                                               metadata_version=ipc.MetadataVersion.V4))
+
+    emit_legacy(out, table)
 
     # Stream dictionaries that grow (delta batches) and that are replaced between batches.
     dict_type = pa.dictionary(pa.int32(), pa.utf8())

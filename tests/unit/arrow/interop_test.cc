@@ -1,5 +1,6 @@
 // Interop with real Arrow implementations (label `integration`):
-//  - files written by pyarrow (new_file, new_stream, feather default LZ4, ZSTD, legacy V4 stream)
+//  - files written by pyarrow (new_file, new_stream, feather default LZ4, ZSTD, legacy V4 stream;
+//    legacy V4 files and streams with no batch, a zero-length batch or several batches)
 //    and by apache-arrow JS (file + stream, 400 assets, dictionary-encoded symbols) decode to the
 //    values they wrote;
 //  - files written by our writer read back unchanged with pyarrow (full validation).
@@ -95,15 +96,20 @@ void CheckWrittenFiles(const std::string& listing, const std::string& who) {
   EXPECT_GT(files, 0) << who << " wrote nothing";
 }
 
+// Runs write_pyarrow.py into `dir`; the listing of the files it wrote.
+std::string WritePyarrowFiles(const fs::path& dir, int* rc) {
+  return RunCommand("PYTHONPATH=" + ShellQuote((InteropDir() / "python").string()) + " " +
+                        ShellQuote(Python().string()) + " " +
+                        ShellQuote((InteropDir() / "python" / "write_pyarrow.py").string()) + " " +
+                        ShellQuote(dir.string()),
+                    rc);
+}
+
 TEST(ArrowInteropTest, PyarrowWrittenFilesDecodeToTheirValues) {
   REQUIRE_PEER(fs::exists(Python()), ".venv with pyarrow (run scripts/setup.d/10-python-venv.sh)");
   dolphin::testing::TempDir dir;
   int rc = -1;
-  std::string listing = RunCommand("PYTHONPATH=" + ShellQuote((InteropDir() / "python").string()) +
-                                       " " + ShellQuote(Python().string()) + " " +
-                                       ShellQuote((InteropDir() / "python" / "write_pyarrow.py").string()) +
-                                       " " + ShellQuote(dir.path().string()),
-                                   &rc);
+  std::string listing = WritePyarrowFiles(dir.path(), &rc);
   ASSERT_EQ(rc, 0) << listing;
   CheckWrittenFiles(listing, "pyarrow");
   // The legacy (pre-0.15, no continuation marker) V4 stream really is legacy.
@@ -229,6 +235,59 @@ INSTANTIATE_TEST_SUITE_P(
                       OurCase{IpcFormat::kStream, Compression::kLz4Frame, true, "StreamLz4Dict"},
                       OurCase{IpcFormat::kStream, Compression::kZstd, false, "StreamZstd"}),
     [](const auto& info) { return info.param.name; });
+
+// Issue 10: pre-0.15 ("legacy") V4 files and streams that pyarrow writes (no continuation
+// marker, 4-byte end-of-stream) with no record batch, with one zero-length batch and, for
+// contrast, with batches; and the same files with no version in the footer (as other pre-0.15
+// writers left it; it reads as V1 and was refused). All decode, as pyarrow reads them (the
+// script reads each back before listing it; CheckWrittenFiles compares the rows).
+TEST(ArrowInteropTest, PyarrowLegacyFilesWithNoOrEmptyBatchesDecode) {
+  REQUIRE_PEER(fs::exists(Python()), ".venv with pyarrow (run scripts/setup.d/10-python-venv.sh)");
+  dolphin::testing::TempDir dir;
+  int rc = -1;
+  std::string listing = WritePyarrowFiles(dir.path(), &rc);
+  ASSERT_EQ(rc, 0) << listing;
+  CheckWrittenFiles(listing, "pyarrow");
+  struct Case {
+    const char* name;
+    size_t batches;
+    int64_t rows;
+  };
+  const Case cases[] = {{"zero_batches", 0, 0}, {"empty_batch", 1, 0}, {"batches", 2, 3}};
+  int checked = 0;
+  for (const Case& c : cases) {
+    for (const std::string& kind : {std::string("file"), std::string("stream")}) {
+      for (const bool patched : {false, true}) {
+        if (patched && kind == "stream") continue;  // a stream has no footer
+        const std::string name = "pyarrow_legacy_" + kind + "_" + c.name +
+                                 (patched ? "_no_footer_version" : "") +
+                                 (kind == "file" ? ".arrow" : ".arrows");
+        SCOPED_TRACE(name);
+        const fs::path path = dir.path() / name;
+        auto bytes = ReadFileBytes(path.string());
+        ASSERT_OK(bytes);
+        // Really legacy: the first message's length has no 0xFFFFFFFF marker before it.
+        const size_t first = kind == "file" ? 8 : 0;
+        ASSERT_GE(bytes->size(), first + 4);
+        EXPECT_NE(std::vector<uint8_t>(bytes->begin() + first, bytes->begin() + first + 4),
+                  (std::vector<uint8_t>{0xFF, 0xFF, 0xFF, 0xFF}));
+        auto t = ReadIpcFile(path.string());
+        ASSERT_OK(t);
+        EXPECT_EQ(t->format, kind == "file" ? IpcFormat::kFile : IpcFormat::kStream);
+        EXPECT_EQ(t->batches.size(), c.batches);
+        EXPECT_EQ(t->num_rows(), c.rows);
+        for (const RecordBatch& b : t->batches) EXPECT_EQ(b.columns.size(), t->schema->fields.size());
+        EXPECT_EQ(t->schema->fields.size(), 16u);
+        EXPECT_EQ(t->schema->metadata, (Metadata{{"source", "pyarrow"}, {"synthetic", "false"}}));
+        // Streams carry V4 messages; pyarrow's footer says V5 even then; without a footer
+        // version the file's version is its schema message's, V4.
+        EXPECT_EQ(t->version, kind == "file" && !patched ? MetadataVersion::kV5 : MetadataVersion::kV4);
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 9);
+}
 
 }  // namespace
 }  // namespace dolphin::arrow

@@ -36,6 +36,7 @@ struct ScanSpec {
   std::string regime = "BULL";
   bool synthetic = true;
   std::vector<arrow::Column> extra;
+  std::vector<std::string> symbols;  // replaces the generated symbols when set
 };
 
 std::string ScanBytes(const ScanSpec& s) {
@@ -44,6 +45,11 @@ std::string ScanBytes(const ScanSpec& s) {
   for (int i = 0; i < s.assets; ++i) {
     symbols.push_back(i == 0 ? "BTCUSDT" : i == 1 ? "ETHUSDT" : fmt::format("A{:03d}USDT", i));
     prices.push_back(100.0 + i + s.number * 0.5);
+  }
+  if (!s.symbols.empty()) {
+    symbols = s.symbols;
+    prices.resize(symbols.size());
+    for (size_t i = 0; i < prices.size(); ++i) prices[i] = 100.0 + static_cast<double>(i) + s.number * 0.5;
   }
   arrow::TableBuilder b;
   if (s.synthetic) b.AddMetadata("synthetic", "true");
@@ -160,6 +166,36 @@ TEST_F(BridgeTest, FourHundredAssetsArePublishedExactly) {
   ASSERT_EQ(j["asset_prices"].size(), 400u);
   EXPECT_EQ(j["asset_prices"]["A399USDT"], 100.0 + 399 + 0.5);
   EXPECT_EQ(j["assets"][399], "A399USDT");
+}
+
+TEST_F(BridgeTest, AssetWithInvalidUtf8SymbolIsDroppedCountedAndLogged) {
+  StartBridge();
+  WriteScan({.number = 4, .ts_micros = kBaseMicros,
+             .symbols = {"BTCUSDT", "BAD\xFFUSDT", "ETHUSDT"}});
+  ASSERT_TRUE(WaitForScan(4)) << ::testing::PrintToString(logger_.Lines());
+  auto text = bus_->Get(kFeaturesMap, kScanKey);
+  ASSERT_OK(text);
+  ASSERT_TRUE(text->has_value());
+  EXPECT_TRUE(IsValidUtf8(**text));
+  Json j = *Latest();
+  EXPECT_EQ(j["assets"], Json::array({"BTCUSDT", "ETHUSDT"}));
+  // Prices stay with their own symbols (ETHUSDT was third in the file).
+  EXPECT_EQ(j["asset_prices"], Json({{"BTCUSDT", 102.0}, {"ETHUSDT", 104.0}}));
+  EXPECT_EQ(bridge_->Stats().assets_dropped_invalid_utf8, 1u);
+  EXPECT_EQ(bridge_->StatusJson()["assets_dropped_invalid_utf8"], 1);
+  int warnings = 0;
+  for (const std::string& line : logger_.Lines()) {
+    if (line.find("not valid UTF-8") == std::string::npos) continue;
+    ++warnings;
+    EXPECT_NE(line.find("WARN"), std::string::npos) << line;
+    EXPECT_NE(line.find("file=scan_000004.arrow"), std::string::npos) << line;
+    EXPECT_NE(line.find("dropped=1"), std::string::npos) << line;
+  }
+  EXPECT_EQ(warnings, 1) << ::testing::PrintToString(logger_.Lines());
+  // A clean scan adds nothing.
+  WriteScan({.number = 5, .ts_micros = kBaseMicros + 5000000});
+  ASSERT_TRUE(WaitForScan(5));
+  EXPECT_EQ(bridge_->Stats().assets_dropped_invalid_utf8, 1u);
 }
 
 TEST_F(BridgeTest, BridgeFieldsWinOverSameNamedColumnsAndTheCollisionIsLogged) {
@@ -448,6 +484,61 @@ TEST(ScanJsonTest, MissingScanNumberIsAClearError) {
   auto scan = DecodeScan(std::span<const uint8_t>(
       reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()));
   EXPECT_THAT(scan, testing::StatusHasMessage("scan_number"));
+}
+
+Result<DecodedScan> Decode(const std::string& bytes) {
+  return DecodeScan(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                             bytes.size()));
+}
+
+// Two different bad symbols would both become "BAD\uFFFD" if replaced: both are dropped, the
+// prices stay aligned, and every other string with invalid UTF-8 is still written as valid JSON.
+TEST(ScanJsonTest, InvalidUtf8SymbolsAreDroppedNotMergedAndTheTextStaysValidJson) {
+  const std::string bad_regime = "BU\xC3LL";
+  auto scan = Decode(ScanBytes({.number = 9,
+                                .ts_micros = kBaseMicros,
+                                .regime = bad_regime,
+                                .extra = {arrow::Int64Column("col\xFE", {1})},
+                                .symbols = {"BAD\xFF", "BTCUSDT", "BAD\xFE", "ETHUSDT",
+                                            "\xED\xA0\x80", "\xE2\x82\xAC"}}));
+  ASSERT_OK(scan);
+  EXPECT_EQ(scan->assets_dropped_invalid_utf8, 3);
+  std::string text = BuildScanJson(*scan, PublishFields{.epoch = 1,
+                                                        .bridge_ts = Timestamp::FromUnixMicros(kBaseMicros),
+                                                        .file = "scan\xFF.arrow"});
+  EXPECT_TRUE(IsValidUtf8(text));
+  auto j = ParseJson(text);
+  ASSERT_OK(j);
+  EXPECT_EQ((*j)["assets"], Json::array({"BTCUSDT", "ETHUSDT", "\xE2\x82\xAC"}));
+  EXPECT_EQ((*j)["asset_prices"],
+            Json({{"BTCUSDT", 101 + 4.5}, {"ETHUSDT", 103 + 4.5}, {"\xE2\x82\xAC", 105 + 4.5}}));
+  EXPECT_EQ((*j)["regime"], "BU\xEF\xBF\xBDLL");
+  EXPECT_EQ((*j)["col\xEF\xBF\xBD"], 1);
+  EXPECT_EQ((*j)["file"], "scan\xEF\xBF\xBD.arrow");
+
+  auto clean = Decode(ScanBytes({.number = 10, .ts_micros = kBaseMicros}));
+  ASSERT_OK(clean);
+  EXPECT_EQ(clean->assets_dropped_invalid_utf8, 0);
+}
+
+// With lists of different lengths no asset_prices object is built; a bad symbol still does
+// not reach the published assets list.
+TEST(ScanJsonTest, InvalidUtf8SymbolIsDroppedFromAnUnalignedAssetsList) {
+  arrow::TableBuilder b;
+  ASSERT_OK(b.AddBatch({arrow::Int64Column("scan_number", {1}),
+                        arrow::TimestampColumn("timestamp", arrow::TimeUnit::kMicro, "UTC", {kBaseMicros}),
+                        arrow::Utf8ListColumn("assets", {{"BTCUSDT", "X\x80"}}),
+                        arrow::Float64ListColumn("asset_prices", {{1.0}})}));
+  auto bytes = arrow::WriteIpc(b.table());
+  ASSERT_OK(bytes);
+  auto scan = Decode(*bytes);
+  ASSERT_OK(scan);
+  EXPECT_EQ(scan->assets_dropped_invalid_utf8, 1);
+  EXPECT_TRUE(scan->asset_prices_json.empty());
+  auto j = ParseJson(BuildScanJson(*scan, PublishFields{}));
+  ASSERT_OK(j);
+  EXPECT_EQ((*j)["assets"], Json::array({"BTCUSDT"}));
+  EXPECT_FALSE(j->contains("asset_prices"));
 }
 
 }  // namespace

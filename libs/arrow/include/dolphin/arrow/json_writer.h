@@ -5,8 +5,9 @@
 // years outside 0000-9999 printed in full; duration -> integer; lists -> arrays; struct ->
 // object; map -> [{"key":k,"value":v}]; dictionary -> decoded value.
 //
-// Text is appended directly to a std::string (no intermediate DOM). Invalid UTF-8 in strings is
-// replaced by U+FFFD so the output is always valid JSON.
+// Text is appended directly to a std::string (no intermediate DOM). Strings (values, field
+// names, metadata) go through core's AppendJsonString: invalid UTF-8 is replaced by U+FFFD (one
+// per maximal ill-formed subpart) so the output is always valid JSON.
 // Thread-safety: pure functions over immutable tables.
 #pragma once
 

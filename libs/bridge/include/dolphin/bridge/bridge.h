@@ -35,6 +35,9 @@ struct BridgeStats {
   uint64_t put_failures = 0;
   uint64_t epochs_started = 0;
   uint64_t cluster_republishes = 0;  // newest scan published again into a restarted cluster
+  // Assets left out of decoded scans because their symbol is not valid UTF-8 (each file
+  // counted once when it is read; a warning names the file).
+  uint64_t assets_dropped_invalid_utf8 = 0;
   int64_t epoch = 0;
   int64_t last_scan_number = -1;
   int reads_in_flight = 0;

@@ -3,7 +3,10 @@
 // Every column of the (last) row, converted generically (DESIGN section 3), then the bridge's
 // own fields, which win over a column of the same name: asset_prices (object symbol -> price
 // from the aligned assets/asset_prices lists), epoch, bridge_ts, bridge_source, file,
-// republished, synthetic. Thread-safety: pure functions.
+// republished, synthetic. The text is always valid JSON: strings are written by core's
+// AppendJsonString (invalid UTF-8 -> U+FFFD), except asset symbols, where an asset whose
+// symbol is not valid UTF-8 is dropped from "assets" and "asset_prices" alike and counted in
+// DecodedScan::assets_dropped_invalid_utf8. Thread-safety: pure functions.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +32,9 @@ struct DecodedScan {
   // always rebuilds it from the lists).
   std::vector<std::string> collisions;
   std::string asset_prices_json;  // {"BTCUSDT":60000.5,...}, or empty when not derivable
+  // Assets whose symbol is not valid UTF-8, left out of the "assets" list and of
+  // asset_prices (never written with U+FFFD, which could merge two symbols into one key).
+  int64_t assets_dropped_invalid_utf8 = 0;
   bool synthetic = false;         // schema metadata synthetic=true
   // For the per-scan log line (NaN / empty when absent).
   std::string regime;
