@@ -3,21 +3,23 @@
 // Every column of the (last) row, converted generically (DESIGN section 3), then the bridge's
 // own fields, which win over a column of the same name: asset_prices (object symbol -> price
 // from the aligned assets/asset_prices lists), epoch, bridge_ts, bridge_source, file,
-// republished, synthetic. Thread-safety: pure functions.
+// republished, synthetic. Part of contract_arrow (the only part of the contract that reads
+// Arrow): the bridge publishes with it, `dolphin backtest` replays files through it.
+// Thread-safety: pure functions.
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "dolphin/contract/names.h"  // kFeaturesMap, kScanKey: where this value is published
+#include "dolphin/contract/scan.h"
 #include "dolphin/core/result.h"
 #include "dolphin/core/time.h"
 
-namespace dolphin::bridge {
-
-inline constexpr char kFeaturesMap[] = "DOLPHIN_FEATURES";
-inline constexpr char kScanKey[] = "latest_eigen_scan";
+namespace dolphin::contract {
 
 struct DecodedScan {
   int64_t scan_number = 0;
@@ -49,4 +51,9 @@ struct PublishFields {
 // The complete JSON object text.
 std::string BuildScanJson(const DecodedScan& scan, const PublishFields& fields);
 
-}  // namespace dolphin::bridge
+// A scan file's bytes (Arrow IPC file or stream) -> Scan, through DecodeScan and BuildScanJson
+// with `epoch` (bridge_ts = the scan's timestamp), then DecodeScanJson: exactly what the live
+// trader would see.
+Result<Scan> ScanFromArrow(std::span<const uint8_t> bytes, int64_t epoch, std::string_view file);
+
+}  // namespace dolphin::contract
