@@ -74,7 +74,7 @@ class SimService final : public runtime::Service {
     runtime::ServiceHealth h;
     std::lock_guard<std::mutex> lock(mu_);
     if (failed_) {
-      h.status = "degraded";
+      h.status = contract::HeartbeatStatus::kDegraded;
       h.detail = "the simulator failed to start";
     } else if (!sim_) {
       h.detail = "warming up";
@@ -83,7 +83,7 @@ class SimService final : public runtime::Service {
       h.detail = fmt::format("{} scans written, last {}{}", s.scans_written, s.last_scan_number,
                              finished_ ? " (finished)" : "");
       if (s.write_failures > 0) {
-        h.status = "degraded";
+        h.status = contract::HeartbeatStatus::kDegraded;
         h.detail += fmt::format(", {} write failures", s.write_failures);
       }
     }

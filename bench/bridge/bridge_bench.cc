@@ -18,7 +18,7 @@
 
 #include "dolphin/arrow/ipc_writer.h"
 #include "dolphin/bridge/bridge.h"
-#include "dolphin/bridge/scan_json.h"
+#include "dolphin/contract/scan_json.h"
 #include "dolphin/bus/in_memory_bus.h"
 #include "dolphin/core/json.h"
 #include "floors.h"
@@ -91,7 +91,7 @@ BridgeRun RunBridge(const fs::path& root, int n, int assets, bool polling) {
   std::mutex mu;
   std::condition_variable cv;
   int64_t last_seen = 0, seen_at = 0;
-  (void)bus->AddKeyListener(dolphin::bridge::kFeaturesMap, dolphin::bridge::kScanKey,
+  (void)bus->AddKeyListener(dolphin::contract::kFeaturesMap, dolphin::contract::kScanKey,
                             [&](const dolphin::bus::BusEvent& e) {
                               int64_t now = NowNs();
                               // Cheap: the listener's own work must not count as bridge CPU.

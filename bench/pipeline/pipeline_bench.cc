@@ -65,6 +65,7 @@
 #include <vector>
 
 #include "dolphin/bus/bus_options.h"
+#include "dolphin/contract/names.h"
 #include "dolphin/bus_hazelcast/hazelcast_bus.h"
 #include "dolphin/core/clock.h"
 #include "dolphin/core/json.h"
@@ -82,8 +83,8 @@ namespace fs = std::filesystem;
 using dolphin::bench::Histogram;
 using dolphin::bench::Record;
 
-constexpr const char* kFeaturesMap = "DOLPHIN_FEATURES";
-constexpr const char* kScanKey = "latest_eigen_scan";
+using dolphin::contract::kFeaturesMap;
+using dolphin::contract::kScanKey;
 
 // The wall clock the trader's processed_at comes from (SystemClock::Now is CLOCK_REALTIME too).
 int64_t RealtimeNs() {

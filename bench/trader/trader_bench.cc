@@ -37,7 +37,7 @@
 #include <vector>
 
 #include "dolphin/bridge/bridge.h"
-#include "dolphin/bridge/scan_json.h"
+#include "dolphin/contract/scan_json.h"
 #include "dolphin/bus/in_memory_bus.h"
 #include "dolphin/core/clock.h"
 #include "dolphin/core/json.h"
@@ -142,10 +142,10 @@ std::vector<std::string> BusJson(const std::vector<ScanFile>& files, int64_t epo
   std::vector<std::string> out;
   out.reserve(files.size());
   for (const ScanFile& f : files) {
-    auto decoded = dolphin::bridge::DecodeScan(
+    auto decoded = dolphin::contract::DecodeScan(
         {reinterpret_cast<const uint8_t*>(f.bytes.data()), f.bytes.size()});
     if (!decoded.ok()) Die("DecodeScan", decoded.status());
-    out.push_back(dolphin::bridge::BuildScanJson(*decoded, {epoch, clock.Now(), f.name, false}));
+    out.push_back(dolphin::contract::BuildScanJson(*decoded, {epoch, clock.Now(), f.name, false}));
   }
   return out;
 }
@@ -159,11 +159,11 @@ class ObservedTrader {
       : bus_(bus) {
     trader::TraderOptions o;
     o.journal = journal;
-    o.journal_sync = std::move(sync);
+    o.journal_sync = sync == "normal" ? trader::JournalSync::kNormal : trader::JournalSync::kFull;
     o.log_each_scan = false;
     // Publish() (state + PnL puts) runs after the observer; the next scan waits for the PnL put
     // so it never queues behind the previous scan's publication (scans come 5 s apart live).
-    auto pnl = bus.AddMapListener(trader::PnlMapName(o.engine.color), [this](const dolphin::bus::BusEvent&) {
+    auto pnl = bus.AddMapListener(dolphin::contract::PnlMapName(o.engine.color), [this](const dolphin::bus::BusEvent&) {
       std::lock_guard<std::mutex> lock(mu_);
       ++published_;
       cv_.notify_all();
@@ -229,7 +229,7 @@ class ObservedTrader {
 class BusTap {
  public:
   BusTap(dolphin::bus::KvBus& bus, const char* key) : bus_(bus) {
-    auto id = bus.AddKeyListener(dolphin::bridge::kFeaturesMap, key, [this](const dolphin::bus::BusEvent& e) {
+    auto id = bus.AddKeyListener(dolphin::contract::kFeaturesMap, key, [this](const dolphin::bus::BusEvent& e) {
       const int64_t now = NowNs();
       if (e.type == dolphin::bus::EventType::kSnapshot) return;
       std::lock_guard<std::mutex> lock(mu_);
@@ -255,7 +255,7 @@ class BusTap {
   double Sample(const char* key, const std::string& value) {
     const int64_t want = count() + 1;
     const int64_t t0 = NowNs();
-    if (dolphin::Status st = bus_.Put(dolphin::bridge::kFeaturesMap, key, value); !st.ok()) Die("put", st);
+    if (dolphin::Status st = bus_.Put(dolphin::contract::kFeaturesMap, key, value); !st.ok()) Die("put", st);
     return static_cast<double>(Wait(want) - t0);
   }
 
@@ -285,7 +285,7 @@ PutRun PutToDecision(const std::vector<std::string>& json, const fs::path& journ
     for (size_t i = 0; i < json.size(); ++i) {
       const double f = floor_tap.Sample(kFloorKey, json[i]);
       const int64_t t0 = NowNs();
-      if (dolphin::Status st = bus->Put(dolphin::bridge::kFeaturesMap, dolphin::bridge::kScanKey, json[i]); !st.ok()) {
+      if (dolphin::Status st = bus->Put(dolphin::contract::kFeaturesMap, dolphin::contract::kScanKey, json[i]); !st.ok()) {
         Die("put", st);
       }
       auto d = observed.Wait(static_cast<int64_t>(i) + 1);

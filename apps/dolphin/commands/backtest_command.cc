@@ -102,10 +102,10 @@ int Run(const CliContext& ctx, const BacktestFlags& f) {
     sequence = std::move(*seq);
   } else {
     trader::ScanContext context;
-    if (options->posture == "bus") {
+    if (options->posture.from_bus) {
       std::fprintf(stderr, "dolphin: posture = \"bus\" has no history here: the backtest uses TURTLE\n");
     } else {
-      context.posture = trader::ParsePosture(options->posture).value_or(trader::Posture::kTurtle);
+      context.posture = options->posture.fixed;
     }
     for (const trader::ScanFileEntry& e : *scans) sequence.emplace_back(e.scan, context);
   }

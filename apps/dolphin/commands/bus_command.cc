@@ -14,6 +14,7 @@
 #include "../wiring.h"
 #include "direct_bus.h"
 #include "dolphin/api/api_client.h"
+#include "dolphin/contract/json_fields.h"
 #include "dolphin/core/json.h"
 
 namespace dolphin::cli {
@@ -58,9 +59,11 @@ void PrintWatchEvent(const BusFlags& f, const std::string& event, const std::str
   if (f.json_lines) {
     std::printf("%s\n", data.c_str());
   } else {
-    auto j = ParseJson(data);
-    std::string key = j.ok() ? (*j)["key"].get<std::string>() : "?";
-    std::string value = j.ok() ? (*j)["value"].dump() : data;
+    // The event comes from the server: a missing or mistyped field prints as "?", never throws.
+    auto j = contract::ParseObject(data, "watch event");
+    std::string key = j.ok() ? contract::GetString(*j, "key", "watch event").value_or("?") : "?";
+    const Json* v = j.ok() ? contract::FindField(*j, "value") : nullptr;
+    std::string value = v != nullptr ? DumpJson(*v) : data;
     std::printf("%-8s %s %s\n", event.c_str(), key.c_str(), value.c_str());
   }
   std::fflush(stdout);
@@ -173,16 +176,25 @@ int Keys(const CliContext& ctx, const BusFlags& f) {
   if (f.map.empty()) {
     auto r = client->Get("/api/bus");
     if (!r.ok()) return Fail(r.status());
-    auto j = ParseJson(r->body);
+    auto j = contract::ParseObject(r->body, "GET /api/bus reply");
     if (!j.ok()) return Fail(j.status());
-    for (const auto& [name, n] : (*j)["maps"].items()) PrintMapCount(name, n);
+    auto maps = contract::GetObject(*j, "maps", "GET /api/bus reply");
+    if (!maps.ok()) return Fail(maps.status());
+    for (const auto& [name, n] : maps->items()) PrintMapCount(name, n);
     return kExitOk;
   }
   auto r = client->Get(Path("/api/bus/", f.map) + "?keys_only=1");
   if (!r.ok()) return Fail(r.status());
-  auto j = ParseJson(r->body);
+  constexpr char kWhat[] = "GET /api/bus/<map> reply";
+  auto j = contract::ParseObject(r->body, kWhat);
   if (!j.ok()) return Fail(j.status());
-  for (const auto& k : (*j)["keys"]) std::printf("%s\n", k.get<std::string>().c_str());
+  auto keys = contract::GetArray(*j, "keys", kWhat);
+  if (!keys.ok()) return Fail(keys.status());
+  for (const auto& k : *keys) {
+    auto name = contract::AsString(k, "keys[]", kWhat);
+    if (!name.ok()) return Fail(name.status());
+    std::printf("%s\n", name->c_str());
+  }
   return kExitOk;
 }
 

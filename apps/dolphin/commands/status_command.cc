@@ -10,6 +10,8 @@
 #include "../wiring.h"
 #include "direct_bus.h"
 #include "dolphin/api/api_client.h"
+#include "dolphin/contract/json_fields.h"
+#include "dolphin/contract/names.h"
 #include "dolphin/core/clock.h"
 #include "dolphin/core/json.h"
 
@@ -17,30 +19,42 @@ namespace dolphin::cli {
 
 namespace {
 
-std::string Age(const Json& ts, Timestamp now) {
-  if (!ts.is_string()) return "?";
-  auto t = ParseRfc3339(ts.get<std::string>());
+using contract::kHeartbeatMap;
+
+// Everything below reads replies and bus values (outside data) without a throwing accessor: a
+// field of the wrong type prints as its JSON text or "?", never terminates the command.
+std::string Text(const Json& object, std::string_view key, std::string_view missing = "?") {
+  const Json* v = contract::FindField(object, key);
+  if (v == nullptr || v->is_null()) return std::string(missing);
+  if (v->is_string()) return v->get<std::string>();
+  return DumpJson(*v);
+}
+
+std::string Age(const Json& object, Timestamp now) {
+  auto t = contract::GetTimestamp(object, "ts", "heartbeat");
   if (!t.ok()) return "?";
   return FormatDuration(now - *t) + " ago";
 }
 
-constexpr char kHeartbeatMap[] = "DOLPHIN_HEARTBEAT";
+const Json& ObjectOrEmpty(const Json& object, std::string_view key) {
+  static const Json kEmpty = Json::object();
+  const Json* v = contract::FindField(object, key);
+  return v != nullptr && v->is_object() ? *v : kEmpty;
+}
 
 // The two tables every status shows (heartbeats, maps), from a /api/status-shaped object.
 void PrintTables(const Json& s) {
   SystemClock clock;
   const Timestamp now = clock.Now();
   std::printf("\nHEARTBEAT        STATUS    AGE          DETAIL\n");
-  for (const auto& [name, hb] : s["heartbeats"].items()) {
+  for (const auto& [name, hb] : ObjectOrEmpty(s, "heartbeats").items()) {
     const bool obj = hb.is_object();
-    std::printf("%-16s %-9s %-12s %s\n", name.c_str(),
-                obj ? hb.value("status", std::string("?")).c_str() : "?",
-                obj ? Age(hb["ts"], now).c_str() : "?",
-                obj ? hb.value("detail", std::string()).c_str() : hb.dump().c_str());
+    std::printf("%-16s %-9s %-12s %s\n", name.c_str(), obj ? Text(hb, "status").c_str() : "?",
+                obj ? Age(hb, now).c_str() : "?", obj ? Text(hb, "detail", "").c_str() : DumpJson(hb).c_str());
   }
   std::printf("\nMAP                          KEYS\n");
-  for (const auto& [name, n] : s["maps"].items()) {
-    std::printf("%-28s %s\n", name.c_str(), n.dump().c_str());
+  for (const auto& [name, n] : ObjectOrEmpty(s, "maps").items()) {
+    std::printf("%-28s %s\n", name.c_str(), DumpJson(n).c_str());
   }
 }
 
@@ -76,11 +90,12 @@ int DirectStatus(const AppConfig& config, const CliContext& ctx, bool as_json) {
   }
   s["maps"] = maps;
   if (as_json) {
-    std::printf("%s\n", s.dump(2).c_str());
+    // Bus keys written by another client may not be valid UTF-8: replaced here, never thrown.
+    std::printf("%s\n", s.dump(2, ' ', false, Json::error_handler_t::replace).c_str());
     return kExitOk;
   }
-  std::printf("bus %s  cluster %s  (read from the bus; no control API)\n",
-              s["bus"].get<std::string>().c_str(), config.bus.cluster_name.c_str());
+  std::printf("bus %s  cluster %s  (read from the bus; no control API)\n", Text(s, "bus").c_str(),
+              config.bus.cluster_name.c_str());
   PrintTables(s);
   return kExitOk;
 }
@@ -110,12 +125,12 @@ int Status_(const CliContext& ctx, bool as_json) {
     return kExitOk;
   }
   const Json& s = *j;
-  std::printf("dolphin %s  pid %s  up %s  bus %s  api %s\n", s["version"].get<std::string>().c_str(),
-              s["pid"].dump().c_str(),
-              FormatDuration(std::chrono::duration_cast<Duration>(
-                                 std::chrono::duration<double>(s["uptime_s"].get<double>())))
-                  .c_str(),
-              s["bus"].get<std::string>().c_str(), client->addr().c_str());
+  auto uptime = contract::GetDouble(s, "uptime_s", "status reply");
+  std::printf("dolphin %s  pid %s  up %s  bus %s  api %s\n", Text(s, "version").c_str(), Text(s, "pid").c_str(),
+              uptime.ok() ? FormatDuration(std::chrono::duration_cast<Duration>(std::chrono::duration<double>(*uptime)))
+                                .c_str()
+                          : "?",
+              Text(s, "bus").c_str(), client->addr().c_str());
   PrintTables(s);
   return kExitOk;
 }

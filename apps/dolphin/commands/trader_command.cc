@@ -11,6 +11,7 @@
 #include "../cli.h"
 #include "../wiring.h"
 #include "dolphin/api/api_client.h"
+#include "dolphin/contract/json_fields.h"
 #include "dolphin/trader/journal.h"
 
 namespace dolphin::cli {
@@ -47,11 +48,16 @@ int Control(const CliContext& ctx, const TraderFlags& f, const std::string& acti
     std::printf("%s\n", reply->body.c_str());
     return kExitOk;
   }
+  // The reply is outside data: mistyped fields print as "?" / false, never throw.
   const Json& s = *state;
+  constexpr char kWhat[] = "trader reply";
+  static const Json kNoControls = Json::object();
+  const Json* controls = contract::FindField(s, "controls");
+  if (controls == nullptr || !controls->is_object()) controls = &kNoControls;
   std::printf("trader %s: %s, trading_state %s, halted=%s, flatten_pending=%s\n", f.color.c_str(), action.c_str(),
-              s.value("trading_state", "?").c_str(),
-              s.contains("controls") && s["controls"].value("halted", false) ? "true" : "false",
-              s.contains("controls") && s["controls"].value("flatten_pending", false) ? "true" : "false");
+              contract::GetString(s, "trading_state", kWhat).value_or("?").c_str(),
+              contract::GetBoolOr(*controls, "halted", false, kWhat).value_or(false) ? "true" : "false",
+              contract::GetBoolOr(*controls, "flatten_pending", false, kWhat).value_or(false) ? "true" : "false");
   return kExitOk;
 }
 

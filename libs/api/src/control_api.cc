@@ -17,6 +17,8 @@
 #include <sstream>
 #include <thread>
 
+#include "dolphin/contract/json_fields.h"
+#include "dolphin/contract/names.h"
 #include "dolphin/core/host_port.h"
 #include "dolphin/core/random.h"
 
@@ -254,9 +256,9 @@ class ControlApiImpl final : public ControlApi {
     for (const auto& [name, provider] : status_providers_) services[name] = provider();
     j["services"] = services;
     Json heartbeats = Json::object();
-    if (auto keys = bus_.Keys("DOLPHIN_HEARTBEAT"); keys.ok()) {
+    if (auto keys = bus_.Keys(contract::kHeartbeatMap); keys.ok()) {
       for (const auto& k : *keys) {
-        auto v = bus_.Get("DOLPHIN_HEARTBEAT", k);
+        auto v = bus_.Get(contract::kHeartbeatMap, k);
         if (v.ok() && v->has_value()) heartbeats[k] = ValueAsJson(**v);
       }
     }

@@ -22,10 +22,20 @@
 #include <thread>
 
 #include "dolphin/arrow/ipc_reader.h"
-#include "dolphin/bridge/scan_json.h"
+#include "dolphin/contract/epoch_sequencer.h"
+#include "dolphin/contract/json_fields.h"
+#include "dolphin/contract/names.h"
+#include "dolphin/contract/scan_json.h"
 #include "dolphin/core/json.h"
 
 namespace dolphin::bridge {
+
+using contract::BuildScanJson;
+using contract::DecodedScan;
+using contract::DecodeScan;
+using contract::kFeaturesMap;
+using contract::kScanKey;
+using contract::PublishFields;
 
 namespace {
 
@@ -220,11 +230,11 @@ class BridgeImpl final : public Bridge {
     runtime::ServiceHealth h;
     std::lock_guard<std::mutex> lock(mu_);
     if (hung_reads_ > 0) {
-      h.status = "stalled";
+      h.status = contract::HeartbeatStatus::kStalled;
       h.detail = fmt::format("{} file read(s) hung longer than {}", hung_reads_,
                              FormatDuration(options_.read_timeout));
     } else if (pending_put_) {
-      h.status = "degraded";
+      h.status = contract::HeartbeatStatus::kDegraded;
       h.detail = fmt::format("bus put failing ({} failures); scan {} waiting", stats_.put_failures,
                              pending_put_->scan_number);
     } else if (stats_.last_scan_number >= 0) {
@@ -293,21 +303,37 @@ class BridgeImpl final : public Bridge {
     if (!in) return;
     std::stringstream ss;
     ss << in.rdbuf();
-    auto j = ParseJson(ss.str(), options_.state_file.string());
-    if (!j.ok() || !j->is_object()) {
-      env_.logger.Warn("bridge", "ignoring unreadable state file",
-                       {{"file", options_.state_file.string()},
-                        {"error", j.ok() ? "not an object" : j.status().message()}});
+    auto state = ParseStateFile(ss.str(), options_.state_file.string());
+    if (!state.ok()) {
+      // The file is outside data: a bad one costs a new epoch, never the process.
+      env_.logger.Warn("bridge", "ignoring unreadable state file: starting a fresh epoch",
+                       {{"file", options_.state_file.string()}, {"error", state.status().message()}});
       return;
     }
-    epoch_ = j->value("epoch", int64_t{0});
-    last_number_ = j->value("last_scan_number", int64_t{-1});
-    if (auto ts = ParseRfc3339(j->value("last_timestamp", std::string())); ts.ok()) {
-      last_ts_ = *ts;
-    }
+    epoch_ = state->epoch;
+    last_number_ = state->last_scan_number;
+    if (state->last_timestamp) last_ts_ = *state->last_timestamp;
     have_last_ = last_number_ >= 0 && epoch_ != 0;
     std::lock_guard<std::mutex> lock(mu_);
     stats_.epoch = epoch_;
+  }
+
+  struct StateFile {
+    int64_t epoch = 0;
+    int64_t last_scan_number = -1;
+    std::optional<Timestamp> last_timestamp;
+  };
+  // Every field optional; a field of the wrong type is an error naming the file and the field
+  // ("<file>: epoch: expected an integer, got string"). An unparseable last_timestamp is ignored
+  // (as it always was): with no timestamp any lower number counts as a restart.
+  static Result<StateFile> ParseStateFile(std::string_view text, const std::string& file) {
+    DOLPHIN_ASSIGN_OR_RETURN(Json j, contract::ParseObject(text, file));
+    StateFile s;
+    DOLPHIN_ASSIGN_OR_RETURN(s.epoch, contract::GetInt64Or(j, "epoch", 0, file));
+    DOLPHIN_ASSIGN_OR_RETURN(s.last_scan_number, contract::GetInt64Or(j, "last_scan_number", -1, file));
+    DOLPHIN_ASSIGN_OR_RETURN(std::string ts, contract::GetStringOr(j, "last_timestamp", "", file));
+    if (auto parsed = ParseRfc3339(ts); parsed.ok()) s.last_timestamp = *parsed;
+    return s;
   }
 
   void SaveState() {
@@ -596,28 +622,35 @@ class BridgeImpl final : public Bridge {
               bool republish, const FileSig& sig) {
     const DecodedScan& scan = *scan_ptr;
     const int64_t n = scan.scan_number;
-    bool new_epoch = false;
-    if (!have_last_) {
-      new_epoch = epoch_ == 0;
-    } else if (n > last_number_) {
-      // The next scan of the current run.
-    } else if (scan.timestamp > last_ts_ && !(n == last_number_ && republish)) {
-      new_epoch = true;  // Lower or equal number, newer time: the upstream scanner restarted.
+    contract::SequencePosition last;
+    last.epoch = epoch_;
+    if (have_last_) last.scan_number = last_number_;
+    last.timestamp = last_ts_;
+    using contract::SequenceDecision;
+    SequenceDecision d = contract::EpochSequencer::Decide(last, n, scan.timestamp);
+    // The one re-publication at start is published whatever its place in the sequence, and the
+    // same number again never starts an epoch.
+    if (republish && d == SequenceDecision::kNewEpoch && have_last_ && n == last_number_) {
+      d = SequenceDecision::kNew;
+    }
+    const bool new_epoch = d == SequenceDecision::kNewEpoch;
+    if (new_epoch && have_last_) {
+      // Lower or equal number, newer time: the upstream scanner restarted.
       env_.logger.Warn("bridge", "upstream restart detected: new epoch",
                        {{"scan", n}, {"last_scan", last_number_}, {"file", file}});
-    } else if (!republish) {
+    } else if ((d == SequenceDecision::kDuplicate || d == SequenceDecision::kStale) && !republish) {
       std::lock_guard<std::mutex> lock(mu_);
-      if (n == last_number_) {
+      if (d == SequenceDecision::kDuplicate) {
         ++stats_.duplicates;
       } else {
         ++stats_.stale;
       }
-      env_.logger.Info("bridge", n == last_number_ ? "duplicate scan not published" : "stale scan not published",
+      env_.logger.Info("bridge", d == SequenceDecision::kDuplicate ? "duplicate scan not published" : "stale scan not published",
                        {{"scan", n}, {"last_scan", last_number_}, {"file", file}});
       return;
     }
     if (new_epoch) {
-      epoch_ = scan.timestamp.UnixMicros();
+      epoch_ = contract::EpochSequencer::Advance(last, n, scan.timestamp, d).epoch;
       std::lock_guard<std::mutex> lock(mu_);
       ++stats_.epochs_started;
     }

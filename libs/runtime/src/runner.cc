@@ -4,6 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "dolphin/contract/heartbeat.h"
 #include "dolphin/runtime/heartbeat.h"
 
 namespace dolphin::runtime {
@@ -15,14 +18,14 @@ std::string HostName() {
 }
 
 std::string HeartbeatJson(const std::string& service, Timestamp ts, const ServiceHealth& h) {
-  Json j;
-  j["service"] = service;
-  j["pid"] = static_cast<int64_t>(::getpid());
-  j["host"] = HostName();
-  j["ts"] = FormatRfc3339(ts);
-  j["status"] = h.status;
-  j["detail"] = h.detail;
-  return DumpJson(j);
+  contract::Heartbeat beat;
+  beat.service = service;
+  beat.pid = static_cast<int64_t>(::getpid());
+  beat.host = HostName();
+  beat.ts = ts;
+  beat.status = h.status;
+  beat.detail = h.detail;
+  return contract::EncodeHeartbeat(beat);
 }
 
 Status PublishHeartbeat(bus::KvBus& bus, const Clock& clock, const std::string& service,
@@ -37,7 +40,8 @@ void Runner::Add(std::unique_ptr<Service> service) { services_.push_back(std::mo
 
 void Runner::Beat(MonoTime started) {
   const Duration up = env_.clock.MonotonicNow() - started;
-  std::string worst = "ok";
+  // The process heartbeat carries the most severe service status (the enum is ordered).
+  contract::HeartbeatStatus worst = contract::HeartbeatStatus::kOk;
   std::string service_summary;
   int published = 0;
   auto publish = [&](const std::string& name, const ServiceHealth& h) {
@@ -53,9 +57,9 @@ void Runner::Beat(MonoTime started) {
   };
   for (const auto& s : services_) {
     ServiceHealth h = s->Health();
-    if (h.status != "ok") worst = h.status;
+    worst = std::max(worst, h.status);
     if (!service_summary.empty()) service_summary += ",";
-    service_summary += fmt::format("{}:{}", s->name(), h.status);
+    service_summary += fmt::format("{}:{}", s->name(), contract::HeartbeatStatusName(h.status));
     publish(s->name(), h);
   }
   ServiceHealth own;
@@ -72,7 +76,7 @@ void Runner::Beat(MonoTime started) {
     }
     env_.logger.Info(options_.process_name, "status",
                      {{"up", FormatDuration(up)},
-                      {"status", worst},
+                      {"status", std::string(contract::HeartbeatStatusName(worst))},
                       {"bus", bus_.Describe()},
                       {"maps", maps},
                       {"keys", keys},

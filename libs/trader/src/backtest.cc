@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 
+#include "dolphin/contract/epoch_sequencer.h"
 #include "dolphin/trader/scan_parse.h"
 
 namespace dolphin::trader {
@@ -134,19 +135,20 @@ Result<std::vector<ScanFileEntry>> LoadScanDir(const std::filesystem::path& dir,
     if (a.scan.timestamp != b.scan.timestamp) return a.scan.timestamp < b.scan.timestamp;
     return a.scan.scan_number < b.scan.scan_number;
   });
-  // Epochs as the bridge assigns them.
+  return AssignEpochs(std::move(entries));
+}
+
+std::vector<ScanFileEntry> AssignEpochs(std::vector<ScanFileEntry> entries) {
+  // Epochs as the bridge assigns them: the same sequencer decides.
   std::vector<ScanFileEntry> out;
   out.reserve(entries.size());
-  int64_t epoch = 0;
+  contract::SequencePosition position;
   for (ScanFileEntry& e : entries) {
-    if (out.empty()) {
-      epoch = e.scan.timestamp.UnixMicros();
-    } else {
-      const Scan& last = out.back().scan;
-      if (e.scan.scan_number == last.scan_number && e.scan.timestamp == last.timestamp) continue;
-      if (e.scan.scan_number <= last.scan_number) epoch = e.scan.timestamp.UnixMicros();
-    }
-    e.scan.epoch = epoch;
+    const contract::SequenceDecision d =
+        contract::EpochSequencer::Decide(position, e.scan.scan_number, e.scan.timestamp);
+    if (d == contract::SequenceDecision::kDuplicate || d == contract::SequenceDecision::kStale) continue;
+    position = contract::EpochSequencer::Advance(position, e.scan.scan_number, e.scan.timestamp, d);
+    e.scan.epoch = position.epoch;
     out.push_back(std::move(e));
   }
   return out;

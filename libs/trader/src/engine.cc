@@ -48,6 +48,22 @@ Result<OrderIntent> IntentFromJson(const Json& j) {
 }  // namespace
 
 
+std::string_view RiskRuleName(RiskRule rule) {
+  switch (rule) {
+    case RiskRule::kNoPrice: return "no_price";
+    case RiskRule::kPending: return "pending";
+    case RiskRule::kHalted: return "halted";
+    case RiskRule::kReducing: return "reducing";
+    case RiskRule::kStaleScan: return "max_scan_age";
+    case RiskRule::kOrderRate: return "max_orders_per_minute";
+    case RiskRule::kPosture: return "posture";
+    case RiskRule::kMaxNotional: return "max_notional";
+  }
+  return "?";
+}
+
+std::string RiskDenial::ToString() const { return fmt::format("{}: {}", RiskRuleName(rule), detail); }
+
 std::string ScanResult::Summary() const {
   std::string s = fmt::format("signal={} ({})", ActionName(decision.action), decision.reason);
   for (const OrderIntent& o : intents) {
@@ -56,7 +72,7 @@ std::string ScanResult::Summary() const {
   for (const Fill& f : fills) {
     s += fmt::format(" fill={} {} {:.6g}@{:.6g}", f.client_order_id, SideName(f.side), f.qty, f.price);
   }
-  for (const std::string& r : rejections) s += fmt::format(" rejected=[{}]", r);
+  for (const RiskDenial& r : rejections) s += fmt::format(" rejected=[{}]", r.ToString());
   return s;
 }
 
@@ -210,8 +226,8 @@ Result<ScanResult> Engine::OnScan(const Scan& scan, const ScanContext& ctx, cons
       r.fills.push_back(Execute(o, *price, scan));
     } else {
       still_pending.push_back(o);
-      r.rejections.push_back(fmt::format("no_price: {} has no price on this scan, {} stays pending",
-                                         o.asset, o.client_order_id));
+      r.rejections.push_back(RiskDenial{RiskRule::kNoPrice, fmt::format("{} has no price on this scan, {} stays pending",
+                                         o.asset, o.client_order_id)});
     }
   }
   pending_ = std::move(still_pending);
@@ -256,7 +272,7 @@ Result<ScanResult> Engine::OnScan(const Scan& scan, const ScanContext& ctx, cons
   auto close_all = [&](const std::string& why) {
     for (const auto& [asset, p] : positions_) {
       if (has_pending(asset)) {
-        r.rejections.push_back(fmt::format("pending: {} has an order pending, {} waits", asset, why));
+        r.rejections.push_back(RiskDenial{RiskRule::kPending, fmt::format("{} has an order pending, {} waits", asset, why)});
         continue;
       }
       r.intents.push_back(MakeIntent(scan, static_cast<int>(r.intents.size()), asset,
@@ -278,14 +294,14 @@ Result<ScanResult> Engine::OnScan(const Scan& scan, const ScanContext& ctx, cons
     close_all("flatten");
   } else if (r.state == TradingState::kHalted) {
     if (r.decision.action != Action::kHold) {
-      r.rejections.push_back(fmt::format("halted: {} not sent, the operator halted trading",
-                                         ActionName(r.decision.action)));
+      r.rejections.push_back(RiskDenial{RiskRule::kHalted, fmt::format("{} not sent, the operator halted trading",
+                                         ActionName(r.decision.action))});
     }
   } else if (ctx.posture == Posture::kHibernate) {
     close_all("posture HIBERNATE");
   } else if (r.decision.action == Action::kExit && in.position) {
     if (has_pending(asset)) {
-      r.rejections.push_back(fmt::format("pending: {} has an order pending", asset));
+      r.rejections.push_back(RiskDenial{RiskRule::kPending, fmt::format("{} has an order pending", asset)});
     } else {
       r.intents.push_back(MakeIntent(scan, 0, asset, in.position->qty > 0 ? Side::kSell : Side::kBuy,
                                      std::abs(in.position->qty), true, "exit: " + r.decision.reason));
@@ -295,23 +311,23 @@ Result<ScanResult> Engine::OnScan(const Scan& scan, const ScanContext& ctx, cons
     const double scale = PostureScale(ctx.posture) * ctx.rm;
     double notional = eq * r.decision.fraction * scale;
     if (r.state != TradingState::kActive) {
-      r.rejections.push_back(fmt::format("reducing: no entry while REDUCING ({})", r.state_reason));
+      r.rejections.push_back(RiskDenial{RiskRule::kReducing, fmt::format("no entry while REDUCING ({})", r.state_reason)});
     } else if (ctx.stale) {
-      r.rejections.push_back("max_scan_age: no entry on a stale scan");
+      r.rejections.push_back(RiskDenial{RiskRule::kStaleScan, "no entry on a stale scan"});
     } else if (!price) {
-      r.rejections.push_back(fmt::format("no_price: {} has no price on this scan", asset));
+      r.rejections.push_back(RiskDenial{RiskRule::kNoPrice, fmt::format("{} has no price on this scan", asset)});
     } else if (has_pending(asset)) {
-      r.rejections.push_back(fmt::format("pending: {} has an order pending", asset));
+      r.rejections.push_back(RiskDenial{RiskRule::kPending, fmt::format("{} has an order pending", asset)});
     } else if (static_cast<int>(recent_orders_.size()) >= options_.max_orders_per_minute) {
-      r.rejections.push_back(fmt::format("max_orders_per_minute: {} orders in the last 60 s",
-                                         recent_orders_.size()));
+      r.rejections.push_back(RiskDenial{RiskRule::kOrderRate, fmt::format("{} orders in the last 60 s",
+                                         recent_orders_.size())});
     } else if (!(notional > 0)) {
-      r.rejections.push_back(fmt::format("posture: size scale {} gives no entry", scale));
+      r.rejections.push_back(RiskDenial{RiskRule::kPosture, fmt::format("size scale {} gives no entry", scale)});
     } else {
       std::string reason = "entry: " + r.decision.reason;
       if (options_.max_notional > 0 && notional > options_.max_notional) {
-        r.rejections.push_back(fmt::format("max_notional: entry {:.2f} clipped to {:.2f}", notional,
-                                           options_.max_notional));
+        r.rejections.push_back(RiskDenial{RiskRule::kMaxNotional, fmt::format("entry {:.2f} clipped to {:.2f}", notional,
+                                           options_.max_notional)});
         notional = options_.max_notional;
         reason += " (clipped by max_notional)";
       }

@@ -10,12 +10,19 @@ namespace dolphin::trader {
 namespace {
 
 // Reads every per-trader key of `s` over `o` (so [trader] defaults, then the colour's table).
+// Enum keys are read as their names (ReadEnum reports an invalid one) and converted here, once.
 void ReadTraderKeys(ConfigSection& s, TraderOptions& o) {
-  s.ReadEnum("strategy", &o.strategy, {"vel_div"});
-  s.ReadEnum("venue", &o.venue, {"paper"});
+  std::string strategy(StrategyKindName(o.strategy));
+  s.ReadEnum("strategy", &strategy, {"vel_div"});
+  o.strategy = StrategyKind::kVelDiv;
+  std::string venue(VenueKindName(o.venue));
+  s.ReadEnum("venue", &venue, {"paper"});
+  o.venue = VenueKind::kPaper;
   s.Read("initial_equity", &o.engine.initial_equity, 1e-6, 1e15);
   s.ReadPath("journal", &o.journal);
-  s.ReadEnum("journal_sync", &o.journal_sync, {"full", "normal"});
+  std::string sync(JournalSyncName(o.journal_sync));
+  s.ReadEnum("journal_sync", &sync, {"full", "normal"});
+  o.journal_sync = sync == "normal" ? JournalSync::kNormal : JournalSync::kFull;
   if (s.Has("fill_price")) {
     std::string fp = o.engine.fill_price == FillPrice::kNextScan ? "next_scan" : "signal_scan";
     s.ReadEnum("fill_price", &fp, {"next_scan", "signal_scan"});
@@ -26,7 +33,13 @@ void ReadTraderKeys(ConfigSection& s, TraderOptions& o) {
   s.Read("max_notional", &o.engine.max_notional, 0, 1e15);
   s.Read("max_daily_loss_pct", &o.engine.max_daily_loss_pct, 0, 100);
   s.Read("max_orders_per_minute", &o.engine.max_orders_per_minute, 1, 1000000);
-  s.ReadEnum("posture", &o.posture, {"APEX", "STALKER", "TURTLE", "HIBERNATE", "bus"});
+  std::string posture = PostureSettingName(o.posture);
+  s.ReadEnum("posture", &posture, {"APEX", "STALKER", "TURTLE", "HIBERNATE", "bus"});
+  if (posture == "bus") {
+    o.posture = PostureSetting::Bus();
+  } else if (auto p = ParsePosture(posture); p.ok()) {
+    o.posture = PostureSetting::Fixed(*p);
+  }
   s.Read("posture_max_age_s", &o.posture_max_age_s, 0.001, 1e9);
   s.Read("max_scan_age_s", &o.max_scan_age_s, 0.001, 1e12);
   s.Read("log_each_scan", &o.log_each_scan);
@@ -39,6 +52,12 @@ bool ValidColor(const std::string& c) {
 }
 
 }  // namespace
+
+std::string_view StrategyKindName(StrategyKind) { return "vel_div"; }
+std::string_view VenueKindName(VenueKind) { return "paper"; }
+std::string PostureSettingName(const PostureSetting& s) {
+  return s.from_bus ? std::string("bus") : std::string(PostureName(s.fixed));
+}
 
 Result<TraderSetup> ParseTraderSetup(ConfigSection s, const std::filesystem::path& state_dir) {
   int before = s.error_count();
@@ -82,18 +101,18 @@ void WriteTraderSetup(const TraderSetup& setup, ConfigWriter& out) {
   out.Value("enabled", setup.enabled);
   for (const TraderOptions& o : setup.traders) {
     out.Section("trader." + o.engine.color);
-    out.Value("strategy", o.strategy);
-    out.Value("venue", o.venue);
+    out.Value("strategy", std::string(StrategyKindName(o.strategy)));
+    out.Value("venue", std::string(VenueKindName(o.venue)));
     out.Value("initial_equity", o.engine.initial_equity);
     out.Value("journal", o.journal.string());
-    out.Value("journal_sync", o.journal_sync);
+    out.Value("journal_sync", std::string(JournalSyncName(o.journal_sync)));
     out.Value("fill_price", std::string(o.engine.fill_price == FillPrice::kNextScan ? "next_scan" : "signal_scan"));
     out.Value("slippage_bps", o.engine.slippage_bps);
     out.Value("taker_fee_bps", o.engine.taker_fee_bps);
     out.Value("max_notional", o.engine.max_notional);
     out.Value("max_daily_loss_pct", o.engine.max_daily_loss_pct);
     out.Value("max_orders_per_minute", o.engine.max_orders_per_minute);
-    out.Value("posture", o.posture);
+    out.Value("posture", PostureSettingName(o.posture));
     out.Value("posture_max_age_s", o.posture_max_age_s);
     out.Value("max_scan_age_s", o.max_scan_age_s);
     out.Value("log_each_scan", o.log_each_scan);

@@ -8,18 +8,24 @@
 #include <cstdlib>
 #include <mutex>
 
+#include "dolphin/contract/names.h"
+#include "dolphin/contract/safety.h"
 #include "dolphin/trader/journal.h"
 #include "dolphin/trader/scan_parse.h"
 
 namespace dolphin::trader {
 
-std::string StateMapName(std::string_view color) { return fmt::format("DOLPHIN_STATE_{}", color); }
-std::string PnlMapName(std::string_view color) { return fmt::format("DOLPHIN_PNL_{}", color); }
+using contract::kExfKey;
+using contract::kFeaturesMap;
+using contract::kObFeaturesKey;
+using contract::kSafetyKey;
+using contract::kSafetyMap;
+using contract::kScanKey;
+using contract::kStateKey;
+using contract::PnlMapName;
+using contract::StateMapName;
 
 namespace {
-
-constexpr char kFeaturesMap[] = "DOLPHIN_FEATURES";
-constexpr char kScanKey[] = "latest_eigen_scan";
 
 // DOLPHIN_TEST_CRASH_AT=<point>[:<n>]: SIGKILL at the n-th arrival at <point>.
 class CrashPoints {
@@ -56,29 +62,19 @@ struct SafetyValue {
   std::string problem;
 };
 
+// The contract's decoder: never throws; a malformed value is named in `problem` (shown in the
+// state as posture_problem) and the trader goes to REDUCING as for a missing one.
 SafetyValue ParseSafety(const std::string& text) {
   SafetyValue v;
   v.present = true;
-  auto j = ParseJson(text);
-  if (!j.ok() || !j->is_object()) {
-    v.problem = "DOLPHIN_SAFETY[latest] is not a JSON object";
+  auto record = contract::DecodeSafety(text);
+  if (!record.ok()) {
+    v.problem = record.status().message();
     return v;
   }
-  auto posture = j->find("posture");
-  auto ts = j->find("ts");
-  if (posture == j->end() || !posture->is_string() || ts == j->end() || !ts->is_string()) {
-    v.problem = "DOLPHIN_SAFETY[latest] lacks posture or ts";
-    return v;
-  }
-  auto p = ParsePosture(posture->get<std::string>());
-  auto t = ParseRfc3339(ts->get<std::string>());
-  if (!p.ok() || !t.ok()) {
-    v.problem = fmt::format("DOLPHIN_SAFETY[latest]: {}", !p.ok() ? p.status().message() : t.status().message());
-    return v;
-  }
-  v.posture = *p;
-  v.ts = *t;
-  if (auto rm = j->find("Rm"); rm != j->end() && rm->is_number()) v.rm = std::clamp(rm->get<double>(), 0.0, 1.0);
+  v.posture = record->posture;
+  v.ts = record->ts;
+  v.rm = std::clamp(record->rm, 0.0, 1.0);
   v.valid = true;
   return v;
 }
@@ -103,13 +99,13 @@ class TraderServiceImpl final : public TraderService {
       std::lock_guard<std::mutex> lock(mu_);
       DOLPHIN_RETURN_IF_ERROR(OpenAndRestore());
     }
-    if (o_.posture == "bus") {
+    if (o_.posture.from_bus) {
       auto id = bus_.AddKeyListener(kSafetyMap, kSafetyKey, [this](const bus::BusEvent& e) { OnSafety(e); },
                                     {.queue_capacity = 16, .name = name_ + ".safety"});
       if (!id.ok()) return id.status();
       listeners_.push_back(*id);
     }
-    for (const char* key : {"ob_features_latest", "exf_latest"}) {
+    for (const char* key : {kObFeaturesKey, kExfKey}) {
       auto id = bus_.AddKeyListener(kFeaturesMap, key, [this](const bus::BusEvent& e) { OnFeature(e); },
                                     {.queue_capacity = 16, .name = name_ + "." + key});
       if (!id.ok()) return id.status();
@@ -134,8 +130,8 @@ class TraderServiceImpl final : public TraderService {
     listeners_.push_back(*id);
     env_.logger.Info(name_, "trader started",
                      {{"journal", o_.journal.string()},
-                      {"sync", o_.journal_sync},
-                      {"posture", o_.posture},
+                      {"sync", std::string(JournalSyncName(o_.journal_sync))},
+                      {"posture", PostureSettingName(o_.posture)},
                       {"fill_price", o_.engine.fill_price == FillPrice::kNextScan ? "next_scan" : "signal_scan"},
                       {"equity", engine_->equity()}});
     if (crash_.armed()) env_.logger.Warn(name_, "test crash point armed", {{"point", crash_.point()}});
@@ -155,11 +151,11 @@ class TraderServiceImpl final : public TraderService {
     std::lock_guard<std::mutex> lock(mu_);
     runtime::ServiceHealth h;
     if (!journal_) {
-      h.status = "degraded";
+      h.status = contract::HeartbeatStatus::kDegraded;
       h.detail = "journal not open";
       return h;
     }
-    if (journal_failing_) h.status = "degraded";
+    if (journal_failing_) h.status = contract::HeartbeatStatus::kDegraded;
     h.detail = fmt::format("{} {} scans, last #{}, equity {:.2f}{}", TradingStateName(DisplayState()),
                            stats_.processed, stats_.last_scan_number, engine_->equity(),
                            journal_failing_ ? ", journal failing" : "");
@@ -193,7 +189,7 @@ class TraderServiceImpl final : public TraderService {
   Status OpenAndRestore() {
     JournalOptions jo;
     jo.color = o_.engine.color;
-    jo.sync = o_.journal_sync == "normal" ? JournalSync::kNormal : JournalSync::kFull;
+    jo.sync = o_.journal_sync;
     DOLPHIN_ASSIGN_OR_RETURN(journal_, OpenJournal(o_.journal, jo));
     DOLPHIN_RETURN_IF_ERROR(RestoreEngine());
     DOLPHIN_ASSIGN_OR_RETURN(controls_, journal_->LoadControlState());
@@ -266,7 +262,7 @@ class TraderServiceImpl final : public TraderService {
       j["status"] = "HALTED: operator halt";
     }
     j["controls"] = {{"halted", controls_.halted}, {"flatten_pending", controls_.flatten}};
-    if (o_.posture == "bus") {
+    if (o_.posture.from_bus) {
       j["posture_source"] = "bus";
       if (!safety_.valid) j["posture_problem"] = safety_.present ? safety_.problem : "DOLPHIN_SAFETY[latest] missing";
     } else {
@@ -321,7 +317,7 @@ class TraderServiceImpl final : public TraderService {
 
   void OnFeature(const bus::BusEvent& e) {
     std::lock_guard<std::mutex> lock(mu_);
-    std::optional<Json>& slot = e.key == "ob_features_latest" ? ob_features_ : exf_;
+    std::optional<Json>& slot = e.key == kObFeaturesKey ? ob_features_ : exf_;
     if (e.type == bus::EventType::kRemoved) {
       slot.reset();
       return;
@@ -336,7 +332,7 @@ class TraderServiceImpl final : public TraderService {
 
   ScanContext ContextFor(const Scan& scan, Timestamp now) const {
     ScanContext c;
-    if (o_.posture == "bus") {
+    if (o_.posture.from_bus) {
       if (safety_.valid && now - safety_.ts <= SecondsToDuration(o_.posture_max_age_s)) {
         c.posture = safety_.posture;
         c.rm = safety_.rm;
@@ -344,7 +340,7 @@ class TraderServiceImpl final : public TraderService {
         c.posture_stale = true;
       }
     } else {
-      c.posture = ParsePosture(o_.posture).value_or(Posture::kTurtle);
+      c.posture = o_.posture.fixed;
     }
     c.halted = controls_.halted;
     c.flatten = controls_.flatten;
@@ -439,8 +435,8 @@ class TraderServiceImpl final : public TraderService {
                        {{"scan", scan.scan_number},
                         {"age_s", std::chrono::duration<double>(now - scan.timestamp).count()}});
     }
-    for (const std::string& r : result->rejections) {
-      env_.logger.Info(name_, "order rejected", {{"scan", scan.scan_number}, {"rule", r}});
+    for (const RiskDenial& r : result->rejections) {
+      env_.logger.Info(name_, "order rejected", {{"scan", scan.scan_number}, {"rule", r.ToString()}});
     }
     for (const Fill& f : result->fills) {
       env_.logger.Info(name_, "fill", {{"order", f.client_order_id}, {"side", std::string(SideName(f.side))},

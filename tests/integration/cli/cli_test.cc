@@ -301,6 +301,27 @@ TEST_F(CliTest, RunServesHeartbeatsToOtherProcessesAndStopsCleanlyOnSigterm) {
   EXPECT_FALSE(std::filesystem::exists(state / "api.addr"));
 }
 
+// Outside data (issue 10): an API reply carrying a heartbeat of the wrong shape (another
+// client wrote it to the bus) is printed, never a crash of `dolphin status`.
+TEST_F(CliTest, StatusPrintsAMistypedHeartbeatInsteadOfCrashing) {
+  WriteConfig("heartbeat_interval_s = 60\n[api]\nlisten = \"127.0.0.1:0\"\n");
+  Subprocess run({DolphinBinary(), "run", "-c", "dolphin.toml"}, dir_.path());
+  const auto state = dir_.path() / "var";
+  ASSERT_TRUE(WaitFor([&] { return std::filesystem::exists(state / "api.addr"); })) << run.Stderr();
+  ProcessResult put;
+  ASSERT_TRUE(WaitFor([&] {
+    put = Dolphin({"bus", "put", "DOLPHIN_HEARTBEAT", "odd", R"({"status":5,"ts":7,"detail":["x"]})", "-c",
+                   "dolphin.toml"});
+    return put.exit_code == 0;
+  })) << put.err;
+  auto status = Dolphin({"status", "-c", "dolphin.toml"});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("odd"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("[\"x\"]"), std::string::npos) << status.out;
+  run.Signal(SIGTERM);
+  EXPECT_EQ(run.Wait(std::chrono::seconds(10)).exit_code, 0);
+}
+
 TEST_F(CliTest, RunForADurationAndJsonLogs) {
   WriteConfig("heartbeat_interval_s = 0.1\n[api]\nlisten = \"127.0.0.1:0\"\n[log]\nformat = \"json\"\n");
   auto r = Dolphin({"run", "-c", "dolphin.toml", "--duration", "0.5"}, std::chrono::seconds(20));

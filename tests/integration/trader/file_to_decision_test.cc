@@ -12,7 +12,7 @@
 
 #include "dolphin/arrow/ipc_writer.h"
 #include "dolphin/bridge/bridge.h"
-#include "dolphin/bridge/scan_json.h"
+#include "dolphin/contract/names.h"
 #include "dolphin/bus/in_memory_bus.h"
 #include "dolphin/core/json.h"
 #include "dolphin/testing/testing.h"
@@ -94,7 +94,7 @@ TEST(FileToDecisionTest, ScanWithAnInvalidUtf8SymbolReachesTheTraderWithoutIt) {
   EXPECT_TRUE(logger.Contains("not valid UTF-8")) << ::testing::PrintToString(logger.Lines());
 
   // The published value is valid JSON and does not carry the bad symbol in any form.
-  auto text = bus->Get(bridge::kFeaturesMap, bridge::kScanKey);
+  auto text = bus->Get(contract::kFeaturesMap, contract::kScanKey);
   ASSERT_OK(text);
   ASSERT_TRUE(text->has_value());
   EXPECT_TRUE(IsValidUtf8(**text));

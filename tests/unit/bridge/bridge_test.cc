@@ -14,7 +14,7 @@
 #include <mutex>
 
 #include "dolphin/arrow/ipc_writer.h"
-#include "dolphin/bridge/scan_json.h"
+#include "dolphin/contract/scan_json.h"
 #include "dolphin/bus/in_memory_bus.h"
 #include "dolphin/core/json.h"
 #include "dolphin/testing/bus_testing.h"
@@ -24,6 +24,9 @@ namespace dolphin::bridge {
 namespace {
 
 namespace fs = std::filesystem;
+using contract::DecodeScan;
+using contract::kFeaturesMap;
+using contract::kScanKey;
 using testing::WaitFor;
 
 const int64_t kBaseMicros = 1774434600000000;  // 2026-03-25T10:30:00Z
@@ -350,6 +353,49 @@ TEST_F(BridgeTest, EpochSurvivesABridgeRestart) {
   EXPECT_EQ((*Latest())["epoch"], kBaseMicros);
 }
 
+// Outside data (issue 10): a state file whose field has the wrong type is logged, naming the
+// file and the field, and the bridge starts a fresh epoch instead of terminating.
+TEST_F(BridgeTest, StateFileWithAMistypedEpochIsLoggedAndStartsAFreshEpoch) {
+  std::ofstream(options_.state_file) << R"({"epoch":"x"})";
+  StartBridge();
+  EXPECT_TRUE(logger_.Contains("ignoring unreadable state file"));
+  EXPECT_TRUE(logger_.Contains(options_.state_file.string() + ": epoch: expected an integer, got string"));
+  WriteScan({.number = 5, .ts_micros = kBaseMicros});
+  ASSERT_TRUE(WaitForScan(5));
+  EXPECT_EQ((*Latest())["epoch"], kBaseMicros);
+  EXPECT_EQ(bridge_->Stats().epochs_started, 1u);
+}
+
+TEST_F(BridgeTest, StateFileThatIsNotAnObjectOrHasAMistypedNumberStartsAFreshEpoch) {
+  for (const char* text : {"[1,2]", R"({"epoch":1,"last_scan_number":"7"})", R"({"epoch":1,"last_timestamp":3})", "{"}) {
+    std::ofstream(options_.state_file, std::ios::trunc) << text;
+    StartBridge();
+    WriteScan({.number = 5, .ts_micros = kBaseMicros});
+    ASSERT_TRUE(WaitForScan(5)) << text;
+    EXPECT_EQ((*Latest())["epoch"], kBaseMicros) << text;
+    StopBridge();
+    fs::remove_all(options_.scan_dir);
+    bus_ = bus::NewInMemoryBus();
+  }
+  EXPECT_TRUE(logger_.Contains("last_scan_number: expected an integer, got string"));
+  EXPECT_TRUE(logger_.Contains("last_timestamp: expected a string, got integer"));
+  EXPECT_TRUE(logger_.Contains("expected a JSON object, got array"));
+}
+
+// The contract's EpochSequencer: a restart needs a strictly newer timestamp, so a lower number
+// with an equal timestamp is stale (the backtest agrees: LoadScanDir's test).
+TEST_F(BridgeTest, LowerNumberWithAnEqualTimestampIsStaleNotANewEpoch) {
+  StartBridge();
+  WriteScan({.number = 10, .ts_micros = kBaseMicros});
+  ASSERT_TRUE(WaitForScan(10));
+  WriteScan({.number = 9, .ts_micros = kBaseMicros}, "same_time_9.arrow");
+  ASSERT_TRUE(WaitFor([&] { return bridge_->Stats().stale == 1; }));
+  EXPECT_EQ((*Latest())["scan_number"], 10);
+  EXPECT_EQ((*Latest())["epoch"], kBaseMicros);
+  EXPECT_EQ(bridge_->Stats().epochs_started, 1u);
+  EXPECT_EQ(bridge_->Stats().published, 1u);
+}
+
 // A bus whose puts fail while `failing` is set, and whose connection events the test fires.
 class FlakyBus final : public bus::KvBus {
  public:
@@ -416,10 +462,10 @@ TEST_F(BridgeTest, FailedPutIsRetriedWithTheNewestScanUntilItSucceeds) {
   WriteScan({.number = 2, .ts_micros = kBaseMicros + 1000000});
   WriteScan({.number = 3, .ts_micros = kBaseMicros + 2000000});
   ASSERT_TRUE(WaitFor([&] { return flaky.failures.load() >= 3; }));
-  EXPECT_EQ(bridge_->Health().status, "degraded");
+  EXPECT_EQ(contract::HeartbeatStatusName(bridge_->Health().status), "degraded");
   flaky.failing = false;
   ASSERT_TRUE(WaitForScan(3));  // The newest pending scan got through.
-  ASSERT_TRUE(WaitFor([&] { return bridge_->Health().status == "ok"; }));
+  ASSERT_TRUE(WaitFor([&] { return contract::HeartbeatStatusName(bridge_->Health().status) == "ok"; }));
   EXPECT_TRUE(logger_.Contains("bus put recovered"));
 }
 
@@ -466,7 +512,7 @@ TEST_F(BridgeTest, HungReadMarksStalledWithoutBlockingShutdown) {
   fs::path tmp = Day(kBaseMicros) / ".x";
   fs::rename(fifo, tmp);
   fs::rename(tmp, fifo);
-  ASSERT_TRUE(WaitFor([&] { return bridge_->Health().status == "stalled"; }));
+  ASSERT_TRUE(WaitFor([&] { return contract::HeartbeatStatusName(bridge_->Health().status) == "stalled"; }));
   // Other scans still flow.
   WriteScan({.number = 1, .ts_micros = kBaseMicros});
   ASSERT_TRUE(WaitForScan(1));

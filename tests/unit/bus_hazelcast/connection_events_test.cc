@@ -13,7 +13,7 @@
 
 #include "dolphin/arrow/ipc_writer.h"
 #include "dolphin/bridge/bridge.h"
-#include "dolphin/bridge/scan_json.h"
+#include "dolphin/contract/scan_json.h"
 #include "dolphin/core/json.h"
 #include "dolphin/testing/testing.h"
 #include "hazelcast_bus_impl.h"
@@ -77,7 +77,7 @@ class ConnectionRecorder {
 };
 
 std::optional<Json> LatestScan(KvBus& bus) {
-  auto v = bus.Get(bridge::kFeaturesMap, bridge::kScanKey);
+  auto v = bus.Get(contract::kFeaturesMap, contract::kScanKey);
   if (!v.ok() || !v->has_value()) return std::nullopt;
   return Json::parse(**v);
 }

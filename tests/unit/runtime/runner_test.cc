@@ -1,5 +1,6 @@
 #include "dolphin/runtime/runner.h"
 
+#include <algorithm>
 #include <thread>
 
 #include "dolphin/bus/in_memory_bus.h"
@@ -23,7 +24,7 @@ class FakeService final : public Service {
   void Stop() override { log_->push_back("stop " + name_); }
   ServiceHealth Health() const override { return {status, "detail of " + name_}; }
   Json StatusJson() const override { return Json::object(); }
-  std::string status = "ok";
+  contract::HeartbeatStatus status = contract::HeartbeatStatus::kOk;
 
  private:
   std::string name_;
@@ -61,7 +62,7 @@ TEST_F(RunnerTest, PublishesHeartbeatsEveryIntervalUntilCancelled) {
   EXPECT_FALSE(j["host"].get<std::string>().empty());
   EXPECT_EQ(Json::parse(**bus_->Get(kHeartbeatMap, "bridge"))["detail"], "detail of bridge");
 
-  bridge->status = "stalled";
+  bridge->status = contract::HeartbeatStatus::kStalled;
   t_.clock.AdvanceBy(4999ms);
   EXPECT_EQ(runner.heartbeats_published(), 2u);  // Not yet.
   t_.clock.AdvanceBy(1ms);
@@ -138,6 +139,34 @@ TEST_F(RunnerTest, RunsOnTheSystemClockToo) {
   CancelToken cancel;
   EXPECT_OK(runner.Run(cancel));
   EXPECT_GE(runner.heartbeats_published(), 1u);  // the start beat
+}
+
+// The process heartbeat carries the most severe status, not the last non-ok one.
+TEST_F(RunnerTest, ProcessHeartbeatCarriesTheMostSevereStatusWhateverTheOrder) {
+  using contract::HeartbeatStatus;
+  for (auto order : {std::vector{HeartbeatStatus::kDegraded, HeartbeatStatus::kStalled, HeartbeatStatus::kDegraded},
+                     std::vector{HeartbeatStatus::kStalled, HeartbeatStatus::kDegraded, HeartbeatStatus::kOk},
+                     std::vector{HeartbeatStatus::kOk, HeartbeatStatus::kDegraded, HeartbeatStatus::kOk}}) {
+    testing::TestEnv t;  // its own clock: BlockUntilWaitCalls counts every wait in total
+    auto bus = bus::NewInMemoryBus();
+    RunnerOptions o;
+    o.heartbeat_interval = 5s;
+    Runner runner(t.env, *bus, o);
+    for (size_t i = 0; i < order.size(); ++i) {
+      auto svc = std::make_unique<FakeService>("svc" + std::to_string(i), &log_);
+      svc->status = order[i];
+      runner.Add(std::move(svc));
+    }
+    CancelToken cancel;
+    Status result;
+    std::thread th([&] { result = runner.Run(cancel); });  // determinism-ok: the daemon thread
+    t.clock.BlockUntilWaitCalls(1);
+    const HeartbeatStatus worst = *std::max_element(order.begin(), order.end());
+    EXPECT_EQ(Json::parse(**bus->Get(kHeartbeatMap, "run"))["status"], contract::HeartbeatStatusName(worst));
+    cancel.Cancel();
+    th.join();
+    EXPECT_OK(result);
+  }
 }
 
 }  // namespace

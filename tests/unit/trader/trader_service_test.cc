@@ -22,7 +22,7 @@ class TraderServiceTest : public ::testing::Test {
  protected:
   TraderServiceTest() : bus_(bus::NewInMemoryBus()) {
     options_.journal = env_.dir.path() / "journal" / "BLUE.sqlite";
-    options_.posture = "APEX";
+    options_.posture = PostureSetting::Fixed(Posture::kApex);
     options_.max_scan_age_s = 30;
   }
 
@@ -164,7 +164,7 @@ TEST_F(TraderServiceTest, HaltResumeFlattenAreJournaledShownAndSurviveARestart) 
 }
 
 TEST_F(TraderServiceTest, PostureFromTheBusMissingOrStaleReduces) {
-  options_.posture = "bus";
+  options_.posture = PostureSetting::Bus();
   options_.posture_max_age_s = 60;
   auto t = StartTrader();
   Send(*t, ScanJson(1, -0.03, 60000));
@@ -187,6 +187,29 @@ TEST_F(TraderServiceTest, PostureFromTheBusMissingOrStaleReduces) {
   env_.clock.AdvanceBy(std::chrono::seconds(120));  // the safety value is now 2 minutes old
   Send(*t, ScanJson(3, -0.03, 60000));
   EXPECT_EQ(State()["trading_state"], "REDUCING");
+}
+
+// Outside data (issue 10): a bus value of the wrong shape is reported in the state, naming the
+// field, and the trader reduces as for a missing value; nothing throws.
+TEST_F(TraderServiceTest, MalformedSafetyValueOnTheBusIsNamedAndReduces) {
+  options_.posture = PostureSetting::Bus();
+  auto t = StartTrader();
+  const std::string ts = FormatRfc3339(env_.clock.Now());
+  for (auto [value, problem] : std::vector<std::pair<std::string, std::string>>{
+           {"not json", "DOLPHIN_SAFETY[latest] is not valid JSON"},
+           {"[1,2]", "DOLPHIN_SAFETY[latest]: expected a JSON object, got array"},
+           {fmt::format(R"({{"posture":5,"ts":"{}"}})", ts), "posture: expected a string, got integer"},
+           {fmt::format(R"({{"posture":"APEX","ts":"{}","Rm":"high"}})", ts), "Rm: expected a number, got string"},
+           {R"({"posture":"APEX","ts":12})", "ts: expected an RFC 3339 string"}}) {
+    ASSERT_OK(bus_->Put("DOLPHIN_SAFETY", "latest", value));
+    ASSERT_TRUE(WaitFor([&, problem = problem] {
+      Json s = t->CurrentStateJson();
+      return s.contains("posture_problem") && s["posture_problem"].get<std::string>().find(problem) != std::string::npos;
+    })) << value;
+  }
+  Send(*t, ScanJson(1, -0.03, 60000));
+  EXPECT_EQ(State()["trading_state"], "REDUCING");
+  EXPECT_EQ(t->Stats().intents, 0);
 }
 
 TEST_F(TraderServiceTest, StaleScanIsJournaledAndEntersNothing) {

@@ -183,7 +183,8 @@ TEST(EngineTest, StalePostureReducesButStillExits) {
   EXPECT_EQ(r1->state, TradingState::kReducing);
   EXPECT_THAT(r1->intents, IsEmpty());
   ASSERT_THAT(r1->rejections, SizeIs(1));
-  EXPECT_THAT(r1->rejections[0], HasSubstr("reducing: no entry"));
+  EXPECT_THAT(r1->rejections[0].ToString(), HasSubstr("reducing: no entry"));
+  EXPECT_EQ(r1->rejections[0].rule, RiskRule::kReducing);
   EXPECT_THAT(e.StateJson(kT0)["status"].get<std::string>(), HasSubstr("posture missing or stale"));
 
   ASSERT_OK(e.OnScan(MakeScan(2, -0.03, 60000), Apex()));  // enters
@@ -204,7 +205,8 @@ TEST(EngineTest, HaltSendsNothingAndFlattenClosesEverything) {
   ASSERT_OK(r3);
   EXPECT_EQ(r3->state, TradingState::kHalted);
   EXPECT_THAT(r3->intents, IsEmpty());
-  EXPECT_THAT(r3->rejections[0], HasSubstr("halted"));
+  EXPECT_THAT(r3->rejections[0].ToString(), HasSubstr("halted"));
+  EXPECT_EQ(r3->rejections[0].rule, RiskRule::kHalted);
   ScanContext flatten = halted;
   flatten.flatten = true;
   auto r4 = e.OnScan(MakeScan(4, -0.05, 60000), flatten);
@@ -231,7 +233,8 @@ TEST(EngineTest, RateLimitBlocksEntriesButNeverExits) {
   ASSERT_OK(r3);
   EXPECT_THAT(r3->intents, IsEmpty());
   ASSERT_THAT(r3->rejections, SizeIs(1));
-  EXPECT_THAT(r3->rejections[0], HasSubstr("max_orders_per_minute"));
+  EXPECT_THAT(r3->rejections[0].ToString(), HasSubstr("max_orders_per_minute"));
+  EXPECT_EQ(r3->rejections[0].rule, RiskRule::kOrderRate);
   // 61 s later the window has room again.
   auto r4 = e.OnScan(MakeScan(64, -0.03, 60000, kEpoch, step), Apex());
   ASSERT_OK(r4);
@@ -255,7 +258,8 @@ TEST(EngineTest, MaxNotionalClipsAndDailyLossReduces) {
   ASSERT_OK(r1);
   ASSERT_THAT(r1->intents, SizeIs(1));
   EXPECT_DOUBLE_EQ(r1->intents[0].qty, 10000.0 / 50000);
-  EXPECT_THAT(r1->rejections[0], HasSubstr("max_notional"));
+  EXPECT_THAT(r1->rejections[0].ToString(), HasSubstr("max_notional"));
+  EXPECT_EQ(r1->rejections[0].rule, RiskRule::kMaxNotional);
   ASSERT_OK(e.OnScan(MakeScan(2, -0.03, 50000), Apex()));
   // The short loses 10 % of 10,000 = 1,000 > 1 % of 100,000.
   auto r3 = e.OnScan(MakeScan(3, -0.03, 55100), Apex());
@@ -271,7 +275,8 @@ TEST(EngineTest, StaleScanNoEntry) {
   auto r = e.OnScan(MakeScan(1, -0.03, 60000), c);
   ASSERT_OK(r);
   EXPECT_THAT(r->intents, IsEmpty());
-  EXPECT_THAT(r->rejections[0], HasSubstr("max_scan_age"));
+  EXPECT_THAT(r->rejections[0].ToString(), HasSubstr("max_scan_age"));
+  EXPECT_EQ(r->rejections[0].rule, RiskRule::kStaleScan);
   EXPECT_EQ(e.stale_scans(), 1);
 }
 
@@ -405,6 +410,39 @@ TEST(EngineTest, PnlDayRollsAtUtcMidnight) {
   ASSERT_OK(e.OnScan(MakeScan(14, -0.01, 60000, kEpoch, hour), Apex()));  // 10:00 + 14 h
   EXPECT_EQ(e.day().day, "2026-03-26");
   EXPECT_EQ(e.day().trades, 0);
+}
+
+// A refusal is a typed event; its text (logs, the journal's signal line) keeps the rule names.
+TEST(RiskDenialTest, RulesKeepTheirLoggedSpelling) {
+  EXPECT_EQ(RiskRuleName(RiskRule::kNoPrice), "no_price");
+  EXPECT_EQ(RiskRuleName(RiskRule::kPending), "pending");
+  EXPECT_EQ(RiskRuleName(RiskRule::kHalted), "halted");
+  EXPECT_EQ(RiskRuleName(RiskRule::kReducing), "reducing");
+  EXPECT_EQ(RiskRuleName(RiskRule::kStaleScan), "max_scan_age");
+  EXPECT_EQ(RiskRuleName(RiskRule::kOrderRate), "max_orders_per_minute");
+  EXPECT_EQ(RiskRuleName(RiskRule::kPosture), "posture");
+  EXPECT_EQ(RiskRuleName(RiskRule::kMaxNotional), "max_notional");
+  EXPECT_EQ((RiskDenial{RiskRule::kStaleScan, "no entry on a stale scan"}).ToString(),
+            "max_scan_age: no entry on a stale scan");
+}
+
+// Outside data (issue 10): the journal's snapshot column is read back through RestoreState,
+// which reports a mistyped or missing field as an error naming the snapshot, never throws.
+TEST(EngineSnapshotTest, MistypedSnapshotIsAnErrorNotAnException) {
+  EngineOptions o;
+  Engine engine(o, NewVelDivStrategy(VelDivOptions{}));
+  Json good = engine.SaveState();
+  for (const char* field : {"cash", "positions", "day", "last_signal", "recent_orders_us"}) {
+    Json bad = good;
+    bad[field] = "not the right type";
+    Engine fresh(o, NewVelDivStrategy(VelDivOptions{}));
+    Status st = fresh.RestoreState(bad);
+    EXPECT_FALSE(st.ok()) << field;
+    EXPECT_THAT(st.message(), HasSubstr("engine snapshot")) << field;
+  }
+  Engine fresh(o, NewVelDivStrategy(VelDivOptions{}));
+  EXPECT_FALSE(fresh.RestoreState(Json::array()).ok());
+  EXPECT_FALSE(fresh.RestoreState(Json::object()).ok());
 }
 
 }  // namespace

@@ -31,8 +31,8 @@ TEST(TraderOptionsTest, DefaultsAreOneBlueTurtleTraderWithItsJournal) {
   ASSERT_EQ(p.setup->traders.size(), 1u);
   const TraderOptions& o = p.setup->traders[0];
   EXPECT_EQ(o.engine.color, "BLUE");
-  EXPECT_EQ(o.posture, "TURTLE");
-  EXPECT_EQ(o.journal_sync, "full");
+  EXPECT_EQ(PostureSettingName(o.posture), "TURTLE");
+  EXPECT_EQ(JournalSyncName(o.journal_sync), "full");
   EXPECT_EQ(o.engine.fill_price, FillPrice::kNextScan);
   EXPECT_EQ(o.vel_div.entry_threshold, -0.02);
   EXPECT_EQ(o.vel_div.asset, "BTCUSDT");
@@ -60,7 +60,7 @@ journal = "j/green.db"
   EXPECT_EQ(blue.engine.color, "BLUE");
   EXPECT_EQ(blue.engine.initial_equity, 5000);
   EXPECT_EQ(green.engine.initial_equity, 5000);
-  EXPECT_EQ(green.posture, "bus");
+  EXPECT_EQ(PostureSettingName(green.posture), "bus");
   EXPECT_EQ(green.vel_div.direction, Side::kBuy);
   EXPECT_EQ(green.engine.fill_price, FillPrice::kSignalScan);
   EXPECT_EQ(green.journal, std::filesystem::path("/cfg/j/green.db"));

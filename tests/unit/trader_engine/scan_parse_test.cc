@@ -1,6 +1,8 @@
 // ParseScanJson / ScanFromArrow: the bridge's JSON and the scan files give the same Scan.
 #include "dolphin/trader/scan_parse.h"
 
+#include "dolphin/trader/backtest.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

@@ -1,15 +1,18 @@
-// Heartbeats: DOLPHIN_HEARTBEAT[<service>] = {service, pid, host, ts, status, detail}.
+// Heartbeats: DOLPHIN_HEARTBEAT[<service>] = {service, pid, host, ts, status, detail}, encoded
+// by the contract (dolphin/contract/heartbeat.h). Thread-safety: pure functions; the bus
+// synchronises PublishHeartbeat.
 #pragma once
 
 #include <string>
 
 #include "dolphin/bus/kv_bus.h"
+#include "dolphin/contract/names.h"
 #include "dolphin/core/clock.h"
 #include "dolphin/runtime/service.h"
 
 namespace dolphin::runtime {
 
-inline constexpr char kHeartbeatMap[] = "DOLPHIN_HEARTBEAT";
+using contract::kHeartbeatMap;  // the contract's name, here for the runtime's callers
 
 // The JSON value of one heartbeat (DESIGN section 2 fields).
 std::string HeartbeatJson(const std::string& service, Timestamp ts, const ServiceHealth& health);

@@ -9,14 +9,15 @@
 
 #include <string>
 
+#include "dolphin/contract/enums.h"
 #include "dolphin/core/json.h"
 #include "dolphin/core/result.h"
 
 namespace dolphin::runtime {
 
 struct ServiceHealth {
-  // "ok", "stalled" or "degraded" (DESIGN section 2, DOLPHIN_HEARTBEAT).
-  std::string status = "ok";
+  // DOLPHIN_HEARTBEAT's status (DESIGN section 2), ordered by severity: ok < degraded < stalled.
+  contract::HeartbeatStatus status = contract::HeartbeatStatus::kOk;
   // One short human line ("scan 1234 published 0.4s ago").
   std::string detail;
 };

@@ -11,12 +11,16 @@
 #include <string>
 #include <vector>
 
+#include "dolphin/contract/scan_json.h"
 #include "dolphin/core/json.h"
 #include "dolphin/trader/engine.h"
 #include "dolphin/trader/journal.h"
 #include "dolphin/trader/types.h"
 
 namespace dolphin::trader {
+
+// A scan file's bytes -> Scan exactly as the live trader would see it (contract_arrow).
+using contract::ScanFromArrow;
 
 struct BacktestReport {
   std::string color;
@@ -72,10 +76,16 @@ struct ScanFileEntry {
 };
 
 // Every .arrow file below `dir`, decoded, sorted by (timestamp, scan_number), epochs assigned
-// like the bridge (a lower-or-equal scan number with a newer timestamp starts a new epoch =
-// that timestamp in Unix microseconds; same number and timestamp twice: the duplicate is
-// dropped). A file that does not decode is an error naming it.
+// by the bridge's own contract::EpochSequencer (a lower-or-equal scan number with a strictly
+// newer timestamp starts a new epoch = that timestamp in Unix microseconds; with an equal or
+// older timestamp the scan is a duplicate or stale, and dropped as the bridge would not publish
+// it). A file that does not decode is an error naming it.
 Result<std::vector<ScanFileEntry>> LoadScanDir(const std::filesystem::path& dir, const Progress& progress = {});
+
+// The epoch step of LoadScanDir on scans in the order given: each scan's epoch set by the
+// EpochSequencer, duplicates and stale scans dropped (a lower number with an equal timestamp is
+// stale, never a new epoch).
+std::vector<ScanFileEntry> AssignEpochs(std::vector<ScanFileEntry> ordered);
 
 // The journal's processed sequence matched against `scans` (by scan number and timestamp), with
 // the recorded contexts and epochs. A marker whose scan is not in `scans` is an error naming it.

@@ -74,13 +74,35 @@ struct DayPnl {
   bool loss_limit_hit = false;
 };
 
+// The rule behind a refused (or clipped) order. A refusal is a domain event, not an error.
+enum class RiskRule {
+  kNoPrice,      // the asset has no price on this scan
+  kPending,      // an order for the asset is still pending
+  kHalted,       // trading state HALTED (operator's halt)
+  kReducing,     // trading state REDUCING: exits only
+  kStaleScan,    // the scan is older than max_scan_age_s
+  kOrderRate,    // max_orders_per_minute reached
+  kPosture,      // the posture's size scale gives no entry
+  kMaxNotional,  // the entry was clipped to max_notional
+};
+// The rule's spelling in logs, the journal's signal line and state: "no_price", "pending",
+// "halted", "reducing", "max_scan_age", "max_orders_per_minute", "posture", "max_notional".
+std::string_view RiskRuleName(RiskRule rule);
+
+struct RiskDenial {
+  RiskRule rule;
+  std::string detail;
+  std::string ToString() const;  // "rule: detail", as logged
+  bool operator==(const RiskDenial&) const = default;
+};
+
 // What one OnScan did.
 struct ScanResult {
   int64_t missed_before = 0;        // scans skipped before this one (same epoch)
   std::vector<Fill> fills;          // fills on this scan (pending ones and signal_scan ones)
   std::vector<OrderIntent> intents; // orders decided on this scan (sent)
   StrategyDecision decision;        // what the strategy said
-  std::vector<std::string> rejections;  // "rule: detail"
+  std::vector<RiskDenial> rejections;  // refusals and clips, in decision order
   TradingState state = TradingState::kActive;
   std::string state_reason;         // why REDUCING / HALTED ("" when ACTIVE)
   bool closed_everything = false;   // flatten / HIBERNATE produced closing orders

@@ -30,8 +30,6 @@
 
 namespace dolphin::trader {
 
-enum class JournalSync { kFull, kNormal };
-
 struct JournalOptions {
   JournalSync sync = JournalSync::kFull;
   // Recorded in the file on creation; opening a journal of another colour is an error.

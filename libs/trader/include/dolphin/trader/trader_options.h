@@ -15,16 +15,34 @@
 
 namespace dolphin::trader {
 
+// Config values parsed once into enums (ParseTraderSetup reports an invalid name); the *Name
+// functions give the config spelling back (WriteTraderSetup, log lines).
+enum class StrategyKind { kVelDiv };
+std::string_view StrategyKindName(StrategyKind kind);  // "vel_div"
+enum class VenueKind { kPaper };
+std::string_view VenueKindName(VenueKind kind);  // "paper"
+
+// `posture`: a fixed posture name, or "bus" (DOLPHIN_SAFETY["latest"], DESIGN section 4).
+struct PostureSetting {
+  bool from_bus = false;
+  Posture fixed = Posture::kTurtle;  // used when !from_bus
+
+  static PostureSetting Bus() { return {true, Posture::kTurtle}; }
+  static PostureSetting Fixed(Posture p) { return {false, p}; }
+  bool operator==(const PostureSetting&) const = default;
+};
+std::string PostureSettingName(const PostureSetting& setting);  // "TURTLE", ... or "bus"
+
 struct TraderOptions {
   EngineOptions engine;           // color, initial_equity, fill_price, slippage, fees, risk
-  std::string strategy = "vel_div";
+  StrategyKind strategy = StrategyKind::kVelDiv;
   VelDivOptions vel_div;
-  std::string venue = "paper";    // only the paper venue is built
+  VenueKind venue = VenueKind::kPaper;  // only the paper venue is built
   // Journal file. Default: <state_dir>/journal/trader_<COLOR>.sqlite.
   std::filesystem::path journal;
-  std::string journal_sync = "full";  // full | normal
+  JournalSync journal_sync = JournalSync::kFull;  // full | normal
   // A posture name (default TURTLE, so the demo trades) or "bus": DOLPHIN_SAFETY["latest"].
-  std::string posture = "TURTLE";
+  PostureSetting posture = PostureSetting::Fixed(Posture::kTurtle);
   double posture_max_age_s = 60;  // with posture = "bus": older -> REDUCING
   double max_scan_age_s = 30;     // no entry on a scan older than this (wall clock vs scan ts)
   bool log_each_scan = true;      // one log line per scan

@@ -28,12 +28,6 @@
 
 namespace dolphin::trader {
 
-inline constexpr char kSafetyMap[] = "DOLPHIN_SAFETY";
-inline constexpr char kSafetyKey[] = "latest";
-inline constexpr char kStateKey[] = "latest_nautilus";
-std::string StateMapName(std::string_view color);  // DOLPHIN_STATE_<COLOR>
-std::string PnlMapName(std::string_view color);    // DOLPHIN_PNL_<COLOR>
-
 struct TraderStats {
   int64_t processed = 0;     // scans committed (stale ones included)
   int64_t stale = 0;

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "dolphin/contract/enums.h"
+#include "dolphin/contract/scan.h"
 #include "dolphin/core/result.h"
 #include "dolphin/core/time.h"
 
@@ -20,41 +22,24 @@ std::string_view SideName(Side side);  // "BUY" | "SELL"
 Result<Side> ParseSide(std::string_view text);
 
 // Posture scales entry size (DESIGN section 4): APEX 1.0, STALKER 0.5, TURTLE 0.25,
-// HIBERNATE 0 (and positions closed).
-enum class Posture { kApex, kStalker, kTurtle, kHibernate };
-std::string_view PostureName(Posture posture);  // "APEX", ...
-Result<Posture> ParsePosture(std::string_view text);
+// HIBERNATE 0 (and positions closed). The enum is the bus contract's (DOLPHIN_SAFETY).
+using Posture = contract::Posture;
+using contract::ParsePosture;
+using contract::PostureName;
 double PostureScale(Posture posture);
 
 // ACTIVE: entries and exits; REDUCING: exits only; HALTED: nothing (operator's halt).
-enum class TradingState { kActive, kReducing, kHalted };
-std::string_view TradingStateName(TradingState state);  // "ACTIVE", ...
+using TradingState = contract::TradingState;
+using contract::TradingStateName;
 
-// One scan as the trader sees it: DOLPHIN_FEATURES["latest_eigen_scan"] parsed (live), or a
-// scan file decoded through the bridge's own JSON path (backtest), so both are bit-identical.
-struct Scan {
-  int64_t epoch = 0;
-  int64_t scan_number = 0;
-  Timestamp timestamp;  // the scan's own time: the trader's clock
-  // NaN when the column is absent.
-  double vel_div = std::nan("");
-  double w50_velocity = std::nan(""), w150_velocity = std::nan(""), w300_velocity = std::nan(""),
-         w750_velocity = std::nan("");
-  double w50_lambda_max = std::nan(""), w150_lambda_max = std::nan(""),
-         w300_lambda_max = std::nan(""), w750_lambda_max = std::nan("");
-  double instability_50 = std::nan(""), instability_150 = std::nan("");
-  std::vector<double> eigenvalues;
-  std::string regime;
-  // asset -> price, in file order (BTCUSDT usually first).
-  std::vector<std::pair<std::string, double>> prices;
-  // Bridge fields (absent in an in-memory backtest).
-  std::optional<Timestamp> bridge_ts;
-  std::string file;
-  bool republished = false;
+// The journal's SQLite synchronous mode (DESIGN section 4): full (default) or normal.
+enum class JournalSync { kFull, kNormal };
+std::string_view JournalSyncName(JournalSync sync);  // "full" | "normal"
 
-  // The asset's price, or nullopt when the scan has none (or it is not finite and positive).
-  std::optional<double> Price(std::string_view asset) const;
-};
+// One scan as the trader sees it: DOLPHIN_FEATURES["latest_eigen_scan"] decoded by the
+// contract (live), or a scan file decoded through the bridge's own JSON path (backtest), so
+// both are bit-identical.
+using Scan = contract::Scan;
 
 // An order the engine decided on one scan. The client order id is deterministic:
 // "<COLOR>-<epoch>-<scan_number>-<seq>", so a re-decided scan can never make a second order.

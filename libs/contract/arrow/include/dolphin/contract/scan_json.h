@@ -6,21 +6,23 @@
 // republished, synthetic. The text is always valid JSON: strings are written by core's
 // AppendJsonString (invalid UTF-8 -> U+FFFD), except asset symbols, where an asset whose
 // symbol is not valid UTF-8 is dropped from "assets" and "asset_prices" alike and counted in
-// DecodedScan::assets_dropped_invalid_utf8. Thread-safety: pure functions.
+// DecodedScan::assets_dropped_invalid_utf8. Part of contract_arrow (the only part of the
+// contract that reads Arrow): the bridge publishes with it, `dolphin backtest` replays files
+// through it. Thread-safety: pure functions.
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "dolphin/contract/names.h"  // kFeaturesMap, kScanKey: where this value is published
+#include "dolphin/contract/scan.h"
 #include "dolphin/core/result.h"
 #include "dolphin/core/time.h"
 
-namespace dolphin::bridge {
-
-inline constexpr char kFeaturesMap[] = "DOLPHIN_FEATURES";
-inline constexpr char kScanKey[] = "latest_eigen_scan";
+namespace dolphin::contract {
 
 struct DecodedScan {
   int64_t scan_number = 0;
@@ -55,4 +57,9 @@ struct PublishFields {
 // The complete JSON object text.
 std::string BuildScanJson(const DecodedScan& scan, const PublishFields& fields);
 
-}  // namespace dolphin::bridge
+// A scan file's bytes (Arrow IPC file or stream) -> Scan, through DecodeScan and BuildScanJson
+// with `epoch` (bridge_ts = the scan's timestamp), then DecodeScanJson: exactly what the live
+// trader would see.
+Result<Scan> ScanFromArrow(std::span<const uint8_t> bytes, int64_t epoch, std::string_view file);
+
+}  // namespace dolphin::contract

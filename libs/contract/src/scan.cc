@@ -1,11 +1,21 @@
-#include "dolphin/trader/scan_parse.h"
+#include "dolphin/contract/scan.h"
 
 #include <fmt/format.h>
 #include <simdjson.h>
 
-#include "dolphin/bridge/scan_json.h"
+#include "dolphin/core/json.h"
 
-namespace dolphin::trader {
+namespace dolphin::contract {
+
+std::optional<double> Scan::Price(std::string_view asset) const {
+  for (const auto& [symbol, price] : prices) {
+    if (symbol == asset) {
+      if (std::isfinite(price) && price > 0) return price;
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
 
 namespace {
 
@@ -140,7 +150,7 @@ Result<Scan> Parse(od::document& doc) {
 
 }  // namespace
 
-Result<Scan> ParseScanJson(std::string_view json) {
+Result<Scan> DecodeScanJson(std::string_view json) {
   thread_local od::parser parser;
   simdjson::padded_string padded(json);
   od::document doc;
@@ -157,13 +167,43 @@ Result<Scan> ParseScanJson(std::string_view json) {
   return scan;
 }
 
-Result<Scan> ScanFromArrow(std::span<const uint8_t> bytes, int64_t epoch, std::string_view file) {
-  DOLPHIN_ASSIGN_OR_RETURN(bridge::DecodedScan decoded, bridge::DecodeScan(bytes));
-  bridge::PublishFields fields;
-  fields.epoch = epoch;
-  fields.bridge_ts = decoded.timestamp;
-  fields.file = std::string(file);
-  return ParseScanJson(bridge::BuildScanJson(decoded, fields));
+std::string EncodeScanJson(const Scan& s) {
+  std::string out = fmt::format("{{\"scan_number\":{},\"epoch\":{},\"timestamp\":\"{}\"", s.scan_number,
+                                s.epoch, FormatRfc3339(s.timestamp));
+  auto number = [&](std::string_view name, double v) {
+    out += fmt::format(",\"{}\":{}", name, FormatDouble(v));
+  };
+  number("vel_div", s.vel_div);
+  number("w50_velocity", s.w50_velocity);
+  number("w150_velocity", s.w150_velocity);
+  number("w300_velocity", s.w300_velocity);
+  number("w750_velocity", s.w750_velocity);
+  number("w50_lambda_max", s.w50_lambda_max);
+  number("w150_lambda_max", s.w150_lambda_max);
+  number("w300_lambda_max", s.w300_lambda_max);
+  number("w750_lambda_max", s.w750_lambda_max);
+  number("instability_50", s.instability_50);
+  number("instability_150", s.instability_150);
+  out += ",\"eigenvalues\":[";
+  for (size_t i = 0; i < s.eigenvalues.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out += FormatDouble(s.eigenvalues[i]);
+  }
+  out += "],\"regime\":";
+  AppendJsonString(out, s.regime);
+  out += ",\"asset_prices\":{";
+  for (size_t i = 0; i < s.prices.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    AppendJsonString(out, s.prices[i].first);
+    out.push_back(':');
+    out += FormatDouble(s.prices[i].second);
+  }
+  out.push_back('}');
+  if (s.bridge_ts) out += fmt::format(",\"bridge_ts\":\"{}\"", FormatRfc3339(*s.bridge_ts));
+  out += ",\"file\":";
+  AppendJsonString(out, s.file);
+  out += fmt::format(",\"republished\":{}}}", s.republished ? "true" : "false");
+  return out;
 }
 
-}  // namespace dolphin::trader
+}  // namespace dolphin::contract

@@ -1,4 +1,4 @@
-#include "dolphin/bridge/scan_json.h"
+#include "dolphin/contract/scan_json.h"
 
 #include <fmt/format.h>
 
@@ -8,9 +8,10 @@
 
 #include "dolphin/arrow/ipc_reader.h"
 #include "dolphin/arrow/json_writer.h"
+#include "dolphin/contract/names.h"
 #include "dolphin/core/json.h"
 
-namespace dolphin::bridge {
+namespace dolphin::contract {
 
 namespace {
 
@@ -138,8 +139,8 @@ std::string BuildScanJson(const DecodedScan& scan, const PublishFields& f) {
     out += scan.asset_prices_json;
   }
   comma();
-  out += fmt::format("\"epoch\":{},\"bridge_ts\":\"{}\",\"bridge_source\":\"dolphin_bridge\",",
-                     f.epoch, FormatRfc3339(f.bridge_ts));
+  out += fmt::format("\"epoch\":{},\"bridge_ts\":\"{}\",\"bridge_source\":\"{}\",", f.epoch,
+                     FormatRfc3339(f.bridge_ts), kBridgeSource);
   out += "\"file\":";
   AppendJsonString(out, f.file);
   out += fmt::format(",\"republished\":{},\"synthetic\":{}}}", f.republished ? "true" : "false",
@@ -147,4 +148,13 @@ std::string BuildScanJson(const DecodedScan& scan, const PublishFields& f) {
   return out;
 }
 
-}  // namespace dolphin::bridge
+Result<Scan> ScanFromArrow(std::span<const uint8_t> bytes, int64_t epoch, std::string_view file) {
+  DOLPHIN_ASSIGN_OR_RETURN(DecodedScan decoded, DecodeScan(bytes));
+  PublishFields fields;
+  fields.epoch = epoch;
+  fields.bridge_ts = decoded.timestamp;
+  fields.file = std::string(file);
+  return DecodeScanJson(BuildScanJson(decoded, fields));
+}
+
+}  // namespace dolphin::contract

@@ -1,0 +1,71 @@
+// DOLPHIN_META_HEALTH["latest"] (DESIGN sections 2 and 5): the health service's record, also
+// written to <state_dir>/run_logs/meta_health.json. Thread-safety: plain values; pure functions.
+// Decoding never throws.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dolphin/contract/enums.h"
+#include "dolphin/core/result.h"
+#include "dolphin/core/time.h"
+
+namespace dolphin::contract {
+
+// subsystem_health.processes[name]
+struct ProcessHealth {
+  bool present = false;
+  std::optional<int64_t> pid;  // null when not running
+  int64_t restarts = 0;
+  bool gave_up = false;  // recovery past its cap: an operator must act
+
+  bool operator==(const ProcessHealth&) const = default;
+};
+
+// subsystem_health.data_sources[name]
+struct DataSourceHealth {
+  std::optional<double> age_s;  // null when the value is missing
+  std::string state;            // "fresh" | "stale" | "dead"
+
+  bool operator==(const DataSourceHealth&) const = default;
+};
+
+// One entry of `recovery`.
+struct RecoveryAction {
+  std::string target;
+  std::string action;
+  Timestamp at;
+  std::string result;
+
+  bool operator==(const RecoveryAction&) const = default;
+};
+
+struct MetaHealth {
+  double rm_meta = 0;  // M1*M2*M3*M4*M5
+  HealthStatus status = HealthStatus::kDead;      // published (after hold times)
+  HealthStatus raw_status = HealthStatus::kDead;  // from rm_meta alone
+  double m1_proc = 0, m2_heartbeat = 0, m3_data_freshness = 0, m4_control_plane = 0, m5_coherence = 0;
+  std::map<std::string, ProcessHealth> processes;
+  std::map<std::string, DataSourceHealth> data_sources;
+  std::vector<std::string> checks;  // failed M5 checks
+  std::vector<RecoveryAction> recovery;
+  Timestamp timestamp;  // the freshness field
+
+  bool operator==(const MetaHealth&) const = default;
+};
+
+// GREEN > 0.8, DEGRADED > 0.5, CRITICAL > 0.2, else DEAD.
+HealthStatus StatusForRm(double rm_meta);
+
+std::string EncodeMetaHealth(const MetaHealth& record);
+
+// Required: rm_meta, status, m1_proc..m5_coherence (each a number in [0, 1]), timestamp.
+// Optional: raw_status (default: status), subsystem_health{processes, data_sources, checks},
+// recovery. Errors name the field: "DOLPHIN_META_HEALTH[latest]: m2_heartbeat: missing".
+Result<MetaHealth> DecodeMetaHealth(std::string_view json);
+
+}  // namespace dolphin::contract
