@@ -58,7 +58,7 @@ TEST_F(ControlApiTest, WritesAddrAndPrivateToken) {
   api_->Stop();
   EXPECT_FALSE(std::filesystem::exists(env_.dir.path() / "api.addr"));
   // The token survives restarts.
-  EXPECT_THAT(EnsureApiToken(env_.dir.path()), IsOkAndHolds(token_));
+  EXPECT_THAT(EnsureApiToken(env_.env.fs, env_.dir.path()), IsOkAndHolds(token_));
 }
 
 TEST_F(ControlApiTest, HealthAndStatus) {
