@@ -160,12 +160,12 @@ class ControlApiImpl final : public ControlApi {
                                                     : fmt::format("{}:{}", host, bound);
     DOLPHIN_RETURN_IF_ERROR(env_.fs.WriteAtomically(state_dir_ / options_.addr_file,
                                                     address_ + "\n", {.sync = true, .mode = 0644}));
-    // determinism-ok: the HTTP server's accept loop is a real thread by nature.
+    // The HTTP server's accept loop is a real thread by nature (env.threads names it).
     listen_returned_ = false;
-    thread_ = std::thread([this] {  // determinism-ok: HTTP accept loop
+    DOLPHIN_ASSIGN_OR_RETURN(thread_, env_.threads.Start("api-accept", [this] {
       server_->listen_after_bind();
       listen_returned_ = true;
-    });
+    }));
     // httplib's stop() is a no-op until the accept loop runs: wait for it, so a Stop() right
     // after Start() cannot leave the loop running forever.
     while (!server_->is_running() && !listen_returned_) std::this_thread::yield();
@@ -182,7 +182,7 @@ class ControlApiImpl final : public ControlApi {
       for (auto& w : watches_) w->Close();
     }
     server_->stop();
-    if (thread_.joinable()) thread_.join();
+    if (thread_ && thread_->joinable()) thread_->Join();
     server_.reset();
     // Only remove api.addr if it is still ours (another process may have replaced it).
     auto current = ReadSmallFile(state_dir_ / options_.addr_file);
@@ -439,7 +439,7 @@ class ControlApiImpl final : public ControlApi {
   std::map<std::string, CommandHandler> commands_;
   std::string token_;
   std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
+  std::unique_ptr<ThreadHandle> thread_;
   std::string address_;
   int bound_port_ = 0;
   std::atomic<bool> stopping_{false};
