@@ -50,7 +50,7 @@ class SimService final : public runtime::Service {
   Status Start() override {
     // The simulator waits on the injected clock inside this thread.
     thread_ = std::thread([this] {  // determinism-ok: the service thread
-      auto sim = sim::Simulator::Create(options_, env_.clock, env_.logger);
+      auto sim = sim::Simulator::Create(options_, env_);
       if (!sim.ok()) {
         env_.logger.Error("sim", "cannot start the simulator", {{"error", sim.status().ToString()}});
         failed_ = true;
@@ -216,6 +216,22 @@ std::string ShowAppConfig(const AppConfig& c) {
   bridge::WriteBridgeOptions(c.bridge, w);
   trader::WriteTraderSetup(c.trader, w);
   return w.text();
+}
+
+namespace {
+
+uint64_t OsSeed(const Clock& clock) {
+  const std::string hex = SecureRandomHex(8);
+  if (hex.empty()) return static_cast<uint64_t>(clock.Now().UnixNanos());
+  return std::stoull(hex, nullptr, 16);
+}
+
+}  // namespace
+
+ProcessEnv::ProcessEnv(Clock& clock, Logger& logger)
+    : random_(OsSeed(clock)),
+      env_{clock, logger, FileSystem::Default(), random_, ThreadFactory::Default()} {
+  logger.Debug("dolphin", "random source seeded", {{"seed", random_.seed()}});
 }
 
 std::unique_ptr<Logger> MakeLogger(const AppConfig& c, const Clock& clock) {

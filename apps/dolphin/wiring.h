@@ -12,6 +12,7 @@
 #include "dolphin/bus/bus_options.h"
 #include "dolphin/bus/kv_bus.h"
 #include "dolphin/core/config.h"
+#include "dolphin/core/env.h"
 #include "dolphin/core/logging.h"
 #include "dolphin/runtime/runner.h"
 #include "dolphin/runtime/service.h"
@@ -89,6 +90,21 @@ struct TraderConfig {
 };
 std::optional<TraderConfig> LoadTraderConfigOrReport(const CliContext& ctx, const std::string& color,
                                                      int* exit_code);
+
+// The process's Env (core/env.h): the given clock and logger, FileSystem::Default(),
+// ThreadFactory::Default() and a Random seeded from the operating system (the seed is logged
+// at debug level). The clock and logger must outlive it; components keep copies of env().
+class ProcessEnv {
+ public:
+  ProcessEnv(Clock& clock, Logger& logger);
+  ProcessEnv(const ProcessEnv&) = delete;
+  ProcessEnv& operator=(const ProcessEnv&) = delete;
+  const Env& env() const { return env_; }
+
+ private:
+  Random random_;
+  Env env_;
+};
 
 // The configured bus backend: `memory` (in-process) or `hazelcast` (connects to [bus] members
 // with our own client; fails when no member answers or the cluster refuses us).

@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
     o.compression = v.compression;
     if (v.dictionary) o.dictionary_columns = {"assets"};
     std::string path = (dir / (std::string("scan400_") + v.name + ".arrow")).string();
-    if (!dolphin::arrow::WriteIpcFile(path, ScanTable(400), o).ok()) return 1;
+    if (!dolphin::arrow::WriteIpcFile(dolphin::FileSystem::Default(), path, ScanTable(400), o).ok()) return 1;
     auto bytes = dolphin::arrow::ReadFileBytes(path);
     if (!bytes.ok()) return 1;
     size_t json_size = 0;

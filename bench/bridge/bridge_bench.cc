@@ -75,7 +75,9 @@ struct BridgeRun {
 BridgeRun RunBridge(const fs::path& root, int n, int assets, bool polling) {
   dolphin::SystemClock clock;
   dolphin::NullLogger logger;
-  dolphin::Env env{clock, logger};
+  dolphin::Random fixed_random(1);  // Benchmarks draw nothing random; a fixed seed.
+  dolphin::Env env{clock, logger, dolphin::FileSystem::Default(), fixed_random,
+                   dolphin::ThreadFactory::Default()};
   auto bus = dolphin::bus::NewInMemoryBus();
   dolphin::bridge::BridgeOptions o;
   o.scan_dir = root / "scans";

@@ -60,7 +60,9 @@ int main(int argc, char** argv) {
   }
   dolphin::StreamLogger logger(g_clock, stderr, dolphin::LogFormat::kHuman,
                                dolphin::LogLevel::kWarn);
-  dolphin::Env env{g_clock, logger};
+  dolphin::Random fixed_random(1);  // Benchmarks draw nothing random; a fixed seed.
+  dolphin::Env env{g_clock, logger, dolphin::FileSystem::Default(), fixed_random,
+                   dolphin::ThreadFactory::Default()};
   dolphin::bus::BusOptions options;
   options.backend = "hazelcast";
   options.members = {member};

@@ -483,7 +483,9 @@ int main(int argc, char** argv) {
 
   dolphin::SystemClock clock;
   dolphin::StreamLogger logger(clock, stderr, dolphin::LogFormat::kHuman, dolphin::LogLevel::kWarn);
-  dolphin::Env env{clock, logger};
+  dolphin::Random fixed_random(1);  // Benchmarks draw nothing random; a fixed seed.
+  dolphin::Env env{clock, logger, dolphin::FileSystem::Default(), fixed_random,
+                   dolphin::ThreadFactory::Default()};
   dolphin::bus::BusOptions bo;
   bo.backend = "hazelcast";
   bo.members = {member};

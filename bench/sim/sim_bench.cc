@@ -46,7 +46,7 @@ int Main(int argc, char** argv) {
   }
   const double create_s = std::chrono::duration<double>(Clock::now() - t_create).count();
   std::unique_ptr<dolphin::sim::ScanSink> sink;
-  if (!write_dir.empty()) sink = dolphin::sim::NewScanFileSink(write_dir);
+  if (!write_dir.empty()) sink = dolphin::sim::NewScanFileSink(dolphin::FileSystem::Default(), write_dir);
   dolphin::bench::Histogram per_scan;
   dolphin::bench::Histogram batches;
   per_scan.Reserve(scans);

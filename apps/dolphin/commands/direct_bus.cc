@@ -16,12 +16,13 @@ DirectBus::DirectBus(const AppConfig& config, const CliContext& ctx) : config_(c
     quiet.process.log_level = "warn";
   }
   logger_ = MakeLogger(quiet, clock_);
+  process_env_ = std::make_unique<ProcessEnv>(clock_, *logger_);
 }
 
 DirectBus::~DirectBus() { bus_.reset(); }
 
 int DirectBus::Connect(std::string_view verb) {
-  auto bus = MakeBus(config_, Env{clock_, *logger_});
+  auto bus = MakeBus(config_, process_env_->env());
   if (bus.ok()) {
     bus_ = std::move(bus).value();
     return kExitOk;

@@ -45,6 +45,7 @@ class DirectBus {
   const AppConfig& config_;
   SystemClock clock_;
   std::unique_ptr<Logger> logger_;
+  std::unique_ptr<ProcessEnv> process_env_;  // Outlives bus_, which keeps its Env.
   std::unique_ptr<bus::KvBus> bus_;
 };
 

@@ -39,7 +39,8 @@ int HostServices(const CliContext& ctx, const std::string& process_name, bool em
   auto logger = MakeLogger(*config, clock);
   CancelToken cancel;
   SignalCanceller signals(cancel, *logger, process_name);
-  Env env{clock, *logger};
+  ProcessEnv process_env(clock, *logger);
+  const Env& env = process_env.env();
 
   auto bus = MakeBus(*config, env);
   if (!bus.ok()) {

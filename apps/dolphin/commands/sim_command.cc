@@ -66,7 +66,8 @@ int Sim(const CliContext& ctx, const SimFlags& flags) {
   auto logger = MakeLogger(*config, clock);
   CancelToken cancel;
   SignalCanceller signals(cancel, *logger, "sim");
-  auto simulator = sim::Simulator::Create(options, clock, *logger);
+  ProcessEnv process_env(clock, *logger);
+  auto simulator = sim::Simulator::Create(options, process_env.env());
   if (!simulator.ok()) {
     PrintError(simulator.status().message());
     return simulator.status().code() == StatusCode::kInvalidArgument ? kExitUsage

@@ -62,28 +62,6 @@ bool IsLoopback(const std::string& host) {
          host.rfind("127.", 0) == 0;
 }
 
-Status WriteFileAtomic(const std::filesystem::path& path, const std::string& content,
-                       mode_t mode) {
-  std::filesystem::path tmp = path;
-  tmp += fmt::format(".tmp{}", getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return ErrnoError(fmt::format("cannot write {}", tmp.string()), errno);
-  ssize_t n = ::write(fd, content.data(), content.size());
-  int err = errno;
-  ::fchmod(fd, mode);
-  ::close(fd);
-  if (n != static_cast<ssize_t>(content.size())) {
-    ::unlink(tmp.c_str());
-    return ErrnoError(fmt::format("cannot write {}", tmp.string()), err);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    err = errno;
-    ::unlink(tmp.c_str());
-    return ErrnoError(fmt::format("cannot rename into {}", path.string()), err);
-  }
-  return Status::Ok();
-}
-
 Result<std::string> ReadSmallFile(const std::filesystem::path& path) {
   std::ifstream in(path);
   if (!in) return NotFoundError(fmt::format("{}: {}", path.string(), std::strerror(errno)));
@@ -157,7 +135,7 @@ class ControlApiImpl final : public ControlApi {
       return IoError(fmt::format("cannot create state_dir {}: {}", state_dir_.string(),
                                  ec.message()));
     }
-    DOLPHIN_ASSIGN_OR_RETURN(token_, EnsureApiToken(state_dir_));
+    DOLPHIN_ASSIGN_OR_RETURN(token_, EnsureApiToken(env_.fs, state_dir_));
     if (!IsLoopback(host)) {
       env_.logger.Warn("api", "control API listens beyond loopback", {{"listen", options_.listen}});
     }
@@ -183,13 +161,14 @@ class ControlApiImpl final : public ControlApi {
     bound_port_ = bound;
     address_ = host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, bound)
                                                     : fmt::format("{}:{}", host, bound);
-    DOLPHIN_RETURN_IF_ERROR(WriteFileAtomic(state_dir_ / options_.addr_file, address_ + "\n", 0644));
-    // determinism-ok: the HTTP server's accept loop is a real thread by nature.
+    DOLPHIN_RETURN_IF_ERROR(env_.fs.WriteAtomically(state_dir_ / options_.addr_file,
+                                                    address_ + "\n", {.sync = true, .mode = 0644}));
+    // The HTTP server's accept loop is a real thread by nature (env.threads names it).
     listen_returned_ = false;
-    thread_ = std::thread([this] {  // determinism-ok: HTTP accept loop
+    DOLPHIN_ASSIGN_OR_RETURN(thread_, env_.threads.Start("api-accept", [this] {
       server_->listen_after_bind();
       listen_returned_ = true;
-    });
+    }));
     // httplib's stop() is a no-op until the accept loop runs: wait for it, so a Stop() right
     // after Start() cannot leave the loop running forever.
     while (!server_->is_running() && !listen_returned_) std::this_thread::yield();
@@ -206,7 +185,7 @@ class ControlApiImpl final : public ControlApi {
       for (auto& w : watches_) w->Close();
     }
     server_->stop();
-    if (thread_.joinable()) thread_.join();
+    if (thread_ && thread_->joinable()) thread_->Join();
     server_.reset();
     // Only remove api.addr if it is still ours (another process may have replaced it).
     auto current = ReadSmallFile(state_dir_ / options_.addr_file);
@@ -421,7 +400,7 @@ class ControlApiImpl final : public ControlApi {
         [this, watch](size_t, httplib::DataSink& sink) {
           std::unique_lock<std::mutex> lock(watch->mu);
           // Wake at least once a second to notice shutdown and dead clients.
-          watch->cv.wait_for(lock, std::chrono::seconds(1),
+          env_.clock.WaitFor(std::chrono::seconds(1), lock, watch->cv,
                              [&] { return watch->closed || !watch->frames.empty(); });
           if (watch->closed || stopping_) return false;
           if (watch->frames.empty()) {
@@ -463,7 +442,7 @@ class ControlApiImpl final : public ControlApi {
   std::map<std::string, CommandHandler> commands_;
   std::string token_;
   std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
+  std::unique_ptr<ThreadHandle> thread_;
   std::string address_;
   int bound_port_ = 0;
   std::atomic<bool> stopping_{false};
@@ -480,7 +459,7 @@ Result<std::pair<std::string, int>> ParseHostPort(std::string_view text) {
   return std::make_pair(hp->host, static_cast<int>(hp->port));
 }
 
-Result<std::string> EnsureApiToken(const std::filesystem::path& state_dir) {
+Result<std::string> EnsureApiToken(FileSystem& fs, const std::filesystem::path& state_dir) {
   const std::filesystem::path path = state_dir / "api.token";
   auto existing = ReadSmallFile(path);
   if (existing.ok()) {
@@ -489,7 +468,7 @@ Result<std::string> EnsureApiToken(const std::filesystem::path& state_dir) {
   }
   std::string token = SecureRandomHex(16);
   if (token.empty()) return IoError("cannot read /dev/urandom for the API token");
-  DOLPHIN_RETURN_IF_ERROR(WriteFileAtomic(path, token + "\n", 0600));
+  DOLPHIN_RETURN_IF_ERROR(fs.WriteAtomically(path, token + "\n", {.sync = true, .mode = 0600}));
   return token;
 }
 

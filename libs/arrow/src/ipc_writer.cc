@@ -646,24 +646,10 @@ Result<std::string> WriteIpc(const Table& table, const WriterOptions& options) {
   return writer.Write(table);
 }
 
-Status WriteIpcFile(const std::string& path, const Table& table, const WriterOptions& options) {
+Status WriteIpcFile(FileSystem& fs, const std::string& path, const Table& table,
+                    const WriterOptions& options) {
   DOLPHIN_ASSIGN_OR_RETURN(std::string bytes, WriteIpc(table, options));
-  std::string tmp = path + ".tmp";
-  std::FILE* file = std::fopen(tmp.c_str(), "wb");
-  if (file == nullptr) return ErrnoError(tmp, errno);
-  bool ok = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size();
-  int err = errno;
-  ok = (std::fclose(file) == 0) && ok;
-  if (!ok) {
-    std::remove(tmp.c_str());
-    return ErrnoError(tmp, err);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    err = errno;
-    std::remove(tmp.c_str());
-    return ErrnoError(path, err);
-  }
-  return Status::Ok();
+  return fs.WriteAtomically(path, bytes, {.sync = false, .mode = 0644});
 }
 
 }  // namespace dolphin::arrow

@@ -343,19 +343,14 @@ class BridgeImpl final : public Bridge {
     j["epoch"] = epoch_;
     j["last_scan_number"] = last_number_;
     j["last_timestamp"] = FormatRfc3339(last_ts_);
-    fs::path tmp = options_.state_file;
-    tmp += ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::trunc);
-      out << DumpJson(j) << "\n";
-      if (!out) {
-        env_.logger.Warn("bridge", "cannot write state file", {{"file", tmp.string()}});
-        return;
-      }
+    // Not synced: the file must survive a killed bridge (the rename does that), and an fsync
+    // would put milliseconds on the publish path; after a power loss the epoch starts afresh.
+    Status st = env_.fs.WriteAtomically(options_.state_file, DumpJson(j) + "\n",
+                                        {.sync = false, .mode = 0644});
+    if (!st.ok()) {
+      env_.logger.Warn("bridge", "cannot write state file",
+                       {{"file", options_.state_file.string()}, {"error", st.message()}});
     }
-    std::error_code ec;
-    fs::rename(tmp, options_.state_file, ec);
-    if (ec) env_.logger.Warn("bridge", "cannot write state file", {{"error", ec.message()}});
   }
 
   // ---- watching ----
@@ -472,8 +467,9 @@ class BridgeImpl final : public Bridge {
       --*in_flight;
     }).detach();
     std::unique_lock<std::mutex> lock(job->mu);
-    // The deadline is real time: it guards against a real kernel read that does not return.
-    if (!job->cv.wait_for(lock, options_.read_timeout, [&] { return job->done; })) {
+    // The deadline is on the clock (a SimulatedClock drives it in tests); with the SystemClock
+    // it guards against a real kernel read that does not return.
+    if (!env_.clock.WaitFor(options_.read_timeout, lock, job->cv, [&] { return job->done; })) {
       std::lock_guard<std::mutex> l(mu_);
       ++hung_reads_;
       ++stats_.unreadable;
@@ -829,6 +825,8 @@ class BridgeImpl final : public Bridge {
       struct pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {inotify_fd_, POLLIN, 0}};
       int nfds = inotify_fd_ >= 0 ? 2 : 1;
       int timeout_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(wait).count());
+      // determinism-ok: a kernel wait on inotify and the wake fd (the inotify->publish hot
+      // path); the poll and settle deadlines are read from the Clock.
       int r = ::poll(fds, nfds, std::max(timeout_ms, 1));
       if (r > 0) {
         if (fds[0].revents & POLLIN) {

@@ -71,6 +71,7 @@ Status PollUntil(int fd, short events, const Clock& clock, MonoTime deadline,
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(Remaining(clock, deadline));
     if (left.count() <= 0) return DeadlineExceededError(fmt::format("{}: timed out", what));
     pollfd p{fd, events, 0};
+    // determinism-ok: a kernel wait on the socket; the deadline itself is on the Clock.
     int r = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count() + 1, 1000)));
     if (r < 0) {
       if (errno == EINTR) continue;
@@ -430,8 +431,7 @@ Result<Message> Client::Invoke(std::string request, const CallOptions& options,
     {
       std::unique_lock<std::mutex> lock(mu_);
       while (!connected_ && !stopping_) {
-        if (state_cv_.wait_for(lock, Remaining(clock_, deadline)) == std::cv_status::timeout &&
-            !connected_ && !stopping_) {
+        if (!clock_.WaitUntil(deadline, lock, state_cv_, [&] { return connected_ || stopping_; })) {
           return DeadlineExceededError(fmt::format(
               "{}: not connected to hazelcast member {} for {} ms (reconnecting)", options.op,
               endpoint_.ToString(),
@@ -457,7 +457,7 @@ Result<Message> Client::Invoke(std::string request, const CallOptions& options,
     bool done;
     {
       std::unique_lock<std::mutex> lock(call->mu);
-      done = call->cv.wait_for(lock, Remaining(clock_, deadline), [&] { return call->done; });
+      done = clock_.WaitUntil(deadline, lock, call->cv, [&] { return call->done; });
     }
     if (!done) {
       std::lock_guard<std::mutex> lock(mu_);
@@ -623,6 +623,8 @@ void Client::IoLoop() {
     }
     pollfd fds[2] = {{fd, static_cast<short>(POLLIN | (want_write ? POLLOUT : 0)), 0},
                      {wake_fd_, POLLIN, 0}};
+    // determinism-ok: a kernel wait on the socket and the wake fd (the put->event hot path);
+    // heartbeat and idle deadlines below are read from the Clock.
     int r = ::poll(fds, 2, tick_ms);
     if (r < 0 && errno != EINTR) {
       Drop(std::strerror(errno));

@@ -36,6 +36,12 @@ bool SystemClock::WaitUntil(MonoTime deadline, const CancelToken& cancel) {
   return false;
 }
 
+bool SystemClock::WaitUntil(MonoTime deadline, std::unique_lock<std::mutex>& lock,
+                            std::condition_variable& cv, const std::function<bool()>& pred) {
+  std::chrono::steady_clock::time_point tp{Duration(deadline.Nanos())};
+  return cv.wait_until(lock, tp, pred);
+}
+
 SimulatedClock::SimulatedClock(Timestamp start)
     : wall_nanos_(start.UnixNanos()), mono_nanos_(1000000000) {}
 
@@ -68,6 +74,38 @@ bool SimulatedClock::WaitUntil(MonoTime deadline, const CancelToken& cancel) {
   return reached;
 }
 
+bool SimulatedClock::WaitUntil(MonoTime deadline, std::unique_lock<std::mutex>& lock,
+                               std::condition_variable& cv, const std::function<bool()>& pred) {
+  if (pred()) return true;
+  if (MonotonicNow() >= deadline) return false;
+  const CondWaiter me{lock.mutex(), &cv};
+  while (true) {
+    // Registered while not holding the caller's mutex: WakeAll() takes mu_ and then that mutex,
+    // so taking them in the other order here could deadlock.
+    lock.unlock();
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      cond_waiting_.insert(me);
+      ++wait_calls_;
+    }
+    waiters_cv_.notify_all();
+    lock.lock();
+    // A time advance after registration takes the caller's mutex before notifying, so it
+    // cannot slip between this check and the wait.
+    while (!pred() && MonotonicNow() < deadline) cv.wait(lock);
+    lock.unlock();
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      cond_waiting_.erase(cond_waiting_.find(me));
+    }
+    waiters_cv_.notify_all();
+    lock.lock();
+    if (pred()) return true;
+    if (MonotonicNow() >= deadline) return false;
+    // The state changed back while the lock was released for deregistration: wait again.
+  }
+}
+
 void SimulatedClock::AdvanceBy(Duration d) {
   if (d.count() < 0) return;
   {
@@ -92,11 +130,17 @@ void SimulatedClock::WakeAll() {
     { std::lock_guard<std::mutex> tl(token->mu_); }
     token->cv_.notify_all();
   }
+  for (const CondWaiter& w : cond_waiting_) {
+    { std::lock_guard<std::mutex> wl(*w.mu); }
+    w.cv->notify_all();
+  }
 }
 
 void SimulatedClock::BlockUntilWaiters(int n) {
   std::unique_lock<std::mutex> lock(mu_);
-  waiters_cv_.wait(lock, [&] { return static_cast<int>(waiting_.size()) >= n; });
+  waiters_cv_.wait(lock, [&] {
+    return static_cast<int>(waiting_.size() + cond_waiting_.size()) >= n;
+  });
 }
 
 void SimulatedClock::BlockUntilWaitCalls(int64_t n) {
@@ -106,7 +150,7 @@ void SimulatedClock::BlockUntilWaitCalls(int64_t n) {
 
 int SimulatedClock::WaitersForTest() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return static_cast<int>(waiting_.size());
+  return static_cast<int>(waiting_.size() + cond_waiting_.size());
 }
 
 }  // namespace dolphin

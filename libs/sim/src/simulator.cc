@@ -6,18 +6,15 @@
 
 namespace dolphin::sim {
 
-Result<std::unique_ptr<Simulator>> Simulator::Create(const SimOptions& options, Clock& clock,
-                                                     Logger& logger) {
+Result<std::unique_ptr<Simulator>> Simulator::Create(const SimOptions& options, Env env) {
   DOLPHIN_ASSIGN_OR_RETURN(std::unique_ptr<Scanner> scanner,
                            Scanner::Create(ToScannerOptions(options)));
-  std::error_code ec;
-  std::filesystem::create_directories(options.scan_dir, ec);
-  if (ec) {
-    return IoError(
-        fmt::format("create scan_dir {}: {}", options.scan_dir.string(), ec.message()));
+  if (Status s = env.fs.CreateDirs(options.scan_dir); !s.ok()) {
+    return IoError(fmt::format("create scan_dir: {}", s.message()));
   }
   return std::make_unique<Simulator>(options, std::move(scanner),
-                                     NewScanFileSink(options.scan_dir), clock, logger);
+                                     NewScanFileSink(env.fs, options.scan_dir), env.clock,
+                                     env.logger);
 }
 
 Simulator::Simulator(const SimOptions& options, std::unique_ptr<Scanner> scanner,

@@ -50,14 +50,15 @@ TEST(FileToDecisionTest, ScanWithAnInvalidUtf8SymbolReachesTheTraderWithoutIt) {
   testing::TempDir dir;
   SystemClock clock;
   CapturingLogger logger(clock);
-  Env env{clock, logger};
+  Random random(testing::TestSeed());
+  Env env{clock, logger, FileSystem::Default(), random, ThreadFactory::Default()};
   auto bus = bus::NewInMemoryBus();
 
   std::mutex mu;
   std::optional<Observed> observed;
   trader::TraderOptions to;
   to.journal = dir.path() / "journal" / "trader_BLUE.sqlite";
-  to.posture = "APEX";
+  to.posture = trader::PostureSetting::Fixed(contract::Posture::kApex);
   auto trader = trader::NewTraderService(
       to, *bus, env, [&](const trader::Scan& scan, const trader::ScanResult& r, MonoTime) {
         std::lock_guard<std::mutex> lock(mu);

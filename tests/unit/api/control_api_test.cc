@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 #include "dolphin/bus/in_memory_bus.h"
@@ -58,7 +59,7 @@ TEST_F(ControlApiTest, WritesAddrAndPrivateToken) {
   api_->Stop();
   EXPECT_FALSE(std::filesystem::exists(env_.dir.path() / "api.addr"));
   // The token survives restarts.
-  EXPECT_THAT(EnsureApiToken(env_.dir.path()), IsOkAndHolds(token_));
+  EXPECT_THAT(EnsureApiToken(env_.env.fs, env_.dir.path()), IsOkAndHolds(token_));
 }
 
 TEST_F(ControlApiTest, HealthAndStatus) {
@@ -196,6 +197,37 @@ TEST_F(ControlApiTest, StopClosesOpenWatchStreams) {
   }));
   api_->Stop();
   ASSERT_TRUE(WaitFor([&] { return ended.load(); }));
+  reader.join();
+}
+
+TEST_F(ControlApiTest, WatchKeepAliveComesFromTheClock) {
+  std::mutex mu;
+  std::string received;
+  std::atomic<bool> stop{false};
+  std::atomic<bool> ended{false};
+  std::thread reader([&] {  // determinism-ok: a real HTTP client
+    httplib::Client c("127.0.0.1", api_->port());
+    c.set_read_timeout(30, 0);
+    c.Get("/api/watch/Quiet", [&](const char* data, size_t len) {
+      std::lock_guard<std::mutex> lock(mu);
+      received.append(data, len);
+      return !stop.load();
+    });
+    ended = true;
+  });
+  // The stream waits for a frame on the simulated clock: nothing arrives, so only advancing
+  // the clock past its 1 s deadline brings the keep-alive.
+  env_.clock.BlockUntilWaiters(1);
+  ASSERT_TRUE(WaitFor([&] {
+    env_.clock.AdvanceBy(std::chrono::seconds(1));
+    std::lock_guard<std::mutex> lock(mu);
+    return received.find(": keep-alive") != std::string::npos;
+  }));
+  stop = true;
+  ASSERT_TRUE(WaitFor([&] {
+    env_.clock.AdvanceBy(std::chrono::seconds(1));  // The next keep-alive ends the stream.
+    return ended.load();
+  }));
   reader.join();
 }
 

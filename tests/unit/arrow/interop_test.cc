@@ -201,7 +201,7 @@ TEST_P(PyarrowReadsOurFilesTest, RowsAndMetadataUnchanged) {
   if (GetParam().dictionary) o.dictionary_columns = {"assets", "regime"};
   dolphin::testing::TempDir dir;
   std::string path = (dir.path() / "ours.arrow").string();
-  ASSERT_OK(WriteIpcFile(path, b.table(), o));
+  ASSERT_OK(WriteIpcFile(FileSystem::Default(), path, b.table(), o));
   int rc = -1;
   std::string out = RunCommand("PYTHONPATH=" + ShellQuote((InteropDir() / "python").string()) + " " +
                                    ShellQuote(Python().string()) + " " +

@@ -107,7 +107,7 @@ TEST(WriterTest, RejectsMismatchedBatchesAndUnknownDictionaryColumns) {
 TEST(WriterTest, WriteIpcFileRenamesIntoPlace) {
   dolphin::testing::TempDir dir;
   std::string path = (dir.path() / "scan.arrow").string();
-  ASSERT_OK(WriteIpcFile(path, ScanLike(3, 1)));
+  ASSERT_OK(WriteIpcFile(FileSystem::Default(), path, ScanLike(3, 1)));
   EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
   auto t = ReadIpcFile(path);
   ASSERT_OK(t);

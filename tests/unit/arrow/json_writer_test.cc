@@ -203,7 +203,7 @@ TEST(JsonWriterTest, ArrowCommandExitCodes) {
   b.AddMetadata("synthetic", "true");
   ASSERT_OK(b.AddBatch({Int64Column("n", {1, 2})}));
   std::string path = (dir.path() / "x.arrow").string();
-  ASSERT_OK(WriteIpcFile(path, b.table()));
+  ASSERT_OK(WriteIpcFile(FileSystem::Default(), path, b.table()));
   std::ostringstream out, err;
   EXPECT_EQ(RunArrowCommand({"cat", path}, out, err), 0);
   EXPECT_EQ(out.str(), "{\"n\":1}\n{\"n\":2}\n");

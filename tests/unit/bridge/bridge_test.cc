@@ -18,6 +18,7 @@
 #include "dolphin/bus/in_memory_bus.h"
 #include "dolphin/core/json.h"
 #include "dolphin/testing/bus_testing.h"
+#include "dolphin/testing/kv_bus_fakes.h"
 #include "dolphin/testing/testing.h"
 
 namespace dolphin::bridge {
@@ -124,7 +125,8 @@ class BridgeTest : public ::testing::Test {
   testing::TempDir dir_;
   SystemClock clock_;
   CapturingLogger logger_{clock_};
-  Env env_{clock_, logger_};
+  Random random_{testing::TestSeed()};
+  Env env_{clock_, logger_, FileSystem::Default(), random_, ThreadFactory::Default()};
   std::unique_ptr<bus::KvBus> bus_ = bus::NewInMemoryBus();
   // A wrapper around bus_ a test puts the bridge on; outlives bridge_ (Stop() unregisters).
   std::unique_ptr<bus::KvBus> wrapper_;
@@ -396,82 +398,28 @@ TEST_F(BridgeTest, LowerNumberWithAnEqualTimestampIsStaleNotANewEpoch) {
   EXPECT_EQ(bridge_->Stats().published, 1u);
 }
 
-// A bus whose puts fail while `failing` is set, and whose connection events the test fires.
-class FlakyBus final : public bus::KvBus {
- public:
-  explicit FlakyBus(bus::KvBus& inner) : inner_(inner) {}
-  std::atomic<bool> failing{false};
-  std::atomic<int> failures{0};
-  Status Put(std::string_view m, std::string_view k, std::string_view v) override {
-    if (failing) {
-      ++failures;
-      return UnavailableError("member unreachable");
-    }
-    return inner_.Put(m, k, v);
-  }
-  Result<std::optional<std::string>> Get(std::string_view m, std::string_view k) override { return inner_.Get(m, k); }
-  Result<bool> Remove(std::string_view m, std::string_view k) override { return inner_.Remove(m, k); }
-  Result<std::vector<std::string>> Keys(std::string_view m) override { return inner_.Keys(m); }
-  Result<bus::ListenerId> AddKeyListener(std::string_view m, std::string_view k, bus::ListenerCallback c,
-                                         bus::ListenerOptions o) override {
-    return inner_.AddKeyListener(m, k, std::move(c), std::move(o));
-  }
-  Result<bus::ListenerId> AddMapListener(std::string_view m, bus::ListenerCallback c,
-                                         bus::ListenerOptions o) override {
-    return inner_.AddMapListener(m, std::move(c), std::move(o));
-  }
-  Status RemoveListener(bus::ListenerId id) override { return inner_.RemoveListener(id); }
-  Result<bus::ListenerStats> GetListenerStats(bus::ListenerId id) override { return inner_.GetListenerStats(id); }
-  Result<std::vector<std::string>> Maps() override { return inner_.Maps(); }
-  std::string Describe() const override { return "flaky"; }
-  Result<bus::ListenerId> AddConnectionListener(bus::ConnectionCallback c) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    connection_ = std::move(c);
-    return bus::ListenerId{42};
-  }
-  Status RemoveConnectionListener(bus::ListenerId id) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (id != 42 || !connection_) return NotFoundError("no such connection listener");
-    connection_ = nullptr;
-    return Status::Ok();
-  }
-  bool HasConnectionListener() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return connection_ != nullptr;
-  }
-  // Runs the registered callback on the caller's thread (a backend's dispatch thread would).
-  void Fire(bus::ConnectionEvent e) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (connection_) connection_(e);
-  }
-
- private:
-  bus::KvBus& inner_;
-  std::mutex mu_;
-  bus::ConnectionCallback connection_;  // guarded by mu_
-};
-
+// Over a FakeKvBus (tests/testing/kv_bus_fakes.h): puts fail on demand, connection events fired by hand.
 TEST_F(BridgeTest, FailedPutIsRetriedWithTheNewestScanUntilItSucceeds) {
-  wrapper_ = std::make_unique<FlakyBus>(*bus_);
-  FlakyBus& flaky = static_cast<FlakyBus&>(*wrapper_);
+  wrapper_ = std::make_unique<testing::FakeKvBus>(*bus_);
+  auto& flaky = static_cast<testing::FakeKvBus&>(*wrapper_);
   bridge_ = NewBridge(options_, flaky, env_);
   ASSERT_OK(bridge_->Start());
   WriteScan({.number = 1, .ts_micros = kBaseMicros});
   ASSERT_TRUE(WaitForScan(1));
-  flaky.failing = true;
+  flaky.SetPutsFailing(true);
   WriteScan({.number = 2, .ts_micros = kBaseMicros + 1000000});
   WriteScan({.number = 3, .ts_micros = kBaseMicros + 2000000});
-  ASSERT_TRUE(WaitFor([&] { return flaky.failures.load() >= 3; }));
+  ASSERT_TRUE(WaitFor([&] { return flaky.put_failures() >= 3; }));
   EXPECT_EQ(contract::HeartbeatStatusName(bridge_->Health().status), "degraded");
-  flaky.failing = false;
+  flaky.SetPutsFailing(false);
   ASSERT_TRUE(WaitForScan(3));  // The newest pending scan got through.
   ASSERT_TRUE(WaitFor([&] { return contract::HeartbeatStatusName(bridge_->Health().status) == "ok"; }));
   EXPECT_TRUE(logger_.Contains("bus put recovered"));
 }
 
 TEST_F(BridgeTest, ClusterChangeRepublishesTheNewestPublishedScan) {
-  wrapper_ = std::make_unique<FlakyBus>(*bus_);
-  FlakyBus& flaky = static_cast<FlakyBus&>(*wrapper_);
+  wrapper_ = std::make_unique<testing::FakeKvBus>(*bus_);
+  auto& flaky = static_cast<testing::FakeKvBus&>(*wrapper_);
   bridge_ = NewBridge(options_, flaky, env_);
   ASSERT_OK(bridge_->Start());
   ASSERT_TRUE(flaky.HasConnectionListener());
@@ -481,9 +429,9 @@ TEST_F(BridgeTest, ClusterChangeRepublishesTheNewestPublishedScan) {
   const Json before = *Latest();
   // The restarted cluster came back empty.
   ASSERT_OK(bus_->Remove(kFeaturesMap, kScanKey));
-  flaky.Fire(bus::ConnectionEvent::kDisconnected);
-  flaky.Fire(bus::ConnectionEvent::kReconnected);  // Same cluster: nothing to do.
-  flaky.Fire(bus::ConnectionEvent::kClusterChanged);
+  flaky.FireConnectionEvent(bus::ConnectionEvent::kDisconnected);
+  flaky.FireConnectionEvent(bus::ConnectionEvent::kReconnected);  // Same cluster: nothing to do.
+  flaky.FireConnectionEvent(bus::ConnectionEvent::kClusterChanged);
   ASSERT_TRUE(WaitForScan(4, /*republished=*/true)) << ::testing::PrintToString(logger_.Lines());
   Json after = *Latest();
   EXPECT_EQ(after["file"], "scan_000004.arrow");

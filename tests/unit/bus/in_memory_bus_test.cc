@@ -1,6 +1,7 @@
 #include "dolphin/bus/in_memory_bus.h"
 
 #include "dolphin/testing/bus_contract_suite.h"
+#include "dolphin/testing/kv_bus_fakes.h"
 
 namespace dolphin::testing {
 namespace {
@@ -8,6 +9,11 @@ namespace {
 INSTANTIATE_TEST_SUITE_P(Memory, BusContractTest,
                          ::testing::Values(BusFactory{"memory", [] {
                            return bus::NewInMemoryBus();
+                         }}));
+// The test double of tests/testing keeps the same contract.
+INSTANTIATE_TEST_SUITE_P(Fake, BusContractTest,
+                         ::testing::Values(BusFactory{"fake", [] {
+                           return std::unique_ptr<bus::KvBus>(new FakeKvBus());
                          }}));
 
 TEST(InMemoryBusTest, EmptyMapNameIsRejected) {

@@ -117,7 +117,8 @@ Member& Member::Started() {
 }
 
 Env& Member::env() {
-  static Env env{TheClock(), TheLogger()};
+  static Random random(::dolphin::testing::TestSeed());
+  static Env env{TheClock(), TheLogger(), FileSystem::Default(), random, ThreadFactory::Default()};
   return env;
 }
 

@@ -135,7 +135,8 @@ TEST_F(RunnerTest, RunsOnTheSystemClockToo) {
   RunnerOptions o;
   o.heartbeat_interval = 10ms;
   o.duration = 35ms;
-  Runner runner(Env{clock, logger}, *bus_, o);
+  Runner runner(Env{clock, logger, FileSystem::Default(), t_.random, ThreadFactory::Default()},
+                *bus_, o);
   CancelToken cancel;
   EXPECT_OK(runner.Run(cancel));
   EXPECT_GE(runner.heartbeats_published(), 1u);  // the start beat

@@ -98,7 +98,7 @@ TEST(ArrowScanTest, SimulatorWritesReadableFilesIntoTheDayFolder) {
   o.count = 3;
   o.interval = Duration::zero();
   o.scan_dir = env.dir.path() / "scans";
-  auto sim = Simulator::Create(o, env.clock, env.logger);
+  auto sim = Simulator::Create(o, env.env);
   ASSERT_OK(sim);
   CancelToken cancel;
   ASSERT_OK((*sim)->Run(cancel));

@@ -47,7 +47,7 @@ TEST(ScanFileNameTest, ZeroPadsNumberAndUsesUtcTimeOfDay) {
 
 TEST(ScanFileSinkTest, WritesAtomicallyIntoDayFoldersAcrossMidnight) {
   testing::TempDir dir;
-  auto sink = NewScanFileSink(dir.path() / "scans", TextEncoder);
+  auto sink = NewScanFileSink(FileSystem::Default(), dir.path() / "scans", TextEncoder);
   auto a = sink->Write(At(1, "2026-03-25T23:59:59Z"));
   ASSERT_OK(a);
   EXPECT_EQ(*a, (dir.path() / "scans/2026-03-25/scan_000001_235959.arrow").string());
@@ -61,7 +61,7 @@ TEST(ScanFileSinkTest, WritesAtomicallyIntoDayFoldersAcrossMidnight) {
 
 TEST(ScanFileSinkTest, RecreatesADayFolderRemovedUnderIt) {
   testing::TempDir dir;
-  auto sink = NewScanFileSink(dir.path(), TextEncoder);
+  auto sink = NewScanFileSink(FileSystem::Default(), dir.path(), TextEncoder);
   ASSERT_OK(sink->Write(At(1, "2026-03-25T10:00:00Z")));
   fs::remove_all(dir.path() / "2026-03-25");
   EXPECT_FALSE(sink->Write(At(2, "2026-03-25T10:00:01Z")).ok());
@@ -72,9 +72,9 @@ TEST(ScanFileSinkTest, RecreatesADayFolderRemovedUnderIt) {
 TEST(ScanFileSinkTest, ReportsUnwritableScanDirAndEncoderErrors) {
   testing::TempDir dir;
   std::ofstream(dir.path() / "file") << "x";
-  auto sink = NewScanFileSink(dir.path() / "file", TextEncoder);
+  auto sink = NewScanFileSink(FileSystem::Default(), dir.path() / "file", TextEncoder);
   EXPECT_THAT(sink->Write(At(1, "2026-03-25T10:00:00Z")), testing::StatusHasMessage("file"));
-  auto failing = NewScanFileSink(dir.path(), [](const ScanFeatures&) -> Result<std::string> {
+  auto failing = NewScanFileSink(FileSystem::Default(), dir.path(), [](const ScanFeatures&) -> Result<std::string> {
     return InternalError("encoder broke");
   });
   EXPECT_THAT(failing->Write(At(1, "2026-03-25T10:00:00Z")),

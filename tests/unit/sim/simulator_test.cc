@@ -114,7 +114,7 @@ TEST_F(SimulatorTest, ZeroIntervalRunsBackToBackWithoutWaiting) {
 TEST_F(SimulatorTest, AFailedWriteIsLoggedAndCountedAndTheLoopGoesOn) {
   SimOptions o = Options(3, Duration::zero());
   int calls = 0;
-  auto sink = NewScanFileSink(env_.dir.path(), [&](const ScanFeatures&) -> Result<std::string> {
+  auto sink = NewScanFileSink(env_.env.fs, env_.dir.path(), [&](const ScanFeatures&) -> Result<std::string> {
     if (++calls == 2) return IoError("disk full");
     return std::string("bytes");
   });
@@ -133,7 +133,7 @@ TEST_F(SimulatorTest, WritesFilesIntoDayFoldersAcrossMidnight) {
   SimOptions o = Options(4, 1s);
   o.scan_dir = env_.dir.path() / "scans";
   o.start_scan = 1;
-  auto sink = NewScanFileSink(o.scan_dir, [](const ScanFeatures& s) -> Result<std::string> {
+  auto sink = NewScanFileSink(env_.env.fs, o.scan_dir, [](const ScanFeatures& s) -> Result<std::string> {
     return std::string(RegimeName(s.regime));
   });
   Simulator sim(o, MakeScanner(o), std::move(sink), env_.clock, env_.logger);
@@ -155,7 +155,7 @@ TEST_F(SimulatorTest, CreateRejectsAnUncreatableScanDir) {
   std::ofstream(env_.dir.path() / "blocker") << "x";
   SimOptions o = Options(1, 1s);
   o.scan_dir = env_.dir.path() / "blocker" / "scans";
-  EXPECT_THAT(Simulator::Create(o, env_.clock, env_.logger),
+  EXPECT_THAT(Simulator::Create(o, env_.env),
               testing::StatusHasMessage("create scan_dir"));
 }
 

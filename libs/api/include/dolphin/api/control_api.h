@@ -16,7 +16,7 @@
 // <state_dir>/api.token (created 0600 on first start, reused afterwards). Errors are 4xx/5xx
 // with a one-line JSON body {"error": "..."}; nothing a client sends can crash the server.
 // The bound address is written to <state_dir>/api.addr ("127.0.0.1:4200"; ApiOptions::addr_file),
-// removed on Stop().
+// removed on Stop(). Both files are written with env.fs.WriteAtomically (core/file_system.h).
 // Thread-safety: Register* before Start(); Start/Stop from one thread; handlers run on the
 // server's worker threads.
 #pragma once
@@ -54,8 +54,9 @@ void WriteApiOptions(const ApiOptions& options, ConfigWriter& out);
 // read `bad address "<text>": <why>`.
 Result<std::pair<std::string, int>> ParseHostPort(std::string_view text);
 
-// Returns the token in <state_dir>/api.token, creating it (0600, 128 random bits) if absent.
-Result<std::string> EnsureApiToken(const std::filesystem::path& state_dir);
+// Returns the token in <state_dir>/api.token, creating it (0600, 128 random bits) if absent
+// with fs.WriteAtomically (synced).
+Result<std::string> EnsureApiToken(FileSystem& fs, const std::filesystem::path& state_dir);
 // Reads <state_dir>/<addr_file> and api.token (for CLI clients).
 Result<std::string> ReadApiAddr(const std::filesystem::path& state_dir,
                                 const std::string& addr_file = "api.addr");

@@ -12,7 +12,7 @@
 //       Float64ListColumn("asset_prices", {{97000.5, 3400.25}}),
 //       Utf8Column("regime", {"BULL"})}));
 //   WriterOptions o;  o.compression = Compression::kLz4Frame;
-//   DOLPHIN_RETURN_IF_ERROR(WriteIpcFile(path, b.table(), o));
+//   DOLPHIN_RETURN_IF_ERROR(WriteIpcFile(env.fs, path, b.table(), o));
 //
 // Thread-safety: builders are not thread-safe; WriteIpc is reentrant.
 #pragma once
@@ -24,6 +24,7 @@
 
 #include "dolphin/arrow/array.h"
 #include "dolphin/arrow/schema.h"
+#include "dolphin/core/file_system.h"
 #include "dolphin/core/result.h"
 
 namespace dolphin::arrow {
@@ -94,7 +95,9 @@ class TableBuilder {
 // Serialises `table` (schema, dictionaries, batches). InvalidArgument for a table the writer
 // cannot express (unknown dictionary column, list offsets not starting at 0, ...).
 Result<std::string> WriteIpc(const Table& table, const WriterOptions& options = {});
-// Writes to `path + ".tmp"` then renames it to `path`, so readers never see a partial file.
-Status WriteIpcFile(const std::string& path, const Table& table, const WriterOptions& options = {});
+// Serialises `table` and writes it with fs.WriteAtomically (a temporary file in the same
+// folder renamed into place, not synced), so readers never see a partial file.
+Status WriteIpcFile(FileSystem& fs, const std::string& path, const Table& table,
+                    const WriterOptions& options = {});
 
 }  // namespace dolphin::arrow

@@ -17,6 +17,7 @@
 #include <memory>
 
 #include "dolphin/core/clock.h"
+#include "dolphin/core/env.h"
 #include "dolphin/core/logging.h"
 #include "dolphin/core/result.h"
 #include "dolphin/sim/scan_sink.h"
@@ -34,10 +35,10 @@ struct SimStats {
 class Simulator {
  public:
   // Builds the scanner (runs the warm-up; reads and validates the CSV) and an Arrow file sink
-  // under options.scan_dir, which is created. Errors: InvalidArgument (options, CSV content),
-  // IoError (CSV unreadable, scan_dir not creatable).
-  static Result<std::unique_ptr<Simulator>> Create(const SimOptions& options, Clock& clock,
-                                                   Logger& logger);
+  // under options.scan_dir, which is created (files written with env.fs). Errors:
+  // InvalidArgument (options, CSV content), IoError (CSV unreadable, scan_dir not creatable).
+  // Everything `env` refers to must outlive the simulator.
+  static Result<std::unique_ptr<Simulator>> Create(const SimOptions& options, Env env);
 
   // Explicit parts (tests, or a caller with its own sink). The clock and logger must outlive
   // the simulator.

@@ -63,7 +63,9 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// Simulated clock, capturing logger, seeded random source and a temporary directory.
+// Simulated clock, capturing logger, seeded random source, a temporary directory, and the real
+// file system and thread factory (a test that fakes them builds its own Env from these parts
+// and a FakeFileSystem / FaultInjectingFileSystem, tests/testing/file_system_fakes.h).
 class TestEnv {
  public:
   TestEnv();
@@ -71,7 +73,7 @@ class TestEnv {
   CapturingLogger logger{clock};
   Random random;
   TempDir dir;
-  Env env{clock, logger};
+  Env env{clock, logger, FileSystem::Default(), random, ThreadFactory::Default()};
 };
 
 // Polls `condition` (real time) until it holds or `timeout` passes; true if it held.
