@@ -1,0 +1,101 @@
+#include "dolphin/health/health_options.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace dolphin::health {
+
+namespace {
+
+// Reads a duration given in seconds (integer or float) into `out`, within [min_s, max_s].
+void ReadSeconds(ConfigSection& s, const std::string& key, Duration* out, double min_s,
+                 double max_s) {
+  double v = std::chrono::duration<double>(*out).count();
+  s.Read(key, &v, min_s, max_s);
+  *out = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(v));
+}
+
+double Seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+
+constexpr double kDay = 86400;
+
+}  // namespace
+
+const std::vector<std::string>& KnownSources() {
+  static const std::vector<std::string> kSources = {"scan", "obf", "extf", "esof", "safety",
+                                                    "state"};
+  return kSources;
+}
+
+Result<HealthOptions> ParseHealthOptions(ConfigSection s) {
+  HealthOptions o;
+  s.Read("enabled", &o.enabled);
+  ReadSeconds(s, "interval_s", &o.interval, 0.01, 3600);
+  if (s.Has("critical")) {
+    std::vector<std::string> v;
+    s.Read("critical", &v);
+    for (const auto& name : v) {
+      if (name.empty()) s.ErrorAt("critical", "expected service names, got an empty string");
+    }
+    o.critical = std::move(v);
+  }
+  if (s.Has("sources")) {
+    std::vector<std::string> v;
+    s.Read("sources", &v);
+    const auto& known = KnownSources();
+    for (const auto& name : v) {
+      if (std::find(known.begin(), known.end(), name) == known.end()) {
+        s.ErrorAt("sources", fmt::format("expected scan, obf, extf, esof, safety or state, got \"{}\"",
+                                         name));
+      }
+    }
+    o.sources = std::move(v);
+  }
+  ReadSeconds(s, "fresh_s", &o.fresh, 0.001, kDay);
+  ReadSeconds(s, "dead_s", &o.dead, 0.001, kDay);
+  if (o.dead < o.fresh) {
+    s.ErrorAt("dead_s", fmt::format("expected at least fresh_s ({}), got {}", Seconds(o.fresh),
+                                    Seconds(o.dead)));
+  }
+  ReadSeconds(s, "worsen_after_s", &o.worsen_after, 0, kDay);
+  ReadSeconds(s, "recover_after_s", &o.recover_after, 0, kDay);
+  ReadSeconds(s, "startup_grace_s", &o.startup_grace, 0, kDay);
+  ReadSeconds(s, "recovery_cooldown_s", &o.recovery_cooldown, 0.001, kDay);
+  s.Read("max_restarts_per_hour", &o.max_restarts_per_hour, 0, 3600);
+  s.Read("control_plane_restart", &o.control_plane_restart);
+  if (s.Has("control_plane_restart") && !o.control_plane_restart.empty() &&
+      o.control_plane_restart.front().empty()) {
+    s.ErrorAt("control_plane_restart", "expected a command as [argv...], got an empty program");
+  }
+  s.RejectUnknownKeys();
+  if (s.error_count() > 0) return InvalidArgumentError("invalid [health] section");
+  return o;
+}
+
+void WriteHealthOptions(const HealthOptions& o, ConfigWriter& out) {
+  out.Section("health", "meta-health service, MHS v2 (docs/health.md)");
+  out.Value("enabled", o.enabled);
+  out.Value("interval_s", Seconds(o.interval));
+  if (o.critical) {
+    out.Value("critical", *o.critical);
+  } else {
+    out.Comment("critical: derived (bridge, trader.<COLOR> per enabled colour)");
+  }
+  if (o.sources) {
+    out.Value("sources", *o.sources);
+  } else {
+    out.Comment("sources: derived (every source whose writer is enabled)");
+  }
+  out.Value("fresh_s", Seconds(o.fresh));
+  out.Value("dead_s", Seconds(o.dead));
+  out.Value("worsen_after_s", Seconds(o.worsen_after));
+  out.Value("recover_after_s", Seconds(o.recover_after));
+  out.Value("startup_grace_s", Seconds(o.startup_grace));
+  out.Value("recovery_cooldown_s", Seconds(o.recovery_cooldown));
+  out.Value("max_restarts_per_hour", o.max_restarts_per_hour);
+  out.Value("control_plane_restart", o.control_plane_restart);
+}
+
+}  // namespace dolphin::health

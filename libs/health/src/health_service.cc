@@ -1,0 +1,392 @@
+#include "dolphin/health/health_service.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <fstream>
+#include <system_error>
+
+#include "dolphin/contract/names.h"
+#include "dolphin/core/json.h"
+
+namespace dolphin::health {
+
+namespace {
+
+constexpr char kComponent[] = "health";
+constexpr char kControlPlaneTarget[] = "control_plane";
+constexpr char kRecoveryRunsTarget[] = "on_recovery";
+
+double Seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+
+std::string Join(const std::vector<std::string>& v, std::string_view sep) {
+  std::string out;
+  for (const auto& s : v) {
+    if (!out.empty()) out += sep;
+    out += s;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<SourceSpec> SourceSpecs(const std::vector<std::string>& names,
+                                    const std::vector<std::string>& colors) {
+  std::vector<SourceSpec> out;
+  for (const auto& n : names) {
+    if (n == "scan") {
+      out.push_back({n, contract::kFeaturesMap, contract::kScanKey, contract::kScanFreshnessField});
+    } else if (n == "obf") {
+      out.push_back({n, contract::kFeaturesMap, contract::kObFeaturesKey,
+                     contract::kFlowFreshnessField});
+    } else if (n == "extf") {
+      out.push_back({n, contract::kFeaturesMap, contract::kExfKey, contract::kFlowFreshnessField});
+    } else if (n == "esof") {
+      out.push_back({n, contract::kFeaturesMap, contract::kEsofKey, contract::kFlowFreshnessField});
+    } else if (n == "safety") {
+      out.push_back({n, contract::kSafetyMap, contract::kSafetyKey,
+                     contract::kSafetyFreshnessField});
+    } else if (n == "state") {
+      for (const auto& c : colors) {
+        out.push_back({"state." + c, contract::StateMapName(c), contract::kStateKey,
+                       contract::kStateFreshnessField});
+      }
+    }
+  }
+  return out;
+}
+
+HealthService::HealthService(Env env, bus::KvBus& bus, HealthServiceOptions options,
+                             ProcessProbe& processes, PortProbe& ports, RecoveryActions& actions)
+    : env_(env),
+      bus_(bus),
+      options_(std::move(options)),
+      processes_(processes),
+      ports_(ports),
+      actions_(actions),
+      hold_(options_.health.worsen_after, options_.health.recover_after),
+      policy_(RecoveryPolicyOptions{options_.health.recovery_cooldown, std::chrono::minutes(15),
+                                    options_.health.max_restarts_per_hour}) {}
+
+HealthService::~HealthService() { Stop(); }
+
+Status HealthService::Start() {
+  if (!options_.run_logs_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(options_.run_logs_dir, ec);
+    if (ec) {
+      return IoError(fmt::format("cannot create {}: {}", options_.run_logs_dir.string(), ec.message()));
+    }
+  }
+  started_ = env_.clock.MonotonicNow();
+  started_set_ = true;
+  env_.logger.Info(kComponent, "watching",
+                   {{"critical", Join(options_.critical, ",")},
+                    {"sources", options_.sources.size()},
+                    {"ports", options_.ports.size()},
+                    {"interval", FormatDuration(options_.health.interval)},
+                    {"startup_grace", FormatDuration(options_.health.startup_grace)}});
+  thread_ = std::thread([this] { Loop(); });  // determinism-ok: the health cycle thread
+  return Status::Ok();
+}
+
+void HealthService::Stop() {
+  cancel_.Cancel();
+  if (thread_.joinable()) thread_.join();
+}
+
+void HealthService::Loop() {
+  MonoTime next = env_.clock.MonotonicNow();
+  while (!cancel_.cancelled()) {
+    RunCycle();
+    next = next + options_.health.interval;
+    const MonoTime now = env_.clock.MonotonicNow();
+    if (next < now) next = now;  // a slow cycle never makes a burst of catch-up cycles
+    if (!env_.clock.WaitUntil(next, cancel_)) break;
+  }
+}
+
+Observation HealthService::Observe() {
+  Observation o;
+  o.now = env_.clock.Now();
+  o.processes = processes_.Probe(options_.critical);
+  for (const auto& service : options_.critical) {
+    auto v = bus_.Get(contract::kHeartbeatMap, service);
+    if (!v.ok()) {
+      o.bus_readable = false;
+      o.bus_error = std::string(v.status().message());
+      break;
+    }
+    o.heartbeats[service] = *v;
+  }
+  if (o.bus_readable) {
+    for (const auto& spec : options_.sources) {
+      auto v = bus_.Get(spec.map, spec.key);
+      if (!v.ok()) {
+        o.bus_readable = false;
+        o.bus_error = std::string(v.status().message());
+        break;
+      }
+      o.sources.push_back({spec.name, spec.map, spec.key, spec.freshness_field, *v});
+    }
+  }
+  if (!o.bus_readable) {
+    // Never the last values seen: the sources are listed, without values.
+    o.heartbeats.clear();
+    o.sources.clear();
+    for (const auto& spec : options_.sources) {
+      o.sources.push_back({spec.name, spec.map, spec.key, spec.freshness_field, std::nullopt});
+    }
+  }
+  for (const auto& p : options_.ports) {
+    Status st = ports_.Check(p.host, p.port, options_.port_timeout);
+    o.ports.push_back({p.what, st.ok(), st.ok() ? "" : std::string(st.message())});
+  }
+  return o;
+}
+
+contract::MetaHealth HealthService::RunCycle() {
+  if (!started_set_) {
+    started_ = env_.clock.MonotonicNow();
+    started_set_ = true;
+  }
+  const MonoTime now = env_.clock.MonotonicNow();
+  Observation o = Observe();
+  AssessOptions ao;
+  ao.freshness = {options_.health.fresh, options_.health.dead};
+  Assessment a = Assess(o, ao, coherence_);
+  const contract::HealthStatus published = hold_.Update(a.raw_status, now);
+
+  contract::MetaHealth record;
+  record.rm_meta = a.rm_meta;
+  record.status = published;
+  record.raw_status = a.raw_status;
+  record.m1_proc = a.sensors.m1_proc;
+  record.m2_heartbeat = a.sensors.m2_heartbeat;
+  record.m3_data_freshness = a.sensors.m3_data_freshness;
+  record.m4_control_plane = a.sensors.m4_control_plane;
+  record.m5_coherence = a.sensors.m5_coherence;
+  record.processes = a.processes;
+  record.data_sources = a.data_sources;
+  record.checks = a.failed_checks;
+  record.timestamp = o.now;
+
+  // Targets that are healthy again start their back-off over.
+  for (const auto& [name, p] : o.processes) {
+    if (p.present) policy_.RecordRecovered(name);
+  }
+  if (a.sensors.m4_control_plane >= 1.0) policy_.RecordRecovered(kControlPlaneTarget);
+
+  Recover(o, a, record, now);
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& t : policy_.gave_up_targets()) {
+      if (auto it = record.processes.find(t); it != record.processes.end()) it->second.gave_up = true;
+    }
+    record.recovery.assign(recovery_.begin(), recovery_.end());
+    last_ = record;
+    last_reasons_ = a.reasons;
+  }
+  Publish(record, a);
+  ++cycles_;
+  return record;
+}
+
+void HealthService::Recover(const Observation& o, const Assessment& a,
+                            const contract::MetaHealth& record, MonoTime now) {
+  if (record.status != contract::HealthStatus::kDead) return;
+  if (now - started_ < options_.health.startup_grace) return;
+  // (1) The control plane, only where it is dolphin's to restart.
+  if (a.sensors.m4_control_plane < 1.0 && actions_.CanRestartControlPlane()) {
+    Attempt(kControlPlaneTarget, "restart control plane", [&] { return actions_.RestartControlPlane(); },
+            now);
+  }
+  // (2) Missing services whose runner will not restart them. One in its runner's back-off is
+  // its runner's business; one that cannot be restarted (a thread hung in a read, a start
+  // limit) is reported, never "restarted".
+  if (a.sensors.m1_proc < 1.0) {
+    for (const auto& service : options_.critical) {
+      auto it = o.processes.find(service);
+      if (it == o.processes.end() || it->second.present) continue;
+      const ProcessState& p = it->second;
+      if (p.in_runner_backoff || !p.restartable) {
+        env_.logger.Debug(kComponent, "missing service left to its runner",
+                          {{"service", service}, {"detail", p.detail}});
+        continue;
+      }
+      Attempt(service, "restart service", [&] { return actions_.RestartService(service); }, now);
+    }
+  }
+  // (3) Runs of the deployments marked on_recovery, after a process or control-plane failure
+  // (never for stale data alone: the source is external).
+  if ((a.sensors.m1_proc < 1.0 || a.sensors.m4_control_plane < 1.0) && actions_.HasRecoveryRuns()) {
+    Attempt(kRecoveryRunsTarget, "trigger on_recovery runs", [&] { return actions_.TriggerRecoveryRuns(); },
+            now);
+  }
+}
+
+void HealthService::Attempt(const std::string& target, const std::string& what,
+                            const std::function<Status()>& action, MonoTime now) {
+  bool newly_gave_up = false;
+  RecoveryDecision d;
+  {
+    std::lock_guard lock(mu_);
+    d = policy_.Decide(target, now, &newly_gave_up);
+  }
+  if (d.verdict == RecoveryVerdict::kGaveUp) {
+    if (newly_gave_up || !last_gave_up_line_ || now - *last_gave_up_line_ >= std::chrono::minutes(1)) {
+      last_gave_up_line_ = now;
+      env_.logger.Error(kComponent, "gave up: no more recovery until an operator acts",
+                        {{"target", target},
+                         {"actions_last_hour", d.attempts_last_hour},
+                         {"reset", fmt::format("dolphin health reset {}", target)}});
+      if (newly_gave_up) {
+        AppendLog(fmt::format("{} gave_up target={} actions_last_hour={}", FormatRfc3339(env_.clock.Now()),
+                              target, d.attempts_last_hour));
+      }
+    }
+    return;
+  }
+  if (d.verdict == RecoveryVerdict::kCoolingDown) {
+    env_.logger.Debug(kComponent, "recovery cooling down",
+                      {{"target", target}, {"retry_in", FormatDuration(*d.retry_at - now)}});
+    return;
+  }
+  Status st = action();
+  contract::RecoveryAction rec{target, what, env_.clock.Now(), st.ok() ? "ok" : std::string(st.message())};
+  {
+    std::lock_guard lock(mu_);
+    policy_.RecordAttempt(target, now);
+    recovery_.push_back(rec);
+    while (recovery_.size() > options_.recovery_history) recovery_.pop_front();
+  }
+  ++actions_run_;
+  if (st.ok()) {
+    env_.logger.Warn(kComponent, "recovery action", {{"target", target}, {"action", what}, {"result", "ok"}});
+  } else {
+    env_.logger.Error(kComponent, "recovery action failed",
+                      {{"target", target}, {"action", what}, {"error", st.ToString()}});
+  }
+  AppendLog(fmt::format("{} recovery target={} action=\"{}\" result=\"{}\"", FormatRfc3339(rec.at), target,
+                        what, rec.result));
+}
+
+void HealthService::Publish(const contract::MetaHealth& record, const Assessment& a) {
+  const std::string json = contract::EncodeMetaHealth(record);
+  Status st = bus_.Put(contract::kMetaHealthMap, contract::kMetaHealthKey, json);
+  {
+    std::lock_guard lock(mu_);
+    last_error_ = st.ok() ? "" : std::string(st.message());
+  }
+  if (!st.ok()) {
+    env_.logger.Warn(kComponent, "record not published", {{"error", st.ToString()}});
+  }
+  if (!options_.run_logs_dir.empty()) {
+    const auto path = options_.run_logs_dir / "meta_health.json";
+    const auto tmp = options_.run_logs_dir / ".meta_health.json.tmp";
+    {
+      std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+      f << json << "\n";
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) env_.logger.Warn(kComponent, "meta_health.json not written", {{"error", ec.message()}});
+  }
+  const MonoTime now = env_.clock.MonotonicNow();
+  const bool changed = !last_published_status_ || *last_published_status_ != record.status;
+  const bool minute = !last_minute_line_ || now - *last_minute_line_ >= std::chrono::minutes(1);
+  if (changed || minute) {
+    last_minute_line_ = now;
+    std::string why;
+    for (const auto& [sensor, reasons] : a.reasons) {
+      if (!why.empty()) why += "; ";
+      why += sensor + ": " + Join(reasons, ", ");
+    }
+    const std::string line = fmt::format(
+        "{} status={} raw={} rm_meta={:.3f} m1={:.2f} m2={:.2f} m3={:.2f} m4={:.2f} m5={:.2f}{}{}",
+        FormatRfc3339(record.timestamp), contract::HealthStatusName(record.status),
+        contract::HealthStatusName(record.raw_status), record.rm_meta, record.m1_proc,
+        record.m2_heartbeat, record.m3_data_freshness, record.m4_control_plane, record.m5_coherence,
+        changed && last_published_status_
+            ? fmt::format(" changed_from={}", contract::HealthStatusName(*last_published_status_))
+            : "",
+        why.empty() ? "" : " why=\"" + why + "\"");
+    AppendLog(line);
+    if (changed) {
+      const auto level = record.status == contract::HealthStatus::kGreen ? LogLevel::kInfo
+                         : record.status == contract::HealthStatus::kDegraded ? LogLevel::kWarn
+                                                                               : LogLevel::kError;
+      env_.logger.Log(level, kComponent, "status changed",
+                      {{"status", contract::HealthStatusName(record.status)},
+                       {"from", last_published_status_ ? contract::HealthStatusName(*last_published_status_)
+                                                       : std::string_view("none")},
+                       {"rm_meta", record.rm_meta},
+                       {"why", why.empty() ? "all sensors 1.0" : why}});
+    }
+  }
+  last_published_status_ = record.status;
+}
+
+void HealthService::AppendLog(const std::string& line) {
+  if (options_.run_logs_dir.empty()) return;
+  const auto path = options_.run_logs_dir / "meta_health.log";
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size + line.size() + 1 > options_.log_rotate_bytes) {
+    // meta_health.log.4 is dropped; .3 -> .4, ..., the current file -> .1.
+    for (int i = options_.log_files - 1; i >= 1; --i) {
+      const auto from = i == 1 ? path : std::filesystem::path(path.string() + "." + std::to_string(i - 1));
+      const auto to = std::filesystem::path(path.string() + "." + std::to_string(i));
+      std::filesystem::rename(from, to, ec);
+    }
+  }
+  std::ofstream f(path, std::ios::binary | std::ios::app);
+  f << line << "\n";
+}
+
+Status HealthService::ResetTarget(const std::string& target) {
+  std::lock_guard lock(mu_);
+  if (!policy_.Reset(target)) {
+    return NotFoundError(fmt::format("health never acted on \"{}\" (targets: {})", target,
+                                     Join(policy_.targets(), ", ")));
+  }
+  env_.logger.Warn(kComponent, "recovery reset by operator", {{"target", target}});
+  return Status::Ok();
+}
+
+std::optional<contract::MetaHealth> HealthService::last() const {
+  std::lock_guard lock(mu_);
+  return last_;
+}
+
+runtime::ServiceHealth HealthService::Health() const {
+  std::lock_guard lock(mu_);
+  runtime::ServiceHealth h;
+  if (!last_) {
+    h.detail = "no cycle yet";
+    return h;
+  }
+  if (!last_error_.empty()) {
+    h.status = "degraded";
+    h.detail = "record not published: " + last_error_;
+    return h;
+  }
+  h.detail = fmt::format("{} rm_meta={:.2f}", contract::HealthStatusName(last_->status), last_->rm_meta);
+  return h;
+}
+
+Json HealthService::StatusJson() const {
+  std::lock_guard lock(mu_);
+  Json j;
+  j["cycles"] = cycles_.load();
+  j["actions"] = actions_run_.load();
+  if (last_) {
+    j["status"] = std::string(contract::HealthStatusName(last_->status));
+    j["raw_status"] = std::string(contract::HealthStatusName(last_->raw_status));
+    j["rm_meta"] = last_->rm_meta;
+  }
+  j["gave_up"] = policy_.gave_up_targets();
+  return j;
+}
+
+}  // namespace dolphin::health
