@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Arrow decode + JSON encode benchmark (DESIGN section 8: 400-asset scan, p50 < 50 us), with
+# Arrow decode + JSON encode benchmark (docs/architecture.md §10: 400-asset scan, p50 < 50 us), with
 # pyarrow timed on the same files in the same run. Appends JSON lines to the results file
 # ($DOLPHIN_BENCH_OUT, default bench/results/results.jsonl).
 #   scripts/bench-arrow.sh [iterations]

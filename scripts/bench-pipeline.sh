@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # File renamed -> trader decision across processes (`dolphin serve bridge` + `dolphin serve
 # trader`) over one Hazelcast member on loopback, beside the rename -> inotify and loopback TCP
-# floors measured in the same run (DESIGN section 8; method in bench/pipeline/pipeline_bench.cc
+# floors measured in the same run (docs/architecture.md §10; method in bench/pipeline/pipeline_bench.cc
 # and docs/hazelcast.md). Builds the `bench` preset (Release) into build/pipe-bench, starts a
 # member on a free port, runs the benchmark (journal_sync normal, then full), appends to
 # $DOLPHIN_BENCH_OUT (default bench/results/results.jsonl), stops the member.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `dolphin sim` throughput at 400 assets (DESIGN section 8: >= 100 scans/s, Release build).
+# `dolphin sim` throughput at 400 assets (docs/architecture.md §10: >= 100 scans/s, Release build).
 # Builds bench/sim (Release, build/sim-bench), then runs it twice: scanner compute only, and
 # compute + Arrow encoding + atomic file write into a temporary folder. Appends JSON lines to
 # $DOLPHIN_BENCH_OUT (default bench/results/results.jsonl).

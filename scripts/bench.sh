@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Release benchmarks and runs them; every result is appended as one JSON line
-# (DESIGN section 8) to bench/results/results.jsonl (or $DOLPHIN_BENCH_OUT).
+# (docs/architecture.md §10) to bench/results/results.jsonl (or $DOLPHIN_BENCH_OUT).
 # Usage: scripts/bench.sh [bus|arrow|sim|bridge|trader|hazelcast ...]   (default: every benchmark built)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -2,7 +2,7 @@
 //
 // Each verb lives in commands/<verb>_command.cc and exposes one Add<Verb>Command(root, ctx)
 // that adds its CLI11 subcommand and, when the subcommand is chosen, sets ctx.action. main()
-// parses, then runs ctx.action and returns its exit code (DESIGN section 7):
+// parses, then runs ctx.action and returns its exit code (docs/architecture.md §9):
 //   0 ok · 1 runtime failure · 2 usage or configuration error · 3 not built yet.
 #pragma once
 
@@ -40,6 +40,7 @@ void AddSimCommand(CLI::App& root, CliContext& ctx);
 void AddArrowCommand(CLI::App& root, CliContext& ctx);
 void AddTraderCommand(CLI::App& root, CliContext& ctx);
 void AddBacktestCommand(CLI::App& root, CliContext& ctx);
+void AddHealthCommand(CLI::App& root, CliContext& ctx);
 // Verbs whose pieces are not built yet: they say so in one line and exit 3.
 void AddPendingCommands(CLI::App& root, CliContext& ctx);
 

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   AddSimCommand(app, ctx);
   AddArrowCommand(app, ctx);
   AddTraderCommand(app, ctx);
+  AddHealthCommand(app, ctx);
   AddBacktestCommand(app, ctx);
   AddPendingCommands(app, ctx);
   if (argc > 1 && argv[1][0] != '-') {

@@ -3,12 +3,14 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <set>
 #include <thread>
 
 #include "dolphin/bridge/bridge.h"
+#include "health_wiring.h"
 #include "dolphin/bus/in_memory_bus.h"
 #include "dolphin/sim/simulator.h"
 #include "dolphin/trader/trader_service.h"
@@ -18,16 +20,25 @@ namespace dolphin::cli {
 
 namespace {
 
-// DESIGN section 9 sections whose library is not built yet: accepted, with a warning.
+// docs/architecture.md §11 sections whose library is not built yet: accepted, with a warning.
 struct PendingSection {
   const char* name;
   const char* what;
 };
 constexpr PendingSection kPendingSections[] = {
-    {"health", "the health service"},
     {"services", "service limits"},    {"scheduler", "the scheduler"},
     {"indicators", "the indicator flows"}, {"safety", "the safety service"},
 };
+
+// Test-only hooks from the environment (never config keys): DOLPHIN_TEST_BRIDGE_LOOP_EXIT_AFTER=N
+// makes the bridge's event loop return after N scans, as a loop that met an error it cannot
+// handle would (the health service's restart test).
+bridge::BridgeOptions TestHooks(bridge::BridgeOptions o) {
+  if (const char* v = std::getenv("DOLPHIN_TEST_BRIDGE_LOOP_EXIT_AFTER"); v != nullptr) {
+    o.exit_loop_after_for_test = std::strtoull(v, nullptr, 10);
+  }
+  return o;
+}
 
 ProcessOptions ParseProcessOptions(ConfigSection& root) {
   ProcessOptions o;
@@ -118,18 +129,23 @@ class SimService final : public runtime::Service {
 }  // namespace
 
 std::vector<std::unique_ptr<runtime::Service>> MakeRunServices(const AppConfig& config,
-                                                               bus::KvBus& bus, Env env) {
+                                                               bus::KvBus& bus, Env env,
+                                                               HostSeams& seams) {
   std::vector<std::unique_ptr<runtime::Service>> services;
   if (config.trader.enabled) {
     for (const trader::TraderOptions& t : config.trader.traders) {
       services.push_back(trader::NewTraderService(t, bus, env));
     }
   }
-  bridge::BridgeOptions bridge_options = config.bridge;
+  bridge::BridgeOptions bridge_options = TestHooks(config.bridge);
   // With a trader in this process its line (signal, position, latency) is the per-scan line.
   if (config.trader.enabled && !config.trader.traders.empty()) bridge_options.log_each_scan = false;
   services.push_back(bridge::NewBridge(bridge_options, bus, env));
   if (config.sim.enabled) services.push_back(std::make_unique<SimService>(config.sim, env));
+  if (config.health.enabled) {
+    services.push_back(std::make_unique<health::HealthService>(env, bus, HealthServiceOptionsFor(config), seams,
+                                                               seams.ports(), seams));
+  }
   return services;
 }
 
@@ -167,7 +183,7 @@ Result<AppConfig> LoadAppConfig(const CliContext& ctx, ConfigDiagnostics& diag) 
   }
   if (auto api = api::ParseApiOptions(root.Sub("api")); api.ok()) app.api = *api;
   if (auto b = bus::ParseBusOptions(root.Sub("bus")); b.ok()) app.bus = *b;
-  // The simulator runs by default only when no config file is given (DESIGN section 9).
+  // The simulator runs by default only when no config file is given (docs/architecture.md §11).
   if (auto s = sim::ParseSimOptions(root.Sub("sim"), app.process.state_dir, !app.file.has_file());
       s.ok()) {
     app.sim = *s;
@@ -178,6 +194,7 @@ Result<AppConfig> LoadAppConfig(const CliContext& ctx, ConfigDiagnostics& diag) 
   if (auto t = trader::ParseTraderSetup(root.Sub("trader"), app.process.state_dir); t.ok()) {
     app.trader = *t;
   }
+  if (auto h = health::ParseHealthOptions(root.Sub("health")); h.ok()) app.health = *h;
   for (const PendingSection& p : kPendingSections) {
     if (root.Has(p.name)) {
       root.WarnAt(p.name, fmt::format("accepted but not used yet: {} is not built yet", p.what));
@@ -215,6 +232,7 @@ std::string ShowAppConfig(const AppConfig& c) {
   sim::WriteSimOptions(c.sim, w);
   bridge::WriteBridgeOptions(c.bridge, w);
   trader::WriteTraderSetup(c.trader, w);
+  health::WriteHealthOptions(c.health, w);
   return w.text();
 }
 
@@ -243,10 +261,11 @@ std::unique_ptr<Logger> MakeLogger(const AppConfig& c, const Clock& clock) {
 Result<std::vector<std::unique_ptr<runtime::Service>>> MakeServeServices(const AppConfig& config,
                                                                         const std::string& service,
                                                                         const std::string& color,
-                                                                        bus::KvBus& bus, Env env) {
+                                                                        bus::KvBus& bus, Env env,
+                                                                        HostSeams& seams) {
   std::vector<std::unique_ptr<runtime::Service>> services;
   if (service == "bridge") {
-    services.push_back(bridge::NewBridge(config.bridge, bus, env));
+    services.push_back(bridge::NewBridge(TestHooks(config.bridge), bus, env));
   } else if (service == "trader") {
     for (const trader::TraderOptions& t : config.trader.traders) {
       if (color.empty() || t.engine.color == color) services.push_back(trader::NewTraderService(t, bus, env));
@@ -254,7 +273,15 @@ Result<std::vector<std::unique_ptr<runtime::Service>>> MakeServeServices(const A
     if (services.empty()) return TraderOptionsFor(config, color).status();
   } else if (service == "sim") {
     services.push_back(std::make_unique<SimService>(config.sim, env));
-  } else if (service == "health" || service == "scheduler") {
+  } else if (service == "health") {
+    if (config.health.processes == "runner") {
+      return InvalidArgumentError(
+          "serve health: [health] processes = \"runner\" sees only the services of its own process; "
+          "set processes = \"systemd\" for services run by systemd, or run health inside `dolphin run`");
+    }
+    services.push_back(std::make_unique<health::HealthService>(env, bus, HealthServiceOptionsFor(config), seams,
+                                                               seams.ports(), seams));
+  } else if (service == "scheduler") {
     return UnimplementedError(fmt::format("serve {}: not built yet", service));
   } else {
     return InvalidArgumentError(

@@ -14,6 +14,7 @@
 #include "dolphin/core/config.h"
 #include "dolphin/core/env.h"
 #include "dolphin/core/logging.h"
+#include "dolphin/health/health_options.h"
 #include "dolphin/runtime/runner.h"
 #include "dolphin/runtime/service.h"
 #include "dolphin/sim/sim_options.h"
@@ -44,10 +45,13 @@ struct AppConfig {
   sim::SimOptions sim;
   bridge::BridgeOptions bridge;
   trader::TraderSetup trader;
+  health::HealthOptions health;
 };
 
+class HostSeams;  // health_wiring.h
+
 // Loads and validates the whole configuration. Every problem goes to `diag` (errors make the
-// result an error). Sections of DESIGN section 9 whose library is not built yet are accepted
+// result an error). Sections of docs/architecture.md §11 whose library is not built yet are accepted
 // with a warning; anything else unknown is an error.
 Result<AppConfig> LoadAppConfig(const CliContext& ctx, ConfigDiagnostics& diag);
 
@@ -65,15 +69,17 @@ std::unique_ptr<Logger> MakeLogger(const AppConfig& config, const Clock& clock);
 // [trader] enabled = false), the bridge, then the simulator when [sim] enabled (the default
 // without a config file). Stopped in reverse order.
 std::vector<std::unique_ptr<runtime::Service>> MakeRunServices(const AppConfig& config,
-                                                               bus::KvBus& bus, Env env);
+                                                               bus::KvBus& bus, Env env,
+                                                               HostSeams& seams);
 
 // The services of `dolphin serve SERVICE`: "bridge", "trader" (every colour, or only `color`
 // when not empty), "sim". InvalidArgument for an unknown name, Unimplemented for a service of
-// DESIGN section 6 not built yet (health, scheduler).
+// docs/architecture.md §5 not built yet (health, scheduler).
 Result<std::vector<std::unique_ptr<runtime::Service>>> MakeServeServices(const AppConfig& config,
                                                                         const std::string& service,
                                                                         const std::string& color,
-                                                                        bus::KvBus& bus, Env env);
+                                                                        bus::KvBus& bus, Env env,
+                                                                        HostSeams& seams);
 
 // Serves POST /api/command/trader.{halt,resume,flatten} with body {"color": "BLUE"} for the
 // trader services among `services`. REQUIRES: before api.Start().

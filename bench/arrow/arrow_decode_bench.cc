@@ -1,5 +1,5 @@
-// Arrow decode + JSON encode of one 400-asset scan file (DESIGN section 3 layout), the work the
-// bridge does per scan: ReadIpc(bytes) then EncodeRowJson. Budget (DESIGN section 8): p50 < 50 us.
+// Arrow decode + JSON encode of one 400-asset scan file (docs/architecture.md §8 layout), the work the
+// bridge does per scan: ReadIpc(bytes) then EncodeRowJson. Budget (docs/architecture.md §10): p50 < 50 us.
 // The same file is decoded by pyarrow (open_file().read_all().to_pylist()) in the same run; its
 // figures are appended as their own record and as floor_p99/ratio of ours (ratio = our p50 /
 // pyarrow p50, so < 1 means faster than pyarrow).

@@ -1,6 +1,6 @@
 // Scan file renamed into place -> DOLPHIN_FEATURES listener callback on the memory bus, for
 // 400-asset scans, beside the bare rename -> inotify wake floor measured in the same run; the
-// bridge's CPU per scan; the same through mtime polling at 10 ms. DESIGN section 8 JSON lines.
+// bridge's CPU per scan; the same through mtime polling at 10 ms. docs/architecture.md §10 JSON lines.
 #include <sys/inotify.h>
 #include <sys/resource.h>
 #include <unistd.h>

@@ -1,6 +1,6 @@
 // Memory bus: put -> listener callback latency beside the condition-variable wake floor
 // (both measured in this run, ping-pong so nothing coalesces), then puts/s with Google
-// Benchmark. Results go to the DESIGN section 8 JSON-lines file via bench::Append.
+// Benchmark. Results go to the docs/architecture.md §10 JSON-lines file via bench::Append.
 #include <benchmark/benchmark.h>
 
 #include <atomic>

@@ -1,4 +1,4 @@
-// Benchmarks of the hazelcast backend against a live member (DESIGN section 8 format):
+// Benchmarks of the hazelcast backend against a live member (docs/architecture.md §10 format):
 //   hazelcast.cpp.set_rtt / get_rtt   one Set / Get round trip, 1 KB JSON value
 //   hazelcast.cpp.set_throughput      sequential Sets per second from one thread
 //   hazelcast.cpp.put_to_listener     Put on one connection -> key listener callback on another

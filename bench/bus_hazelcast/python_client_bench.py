@@ -1,6 +1,6 @@
 """Baseline: the same operations as hazelcast_bus_bench.cc with the official
 hazelcast-python-client (unisocket, like ours), appended to the same results file in the
-DESIGN section 8 format.
+docs/architecture.md §10 format.
 
   python_client_bench.py --member 127.0.0.1:5701 --n 5000 --floor-p99-us 120.5
 """

@@ -1,4 +1,4 @@
-// The floors every latency benchmark measures in the same run (DESIGN section 8): what the
+// The floors every latency benchmark measures in the same run (docs/architecture.md §10): what the
 // machine itself costs, so our figures are reported beside it.
 #pragma once
 

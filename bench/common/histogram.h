@@ -1,4 +1,4 @@
-// The shared histogram helper every benchmark reports through (DESIGN section 8).
+// The shared histogram helper every benchmark reports through (docs/architecture.md §10).
 //
 // Record samples (nanoseconds or any unit), then Append() one JSON line
 //   {"name","unit","n","p50","p99","max","floor_p99","ratio"}

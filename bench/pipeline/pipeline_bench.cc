@@ -1,6 +1,6 @@
 // File renamed -> trader decision with the bridge and the trader as SEPARATE PROCESSES
 // (`dolphin serve bridge`, `dolphin serve trader`) over one Hazelcast member on loopback,
-// 400-asset scans (DESIGN section 8: p50 < 5 ms; p99 <= 1.5 x (floor p99 + 2 TCP round trips)).
+// 400-asset scans (docs/architecture.md §10: p50 < 5 ms; p99 <= 1.5 x (floor p99 + 2 TCP round trips)).
 //
 // Method (docs/hazelcast.md, "Benchmarks"):
 //  - floors, in the same run: the bare rename() -> inotify wake (as bench/bridge) and a 1 KB
@@ -21,7 +21,7 @@
 //    DOLPHIN_FEATURES["latest_eigen_scan"] and splits the latency at its bridge_ts (the bridge's
 //    wall clock after reading and decoding the file (columns already JSON), before the state
 //    file and the put); CPU per scan of each process from /proc/<pid>/stat;
-//  - context, beside the DESIGN floors: the same floors idling gap_ms before each sample
+//  - context, beside the budget floors: the same floors idling gap_ms before each sample
 //    ("paced"), and the bus hop alone (put of the real scan JSON -> key listener on a second
 //    connection), back to back and paced; measured after the pipeline, so they do not warm the
 //    member for it.
@@ -32,7 +32,7 @@
 // Usage: dolphin_pipeline_bench --member 127.0.0.1:5701 [--n 400] [--warmup 20]
 //          [--sync normal|full|both] [--gap-ms 20] [--floor-n 2000] [--hop-n N] [--hop-warmup N]
 //          [--probe] [--bridge-state-dir DIR] [--dolphin PATH] [--keep]
-// Appends DESIGN section 8 JSON lines (histogram.h) and prints a table with the budgets (a
+// Appends docs/architecture.md §10 JSON lines (histogram.h) and prints a table with the budgets (a
 // figure, not a test: exit 0 whether or not a budget is met).
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -506,7 +506,7 @@ int main(int argc, char** argv) {
   dolphin::bench::Append(rt);
   const double floor_p99 = *ri.p99 + 2 * *rt.p99;  // us
   // The same floors idling gap_ms between samples, as the pipeline does between scans: what a
-  // wake-up from idle costs on this host (not the DESIGN floor; reported beside it).
+  // wake-up from idle costs on this host (not the budget floor; reported beside it).
   const int paced_n = std::min(floor_n, 300);
   Histogram inotify_paced, tcp_paced;
   if (gap_ms > 0) {

@@ -1,4 +1,4 @@
-// `dolphin sim` throughput at 400 assets (DESIGN section 8: >= 100 scans/s, Release build).
+// `dolphin sim` throughput at 400 assets (docs/architecture.md §10: >= 100 scans/s, Release build).
 //
 // Appends two records through the shared histogram helper:
 //   sim.scan_400_assets       per-scan compute time (Scanner::Next), us: p50, p99, max

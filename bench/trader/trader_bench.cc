@@ -1,4 +1,4 @@
-// Trader benchmarks (DESIGN sections 4 and 8), one binary, every figure appended as one JSON
+// Trader benchmarks (docs/trader.md and docs/architecture.md §10), one binary, every figure appended as one JSON
 // line through the shared histogram helper and summed up in a table at the end:
 //  1. bus put -> trader decision for 400-asset simulator scans (exactly the JSON the bridge
 //     publishes), journal_sync = full and = normal, beside the bus's own put -> callback floor

@@ -1,4 +1,4 @@
-// `dolphin arrow cat|schema FILE` (DESIGN sections 3 and 7): rows as JSON Lines, or the schema.
+// `dolphin arrow cat|schema FILE` (docs/architecture.md §8 and §9): rows as JSON Lines, or the schema.
 // Both detect the IPC file vs stream format; a bad file exits 1 with one line saying what is wrong.
 #include <iostream>
 #include <memory>

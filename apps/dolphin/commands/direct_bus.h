@@ -1,6 +1,6 @@
 // DirectBus: the CLI verbs' own connection to a shared bus (`[bus] backend = "hazelcast"`).
 //
-// DESIGN section 7: the verbs go through the running dolphin's control API when the bus is
+// docs/architecture.md §9: the verbs go through the running dolphin's control API when the bus is
 // embedded (it lives inside that process), and straight to the bus when it is shared. This
 // helper builds the quiet logger and the connection for the second case, and holds the few
 // conversions both paths share so their output stays identical.

@@ -13,7 +13,7 @@
 namespace dolphin::cli {
 
 using ServiceFactory = std::function<Result<std::vector<std::unique_ptr<runtime::Service>>>(
-    const AppConfig& config, bus::KvBus& bus, Env env)>;
+    const AppConfig& config, bus::KvBus& bus, Env env, HostSeams& seams)>;
 
 // Runs the services `make_services` builds until SIGINT/SIGTERM (or `duration_s` > 0 passes).
 // `embedded_ok` = false refuses the memory bus (exit 2). Returns the exit code.

@@ -1,4 +1,4 @@
-// Verbs of DESIGN section 7 whose pieces are not built yet: one line, exit 3.
+// Verbs of docs/architecture.md §9 whose pieces are not built yet: one line, exit 3.
 #include <fmt/format.h>
 
 #include "../cli.h"
@@ -15,7 +15,6 @@ struct Pending {
 constexpr Pending kPending[] = {
     {"sim", "Write synthetic NG6 scan files (simulator)"},
     {"arrow", "Inspect Arrow scan files: arrow cat|schema FILE"},
-    {"health", "Meta-health (MHS v2) score and sensors"},
     {"systemd", "Generate systemd units with resource limits: systemd generate"},
     {"pool", "Work pools (Prefect-like)"},
     {"deployment", "Deployments and schedules"},

@@ -8,6 +8,7 @@
 
 #include "../cli.h"
 #include "../signals.h"
+#include "../health_wiring.h"
 #include "../wiring.h"
 #include "host.h"
 #include "dolphin/core/clock.h"
@@ -47,7 +48,8 @@ int HostServices(const CliContext& ctx, const std::string& process_name, bool em
     PrintError(bus.status().message());
     return bus.status().code() == StatusCode::kUnimplemented ? kExitNotBuilt : kExitFailure;
   }
-  auto services = make_services(*config, **bus, env);
+  HostSeams seams(*config, env);
+  auto services = make_services(*config, **bus, env, seams);
   if (!services.ok()) {
     PrintError(services.status().message());
     return services.status().code() == StatusCode::kUnimplemented ? kExitNotBuilt : kExitUsage;
@@ -61,6 +63,7 @@ int HostServices(const CliContext& ctx, const std::string& process_name, bool em
   }
   runtime::Runner runner(env, **bus, ro);
   for (auto& service : *services) runner.Add(std::move(service));
+  seams.AttachRunner(&runner);
 
   api::ApiOptions api_options = config->api;
   api_options.addr_file = ApiAddrFile(process_name);
@@ -74,6 +77,7 @@ int HostServices(const CliContext& ctx, const std::string& process_name, bool em
     return j;
   });
   RegisterTraderCommands(*api, runner.services());
+  RegisterHealthCommands(*api, runner.services());
   for (const auto& s : runner.services()) {
     runtime::Service* svc = s.get();
     api->RegisterStatus(svc->name(), [svc] { return svc->StatusJson(); });
@@ -81,6 +85,10 @@ int HostServices(const CliContext& ctx, const std::string& process_name, bool em
   if (Status st = api->Start(); !st.ok()) {
     PrintError(st.message());
     return kExitFailure;
+  }
+  // M4 checks this process's own API port too: known only now (port 0 picks one).
+  for (const auto& s : runner.services()) {
+    if (auto* h = dynamic_cast<health::HealthService*>(s.get())) h->SetPorts(HealthPorts(*config, api->address()));
   }
   logger->Info(process_name, "dolphin started",
                {{"version", DOLPHIN_VERSION},
@@ -112,8 +120,9 @@ void AddRunCommand(CLI::App& root, CliContext& ctx) {
     ctx.action = [&ctx, flags] {
       return HostServices(
           ctx, "run", /*embedded_ok=*/true,
-          [](const AppConfig& config, bus::KvBus& bus, Env env) -> Result<std::vector<std::unique_ptr<runtime::Service>>> {
-            return MakeRunServices(config, bus, env);
+          [](const AppConfig& config, bus::KvBus& bus, Env env,
+             HostSeams& seams) -> Result<std::vector<std::unique_ptr<runtime::Service>>> {
+            return MakeRunServices(config, bus, env, seams);
           },
           flags->duration_s);
     };

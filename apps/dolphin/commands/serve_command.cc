@@ -37,8 +37,8 @@ void AddServeCommand(CLI::App& root, CliContext& ctx) {
       if (flags->service == "trader" && !flags->color.empty()) process += "." + flags->color;
       return HostServices(
           ctx, process, /*embedded_ok=*/false,
-          [flags](const AppConfig& config, bus::KvBus& bus, Env env) {
-            return MakeServeServices(config, flags->service, flags->color, bus, env);
+          [flags](const AppConfig& config, bus::KvBus& bus, Env env, HostSeams& seams) {
+            return MakeServeServices(config, flags->service, flags->color, bus, env, seams);
           },
           flags->duration_s);
     };

@@ -1,5 +1,5 @@
 // `dolphin sim`: the market simulator. Writes one Arrow scan file per interval into
-// <scan_dir>/YYYY-MM-DD/ (DESIGN section 3) until --count scans, the end of --prices, or
+// <scan_dir>/YYYY-MM-DD/ (docs/architecture.md §8) until --count scans, the end of --prices, or
 // SIGINT/SIGTERM. Flags override the [sim] section of the config file.
 #include <pthread.h>
 #include <signal.h>

@@ -505,7 +505,7 @@ Result<ApiOptions> ParseApiOptions(ConfigSection s) {
 }
 
 void WriteApiOptions(const ApiOptions& o, ConfigWriter& out) {
-  out.Section("api", "local HTTP control API (DESIGN section 7)");
+  out.Section("api", "local HTTP control API (docs/architecture.md §9)");
   out.Value("listen", o.listen);
   out.Value("max_body_bytes", o.max_body_bytes);
   out.Value("max_watchers", o.max_watchers);

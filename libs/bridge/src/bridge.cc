@@ -200,6 +200,12 @@ class BridgeImpl final : public Bridge {
                        {{"error", conn.status().ToString()}});
     }
     stop_ = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      loop_exit_reason_.clear();
+    }
+    loop_running_ = true;
+    published_at_loop_start_ = stats_published_.load();
     thread_ = std::thread([this] { Loop(); });  // determinism-ok: the bridge's event thread
     env_.logger.Info("bridge", "started",
                      {{"scan_dir", options_.scan_dir.string()},
@@ -222,6 +228,9 @@ class BridgeImpl final : public Bridge {
     if (inotify_fd_ >= 0) ::close(inotify_fd_);
     if (wake_fd_ >= 0) ::close(wake_fd_);
     inotify_fd_ = wake_fd_ = -1;
+    // The watch descriptors belonged to the closed inotify fd; a restart adds its own.
+    day_watches_.clear();
+    root_wd_ = -1;
     // Hung reads keep running on their own threads; they own what they touch.
     env_.logger.Info("bridge", "stopped", {{"published", stats_published_.load()}});
   }
@@ -795,10 +804,37 @@ class BridgeImpl final : public Bridge {
     }
   }
 
+  runtime::ServiceLiveness Liveness() const override {
+    if (loop_running_) return {};
+    std::lock_guard<std::mutex> lock(mu_);
+    return {false, loop_exit_reason_};
+  }
+
   void Loop() {
+    RunLoop();
+    if (!stop_) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (loop_exit_reason_.empty()) loop_exit_reason_ = "run loop returned";
+      }
+      env_.logger.Error("bridge", "event loop returned: no scans are published until the bridge is restarted",
+                        {{"published", stats_published_.load()}});
+    }
+    loop_running_ = false;
+  }
+
+  void RunLoop() {
     const Duration tick = std::chrono::milliseconds(100);
     MonoTime next_poll = env_.clock.MonotonicNow();
     while (!stop_) {
+      if (options_.exit_loop_after_for_test > 0 && !test_exit_done_ &&
+          stats_published_.load() - published_at_loop_start_ >= options_.exit_loop_after_for_test) {
+        test_exit_done_ = true;
+        std::lock_guard<std::mutex> lock(mu_);
+        loop_exit_reason_ = fmt::format("run loop returned: test exit after {} scans",
+                                        options_.exit_loop_after_for_test);
+        return;
+      }
       if (cluster_changed_.exchange(false)) RepublishAfterClusterChange();
       // Work first, then wait for inotify, the wake fd, or the next tick/poll.
       while (!queue_.empty() && !stop_) {
@@ -845,6 +881,10 @@ class BridgeImpl final : public Bridge {
   // Loop-thread state.
   std::thread thread_;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> loop_running_{false};
+  std::string loop_exit_reason_;  // guarded by mu_
+  uint64_t published_at_loop_start_ = 0;
+  bool test_exit_done_ = false;   // the event thread's
   bool state_saved_ = false;      // the state file was written by this run (bridge thread)
   MonoTime last_state_save_;      // when (bridge thread)
   std::atomic<bool> cluster_changed_{false};  // set by the bus's connection listener

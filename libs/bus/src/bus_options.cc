@@ -30,7 +30,7 @@ Result<BusOptions> ParseBusOptions(ConfigSection s) {
 }
 
 void WriteBusOptions(const BusOptions& o, ConfigWriter& out) {
-  out.Section("bus", "feature bus backend (DESIGN section 2)");
+  out.Section("bus", "feature bus backend (docs/architecture.md §3)");
   out.Value("backend", o.backend);
   out.Value("members", o.members);
   out.Value("cluster_name", o.cluster_name);

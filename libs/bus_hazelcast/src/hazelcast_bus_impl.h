@@ -1,6 +1,6 @@
 // HazelcastBus: KvBus over Client. Private; NewHazelcastBus() in hazelcast_bus.h builds it.
 //
-// Listener registration (DESIGN section 2, SNAPSHOT first): the entry listener is registered
+// Listener registration (docs/architecture.md §3, SNAPSHOT first): the entry listener is registered
 // first, then the current value(s) are read. Events that arrive in between are held back
 // ("priming"); once the read returns, the SNAPSHOTs are delivered, then the held-back events
 // that the read had not yet seen. An event "already seen" is recognised by the value: for each

@@ -40,6 +40,7 @@ Status DecodeSubsystems(const Json& sub, MetaHealth& out) {
       }
       DOLPHIN_ASSIGN_OR_RETURN(ph.restarts, GetInt64Or(v, "restarts", 0, w));
       DOLPHIN_ASSIGN_OR_RETURN(ph.gave_up, GetBoolOr(v, "gave_up", false, w));
+      DOLPHIN_ASSIGN_OR_RETURN(ph.detail, GetStringOr(v, "detail", "", w));
       out.processes[name] = ph;
     }
   }
@@ -58,6 +59,13 @@ Status DecodeSubsystems(const Json& sub, MetaHealth& out) {
         return InvalidArgumentError(fmt::format("{}: state: expected fresh, stale or dead, got \"{}\"", w, ds.state));
       }
       out.data_sources[name] = ds;
+    }
+  }
+  if (const Json* g = FindField(sub, "gave_up"); g != nullptr && !g->is_null()) {
+    if (!g->is_array()) return InvalidArgumentError(fmt::format("{}: gave_up: expected an array", what));
+    for (const Json& e : *g) {
+      DOLPHIN_ASSIGN_OR_RETURN(std::string s, AsString(e, "gave_up[]", what));
+      out.gave_up.push_back(std::move(s));
     }
   }
   if (const Json* c = FindField(sub, "checks"); c != nullptr && !c->is_null()) {
@@ -92,19 +100,27 @@ std::string EncodeMetaHealth(const MetaHealth& r) {
   Json processes = Json::object();
   for (const auto& [name, p] : r.processes) {
     processes[name] = {{"present", p.present}, {"pid", p.pid ? Json(*p.pid) : Json(nullptr)},
-                       {"restarts", p.restarts}, {"gave_up", p.gave_up}};
+                       {"restarts", p.restarts}, {"gave_up", p.gave_up}, {"detail", p.detail}};
   }
   Json sources = Json::object();
   for (const auto& [name, d] : r.data_sources) {
     sources[name] = {{"age_s", d.age_s ? Json(*d.age_s) : Json(nullptr)}, {"state", d.state}};
   }
   j["subsystem_health"] = {{"processes", std::move(processes)}, {"data_sources", std::move(sources)},
-                           {"checks", r.checks}};
+                           {"checks", r.checks}, {"gave_up", r.gave_up}};
   Json recovery = Json::array();
   for (const RecoveryAction& a : r.recovery) {
     recovery.push_back({{"target", a.target}, {"action", a.action}, {"at", FormatRfc3339(a.at)}, {"result", a.result}});
   }
   j["recovery"] = std::move(recovery);
+  Json reasons = Json::object();
+  for (const auto& [sensor, texts] : r.reasons) reasons[sensor] = texts;
+  j["reasons"] = std::move(reasons);
+  if (r.hold) {
+    j["hold"] = {{"towards", HealthStatusName(r.hold->towards)},
+                 {"held_s", r.hold->held_s},
+                 {"needed_s", r.hold->needed_s}};
+  }
   j["timestamp"] = FormatRfc3339(r.timestamp);
   return DumpJson(j);
 }
@@ -138,6 +154,30 @@ Result<MetaHealth> DecodeMetaHealth(std::string_view json) {
       DOLPHIN_ASSIGN_OR_RETURN(a.result, GetStringOr(e, "result", "", w));
       r.recovery.push_back(std::move(a));
     }
+  }
+  if (const Json* reasons = FindField(j, "reasons"); reasons != nullptr && !reasons->is_null()) {
+    if (!reasons->is_object()) return InvalidArgumentError(fmt::format("{}: reasons: expected an object", kWhat));
+    for (const auto& [sensor, texts] : reasons->items()) {
+      const std::string w = fmt::format("{}: reasons.{}", kWhat, sensor);
+      if (!texts.is_array()) return InvalidArgumentError(fmt::format("{}: expected an array", w));
+      auto& out = r.reasons[sensor];
+      for (const Json& t : texts) {
+        DOLPHIN_ASSIGN_OR_RETURN(std::string text, AsString(t, "reasons[]", w));
+        out.push_back(std::move(text));
+      }
+    }
+  }
+  if (const Json* hold = FindField(j, "hold"); hold != nullptr && !hold->is_null()) {
+    const std::string w = std::string(kWhat) + ": hold";
+    if (!hold->is_object()) return InvalidArgumentError(fmt::format("{}: expected an object", w));
+    StatusHoldInfo h;
+    DOLPHIN_ASSIGN_OR_RETURN(std::string towards, GetString(*hold, "towards", w));
+    auto t = ParseHealthStatus(towards);
+    if (!t.ok()) return InvalidArgumentError(fmt::format("{}: towards: {}", w, t.status().message()));
+    h.towards = *t;
+    DOLPHIN_ASSIGN_OR_RETURN(h.held_s, GetDouble(*hold, "held_s", w));
+    DOLPHIN_ASSIGN_OR_RETURN(h.needed_s, GetDouble(*hold, "needed_s", w));
+    r.hold = h;
   }
   DOLPHIN_ASSIGN_OR_RETURN(r.timestamp, GetTimestamp(j, "timestamp", kWhat));
   return r;

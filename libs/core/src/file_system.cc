@@ -78,6 +78,20 @@ class PosixFileSystem final : public FileSystem {
     return std::unique_ptr<WritableFile>(new PosixWritableFile(fd, path));
   }
 
+  Result<std::unique_ptr<WritableFile>> NewAppendableFile(const std::filesystem::path& path,
+                                                          uint32_t mode) override {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+                    static_cast<mode_t>(mode));
+    if (fd < 0) return FileErrnoError(fmt::format("open {}", path.string()), errno);
+    return std::unique_ptr<WritableFile>(new PosixWritableFile(fd, path));
+  }
+
+  Result<uint64_t> FileSize(const std::filesystem::path& path) override {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return FileErrnoError(fmt::format("stat {}", path.string()), errno);
+    return static_cast<uint64_t>(st.st_size);
+  }
+
   Status SyncDir(const std::filesystem::path& dir) override {
     const std::filesystem::path d = dir.empty() ? std::filesystem::path(".") : dir;
     int fd = ::open(d.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

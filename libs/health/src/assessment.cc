@@ -171,6 +171,7 @@ Assessment Assess(const Observation& o, const AssessOptions& opt, CoherenceMemor
     ph.present = p.present;
     ph.pid = p.pid;
     ph.restarts = p.restarts;
+    ph.detail = p.detail;
     a.processes[name] = ph;
     if (!p.present) {
       a.sensors.m1_proc = 0.0;
@@ -188,6 +189,7 @@ Assessment Assess(const Observation& o, const AssessOptions& opt, CoherenceMemor
       if (port.accepts) {
         ++up;
       } else {
+        if (port.control_plane) a.control_plane_down = true;
         r["m4"].push_back(port.error.empty() ? fmt::format("{} refuses connections", port.what)
                                              : fmt::format("{}: {}", port.what, port.error));
       }

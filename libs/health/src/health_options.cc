@@ -69,6 +69,14 @@ Result<HealthOptions> ParseHealthOptions(ConfigSection s) {
       o.control_plane_restart.front().empty()) {
     s.ErrorAt("control_plane_restart", "expected a command as [argv...], got an empty program");
   }
+  s.ReadEnum("processes", &o.processes, {"runner", "systemd"});
+  for (const char* key : {"systemd_probe", "systemd_restart"}) {
+    auto* v = std::string_view(key) == "systemd_probe" ? &o.systemd_probe : &o.systemd_restart;
+    s.Read(key, v);
+    if (s.Has(key) && (v->empty() || v->front().empty())) {
+      s.ErrorAt(key, "expected a command as [argv...] with \"{unit}\" for the unit");
+    }
+  }
   s.RejectUnknownKeys();
   if (s.error_count() > 0) return InvalidArgumentError("invalid [health] section");
   return o;
@@ -96,6 +104,19 @@ void WriteHealthOptions(const HealthOptions& o, ConfigWriter& out) {
   out.Value("recovery_cooldown_s", Seconds(o.recovery_cooldown));
   out.Value("max_restarts_per_hour", o.max_restarts_per_hour);
   out.Value("control_plane_restart", o.control_plane_restart);
+  out.Value("processes", o.processes);
+  out.Value("systemd_probe", o.systemd_probe);
+  out.Value("systemd_restart", o.systemd_restart);
+}
+
+std::string SystemdUnitFor(const std::string& service) {
+  if (service == "bridge") return "dolphin-scan-bridge.service";
+  if (service == "health") return "meta_health_daemon.service";
+  if (service == "worker") return "dolphin-prefect-worker.service";
+  if (service.rfind("trader.", 0) == 0) {
+    return fmt::format("dolphin-nautilus-trader@{}.service", service.substr(7));
+  }
+  return fmt::format("dolphin-{}.service", service);
 }
 
 }  // namespace dolphin::health

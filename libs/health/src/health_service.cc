@@ -2,9 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <cstdio>
-#include <fstream>
-#include <system_error>
 
 #include "dolphin/contract/names.h"
 #include "dolphin/core/json.h"
@@ -64,6 +61,7 @@ HealthService::HealthService(Env env, bus::KvBus& bus, HealthServiceOptions opti
       processes_(processes),
       ports_(ports),
       actions_(actions),
+      port_specs_(options_.ports),
       hold_(options_.health.worsen_after, options_.health.recover_after),
       policy_(RecoveryPolicyOptions{options_.health.recovery_cooldown, std::chrono::minutes(15),
                                     options_.health.max_restarts_per_hour}) {}
@@ -72,37 +70,46 @@ HealthService::~HealthService() { Stop(); }
 
 Status HealthService::Start() {
   if (!options_.run_logs_dir.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(options_.run_logs_dir, ec);
-    if (ec) {
-      return IoError(fmt::format("cannot create {}: {}", options_.run_logs_dir.string(), ec.message()));
-    }
+    DOLPHIN_RETURN_IF_ERROR(env_.fs.CreateDirs(options_.run_logs_dir).WithPrefix("health"));
   }
   started_ = env_.clock.MonotonicNow();
   started_set_ = true;
+  cancel_ = std::make_unique<CancelToken>();
+  // A lost connection makes every read wait for the bus's request timeout: the cycle instead
+  // reports the bus unreachable at once until the backend says it is back.
+  auto conn = bus_.AddConnectionListener([this](bus::ConnectionEvent e) {
+    bus_disconnected_ = e == bus::ConnectionEvent::kDisconnected;
+  });
+  if (conn.ok()) connection_listener_ = *conn;
   env_.logger.Info(kComponent, "watching",
                    {{"critical", Join(options_.critical, ",")},
                     {"sources", options_.sources.size()},
-                    {"ports", options_.ports.size()},
+                    {"ports", port_specs_.size()},
                     {"interval", FormatDuration(options_.health.interval)},
                     {"startup_grace", FormatDuration(options_.health.startup_grace)}});
-  thread_ = std::thread([this] { Loop(); });  // determinism-ok: the health cycle thread
+  DOLPHIN_ASSIGN_OR_RETURN(thread_, env_.threads.Start("health", [this] { Loop(); }));
   return Status::Ok();
 }
 
 void HealthService::Stop() {
-  cancel_.Cancel();
-  if (thread_.joinable()) thread_.join();
+  if (cancel_) cancel_->Cancel();
+  if (thread_ && thread_->joinable()) thread_->Join();
+  thread_.reset();
+  if (connection_listener_) {
+    (void)bus_.RemoveConnectionListener(*connection_listener_);
+    connection_listener_.reset();
+  }
 }
 
 void HealthService::Loop() {
-  MonoTime next = env_.clock.MonotonicNow();
-  while (!cancel_.cancelled()) {
+  // The first cycle one interval after start: the services' first heartbeats and values exist
+  // by then, so a fresh start is not reported DEAD for want of them.
+  MonoTime next = env_.clock.MonotonicNow() + options_.health.interval;
+  while (env_.clock.WaitUntil(next, *cancel_)) {
     RunCycle();
     next = next + options_.health.interval;
     const MonoTime now = env_.clock.MonotonicNow();
     if (next < now) next = now;  // a slow cycle never makes a burst of catch-up cycles
-    if (!env_.clock.WaitUntil(next, cancel_)) break;
   }
 }
 
@@ -110,7 +117,12 @@ Observation HealthService::Observe() {
   Observation o;
   o.now = env_.clock.Now();
   o.processes = processes_.Probe(options_.critical);
+  if (bus_disconnected_) {
+    o.bus_readable = false;
+    o.bus_error = "disconnected";
+  }
   for (const auto& service : options_.critical) {
+    if (!o.bus_readable) break;
     auto v = bus_.Get(contract::kHeartbeatMap, service);
     if (!v.ok()) {
       o.bus_readable = false;
@@ -138,9 +150,9 @@ Observation HealthService::Observe() {
       o.sources.push_back({spec.name, spec.map, spec.key, spec.freshness_field, std::nullopt});
     }
   }
-  for (const auto& p : options_.ports) {
+  for (const auto& p : port_specs_) {
     Status st = ports_.Check(p.host, p.port, options_.port_timeout);
-    o.ports.push_back({p.what, st.ok(), st.ok() ? "" : std::string(st.message())});
+    o.ports.push_back({p.what, st.ok(), st.ok() ? "" : std::string(st.message()), p.control_plane});
   }
   return o;
 }
@@ -149,6 +161,11 @@ contract::MetaHealth HealthService::RunCycle() {
   if (!started_set_) {
     started_ = env_.clock.MonotonicNow();
     started_set_ = true;
+  }
+  if (!run_logs_ready_ && !options_.run_logs_dir.empty()) {
+    Status st = env_.fs.CreateDirs(options_.run_logs_dir);
+    if (!st.ok()) env_.logger.Warn(kComponent, "run_logs folder not created", {{"error", st.ToString()}});
+    run_logs_ready_ = st.ok();
   }
   const MonoTime now = env_.clock.MonotonicNow();
   Observation o = Observe();
@@ -171,23 +188,32 @@ contract::MetaHealth HealthService::RunCycle() {
   record.checks = a.failed_checks;
   record.timestamp = o.now;
 
-  // Targets that are healthy again start their back-off over.
-  for (const auto& [name, p] : o.processes) {
-    if (p.present) policy_.RecordRecovered(name);
+  // Targets that are healthy again, in a system that left DEAD, start their back-off over (one
+  // cycle present between two crashes does not).
+  if (published != contract::HealthStatus::kDead) {
+    std::lock_guard lock(mu_);
+    for (const auto& [name, p] : o.processes) {
+      if (p.present) policy_.RecordRecovered(name);
+    }
+    if (!a.control_plane_down) policy_.RecordRecovered(kControlPlaneTarget);
   }
-  if (a.sensors.m4_control_plane >= 1.0) policy_.RecordRecovered(kControlPlaneTarget);
 
+  if (auto p = hold_.pending(now)) {
+    record.hold = contract::StatusHoldInfo{p->towards, Seconds(p->held), Seconds(p->needed)};
+  }
+  record.reasons = a.reasons;
   Recover(o, a, record, now);
   {
     std::lock_guard lock(mu_);
-    for (const auto& t : policy_.gave_up_targets()) {
+    record.gave_up = policy_.gave_up_targets();
+    for (const auto& t : record.gave_up) {
       if (auto it = record.processes.find(t); it != record.processes.end()) it->second.gave_up = true;
     }
     record.recovery.assign(recovery_.begin(), recovery_.end());
     last_ = record;
     last_reasons_ = a.reasons;
   }
-  Publish(record, a);
+  Publish(record, a, o.bus_readable);
   ++cycles_;
   return record;
 }
@@ -197,8 +223,10 @@ void HealthService::Recover(const Observation& o, const Assessment& a,
   if (record.status != contract::HealthStatus::kDead) return;
   if (now - started_ < options_.health.startup_grace) return;
   // (1) The control plane, only where it is dolphin's to restart.
-  if (a.sensors.m4_control_plane < 1.0 && actions_.CanRestartControlPlane()) {
-    Attempt(kControlPlaneTarget, "restart control plane", [&] { return actions_.RestartControlPlane(); },
+  if (a.control_plane_down && actions_.CanRestartControlPlane()) {
+    std::string why;
+    if (auto it = a.reasons.find("m4"); it != a.reasons.end() && !it->second.empty()) why = it->second.front();
+    Attempt(kControlPlaneTarget, "restart control plane", why, [&] { return actions_.RestartControlPlane(); },
             now);
   }
   // (2) Missing services whose runner will not restart them. One in its runner's back-off is
@@ -214,18 +242,19 @@ void HealthService::Recover(const Observation& o, const Assessment& a,
                           {{"service", service}, {"detail", p.detail}});
         continue;
       }
-      Attempt(service, "restart service", [&] { return actions_.RestartService(service); }, now);
+      Attempt(service, "restart service", fmt::format("{} missing ({})", service, p.detail),
+              [&] { return actions_.RestartService(service); }, now);
     }
   }
   // (3) Runs of the deployments marked on_recovery, after a process or control-plane failure
   // (never for stale data alone: the source is external).
-  if ((a.sensors.m1_proc < 1.0 || a.sensors.m4_control_plane < 1.0) && actions_.HasRecoveryRuns()) {
-    Attempt(kRecoveryRunsTarget, "trigger on_recovery runs", [&] { return actions_.TriggerRecoveryRuns(); },
-            now);
+  if ((a.sensors.m1_proc < 1.0 || a.control_plane_down) && actions_.HasRecoveryRuns()) {
+    Attempt(kRecoveryRunsTarget, "trigger on_recovery runs", "after a process or control-plane failure",
+            [&] { return actions_.TriggerRecoveryRuns(); }, now);
   }
 }
 
-void HealthService::Attempt(const std::string& target, const std::string& what,
+void HealthService::Attempt(const std::string& target, const std::string& what, const std::string& why,
                             const std::function<Status()>& action, MonoTime now) {
   bool newly_gave_up = false;
   RecoveryDecision d;
@@ -234,8 +263,9 @@ void HealthService::Attempt(const std::string& target, const std::string& what,
     d = policy_.Decide(target, now, &newly_gave_up);
   }
   if (d.verdict == RecoveryVerdict::kGaveUp) {
-    if (newly_gave_up || !last_gave_up_line_ || now - *last_gave_up_line_ >= std::chrono::minutes(1)) {
-      last_gave_up_line_ = now;
+    auto last = last_gave_up_line_.find(target);
+    if (newly_gave_up || last == last_gave_up_line_.end() || now - last->second >= std::chrono::minutes(1)) {
+      last_gave_up_line_[target] = now;
       env_.logger.Error(kComponent, "gave up: no more recovery until an operator acts",
                         {{"target", target},
                          {"actions_last_hour", d.attempts_last_hour},
@@ -262,36 +292,18 @@ void HealthService::Attempt(const std::string& target, const std::string& what,
   }
   ++actions_run_;
   if (st.ok()) {
-    env_.logger.Warn(kComponent, "recovery action", {{"target", target}, {"action", what}, {"result", "ok"}});
+    env_.logger.Warn(kComponent, "recovery action",
+                     {{"target", target}, {"action", what}, {"why", why}, {"result", "ok"}});
   } else {
     env_.logger.Error(kComponent, "recovery action failed",
-                      {{"target", target}, {"action", what}, {"error", st.ToString()}});
+                      {{"target", target}, {"action", what}, {"why", why}, {"error", st.ToString()}});
   }
-  AppendLog(fmt::format("{} recovery target={} action=\"{}\" result=\"{}\"", FormatRfc3339(rec.at), target,
-                        what, rec.result));
+  AppendLog(fmt::format("{} recovery target={} action=\"{}\" why=\"{}\" result=\"{}\"", FormatRfc3339(rec.at),
+                        target, what, why, rec.result));
 }
 
-void HealthService::Publish(const contract::MetaHealth& record, const Assessment& a) {
+void HealthService::Publish(const contract::MetaHealth& record, const Assessment& a, bool bus_readable) {
   const std::string json = contract::EncodeMetaHealth(record);
-  Status st = bus_.Put(contract::kMetaHealthMap, contract::kMetaHealthKey, json);
-  {
-    std::lock_guard lock(mu_);
-    last_error_ = st.ok() ? "" : std::string(st.message());
-  }
-  if (!st.ok()) {
-    env_.logger.Warn(kComponent, "record not published", {{"error", st.ToString()}});
-  }
-  if (!options_.run_logs_dir.empty()) {
-    const auto path = options_.run_logs_dir / "meta_health.json";
-    const auto tmp = options_.run_logs_dir / ".meta_health.json.tmp";
-    {
-      std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-      f << json << "\n";
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) env_.logger.Warn(kComponent, "meta_health.json not written", {{"error", ec.message()}});
-  }
   const MonoTime now = env_.clock.MonotonicNow();
   const bool changed = !last_published_status_ || *last_published_status_ != record.status;
   const bool minute = !last_minute_line_ || now - *last_minute_line_ >= std::chrono::minutes(1);
@@ -325,23 +337,47 @@ void HealthService::Publish(const contract::MetaHealth& record, const Assessment
     }
   }
   last_published_status_ = record.status;
+  // Then the file (what an operator reads while the bus is gone; written after the log line, so
+  // a reader who sees the record finds its line in the log), then the bus.
+  if (!options_.run_logs_dir.empty()) {
+    // Replaced atomically every cycle (`cat meta_health.json` never sees half a record); not
+    // fsynced: the next cycle rewrites it anyway.
+    WriteOptions wo;
+    wo.sync = false;
+    Status ws = env_.fs.WriteAtomically(options_.run_logs_dir / "meta_health.json", json + "\n", wo);
+    if (!ws.ok()) env_.logger.Warn(kComponent, "meta_health.json not written", {{"error", ws.ToString()}});
+  }
+  // Not put into a bus that could not even be read this cycle (the put would only wait).
+  Status st = bus_readable ? bus_.Put(contract::kMetaHealthMap, contract::kMetaHealthKey, json)
+                           : UnavailableError("bus unreachable");
+  {
+    std::lock_guard lock(mu_);
+    last_error_ = st.ok() ? "" : std::string(st.message());
+  }
+  if (!st.ok() && bus_readable) {
+    env_.logger.Warn(kComponent, "record not published", {{"error", st.ToString()}});
+  }
 }
 
 void HealthService::AppendLog(const std::string& line) {
   if (options_.run_logs_dir.empty()) return;
   const auto path = options_.run_logs_dir / "meta_health.log";
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (!ec && size + line.size() + 1 > options_.log_rotate_bytes) {
-    // meta_health.log.4 is dropped; .3 -> .4, ..., the current file -> .1.
+  auto size = env_.fs.FileSize(path);
+  if (size.ok() && *size + line.size() + 1 > options_.log_rotate_bytes) {
+    // The oldest (.<log_files - 1>) is replaced; .1 -> .2, ..., the current file -> .1.
     for (int i = options_.log_files - 1; i >= 1; --i) {
       const auto from = i == 1 ? path : std::filesystem::path(path.string() + "." + std::to_string(i - 1));
       const auto to = std::filesystem::path(path.string() + "." + std::to_string(i));
-      std::filesystem::rename(from, to, ec);
+      (void)env_.fs.Rename(from, to);  // NotFound for the ones not written yet
     }
   }
-  std::ofstream f(path, std::ios::binary | std::ios::app);
-  f << line << "\n";
+  auto f = env_.fs.NewAppendableFile(path, 0644);
+  Status st = f.ok() ? (*f)->Append(line + "\n") : f.status();
+  if (st.ok()) st = (*f)->Close();
+  if (!st.ok() && !log_error_reported_) {
+    log_error_reported_ = true;
+    env_.logger.Warn(kComponent, "meta_health.log not written", {{"error", st.ToString()}});
+  }
 }
 
 Status HealthService::ResetTarget(const std::string& target) {
@@ -367,7 +403,7 @@ runtime::ServiceHealth HealthService::Health() const {
     return h;
   }
   if (!last_error_.empty()) {
-    h.status = "degraded";
+    h.status = contract::HeartbeatStatus::kDegraded;
     h.detail = "record not published: " + last_error_;
     return h;
   }

@@ -49,7 +49,10 @@ class TcpPortProbe final : public PortProbe {
         const int ms = static_cast<int>(
             std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count());
         // determinism-ok: a kernel wait on one socket, bounded by the probe's timeout
-        int n = ::poll(&p, 1, ms);
+        int n;
+        do {
+          n = ::poll(&p, 1, ms);
+        } while (n < 0 && errno == EINTR);
         if (n == 0) {
           st = DeadlineExceededError(fmt::format("no answer within {}", FormatDuration(timeout)));
         } else if (n < 0) {

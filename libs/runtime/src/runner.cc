@@ -36,7 +36,56 @@ Status PublishHeartbeat(bus::KvBus& bus, const Clock& clock, const std::string& 
 Runner::Runner(Env env, bus::KvBus& bus, RunnerOptions options)
     : env_(env), bus_(bus), options_(std::move(options)) {}
 
-void Runner::Add(std::unique_ptr<Service> service) { services_.push_back(std::move(service)); }
+void Runner::Add(std::unique_ptr<Service> service) {
+  services_.push_back(std::move(service));
+  std::lock_guard lock(mu_);
+  started_.push_back(false);
+  restarts_.push_back(0);
+}
+
+std::vector<RunnerServiceState> Runner::States() const {
+  std::lock_guard lock(mu_);
+  std::vector<RunnerServiceState> out;
+  for (size_t i = 0; i < services_.size(); ++i) {
+    RunnerServiceState st;
+    st.name = services_[i]->name();
+    st.started = started_[i];
+    if (started_[i]) {
+      st.liveness = services_[i]->Liveness();
+    } else {
+      st.liveness = {false, "not started"};
+    }
+    st.health = services_[i]->Health();
+    st.restarts = restarts_[i];
+    out.push_back(std::move(st));
+  }
+  return out;
+}
+
+Status Runner::RestartService(const std::string& name) {
+  std::lock_guard lock(mu_);
+  if (!accepting_restarts_) return FailedPreconditionError("the runner is not running");
+  for (size_t i = 0; i < services_.size(); ++i) {
+    Service& s = *services_[i];
+    if (s.name() != name) continue;
+    const ServiceLiveness before = started_[i] ? s.Liveness() : ServiceLiveness{false, "not started"};
+    env_.logger.Warn(options_.process_name, "restarting service",
+                     {{"service", name}, {"why", before.running ? "asked" : before.detail}});
+    if (started_[i]) s.Stop();
+    started_[i] = false;
+    ++restarts_[i];
+    Status st = s.Start();
+    if (!st.ok()) {
+      env_.logger.Error(options_.process_name, "service failed to restart",
+                        {{"service", name}, {"error", st.ToString()}, {"restarts", restarts_[i]}});
+      return st.WithPrefix(fmt::format("cannot restart {}", name));
+    }
+    started_[i] = true;
+    env_.logger.Info(options_.process_name, "service restarted", {{"service", name}, {"restarts", restarts_[i]}});
+    return Status::Ok();
+  }
+  return NotFoundError(fmt::format("no service \"{}\" in {}", name, options_.process_name));
+}
 
 void Runner::Beat(MonoTime started) {
   const Duration up = env_.clock.MonotonicNow() - started;
@@ -55,12 +104,16 @@ void Runner::Beat(MonoTime started) {
                        {{"service", name}, {"error", st.ToString()}, {"failures", failed_beats_}});
     }
   };
-  for (const auto& s : services_) {
-    ServiceHealth h = s->Health();
+  std::vector<std::pair<std::string, ServiceHealth>> healths;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& s : services_) healths.emplace_back(s->name(), s->Health());
+  }
+  for (const auto& [name, h] : healths) {
     worst = std::max(worst, h.status);
     if (!service_summary.empty()) service_summary += ",";
-    service_summary += fmt::format("{}:{}", s->name(), contract::HeartbeatStatusName(h.status));
-    publish(s->name(), h);
+    service_summary += fmt::format("{}:{}", name, contract::HeartbeatStatusName(h.status));
+    publish(name, h);
   }
   ServiceHealth own;
   own.status = worst;
@@ -98,6 +151,10 @@ Status Runner::Run(const CancelToken& cancel) {
                         {{"service", s.name()}, {"error", st.ToString()}});
       break;
     }
+    {
+      std::lock_guard lock(mu_);
+      started_[running] = true;
+    }
     env_.logger.Info(options_.process_name, "service started", {{"service", s.name()}});
   }
   if (failure.ok()) {
@@ -107,6 +164,10 @@ Status Runner::Run(const CancelToken& cancel) {
                       {"duration", options_.duration ? FormatDuration(*options_.duration) : "until signal"}});
     const std::optional<MonoTime> end =
         options_.duration ? std::optional<MonoTime>(started + *options_.duration) : std::nullopt;
+    {
+      std::lock_guard lock(mu_);
+      accepting_restarts_ = true;
+    }
     MonoTime next = started;
     while (!cancel.cancelled()) {
       Beat(started);
@@ -116,10 +177,21 @@ Status Runner::Run(const CancelToken& cancel) {
       if (end && env_.clock.MonotonicNow() >= *end) break;
     }
   }
+  // No restart from now on (waits for one in progress). Stop() runs without the lock: a
+  // service's thread may be waiting for it (the health service asking for a restart).
+  {
+    std::lock_guard lock(mu_);
+    accepting_restarts_ = false;
+  }
   // Stop in reverse order of start.
   while (running > 0) {
     --running;
     Service& s = *services_[running];
+    {
+      std::lock_guard lock(mu_);
+      if (!started_[running]) continue;  // a failed restart left it stopped
+      started_[running] = false;
+    }
     s.Stop();
     env_.logger.Info(options_.process_name, "service stopped", {{"service", s.name()}});
   }

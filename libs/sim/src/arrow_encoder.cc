@@ -1,4 +1,4 @@
-// The scan file layout of DESIGN section 3, through the project's Arrow IPC writer.
+// The scan file layout of docs/architecture.md §8, through the project's Arrow IPC writer.
 #include "dolphin/arrow/ipc_writer.h"
 #include "dolphin/sim/scan_sink.h"
 

@@ -200,7 +200,7 @@ interval_s = 5
   EXPECT_NE(r.err.find("dolphin.toml:4: [api] listen: bad address \"everywhere\""), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("dolphin.toml:6: [bus] backend: expected one of \"memory\", \"hazelcast\", got \"redis\""), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("dolphin.toml:8: [trader.BLUE] strategy: expected one of \"vel_div\", got \"magic\""), std::string::npos) << r.err;
-  // A DESIGN section whose library is not built yet is only a warning.
+  // A config section whose library is not built yet is only a warning.
   EXPECT_NE(r.err.find("warning: dolphin.toml:9: health: accepted but not used yet"), std::string::npos) << r.err;
   EXPECT_EQ(r.out, "");
 }

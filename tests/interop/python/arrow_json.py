@@ -1,4 +1,4 @@
-"""Arrow values -> JSON by dolphin's conventions (DESIGN section 3), computed independently of
+"""Arrow values -> JSON by dolphin's conventions (docs/architecture.md §8), computed independently of
 dolphin from pyarrow's own decoding. Used by the interop tests to state what dolphin must print."""
 import datetime
 import json

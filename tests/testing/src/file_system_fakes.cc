@@ -80,6 +80,31 @@ Result<std::unique_ptr<WritableFile>> FakeFileSystem::NewWritableFile(const fs::
   return std::unique_ptr<WritableFile>(new FakeWritableFile(*this, key, f.generation));
 }
 
+Result<std::unique_ptr<WritableFile>> FakeFileSystem::NewAppendableFile(const fs::path& path,
+                                                                        uint32_t mode) {
+  const std::string key = Key(path);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!DirExistsLocked(Key(fs::path(key).parent_path()))) {
+    return FileErrnoError(fmt::format("open {}", path.string()), ENOENT);
+  }
+  if (DirExistsLocked(key)) return FileErrnoError(fmt::format("open {}", path.string()), EISDIR);
+  auto it = files_.find(key);
+  if (it == files_.end()) {
+    File f;
+    f.mode = mode;
+    f.generation = next_generation_++;
+    it = files_.emplace(key, std::move(f)).first;
+  }
+  return std::unique_ptr<WritableFile>(new FakeWritableFile(*this, key, it->second.generation));
+}
+
+Result<uint64_t> FakeFileSystem::FileSize(const fs::path& path) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = files_.find(Key(path));
+  if (it == files_.end()) return FileErrnoError(fmt::format("stat {}", path.string()), ENOENT);
+  return static_cast<uint64_t>(it->second.content.size());
+}
+
 Status FakeFileSystem::SyncDir(const fs::path& dir) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!DirExistsLocked(Key(dir))) {

@@ -1,4 +1,4 @@
-// JSON conventions of DESIGN section 3 (what `dolphin arrow cat` prints and the bridge publishes).
+// JSON conventions of docs/architecture.md §8 (what `dolphin arrow cat` prints and the bridge publishes).
 #include "dolphin/arrow/json_writer.h"
 
 #include <cmath>

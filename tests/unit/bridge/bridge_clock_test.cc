@@ -10,7 +10,7 @@
 
 #include "dolphin/arrow/ipc_writer.h"
 #include "dolphin/bridge/bridge.h"
-#include "dolphin/bridge/scan_json.h"
+#include "dolphin/contract/names.h"
 #include "dolphin/bus/in_memory_bus.h"
 #include "dolphin/core/json.h"
 #include "dolphin/testing/kv_bus_fakes.h"
@@ -20,6 +20,8 @@ namespace dolphin::bridge {
 namespace {
 
 namespace fs = std::filesystem;
+using contract::kFeaturesMap;
+using contract::kScanKey;
 using testing::WaitFor;
 
 const int64_t kBaseMicros = 1774434600000000;  // 2026-03-25T10:30:00Z
@@ -89,9 +91,9 @@ TEST_F(BridgeClockTest, HungReadTimesOutWhenTheClockSaysSo) {
   t_.clock.BlockUntilWaiters(1);
   t_.clock.AdvanceBy(std::chrono::milliseconds(4999));
   EXPECT_EQ(t_.clock.WaitersForTest(), 1);  // Not timed out yet: 1 ms is left.
-  EXPECT_EQ(bridge_->Health().status, "ok");
+  EXPECT_EQ(bridge_->Health().status, contract::HeartbeatStatus::kOk);
   t_.clock.AdvanceBy(std::chrono::milliseconds(1));
-  ASSERT_TRUE(WaitFor([&] { return bridge_->Health().status == "stalled"; }));
+  ASSERT_TRUE(WaitFor([&] { return bridge_->Health().status == contract::HeartbeatStatus::kStalled; }));
   EXPECT_THAT(bridge_->Health().detail, ::testing::HasSubstr("longer than 5.00s"));
   bridge_->Stop();
   bridge_.reset();
@@ -111,11 +113,11 @@ TEST_F(BridgeClockTest, PutRetryBackOffRunsOnTheClock) {
   ASSERT_TRUE(WaitFor([&] { return bus_.put_failures() == 2; }));
   t_.clock.AdvanceBy(std::chrono::milliseconds(100));  // The back-off doubled.
   ASSERT_TRUE(WaitFor([&] { return bus_.put_failures() == 3; }));
-  EXPECT_EQ(bridge_->Health().status, "degraded");
+  EXPECT_EQ(bridge_->Health().status, contract::HeartbeatStatus::kDegraded);
   t_.clock.AdvanceBy(std::chrono::milliseconds(200));
   ASSERT_TRUE(WaitFor([&] { return Published() == 1; }));
   EXPECT_EQ(bus_.puts(), 4);
-  ASSERT_TRUE(WaitFor([&] { return bridge_->Health().status == "ok"; }));
+  ASSERT_TRUE(WaitFor([&] { return bridge_->Health().status == contract::HeartbeatStatus::kOk; }));
   EXPECT_TRUE(t_.logger.Contains("bus put recovered"));
 }
 

@@ -25,7 +25,10 @@ namespace dolphin::bridge {
 namespace {
 
 namespace fs = std::filesystem;
+using contract::BuildScanJson;
 using contract::DecodeScan;
+using contract::DecodedScan;
+using contract::PublishFields;
 using contract::kFeaturesMap;
 using contract::kScanKey;
 using testing::WaitFor;
@@ -533,6 +536,36 @@ TEST(ScanJsonTest, InvalidUtf8SymbolIsDroppedFromAnUnalignedAssetsList) {
   ASSERT_OK(j);
   EXPECT_EQ((*j)["assets"], Json::array({"BTCUSDT"}));
   EXPECT_FALSE(j->contains("asset_prices"));
+}
+
+}  // namespace
+}  // namespace dolphin::bridge
+
+namespace dolphin::bridge {
+namespace {
+
+// A loop that returns (here: the test hook) says so in Liveness(); Stop() + Start() on the same
+// object (what the Runner does when health asks) makes scans flow again.
+TEST_F(BridgeTest, ReturnedLoopIsReportedAndARestartMakesScansFlowAgain) {
+  options_.exit_loop_after_for_test = 2;
+  StartBridge();
+  EXPECT_TRUE(bridge_->Liveness().running);
+  WriteScan({.number = 1, .ts_micros = kBaseMicros});
+  ASSERT_TRUE(WaitForScan(1));
+  WriteScan({.number = 2, .ts_micros = kBaseMicros + 1000000});
+  ASSERT_TRUE(WaitForScan(2));
+  ASSERT_TRUE(WaitFor([&] { return !bridge_->Liveness().running; }));
+  EXPECT_EQ(bridge_->Liveness().detail, "run loop returned: test exit after 2 scans");
+  EXPECT_TRUE(logger_.Contains("event loop returned"));
+  WriteScan({.number = 3, .ts_micros = kBaseMicros + 2000000});
+  bridge_->Stop();
+  ASSERT_OK(bridge_->Start());
+  EXPECT_TRUE(bridge_->Liveness().running);
+  EXPECT_TRUE(bridge_->Liveness().detail.empty());
+  ASSERT_TRUE(WaitForScan(3, /*republished=*/true));  // republished at start: the newest file
+  WriteScan({.number = 4, .ts_micros = kBaseMicros + 3000000});
+  ASSERT_TRUE(WaitForScan(4));
+  EXPECT_TRUE(bridge_->Liveness().running);  // the hook fires once per process
 }
 
 }  // namespace

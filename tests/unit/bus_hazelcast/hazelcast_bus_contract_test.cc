@@ -1,4 +1,4 @@
-// The bus contract suite (DESIGN section 2) against a real Hazelcast member.
+// The bus contract suite (docs/architecture.md §3) against a real Hazelcast member.
 #include "dolphin/testing/bus_contract_suite.h"
 #include "member_environment.h"
 

@@ -3,6 +3,7 @@
   interop_client.py put  HOST:PORT MAP PREFIX N    map.put(f"{PREFIX}{i}", json.dumps({...}))
   interop_client.py get  HOST:PORT MAP PREFIX N    prints json list of map.get(f"{PREFIX}{i}")
   interop_client.py set1 HOST:PORT MAP KEY VALUE   one put of a string value
+  interop_client.py json HOST:PORT MAP KEY         prints json.loads(map.get(KEY)), or null
 """
 import json
 import sys
@@ -29,6 +30,9 @@ def main():
             print(json.dumps(out))
         elif verb == "set1":
             m.put(sys.argv[4], sys.argv[5])
+        elif verb == "json":
+            v = m.get(sys.argv[4])
+            print(json.dumps(None if v is None else json.loads(v)))
         else:
             raise SystemExit(f"unknown verb {verb}")
     finally:

@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dolphin/contract/meta_health.h"
+#include "dolphin/health/health_service.h"
 #include "dolphin/testing/bus_testing.h"
 #include "dolphin/testing/testing.h"
 #include "member_environment.h"
@@ -110,6 +112,49 @@ TEST_F(PythonInteropTest, CppKeyListenerSeesPythonPuts) {
   EXPECT_EQ(ev[0].value, "{\"n\":1}");
   EXPECT_EQ(ev[1].type, EventType::kUpdated);
   EXPECT_EQ(ev[1].value, "{\"n\":2}");
+}
+
+// The health record as the health service publishes it, read by the official client with
+// json.loads (the original system's operators read DOLPHIN_META_HEALTH["latest"] that way).
+class NoProcesses final : public health::ProcessProbe {
+ public:
+  std::map<std::string, health::ProcessState> Probe(const std::vector<std::string>& names) override {
+    std::map<std::string, health::ProcessState> out;
+    for (const auto& n : names) out[n] = {true, 7, 0, false, false, "running"};
+    return out;
+  }
+};
+class OpenPorts final : public health::PortProbe {
+ public:
+  Status Check(const std::string&, uint16_t, Duration) override { return Status::Ok(); }
+};
+class NoActions final : public health::RecoveryActions {
+ public:
+  Status RestartService(const std::string&) override { return UnimplementedError("test"); }
+  bool CanRestartControlPlane() const override { return false; }
+  Status RestartControlPlane() override { return UnimplementedError("test"); }
+};
+
+TEST_F(PythonInteropTest, PythonReadsTheMetaHealthRecordAsJson) {
+  dolphin::testing::TestEnv t;
+  health::HealthServiceOptions o;
+  o.critical = {"bridge"};
+  o.sources = health::SourceSpecs({"scan"}, {});
+  NoProcesses procs;
+  OpenPorts ports;
+  NoActions actions;
+  health::HealthService svc(t.env, *bus_, o, procs, ports, actions);
+  const contract::MetaHealth record = svc.RunCycle();  // no heartbeat, no scan: DEAD
+  EXPECT_EQ(record.status, contract::HealthStatus::kDead);
+  auto out = nlohmann::json::parse(Py("json " + Member::Get().address() + " DOLPHIN_META_HEALTH latest"));
+  ASSERT_TRUE(out.is_object()) << out.dump();
+  EXPECT_EQ(out["status"], "DEAD");
+  EXPECT_EQ(out["rm_meta"], 0.0);
+  EXPECT_EQ(out["m1_proc"], 1.0);
+  EXPECT_EQ(out["m3_data_freshness"], 0.0);
+  EXPECT_EQ(out["subsystem_health"]["data_sources"]["scan"]["state"], "dead");
+  EXPECT_EQ(out["timestamp"], FormatRfc3339(record.timestamp));
+  EXPECT_EQ(out["reasons"]["m2"][0], "heartbeat bridge missing");
 }
 
 // The operators' snippet, verbatim. It connects to the default 127.0.0.1:5701.

@@ -288,12 +288,15 @@ MetaHealth SampleHealth() {
   r.m3_data_freshness = 0.9;
   r.m4_control_plane = 1.0;
   r.m5_coherence = 1.0;
-  r.processes["bridge"] = ProcessHealth{true, 101, 0, false};
-  r.processes["trader.BLUE"] = ProcessHealth{false, std::nullopt, 6, true};
+  r.processes["bridge"] = ProcessHealth{true, 101, 0, false, "running"};
+  r.processes["trader.BLUE"] = ProcessHealth{false, std::nullopt, 6, true, "run loop returned"};
   r.data_sources["scan"] = DataSourceHealth{2.5, "fresh"};
   r.data_sources["obf"] = DataSourceHealth{std::nullopt, "dead"};
   r.checks = {"safety: Rm outside [0, 1]"};
   r.recovery = {RecoveryAction{"trader.BLUE", "restart", kT, "ok"}};
+  r.reasons["m2"] = {"heartbeat trader.BLUE is 45.0s old"};
+  r.hold = StatusHoldInfo{HealthStatus::kCritical, 5, 10};
+  r.gave_up = {"trader.BLUE"};
   r.timestamp = kT;
   return r;
 }
@@ -339,6 +342,11 @@ TEST(MetaHealthCodecTest, MalformedInputIsAnErrorNamingTheField) {
   EXPECT_THAT(DecodeMetaHealth(with("subsystem_health", Json{{"checks", "all"}})), StatusHasMessage("checks: expected an array"));
   EXPECT_THAT(DecodeMetaHealth(with("recovery", Json::array({Json{{"target", "x"}}}))), StatusHasMessage("recovery[]: action: missing"));
   EXPECT_THAT(DecodeMetaHealth(without("timestamp")), StatusHasMessage("timestamp: missing"));
+  EXPECT_THAT(DecodeMetaHealth(with("reasons", Json{{"m1", "x"}})), StatusHasMessage("reasons.m1: expected an array"));
+  EXPECT_THAT(DecodeMetaHealth(with("hold", Json{{"towards", "RED"}, {"held_s", 1}, {"needed_s", 2}})),
+              StatusHasMessage("hold: towards: "));
+  EXPECT_THAT(DecodeMetaHealth(with("subsystem_health", Json{{"gave_up", Json::array({1})}})),
+              StatusHasMessage("gave_up[]: expected a string"));
   // raw_status defaults to status when an older writer leaves it out.
   auto r = DecodeMetaHealth(without("raw_status"));
   ASSERT_OK(r);

@@ -21,6 +21,33 @@ using testing::FsOp;
 using testing::StatusHasMessage;
 using ::testing::ElementsAre;
 
+// Appending keeps what is there (logs); FileSize reports it; both the same on the real and
+// the fake file system.
+void ExpectAppendAndSize(FileSystem& fs, const fs::path& dir) {
+  const fs::path path = dir / "service.log";
+  EXPECT_EQ(fs.FileSize(path).status().code(), StatusCode::kNotFound);
+  for (const char* line : {"one\n", "two\n"}) {
+    auto f = fs.NewAppendableFile(path, 0644);
+    ASSERT_OK(f);
+    ASSERT_OK((*f)->Append(line));
+    ASSERT_OK((*f)->Close());
+  }
+  EXPECT_THAT(fs.ReadFile(path), testing::IsOkAndHolds(std::string("one\ntwo\n")));
+  EXPECT_THAT(fs.FileSize(path), testing::IsOkAndHolds(uint64_t{8}));
+  EXPECT_THAT(fs.NewAppendableFile(dir / "missing" / "x.log", 0644), StatusHasMessage("ENOENT"));
+}
+
+TEST(PosixFileSystemTest, AppendableFileKeepsContentAndFileSizeCountsIt) {
+  testing::TempDir dir;
+  ExpectAppendAndSize(FileSystem::Default(), dir.path());
+}
+
+TEST(FakeFileSystemTest, AppendableFileKeepsContentAndFileSizeCountsIt) {
+  FakeFileSystem fake;
+  ASSERT_OK(fake.CreateDirs("/var"));
+  ExpectAppendAndSize(fake, "/var");
+}
+
 TEST(PosixFileSystemTest, WriteAtomicallyReplacesContentAndLeavesNoTemporaryFile) {
   testing::TempDir dir;
   FileSystem& real = FileSystem::Default();

@@ -1,5 +1,6 @@
 #include "dolphin/health/assessment.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "dolphin/contract/heartbeat.h"

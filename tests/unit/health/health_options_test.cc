@@ -49,6 +49,8 @@ startup_grace_s = 0
 recovery_cooldown_s = 0.5
 max_restarts_per_hour = 2
 control_plane_restart = ["bash", "-c", "restart member"]
+processes = "systemd"
+systemd_probe = ["fake-systemctl", "show", "{unit}"]
 )",
                  &diag);
   ASSERT_OK(o);
@@ -60,6 +62,17 @@ control_plane_restart = ["bash", "-c", "restart member"]
   EXPECT_EQ(o->recovery_cooldown, std::chrono::milliseconds(500));
   EXPECT_EQ(o->max_restarts_per_hour, 2);
   EXPECT_EQ(o->control_plane_restart.size(), 3u);
+  EXPECT_EQ(o->processes, "systemd");
+  EXPECT_EQ(o->systemd_probe, (std::vector<std::string>{"fake-systemctl", "show", "{unit}"}));
+  EXPECT_EQ(o->systemd_restart, (std::vector<std::string>{"systemctl", "restart", "{unit}"}));
+}
+
+TEST(HealthOptionsTest, SystemdUnitsKeepTheOriginalNames) {
+  EXPECT_EQ(SystemdUnitFor("bridge"), "dolphin-scan-bridge.service");
+  EXPECT_EQ(SystemdUnitFor("trader.BLUE"), "dolphin-nautilus-trader@BLUE.service");
+  EXPECT_EQ(SystemdUnitFor("health"), "meta_health_daemon.service");
+  EXPECT_EQ(SystemdUnitFor("worker"), "dolphin-prefect-worker.service");
+  EXPECT_EQ(SystemdUnitFor("safety"), "dolphin-safety.service");
 }
 
 TEST(HealthOptionsTest, EveryBadValueIsReported) {
@@ -70,11 +83,13 @@ sources = ["scan", "bogus"]
 fresh_s = 60
 dead_s = 30
 max_restarts_per_hour = -1
+processes = "supervisor"
+systemd_restart = []
 colour = "x"
 )",
                  &diag);
   EXPECT_FALSE(o.ok());
-  ASSERT_GE(diag.errors().size(), 5u);
+  ASSERT_GE(diag.errors().size(), 7u);
   std::string all;
   for (const auto& e : diag.errors()) all += e + "\n";
   EXPECT_NE(all.find("interval_s"), std::string::npos) << all;
@@ -82,6 +97,8 @@ colour = "x"
   EXPECT_NE(all.find("dead_s"), std::string::npos) << all;
   EXPECT_NE(all.find("max_restarts_per_hour"), std::string::npos) << all;
   EXPECT_NE(all.find("colour"), std::string::npos) << all;
+  EXPECT_NE(all.find("processes"), std::string::npos) << all;
+  EXPECT_NE(all.find("systemd_restart"), std::string::npos) << all;
 }
 
 TEST(HealthOptionsTest, WrittenConfigReadsBackTheSame) {

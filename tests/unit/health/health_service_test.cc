@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "dolphin/bus/in_memory_bus.h"
@@ -306,6 +307,38 @@ TEST_F(HealthServiceTest, LostBusDrivesDeadAndRestartsAManagedControlPlane) {
   EXPECT_EQ(actions_.control_plane_restarts, 2);
 }
 
+// Only a bus member that refuses connections is a control-plane failure: the API port of this
+// process timing out under load never restarts a healthy member.
+TEST_F(HealthServiceTest, ApiPortDownIsNoReasonToRestartTheControlPlane) {
+  opts_.health.startup_grace = seconds(0);
+  actions_.control_plane = true;
+  Make();
+  procs_.states["bridge"] = ProcessState{false, std::nullopt, 0, false, false, "stalled forever"};
+  ports_.down.insert(4200);
+  for (int i = 0; i < 20; ++i) {
+    FeedHealthy(i);
+    Cycle();
+  }
+  EXPECT_EQ(svc_->last()->status, HealthStatus::kDead);
+  EXPECT_EQ(svc_->last()->m4_control_plane, 0.5);
+  EXPECT_EQ(actions_.control_plane_restarts, 0);
+}
+
+// The recovery line says why: the missing service and its runner's words.
+TEST_F(HealthServiceTest, RecoveryLineNamesWhy) {
+  opts_.health.startup_grace = seconds(0);
+  opts_.health.worsen_after = seconds(0);
+  Make();
+  procs_.states["bridge"] = ProcessState{false, std::nullopt, 0, false, true, "run loop returned: disk"};
+  FeedHealthy(1);
+  Cycle();
+  EXPECT_NE(ReadFile(opts_.run_logs_dir / "meta_health.log")
+                .find("recovery target=bridge action=\"restart service\" why=\"bridge missing (run loop returned: disk)\""),
+            std::string::npos)
+      << ReadFile(opts_.run_logs_dir / "meta_health.log");
+  EXPECT_EQ(svc_->last()->processes.at("bridge").detail, "run loop returned: disk");
+}
+
 TEST_F(HealthServiceTest, SharedControlPlaneIsNeverRestarted) {
   opts_.health.startup_grace = seconds(0);
   actions_.control_plane = false;
@@ -322,13 +355,25 @@ TEST_F(HealthServiceTest, RunsEveryIntervalOnItsOwnThread) {
   Make();
   FeedHealthy(1);
   ASSERT_OK(svc_->Start());
+  // The first cycle one interval after start, then one per interval.
   t_.clock.BlockUntilWaitCalls(1);
-  EXPECT_EQ(svc_->cycles(), 1u);
+  EXPECT_EQ(svc_->cycles(), 0u);
   t_.clock.AdvanceBy(seconds(5));
   t_.clock.BlockUntilWaitCalls(2);
+  EXPECT_EQ(svc_->cycles(), 1u);
+  FeedHealthy(2);
+  t_.clock.AdvanceBy(seconds(5));
+  t_.clock.BlockUntilWaitCalls(3);
   EXPECT_EQ(svc_->cycles(), 2u);
   svc_->Stop();
-  EXPECT_EQ(svc_->Health().status, "ok");
+  // Start after Stop runs again (a restarted service).
+  ASSERT_OK(svc_->Start());
+  t_.clock.BlockUntilWaitCalls(4);
+  t_.clock.AdvanceBy(seconds(5));
+  t_.clock.BlockUntilWaitCalls(5);
+  EXPECT_EQ(svc_->cycles(), 3u);
+  svc_->Stop();
+  EXPECT_EQ(svc_->Health().status, contract::HeartbeatStatus::kOk);
   EXPECT_EQ(svc_->StatusJson()["status"], "GREEN");
 }
 

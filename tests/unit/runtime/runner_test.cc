@@ -19,12 +19,19 @@ class FakeService final : public Service {
   std::string name() const override { return name_; }
   Status Start() override {
     log_->push_back("start " + name_);
+    if (fail_next_start.exchange(false)) return UnavailableError("no disk");
     return fail_ ? UnavailableError("no disk") : Status::Ok();
   }
   void Stop() override { log_->push_back("stop " + name_); }
   ServiceHealth Health() const override { return {status, "detail of " + name_}; }
+  ServiceLiveness Liveness() const override {
+    if (loop_returned) return {false, "run loop returned: test"};
+    return {};
+  }
   Json StatusJson() const override { return Json::object(); }
   contract::HeartbeatStatus status = contract::HeartbeatStatus::kOk;
+  std::atomic<bool> loop_returned{false};
+  std::atomic<bool> fail_next_start{false};
 
  private:
   std::string name_;
@@ -168,6 +175,61 @@ TEST_F(RunnerTest, ProcessHeartbeatCarriesTheMostSevereStatusWhateverTheOrder) {
     th.join();
     EXPECT_OK(result);
   }
+}
+
+// Health asks the Runner to restart one service whose loop returned: only that one is stopped
+// and started again, the others keep running, and the state shows the restart.
+TEST_F(RunnerTest, RestartsOneServiceWithoutStoppingTheOthers) {
+  RunnerOptions o;
+  o.heartbeat_interval = 5s;
+  Runner runner(t_.env, *bus_, o);
+  auto a = std::make_unique<FakeService>("trader.BLUE", &log_);
+  auto b = std::make_unique<FakeService>("bridge", &log_);
+  FakeService* bridge = b.get();
+  runner.Add(std::move(a));
+  runner.Add(std::move(b));
+  EXPECT_EQ(runner.RestartService("bridge").code(), StatusCode::kFailedPrecondition);  // not running
+  auto before = runner.States();
+  ASSERT_EQ(before.size(), 2u);
+  EXPECT_FALSE(before[1].started);
+  EXPECT_FALSE(before[1].liveness.running);
+  CancelToken cancel;
+  std::thread th([&] { (void)runner.Run(cancel); });  // determinism-ok: the daemon thread
+  t_.clock.BlockUntilWaitCalls(1);
+  bridge->loop_returned = true;
+  auto states = runner.States();
+  EXPECT_TRUE(states[0].liveness.running);
+  EXPECT_FALSE(states[1].liveness.running);
+  EXPECT_EQ(states[1].liveness.detail, "run loop returned: test");
+  bridge->loop_returned = false;
+  ASSERT_OK(runner.RestartService("bridge"));
+  EXPECT_EQ(runner.RestartService("sim").code(), StatusCode::kNotFound);
+  states = runner.States();
+  EXPECT_TRUE(states[1].started);
+  EXPECT_EQ(states[1].restarts, 1);
+  EXPECT_EQ(states[0].restarts, 0);
+  EXPECT_EQ(log_, (std::vector<std::string>{"start trader.BLUE", "start bridge", "stop bridge", "start bridge"}));
+  cancel.Cancel();
+  th.join();
+  EXPECT_EQ(log_.back(), "stop trader.BLUE");
+  EXPECT_EQ(runner.RestartService("bridge").code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_F(RunnerTest, FailedRestartLeavesTheServiceStoppedAndIsNotStoppedAgain) {
+  RunnerOptions o;
+  Runner runner(t_.env, *bus_, o);
+  auto b = std::make_unique<FakeService>("bridge", &log_);
+  FakeService* bridge = b.get();
+  runner.Add(std::move(b));
+  CancelToken cancel;
+  std::thread th([&] { (void)runner.Run(cancel); });  // determinism-ok: the daemon thread
+  t_.clock.BlockUntilWaitCalls(1);
+  bridge->fail_next_start = true;
+  EXPECT_THAT(runner.RestartService("bridge"), testing::StatusHasMessage("cannot restart bridge"));
+  EXPECT_FALSE(runner.States()[0].started);
+  cancel.Cancel();
+  th.join();
+  EXPECT_EQ(std::count(log_.begin(), log_.end(), "stop bridge"), 1);
 }
 
 }  // namespace

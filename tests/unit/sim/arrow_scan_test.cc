@@ -1,5 +1,5 @@
 // The scan file a simulator writes reads back, through the project's Arrow reader, with exactly
-// the DESIGN section 3 columns, types and values.
+// the docs/architecture.md §8 columns, types and values.
 #include <filesystem>
 
 #include "dolphin/arrow/ipc_reader.h"

@@ -1,5 +1,5 @@
 // ControlApi: the local HTTP control API of `dolphin run` and every `dolphin serve` process
-// (DESIGN section 7), served with cpp-httplib.
+// (docs/architecture.md §9), served with cpp-httplib.
 //
 //   GET    /api/health                 liveness: {"status":"ok", version, pid, uptime_s, bus}
 //   GET    /api/status                 every registered service's status + heartbeats + maps

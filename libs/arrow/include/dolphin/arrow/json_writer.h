@@ -1,4 +1,4 @@
-// Arrow rows -> JSON text by the conventions of DESIGN section 3 (also `dolphin arrow cat`):
+// Arrow rows -> JSON text by the conventions of docs/architecture.md §8 (also `dolphin arrow cat`):
 // null -> null; bool; integers exact; floats shortest round-trip (NaN/Inf -> null); utf8 ->
 // string; binary -> uppercase hex; date -> YYYY-MM-DD; time -> HH:MM:SS[.fraction of its
 // unit]; timestamp -> YYYY-MM-DDTHH:MM:SS[.fraction] plus "Z" when the field has a time zone;

@@ -1,4 +1,4 @@
-// [bridge] section (DESIGN section 9).
+// [bridge] section (docs/architecture.md §11).
 #pragma once
 
 #include <filesystem>
@@ -30,6 +30,10 @@ struct BridgeOptions {
   int max_reads_in_flight = 4;
   // Log one line per published scan. Default: true.
   bool log_each_scan = true;
+  // Test only (DOLPHIN_TEST_BRIDGE_LOOP_EXIT_AFTER, read by the wiring): the event loop returns
+  // after publishing this many scans since its start, once per process, as a loop that met an
+  // error it cannot handle would. 0: never. Not a config key.
+  uint64_t exit_loop_after_for_test = 0;
 };
 
 // `state_dir` supplies the defaults of the three paths.

@@ -1,4 +1,4 @@
-// [bus] section of the config file (DESIGN section 9).
+// [bus] section of the config file (docs/architecture.md §11).
 #pragma once
 
 #include <string>

@@ -1,6 +1,6 @@
 // KvBus: the feature bus, a set of named maps from string keys to JSON text values.
 //
-// DESIGN section 2 is the contract, the same for every backend (memory, hazelcast):
+// docs/architecture.md §3 is the contract, the same for every backend (memory, hazelcast):
 //  - Put/Get/Remove/Keys on named maps. Values are opaque text to the bus (JSON by convention).
 //  - Listeners on one key or a whole map. A new listener first receives SNAPSHOT events with
 //    the current value (one per existing key for a map listener), then ADDED / UPDATED /

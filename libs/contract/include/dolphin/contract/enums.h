@@ -9,7 +9,7 @@
 
 namespace dolphin::contract {
 
-// Safety posture, from most to least risk (DESIGN sections 4 and 5).
+// Safety posture, from most to least risk (docs/trader.md and docs/health.md).
 enum class Posture { kApex, kStalker, kTurtle, kHibernate };
 std::string_view PostureName(Posture posture);  // "APEX" | "STALKER" | "TURTLE" | "HIBERNATE"
 // Error: "posture: expected APEX, STALKER, TURTLE or HIBERNATE, got \"x\"".
@@ -21,7 +21,7 @@ enum class TradingState { kActive, kReducing, kHalted };
 std::string_view TradingStateName(TradingState state);  // "ACTIVE" | "REDUCING" | "HALTED"
 Result<TradingState> ParseTradingState(std::string_view text);
 
-// Meta-health status, ordered from best to worst (DESIGN section 5).
+// Meta-health status, ordered from best to worst (docs/health.md).
 enum class HealthStatus { kGreen, kDegraded, kCritical, kDead };
 std::string_view HealthStatusName(HealthStatus status);  // "GREEN" | "DEGRADED" | ...
 Result<HealthStatus> ParseHealthStatus(std::string_view text);

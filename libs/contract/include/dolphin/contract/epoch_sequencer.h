@@ -1,4 +1,4 @@
-// The one rule that orders scans (DESIGN section 2): scans are ordered by (epoch, scan_number);
+// The one rule that orders scans (docs/architecture.md §3): scans are ordered by (epoch, scan_number);
 // a scan whose number is not above the last one starts a new epoch only when its timestamp is
 // strictly newer (an upstream restart); with an equal or older timestamp it is a duplicate (same
 // number) or stale (lower number). Used by the bridge (live) and `dolphin backtest` (archived

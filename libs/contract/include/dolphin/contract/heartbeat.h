@@ -1,4 +1,4 @@
-// DOLPHIN_HEARTBEAT[<service>] (DESIGN section 2): {service, pid, host, ts, status, detail}.
+// DOLPHIN_HEARTBEAT[<service>] (docs/architecture.md §3): {service, pid, host, ts, status, detail}.
 // Thread-safety: plain values; pure functions. Decoding never throws.
 #pragma once
 

@@ -1,4 +1,4 @@
-// DOLPHIN_META_HEALTH["latest"] (DESIGN sections 2 and 5): the health service's record, also
+// DOLPHIN_META_HEALTH["latest"] (docs/architecture.md §3 and docs/health.md): the health service's record, also
 // written to <state_dir>/run_logs/meta_health.json. Thread-safety: plain values; pure functions.
 // Decoding never throws.
 #pragma once
@@ -22,6 +22,7 @@ struct ProcessHealth {
   std::optional<int64_t> pid;  // null when not running
   int64_t restarts = 0;
   bool gave_up = false;  // recovery past its cap: an operator must act
+  std::string detail;    // what its runner says: "running", "run loop returned: ...", "stalled: ..."
 
   bool operator==(const ProcessHealth&) const = default;
 };
@@ -44,6 +45,16 @@ struct RecoveryAction {
   bool operator==(const RecoveryAction&) const = default;
 };
 
+// `hold`: the published status is moving towards `towards` once the raw status has held it
+// for `needed_s` (it has for `held_s`). Absent when raw == published.
+struct StatusHoldInfo {
+  HealthStatus towards = HealthStatus::kDead;
+  double held_s = 0;
+  double needed_s = 0;
+
+  bool operator==(const StatusHoldInfo&) const = default;
+};
+
 struct MetaHealth {
   double rm_meta = 0;  // M1*M2*M3*M4*M5
   HealthStatus status = HealthStatus::kDead;      // published (after hold times)
@@ -53,6 +64,13 @@ struct MetaHealth {
   std::map<std::string, DataSourceHealth> data_sources;
   std::vector<std::string> checks;  // failed M5 checks
   std::vector<RecoveryAction> recovery;
+  // What made each sensor less than 1, by sensor ("m1".."m5"): "bridge missing (run loop
+  // returned)", "scan stale (45.0s old)", "bus unreachable".
+  std::map<std::string, std::vector<std::string>> reasons;
+  std::optional<StatusHoldInfo> hold;
+  // subsystem_health.gave_up: recovery targets past their hourly cap, until an operator's
+  // `dolphin health reset TARGET`.
+  std::vector<std::string> gave_up;
   Timestamp timestamp;  // the freshness field
 
   bool operator==(const MetaHealth&) const = default;
@@ -64,8 +82,8 @@ HealthStatus StatusForRm(double rm_meta);
 std::string EncodeMetaHealth(const MetaHealth& record);
 
 // Required: rm_meta, status, m1_proc..m5_coherence (each a number in [0, 1]), timestamp.
-// Optional: raw_status (default: status), subsystem_health{processes, data_sources, checks},
-// recovery. Errors name the field: "DOLPHIN_META_HEALTH[latest]: m2_heartbeat: missing".
+// Optional: raw_status (default: status), subsystem_health{processes, data_sources, checks,
+// gave_up}, recovery, reasons {sensor: [text]}, hold {towards, held_s, needed_s}. Errors name the field: "DOLPHIN_META_HEALTH[latest]: m2_heartbeat: missing".
 Result<MetaHealth> DecodeMetaHealth(std::string_view json);
 
 }  // namespace dolphin::contract

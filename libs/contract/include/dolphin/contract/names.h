@@ -1,4 +1,4 @@
-// The bus's fixed map and key names (DESIGN section 2, "Maps and keys"), defined once.
+// The bus's fixed map and key names (docs/architecture.md §3, "Maps and keys"), defined once.
 //
 // Every service that reads or writes the bus takes its names from here. Thread-safety: constants
 // and pure functions.
@@ -35,7 +35,7 @@ inline constexpr char kStateKey[] = "latest_nautilus";
 // The bridge's `bridge_source` value.
 inline constexpr char kBridgeSource[] = "dolphin_bridge";
 
-// Freshness fields (DESIGN sections 2 and 5).
+// Freshness fields (docs/architecture.md §3 and docs/health.md).
 inline constexpr char kScanFreshnessField[] = "bridge_ts";
 inline constexpr char kFlowFreshnessField[] = "_pushed_at";
 inline constexpr char kSafetyFreshnessField[] = "ts";

@@ -1,4 +1,4 @@
-// DOLPHIN_SAFETY["latest"] (DESIGN sections 2 and 5): the safety service's posture record.
+// DOLPHIN_SAFETY["latest"] (docs/architecture.md §3 and docs/health.md): the safety service's posture record.
 // Thread-safety: plain values; pure functions. Decoding never throws.
 #pragma once
 

@@ -1,4 +1,4 @@
-// DOLPHIN_STATE_<COLOR>["latest_nautilus"] (DESIGN sections 2 and 4; field list in
+// DOLPHIN_STATE_<COLOR>["latest_nautilus"] (docs/architecture.md §3 and docs/trader.md; field list in
 // docs/trader.md): a trader's published state, as the trader writes it.
 // Thread-safety: plain values; pure functions. Decoding never throws.
 #pragma once

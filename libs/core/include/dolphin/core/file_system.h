@@ -71,6 +71,12 @@ class FileSystem {
   // Creates (or truncates) `path` for writing with permission bits `mode`.
   virtual Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::filesystem::path& path,
                                                                 uint32_t mode) = 0;
+  // Opens `path` for appending (created with `mode` when missing; existing content kept):
+  // for logs. Errors name the path and errno.
+  virtual Result<std::unique_ptr<WritableFile>> NewAppendableFile(const std::filesystem::path& path,
+                                                                  uint32_t mode) = 0;
+  // The size of a file in bytes. NotFound when it does not exist.
+  virtual Result<uint64_t> FileSize(const std::filesystem::path& path) = 0;
   // fsync of the folder `dir`, making renames and creations inside it durable.
   virtual Status SyncDir(const std::filesystem::path& dir) = 0;
   // rename(2): atomically replaces `to` when it exists. Both on the same file system.
@@ -106,6 +112,13 @@ class FileSystemWrapper : public FileSystem {
   Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::filesystem::path& path,
                                                         uint32_t mode) override {
     return target_.NewWritableFile(path, mode);
+  }
+  Result<std::unique_ptr<WritableFile>> NewAppendableFile(const std::filesystem::path& path,
+                                                          uint32_t mode) override {
+    return target_.NewAppendableFile(path, mode);
+  }
+  Result<uint64_t> FileSize(const std::filesystem::path& path) override {
+    return target_.FileSize(path);
   }
   Status SyncDir(const std::filesystem::path& dir) override { return target_.SyncDir(dir); }
   Status Rename(const std::filesystem::path& from, const std::filesystem::path& to) override {

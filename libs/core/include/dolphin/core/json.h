@@ -2,7 +2,7 @@
 // string writer (used by core, arrow and bridge).
 //
 // Bus values are JSON text. dolphin writes floats as the shortest text that round-trips
-// and NaN/Inf as null (DESIGN section 3). Strings are always written as valid JSON: invalid
+// and NaN/Inf as null (docs/architecture.md §8). Strings are always written as valid JSON: invalid
 // UTF-8 is replaced by U+FFFD, never passed through. Thread-safety: pure functions.
 #pragma once
 

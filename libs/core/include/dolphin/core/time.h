@@ -4,7 +4,7 @@
 //   Timestamp - an instant on the UTC wall clock, nanoseconds since the Unix epoch.
 //   MonoTime  - a reading of a monotonic clock; only differences mean anything.
 //
-// RFC 3339 as DESIGN section 2 fixes it: dolphin writes UTC with six fraction digits and
+// RFC 3339 as docs/architecture.md §3 fixes it: dolphin writes UTC with six fraction digits and
 // "+00:00" (2026-03-25T10:30:01.123456+00:00); the parser accepts 'Z' or any +-HH:MM offset
 // and 0-9 fraction digits. Thread-safety: value types and pure functions.
 #pragma once

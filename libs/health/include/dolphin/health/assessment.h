@@ -46,6 +46,7 @@ struct PortCheck {
   std::string what;  // "bus 127.0.0.1:5701", "api 127.0.0.1:4200"
   bool accepts = false;
   std::string error;  // why not
+  bool control_plane = false;  // a bus member (RecoveryActions::RestartControlPlane brings it back)
 };
 
 struct Observation {
@@ -79,6 +80,8 @@ struct Assessment {
   std::map<std::string, contract::DataSourceHealth> data_sources;
   std::vector<std::string> failed_checks;  // M5, each named
   int checks_run = 0;
+  // A bus member refused connections (only then may the control plane be restarted).
+  bool control_plane_down = false;
 };
 
 struct AssessOptions {

@@ -41,7 +41,22 @@ struct HealthOptions {
   // Command that restarts the control plane (the Hazelcast member) when dolphin does not
   // manage it. Empty: health never restarts a control plane it does not manage. Default: [].
   std::vector<std::string> control_plane_restart;
+  // Who says whether a critical service is present (M1): "runner" (the services of this
+  // process: `dolphin run`) or "systemd" (each service's unit, through the two commands below).
+  // Default: "runner".
+  std::string processes = "runner";
+  // With processes = "systemd": the probe prints ActiveState and MainPID, one per line;
+  // "{unit}" is replaced by the service's unit (docs/health.md). Defaults: systemctl's.
+  std::vector<std::string> systemd_probe = {"systemctl", "show", "-p", "ActiveState,MainPID",
+                                            "--value", "{unit}"};
+  std::vector<std::string> systemd_restart = {"systemctl", "restart", "{unit}"};
 };
+
+// The systemd unit of a dolphin service (the original system's unit names): bridge ->
+// dolphin-scan-bridge.service, trader.<COLOR> -> dolphin-nautilus-trader@<COLOR>.service,
+// health -> meta_health_daemon.service, worker -> dolphin-prefect-worker.service, else
+// dolphin-<name>.service.
+std::string SystemdUnitFor(const std::string& service);
 
 // Reads [health]; every problem goes to the section's diagnostics.
 Result<HealthOptions> ParseHealthOptions(ConfigSection section);

@@ -22,13 +22,13 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "dolphin/bus/kv_bus.h"
 #include "dolphin/contract/meta_health.h"
 #include "dolphin/core/clock.h"
 #include "dolphin/core/env.h"
+#include "dolphin/core/thread_factory.h"
 #include "dolphin/health/assessment.h"
 #include "dolphin/health/health_options.h"
 #include "dolphin/health/probes.h"
@@ -91,6 +91,10 @@ class HealthService final : public runtime::Service {
   // thread calls it every interval; tests call it directly (without Start) between clock steps.
   contract::MetaHealth RunCycle();
 
+  // Replaces the ports M4 checks (the wiring knows the control API's port only once it
+  // listens). REQUIRES: before Start().
+  void SetPorts(std::vector<PortSpec> ports) { port_specs_ = std::move(ports); }
+
   // `dolphin health reset TARGET`: clears the target's gave_up state, back-off and hourly
   // count. NotFound for a target health never acted on.
   Status ResetTarget(const std::string& target);
@@ -106,9 +110,9 @@ class HealthService final : public runtime::Service {
   void Recover(const Observation& o, const Assessment& a, const contract::MetaHealth& record,
                MonoTime now);
   // Runs `action` on `target` if the policy allows; records it.
-  void Attempt(const std::string& target, const std::string& what,
+  void Attempt(const std::string& target, const std::string& what, const std::string& why,
                const std::function<Status()>& action, MonoTime now);
-  void Publish(const contract::MetaHealth& record, const Assessment& a);
+  void Publish(const contract::MetaHealth& record, const Assessment& a, bool bus_readable);
   void AppendLog(const std::string& line);
   void Loop();
 
@@ -119,14 +123,16 @@ class HealthService final : public runtime::Service {
   PortProbe& ports_;
   RecoveryActions& actions_;
 
+  std::vector<PortSpec> port_specs_;
   MonoTime started_;
   bool started_set_ = false;
+  bool run_logs_ready_ = false;
   StatusHold hold_;
   RecoveryPolicy policy_;
   CoherenceMemory coherence_;
   std::optional<MonoTime> last_minute_line_;
   std::optional<contract::HealthStatus> last_published_status_;
-  std::optional<MonoTime> last_gave_up_line_;
+  std::map<std::string, MonoTime> last_gave_up_line_;  // per target: once a minute
 
   mutable std::mutex mu_;  // guards the members below and the policy for ResetTarget
   std::deque<contract::RecoveryAction> recovery_;
@@ -136,8 +142,11 @@ class HealthService final : public runtime::Service {
 
   std::atomic<uint64_t> actions_run_{0};
   std::atomic<uint64_t> cycles_{0};
-  CancelToken cancel_;
-  std::thread thread_;
+  std::unique_ptr<CancelToken> cancel_;  // a fresh one per Start()
+  std::atomic<bool> bus_disconnected_{false};
+  std::optional<bus::ListenerId> connection_listener_;
+  std::unique_ptr<ThreadHandle> thread_;
+  bool log_error_reported_ = false;
 };
 
 }  // namespace dolphin::health

@@ -14,7 +14,7 @@ namespace dolphin::runtime {
 
 using contract::kHeartbeatMap;  // the contract's name, here for the runtime's callers
 
-// The JSON value of one heartbeat (DESIGN section 2 fields).
+// The JSON value of one heartbeat (docs/architecture.md §3 fields).
 std::string HeartbeatJson(const std::string& service, Timestamp ts, const ServiceHealth& health);
 
 // Writes one heartbeat. Errors come from the bus.

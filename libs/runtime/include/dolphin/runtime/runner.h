@@ -5,11 +5,15 @@
 // Waits on the injected Clock, so a SimulatedClock drives it in tests. Returns when `cancel`
 // is cancelled (SIGINT/SIGTERM in the app) or `duration` has passed, after stopping the
 // services in reverse order.
-// Thread-safety: Add() before Run(); Run() on one thread; Stats() from any thread.
+// RestartService() restarts one service (Stop, then Start) without touching the others: what the
+// health service asks for when a service's loop returned (inside `dolphin run` nobody else would).
+// Thread-safety: Add() before Run(); Run() on one thread; States(), RestartService() and the
+// counters from any thread (serialised with the heartbeat beat and with start/stop).
 #pragma once
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,12 +27,21 @@ namespace dolphin::runtime {
 struct RunnerOptions {
   // Name of the process's own heartbeat key. Default: "run".
   std::string process_name = "run";
-  // Heartbeat and status-line period. Default: 5 s (DESIGN heartbeat_interval_s).
+  // Heartbeat and status-line period. Default: 5 s (heartbeat_interval_s).
   Duration heartbeat_interval = std::chrono::seconds(5);
   // Stop after this long; nullopt = until cancelled. Default: nullopt.
   std::optional<Duration> duration;
   // Log one status line per interval. Default: true.
   bool status_lines = true;
+};
+
+// One service as its Runner sees it (for the health service's M1 and `dolphin status`).
+struct RunnerServiceState {
+  std::string name;
+  bool started = false;  // Start() succeeded and Stop() was not called since
+  ServiceLiveness liveness;
+  ServiceHealth health;
+  int64_t restarts = 0;  // by RestartService()
 };
 
 class Runner {
@@ -44,6 +57,14 @@ class Runner {
   // (the services already started are stopped first).
   Status Run(const CancelToken& cancel);
 
+  // A snapshot of every service, in start order.
+  std::vector<RunnerServiceState> States() const;
+
+  // Stops and starts the named service again. NotFound for an unknown name;
+  // FailedPrecondition when Run() is not running (or is stopping); the Start() error when the
+  // service cannot start (it then stays stopped, and a later call may try again).
+  Status RestartService(const std::string& name);
+
   // Heartbeats published so far (process + services).
   uint64_t heartbeats_published() const { return heartbeats_.load(); }
 
@@ -54,6 +75,10 @@ class Runner {
   bus::KvBus& bus_;
   const RunnerOptions options_;
   std::vector<std::unique_ptr<Service>> services_;
+  mutable std::mutex mu_;           // serialises service calls across threads
+  std::vector<bool> started_;       // guarded by mu_
+  std::vector<int64_t> restarts_;   // guarded by mu_
+  bool accepting_restarts_ = false;  // guarded by mu_: true while Run() runs
   std::atomic<uint64_t> heartbeats_{0};
   uint64_t failed_beats_ = 0;
 };

@@ -16,9 +16,19 @@
 namespace dolphin::runtime {
 
 struct ServiceHealth {
-  // DOLPHIN_HEARTBEAT's status (DESIGN section 2), ordered by severity: ok < degraded < stalled.
+  // DOLPHIN_HEARTBEAT's status (docs/architecture.md §3), ordered by severity: ok < degraded < stalled.
   contract::HeartbeatStatus status = contract::HeartbeatStatus::kOk;
   // One short human line ("scan 1234 published 0.4s ago").
+  std::string detail;
+};
+
+// Whether a service's own loop still runs. A service whose loop returned (an error it could not
+// handle) is not running: its Runner restarts it when asked (the health service decides), never
+// by itself. A service whose thread is hung in a call is still running: it says so in Health()
+// (`stalled`) and cannot be restarted from outside.
+struct ServiceLiveness {
+  bool running = true;
+  // Why not ("run loop returned: inotify read failed"); empty while running.
   std::string detail;
 };
 
@@ -35,6 +45,8 @@ class Service {
   // Stops and joins everything the service started. Idempotent; must return promptly.
   virtual void Stop() = 0;
   virtual ServiceHealth Health() const = 0;
+  // Thread-safe. Default: always running (services without a loop of their own).
+  virtual ServiceLiveness Liveness() const { return {}; }
   // The service's section of GET /api/status.
   virtual Json StatusJson() const = 0;
 

@@ -1,6 +1,6 @@
 // Scan sinks: where the simulator puts each scan.
 //
-// NewScanFileSink() writes one Arrow IPC file per scan in the DESIGN section 3 layout:
+// NewScanFileSink() writes one Arrow IPC file per scan in the docs/architecture.md §8 layout:
 //   <scan_dir>/YYYY-MM-DD/scan_<number>_<HHMMSS>.arrow
 // (UTC day and time of the scan's timestamp; <number> zero-padded to at least 6 digits, e.g.
 // scan_000123_103001.arrow). The bytes are written with FileSystem::WriteAtomically (not
@@ -41,7 +41,7 @@ class ScanSink {
 // Serialises a scan to bytes.
 using ScanEncoder = std::function<Result<std::string>(const ScanFeatures&)>;
 
-// The Arrow IPC file of one scan: one record batch, one row, the DESIGN section 3 columns, and
+// The Arrow IPC file of one scan: one record batch, one row, the docs/architecture.md §8 columns, and
 // schema metadata synthetic=true.
 Result<std::string> EncodeScanArrow(const ScanFeatures& scan);
 

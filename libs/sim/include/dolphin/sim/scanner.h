@@ -3,7 +3,7 @@
 // Each Next() takes one vector of prices (a seeded synthetic market or a replayed CSV file),
 // updates the rolling correlation matrices of log returns over the windows of kWindows scans,
 // solves them with warm-started iterative eigen-solvers and returns the scan's features in the
-// shape of DESIGN section 3. A Scanner does no I/O after Create() and never reads a clock: the
+// shape of docs/architecture.md §8. A Scanner does no I/O after Create() and never reads a clock: the
 // same options give the same scans, bit for bit. docs/sim.md documents the price model, the
 // instability measure, the regime rule and the calibration.
 //
@@ -34,7 +34,7 @@ enum class Regime { kBull, kBear, kSideways, kTransition };
 // "BULL", "BEAR", "SIDEWAYS", "TRANSITION".
 std::string_view RegimeName(Regime regime);
 
-// One scan, DESIGN section 3.
+// One scan, docs/architecture.md §8.
 struct ScanFeatures {
   int64_t scan_number = 0;
   Timestamp timestamp;

@@ -1,4 +1,4 @@
-// [sim] section of the config file (DESIGN section 9) and the `dolphin sim` flags.
+// [sim] section of the config file (docs/architecture.md §11) and the `dolphin sim` flags.
 #pragma once
 
 #include <chrono>

@@ -1,6 +1,6 @@
 // Journal: the trader's durable record in SQLite (WAL). One file per colour.
 //
-// What makes the trader at-most-once and never doubled (DESIGN section 4):
+// What makes the trader at-most-once and never doubled (docs/trader.md):
 //  - CommitIntents: the order intents of a scan (deterministic client order ids) are committed
 //    BEFORE the orders are sent. Re-committing an existing id re-opens it (attempts + 1) and
 //    never makes a second row.

@@ -1,4 +1,4 @@
-// [trader] and [trader.<COLOR>] (DESIGN sections 4 and 9).
+// [trader] and [trader.<COLOR>] (docs/trader.md and docs/architecture.md §11).
 //
 // Keys directly in [trader] are defaults for every colour; each [trader.<COLOR>] table is one
 // trader instance and overrides them. No colour table: one instance, BLUE. `enabled = false`
@@ -22,7 +22,7 @@ std::string_view StrategyKindName(StrategyKind kind);  // "vel_div"
 enum class VenueKind { kPaper };
 std::string_view VenueKindName(VenueKind kind);  // "paper"
 
-// `posture`: a fixed posture name, or "bus" (DOLPHIN_SAFETY["latest"], DESIGN section 4).
+// `posture`: a fixed posture name, or "bus" (DOLPHIN_SAFETY["latest"], docs/trader.md).
 struct PostureSetting {
   bool from_bus = false;
   Posture fixed = Posture::kTurtle;  // used when !from_bus

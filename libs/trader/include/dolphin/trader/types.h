@@ -1,5 +1,5 @@
 // The trader's value types, shared by the engine (live and backtest), the journal and the
-// service. DESIGN section 4 is the contract. Thread-safety: plain values.
+// service. docs/trader.md is the contract. Thread-safety: plain values.
 #pragma once
 
 #include <cmath>
@@ -21,7 +21,7 @@ enum class Side { kBuy, kSell };
 std::string_view SideName(Side side);  // "BUY" | "SELL"
 Result<Side> ParseSide(std::string_view text);
 
-// Posture scales entry size (DESIGN section 4): APEX 1.0, STALKER 0.5, TURTLE 0.25,
+// Posture scales entry size (docs/trader.md): APEX 1.0, STALKER 0.5, TURTLE 0.25,
 // HIBERNATE 0 (and positions closed). The enum is the bus contract's (DOLPHIN_SAFETY).
 using Posture = contract::Posture;
 using contract::ParsePosture;
@@ -32,7 +32,7 @@ double PostureScale(Posture posture);
 using TradingState = contract::TradingState;
 using contract::TradingStateName;
 
-// The journal's SQLite synchronous mode (DESIGN section 4): full (default) or normal.
+// The journal's SQLite synchronous mode (docs/trader.md): full (default) or normal.
 enum class JournalSync { kFull, kNormal };
 std::string_view JournalSyncName(JournalSync sync);  // "full" | "normal"
 

@@ -1,4 +1,4 @@
-// The bus contract suite: DESIGN section 2's KvBus semantics as parameterized tests.
+// The bus contract suite: docs/architecture.md §3's KvBus semantics as parameterized tests.
 //
 // Every backend is held to it. Include this header in exactly one .cc of a test binary and
 // instantiate it with a factory:

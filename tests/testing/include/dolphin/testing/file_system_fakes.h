@@ -31,6 +31,9 @@ class FakeFileSystem final : public FileSystem {
 
   Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::filesystem::path& path,
                                                         uint32_t mode) override;
+  Result<std::unique_ptr<WritableFile>> NewAppendableFile(const std::filesystem::path& path,
+                                                          uint32_t mode) override;
+  Result<uint64_t> FileSize(const std::filesystem::path& path) override;
   Status SyncDir(const std::filesystem::path& dir) override;
   Status Rename(const std::filesystem::path& from, const std::filesystem::path& to) override;
   Status Remove(const std::filesystem::path& path) override;

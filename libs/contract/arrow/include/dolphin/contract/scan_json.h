@@ -1,6 +1,6 @@
 // One NG6 scan file -> the JSON value of DOLPHIN_FEATURES["latest_eigen_scan"].
 //
-// Every column of the (last) row, converted generically (DESIGN section 3), then the bridge's
+// Every column of the (last) row, converted generically (docs/architecture.md §8), then the bridge's
 // own fields, which win over a column of the same name: asset_prices (object symbol -> price
 // from the aligned assets/asset_prices lists), epoch, bridge_ts, bridge_source, file,
 // republished, synthetic. The text is always valid JSON: strings are written by core's

@@ -1,0 +1,287 @@
+#include "health_wiring.h"
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <fcntl.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "dolphin/contract/names.h"
+#include "dolphin/core/host_port.h"
+
+extern char** environ;
+
+namespace dolphin::cli {
+
+HostSeams::HostSeams(const AppConfig& config, Env env)
+    : control_plane_restart_(config.health.control_plane_restart),
+      env_(env),
+      ports_(health::NewTcpPortProbe()) {
+  if (config.health.processes == "systemd") systemd_ = std::make_unique<SystemdSeams>(config, env);
+}
+
+HostSeams::~HostSeams() = default;
+
+void HostSeams::AttachRunner(runtime::Runner* runner) { runner_ = runner; }
+
+std::map<std::string, health::ProcessState> HostSeams::Probe(const std::vector<std::string>& services) {
+  if (systemd_) return systemd_->Probe(services);
+  std::map<std::string, health::ProcessState> out;
+  std::vector<runtime::RunnerServiceState> states;
+  if (runner_ != nullptr) states = runner_->States();
+  const int64_t pid = static_cast<int64_t>(::getpid());
+  for (const auto& name : services) {
+    health::ProcessState p;
+    const runtime::RunnerServiceState* st = nullptr;
+    for (const auto& s : states) {
+      if (s.name == name) st = &s;
+    }
+    if (st == nullptr) {
+      p.detail = "not run by this process";
+    } else {
+      p.restarts = st->restarts;
+      if (!st->started) {
+        p.detail = st->restarts > 0 ? "restart failed" : "not started";
+        p.restartable = st->restarts > 0;
+      } else if (!st->liveness.running) {
+        p.detail = st->liveness.detail.empty() ? "run loop returned" : st->liveness.detail;
+        p.restartable = true;
+      } else {
+        // Running. A stalled one (a thread hung in a read) still answers and its loop goes on:
+        // present, with the stall in its detail and heartbeat, and never "restarted".
+        p.present = true;
+        p.pid = pid;
+        p.detail = st->health.status == contract::HeartbeatStatus::kStalled ? "stalled: " + st->health.detail
+                                                                            : "running";
+      }
+    }
+    out[name] = std::move(p);
+  }
+  return out;
+}
+
+Status HostSeams::RestartService(const std::string& service) {
+  if (systemd_) return systemd_->RestartService(service);
+  // The health service restarting itself would join its own thread.
+  if (service == "health") return FailedPreconditionError("health never restarts itself");
+  if (runner_ == nullptr) return FailedPreconditionError("no runner");
+  return runner_->RestartService(service);
+}
+
+bool HostSeams::CanRestartControlPlane() const { return !control_plane_restart_.empty(); }
+
+Status HostSeams::RestartControlPlane() {
+  env_.logger.Warn("health", "restarting the control plane",
+                   {{"command", fmt::format("{}", fmt::join(control_plane_restart_, " "))}});
+  return RunCommand(control_plane_restart_, std::chrono::seconds(120), env_.clock);
+}
+
+health::HealthServiceOptions HealthServiceOptionsFor(const AppConfig& config) {
+  health::HealthServiceOptions o;
+  o.health = config.health;
+  std::vector<std::string> colors;
+  if (config.trader.enabled) {
+    for (const auto& t : config.trader.traders) colors.push_back(t.engine.color);
+  }
+  if (config.health.critical) {
+    o.critical = *config.health.critical;
+  } else {
+    o.critical.push_back("bridge");
+    for (const auto& c : colors) o.critical.push_back(contract::TraderServiceName(c));
+  }
+  std::vector<std::string> sources;
+  if (config.health.sources) {
+    sources = *config.health.sources;
+  } else {
+    sources.push_back("scan");
+    if (!colors.empty()) sources.push_back("state");
+  }
+  o.sources = health::SourceSpecs(sources, colors);
+  o.run_logs_dir = config.process.state_dir / "run_logs";
+  return o;
+}
+
+std::vector<health::PortSpec> HealthPorts(const AppConfig& config, const std::string& api_address) {
+  std::vector<health::PortSpec> ports;
+  if (config.bus.backend == "hazelcast") {
+    for (const auto& m : config.bus.members) {
+      auto hp = ParseHostPort(m, 5701);
+      if (hp.ok()) ports.push_back({"bus " + hp->ToString(), hp->host, hp->port, true});
+    }
+  }
+  if (auto hp = ParseHostPort(api_address); hp.ok()) {
+    ports.push_back({"api " + hp->ToString(), hp->host, hp->port, false});
+  }
+  return ports;
+}
+
+void RegisterHealthCommands(api::ControlApi& api,
+                            const std::vector<std::unique_ptr<runtime::Service>>& services) {
+  health::HealthService* health = nullptr;
+  for (const auto& s : services) {
+    if (auto* h = dynamic_cast<health::HealthService*>(s.get())) health = h;
+  }
+  if (health == nullptr) return;
+  api.RegisterCommand("health.reset", [health](const Json& body) -> Result<Json> {
+    auto it = body.find("target");
+    if (it == body.end() || !it->is_string() || it->get<std::string>().empty()) {
+      return InvalidArgumentError("target: expected a string such as \"bridge\"");
+    }
+    const std::string target = it->get<std::string>();
+    DOLPHIN_RETURN_IF_ERROR(health->ResetTarget(target));
+    return Json{{"target", target}, {"reset", true}};
+  });
+}
+
+namespace {
+
+// Runs argv; with `capture` its stdout comes back, else it goes to our stderr.
+Result<std::string> Spawn(const std::vector<std::string>& argv, Duration timeout, Clock& clock, bool capture) {
+  if (argv.empty() || argv[0].empty()) return InvalidArgumentError("empty command");
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return ErrnoError("pipe", errno);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, capture ? fds[1] : STDERR_FILENO, STDOUT_FILENO);
+  // The CLI blocks SIGINT/SIGTERM in every thread (a sigwait thread takes them): the child
+  // starts with none blocked, so it (and what it starts) can be stopped as usual.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  pid_t pid = 0;
+  int rc = ::posix_spawnp(&pid, args[0], &fa, &attr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  ::close(fds[1]);
+  if (rc != 0) {
+    ::close(fds[0]);
+    return ErrnoError(fmt::format("cannot run {}", argv[0]), rc);
+  }
+  ::fcntl(fds[0], F_SETFL, O_NONBLOCK);
+  std::string out;
+  auto drain = [&] {
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(fds[0], buf, sizeof(buf))) > 0) out.append(buf, static_cast<size_t>(n));
+  };
+  const MonoTime deadline = clock.MonotonicNow() + timeout;
+  CancelToken never;
+  int status = 0;
+  while (true) {
+    drain();
+    pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) break;
+    if (r < 0 && errno != EINTR) {
+      ::close(fds[0]);
+      return ErrnoError(fmt::format("waitpid {}", argv[0]), errno);
+    }
+    if (clock.MonotonicNow() >= deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      ::close(fds[0]);
+      return DeadlineExceededError(fmt::format("{} did not finish within {}", argv[0], FormatDuration(timeout)));
+    }
+    clock.WaitFor(std::chrono::milliseconds(20), never);
+  }
+  drain();
+  ::close(fds[0]);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return out;
+  if (WIFEXITED(status)) return UnavailableError(fmt::format("{} exited with status {}", argv[0], WEXITSTATUS(status)));
+  if (WIFSIGNALED(status)) return UnavailableError(fmt::format("{} killed by signal {}", argv[0], WTERMSIG(status)));
+  return UnavailableError(fmt::format("{} ended abnormally", argv[0]));
+}
+
+}  // namespace
+
+Result<std::string> RunCommandOutput(const std::vector<std::string>& argv, Duration timeout, Clock& clock) {
+  return Spawn(argv, timeout, clock, /*capture=*/true);
+}
+
+Status RunCommand(const std::vector<std::string>& argv, Duration timeout, Clock& clock) {
+  return Spawn(argv, timeout, clock, /*capture=*/false).status();
+}
+
+namespace {
+
+std::vector<std::string> WithUnit(const std::vector<std::string>& argv, const std::string& unit) {
+  std::vector<std::string> out;
+  for (std::string a : argv) {
+    for (size_t at = a.find("{unit}"); at != std::string::npos; at = a.find("{unit}", at + unit.size())) {
+      a.replace(at, 6, unit);
+    }
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+}  // namespace
+
+SystemdSeams::SystemdSeams(const AppConfig& config, Env env)
+    : options_(config.health), env_(env), ports_(health::NewTcpPortProbe()) {}
+
+std::map<std::string, health::ProcessState> SystemdSeams::Probe(const std::vector<std::string>& services) {
+  std::map<std::string, health::ProcessState> out;
+  for (const auto& name : services) {
+    health::ProcessState p;
+    const std::string unit = health::SystemdUnitFor(name);
+    auto text = RunCommandOutput(WithUnit(options_.systemd_probe, unit), std::chrono::seconds(10), env_.clock);
+    if (!text.ok()) {
+      p.detail = fmt::format("{}: probe failed: {}", unit, text.status().message());
+      out[name] = std::move(p);
+      continue;
+    }
+    std::vector<std::string> lines;
+    size_t start = 0;
+    while (start < text->size()) {
+      size_t nl = text->find('\n', start);
+      if (nl == std::string::npos) nl = text->size();
+      lines.push_back(text->substr(start, nl - start));
+      start = nl + 1;
+    }
+    const std::string state = lines.size() > 0 ? lines[0] : "";
+    const int64_t pid = lines.size() > 1 ? std::strtoll(lines[1].c_str(), nullptr, 10) : 0;
+    p.detail = fmt::format("{}: {}", unit, state.empty() ? "no state" : state);
+    if (state == "active" && pid > 0) {
+      p.present = true;
+      p.pid = pid;
+    } else if (state == "activating" || state == "deactivating" || state == "reloading") {
+      p.in_runner_backoff = true;  // systemd is (re)starting it: its business
+    } else if (lines.size() > 2 && lines[2] == "start-limit-hit") {
+      // A probe that also asks for Result (-p ActiveState,MainPID,Result): a start-limit
+      // failure is the operator's to clear (reset-failed), never health's.
+      p.detail += " (start limit hit)";
+    } else if (state == "failed" || state == "inactive") {
+      // Shown failed/stopped: systemd will not restart it. (A start-limit failure also stays
+      // failed: `systemctl restart` refuses it until an operator's reset-failed.)
+      p.restartable = true;
+    }
+    out[name] = std::move(p);
+  }
+  return out;
+}
+
+Status SystemdSeams::RestartService(const std::string& service) {
+  return RunCommand(WithUnit(options_.systemd_restart, health::SystemdUnitFor(service)), std::chrono::seconds(60),
+                    env_.clock);
+}
+
+bool SystemdSeams::CanRestartControlPlane() const { return !options_.control_plane_restart.empty(); }
+
+Status SystemdSeams::RestartControlPlane() {
+  return RunCommand(options_.control_plane_restart, std::chrono::seconds(120), env_.clock);
+}
+
+}  // namespace dolphin::cli
