@@ -66,9 +66,9 @@ TEST_F(CliTest, UsageErrorsExitTwoWithOneLine) {
 }
 
 TEST_F(CliTest, NotBuiltVerbsSaySoAndExitThree) {
-  auto r = Dolphin({"health", "--json"});
+  auto r = Dolphin({"systemd", "generate"});
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_EQ(r.err, "dolphin health: not built yet\n");
+  EXPECT_EQ(r.err, "dolphin systemd: not built yet\n");
 }
 
 TEST_F(CliTest, ConfigShowPrintsEffectiveDefaults) {
@@ -190,8 +190,8 @@ listen = "everywhere"
 backend = "redis"
 [trader.BLUE]
 strategy = "magic"
-[health]
-interval_s = 5
+[safety]
+max_posture = "STALKER"
 )");
   auto r = Dolphin({"config", "show", "-c", "dolphin.toml"});
   EXPECT_EQ(r.exit_code, 2);
@@ -201,7 +201,7 @@ interval_s = 5
   EXPECT_NE(r.err.find("dolphin.toml:6: [bus] backend: expected one of \"memory\", \"hazelcast\", got \"redis\""), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("dolphin.toml:8: [trader.BLUE] strategy: expected one of \"vel_div\", got \"magic\""), std::string::npos) << r.err;
   // A config section whose library is not built yet is only a warning.
-  EXPECT_NE(r.err.find("warning: dolphin.toml:9: health: accepted but not used yet"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("warning: dolphin.toml:9: safety: accepted but not used yet"), std::string::npos) << r.err;
   EXPECT_EQ(r.out, "");
 }
 
