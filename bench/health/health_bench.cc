@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "dolphin/bus/in_memory_bus.h"
 #include "dolphin/contract/heartbeat.h"
@@ -97,6 +98,14 @@ int main(int argc, char** argv) {
   socklen_t len = sizeof(a);
   ::getsockname(lfd, reinterpret_cast<sockaddr*>(&a), &len);
   o.ports = {{"api", "127.0.0.1", ntohs(a.sin_port), false}};
+  // Accept and close each probe connection, as the control API would.
+  std::thread acceptor([lfd] {  // determinism-ok: benchmark
+    while (true) {
+      int c = ::accept(lfd, nullptr, nullptr);
+      if (c < 0) return;
+      ::close(c);
+    }
+  });
   AllPresent procs;
   auto ports = health::NewTcpPortProbe();
   NoActions actions;
@@ -160,7 +169,9 @@ int main(int argc, char** argv) {
   std::printf("health cycle: CPU p50 %.0f us, p99 %.0f us (bus reads alone p99 %.0f us); %.4f %% of a core at 5 s; peak RSS %.1f MB\n",
               cycle_cpu.Percentile(50) * 1e-3, cycle_cpu.Percentile(99) * 1e-3, floor_cpu.Percentile(99) * 1e-3,
               *share.p50, *rss.max);
+  ::shutdown(lfd, SHUT_RDWR);
   ::close(lfd);
+  acceptor.join();
   std::filesystem::remove_all(dir);
   (void)argc;
   (void)argv;
