@@ -18,8 +18,6 @@ namespace {
 
 constexpr char kBusUnreachable[] = "bus unreachable";
 
-double Seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
-
 // Collects M5 checks: each Check() is one check; a failed one is named.
 class Checks {
  public:
@@ -41,7 +39,7 @@ void CheckNotInFuture(Checks& c, const std::string& what, Timestamp ts, const Ob
                       const AssessOptions& opt) {
   const Duration ahead = ts - o.now;
   c.Check(ahead <= opt.max_future,
-          fmt::format("{}: {:.1f}s in the future", what, Seconds(ahead)));
+          fmt::format("{}: {:.1f}s in the future", what, SecondsOf(ahead)));
 }
 
 void CheckScan(Checks& c, const std::string& text, const Observation& o, const AssessOptions& opt,
@@ -213,7 +211,7 @@ Assessment Assess(const Observation& o, const AssessOptions& opt, CoherenceMemor
       const auto age = HeartbeatAge(json, o);
       const double score = HeartbeatScore(age);
       if (score < 1.0) {
-        r["m2"].push_back(age ? fmt::format("heartbeat {} is {:.1f}s old", service, Seconds(*age))
+        r["m2"].push_back(age ? fmt::format("heartbeat {} is {:.1f}s old", service, SecondsOf(*age))
                               : fmt::format("heartbeat {} missing", service));
       }
       a.sensors.m2_heartbeat = std::min(a.sensors.m2_heartbeat, score);
@@ -229,7 +227,7 @@ Assessment Assess(const Observation& o, const AssessOptions& opt, CoherenceMemor
         const Freshness f = ClassifyAge(age, opt.freshness);
         sum += FreshnessScore(f);
         contract::DataSourceHealth dh;
-        if (age) dh.age_s = Seconds(*age);
+        if (age) dh.age_s = SecondsOf(*age);
         dh.state = std::string(FreshnessName(f));
         a.data_sources[src.name] = dh;
         if (f != Freshness::kFresh) {

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "dolphin/health/scoring.h"
+
 namespace dolphin::health {
 
 namespace {
@@ -16,8 +18,6 @@ void ReadSeconds(ConfigSection& s, const std::string& key, Duration* out, double
   s.Read(key, &v, min_s, max_s);
   *out = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(v));
 }
-
-double Seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 
 constexpr double kDay = 86400;
 
@@ -56,8 +56,8 @@ Result<HealthOptions> ParseHealthOptions(ConfigSection s) {
   ReadSeconds(s, "fresh_s", &o.fresh, 0.001, kDay);
   ReadSeconds(s, "dead_s", &o.dead, 0.001, kDay);
   if (o.dead < o.fresh) {
-    s.ErrorAt("dead_s", fmt::format("expected at least fresh_s ({}), got {}", Seconds(o.fresh),
-                                    Seconds(o.dead)));
+    s.ErrorAt("dead_s", fmt::format("expected at least fresh_s ({}), got {}", SecondsOf(o.fresh),
+                                    SecondsOf(o.dead)));
   }
   ReadSeconds(s, "worsen_after_s", &o.worsen_after, 0, kDay);
   ReadSeconds(s, "recover_after_s", &o.recover_after, 0, kDay);
@@ -85,7 +85,7 @@ Result<HealthOptions> ParseHealthOptions(ConfigSection s) {
 void WriteHealthOptions(const HealthOptions& o, ConfigWriter& out) {
   out.Section("health", "meta-health service, MHS v2 (docs/health.md)");
   out.Value("enabled", o.enabled);
-  out.Value("interval_s", Seconds(o.interval));
+  out.Value("interval_s", SecondsOf(o.interval));
   if (o.critical) {
     out.Value("critical", *o.critical);
   } else {
@@ -96,12 +96,12 @@ void WriteHealthOptions(const HealthOptions& o, ConfigWriter& out) {
   } else {
     out.Comment("sources: derived (every source whose writer is enabled)");
   }
-  out.Value("fresh_s", Seconds(o.fresh));
-  out.Value("dead_s", Seconds(o.dead));
-  out.Value("worsen_after_s", Seconds(o.worsen_after));
-  out.Value("recover_after_s", Seconds(o.recover_after));
-  out.Value("startup_grace_s", Seconds(o.startup_grace));
-  out.Value("recovery_cooldown_s", Seconds(o.recovery_cooldown));
+  out.Value("fresh_s", SecondsOf(o.fresh));
+  out.Value("dead_s", SecondsOf(o.dead));
+  out.Value("worsen_after_s", SecondsOf(o.worsen_after));
+  out.Value("recover_after_s", SecondsOf(o.recover_after));
+  out.Value("startup_grace_s", SecondsOf(o.startup_grace));
+  out.Value("recovery_cooldown_s", SecondsOf(o.recovery_cooldown));
   out.Value("max_restarts_per_hour", o.max_restarts_per_hour);
   out.Value("control_plane_restart", o.control_plane_restart);
   out.Value("processes", o.processes);

@@ -1,6 +1,7 @@
 #include "dolphin/health/health_service.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 
 #include "dolphin/contract/names.h"
@@ -13,17 +14,6 @@ namespace {
 constexpr char kComponent[] = "health";
 constexpr char kControlPlaneTarget[] = "control_plane";
 constexpr char kRecoveryRunsTarget[] = "on_recovery";
-
-double Seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
-
-std::string Join(const std::vector<std::string>& v, std::string_view sep) {
-  std::string out;
-  for (const auto& s : v) {
-    if (!out.empty()) out += sep;
-    out += s;
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -82,7 +72,7 @@ Status HealthService::Start() {
   });
   if (conn.ok()) connection_listener_ = *conn;
   env_.logger.Info(kComponent, "watching",
-                   {{"critical", Join(options_.critical, ",")},
+                   {{"critical", fmt::format("{}", fmt::join(options_.critical, ","))},
                     {"sources", options_.sources.size()},
                     {"ports", port_specs_.size()},
                     {"interval", FormatDuration(options_.health.interval)},
@@ -199,7 +189,7 @@ contract::MetaHealth HealthService::RunCycle() {
   }
 
   if (auto p = hold_.pending(now)) {
-    record.hold = contract::StatusHoldInfo{p->towards, Seconds(p->held), Seconds(p->needed)};
+    record.hold = contract::StatusHoldInfo{p->towards, SecondsOf(p->held), SecondsOf(p->needed)};
   }
   record.reasons = a.reasons;
   Recover(o, a, record, now);
@@ -312,7 +302,7 @@ void HealthService::Publish(const contract::MetaHealth& record, const Assessment
     std::string why;
     for (const auto& [sensor, reasons] : a.reasons) {
       if (!why.empty()) why += "; ";
-      why += sensor + ": " + Join(reasons, ", ");
+      why += sensor + ": " + fmt::format("{}", fmt::join(reasons, ", "));
     }
     const std::string line = fmt::format(
         "{} status={} raw={} rm_meta={:.3f} m1={:.2f} m2={:.2f} m3={:.2f} m4={:.2f} m5={:.2f}{}{}",
@@ -384,7 +374,7 @@ Status HealthService::ResetTarget(const std::string& target) {
   std::lock_guard lock(mu_);
   if (!policy_.Reset(target)) {
     return NotFoundError(fmt::format("health never acted on \"{}\" (targets: {})", target,
-                                     Join(policy_.targets(), ", ")));
+                                     fmt::format("{}", fmt::join(policy_.targets(), ", "))));
   }
   env_.logger.Warn(kComponent, "recovery reset by operator", {{"target", target}});
   return Status::Ok();

@@ -9,9 +9,9 @@
 #include <signal.h>
 
 #include <fstream>
-#include <sstream>
 
 #include "dolphin/contract/meta_health.h"
+#include "dolphin/core/file_system.h"
 #include "dolphin/core/json.h"
 #include "dolphin/testing/subprocess.h"
 #include "dolphin/testing/testing.h"
@@ -47,10 +47,8 @@ posture = "TURTLE"
 
   // The original system's check: the record as a file, replaced atomically every cycle.
   std::optional<contract::MetaHealth> Record() {
-    std::ifstream f(dir_.path() / "var" / "run_logs" / "meta_health.json");
-    std::stringstream ss;
-    ss << f.rdbuf();
-    auto m = contract::DecodeMetaHealth(ss.str());
+    auto text = FileSystem::Default().ReadFile(dir_.path() / "var" / "run_logs" / "meta_health.json");
+    auto m = text.ok() ? contract::DecodeMetaHealth(*text) : Result<contract::MetaHealth>(text.status());
     if (!m.ok()) return std::nullopt;
     return *m;
   }
@@ -63,10 +61,7 @@ posture = "TURTLE"
   }
 
   std::string Log() {
-    std::ifstream f(dir_.path() / "var" / "run_logs" / "meta_health.log");
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
+    return FileSystem::Default().ReadFile(dir_.path() / "var" / "run_logs" / "meta_health.log").value_or("");
   }
 
   int64_t LatestScan() {
@@ -251,10 +246,7 @@ systemd_restart = ["bash", "{0}", "restart", "{{unit}}"]
     auto x = Record();
     return x && x->status == HealthStatus::kGreen && !x->recovery.empty();
   }, std::chrono::seconds(60))) << Log();
-  std::ifstream f(units / "restarts");
-  std::stringstream restarts;
-  restarts << f.rdbuf();
-  EXPECT_EQ(restarts.str(), "dolphin-scan-bridge.service\n");
+  EXPECT_EQ(FileSystem::Default().ReadFile(units / "restarts").value_or(""), "dolphin-scan-bridge.service\n");
   r = Record();
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(*r->processes.at("bridge").pid, 4242);

@@ -65,14 +65,19 @@ bool FakeFileSystem::HasChildrenLocked(const std::string& dir) const {
   return d != dirs_.end() && d->starts_with(prefix) && *d != dir;
 }
 
-Result<std::unique_ptr<WritableFile>> FakeFileSystem::NewWritableFile(const fs::path& path,
-                                                                      uint32_t mode) {
-  const std::string key = Key(path);
-  std::lock_guard<std::mutex> lock(mu_);
+Status FakeFileSystem::CheckOpenLocked(const std::string& key, const fs::path& path) const {
   if (!DirExistsLocked(Key(fs::path(key).parent_path()))) {
     return FileErrnoError(fmt::format("open {}", path.string()), ENOENT);
   }
   if (DirExistsLocked(key)) return FileErrnoError(fmt::format("open {}", path.string()), EISDIR);
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<WritableFile>> FakeFileSystem::NewWritableFile(const fs::path& path,
+                                                                      uint32_t mode) {
+  const std::string key = Key(path);
+  std::lock_guard<std::mutex> lock(mu_);
+  DOLPHIN_RETURN_IF_ERROR(CheckOpenLocked(key, path));
   File& f = files_[key];
   f = File{};
   f.mode = mode;
@@ -84,10 +89,7 @@ Result<std::unique_ptr<WritableFile>> FakeFileSystem::NewAppendableFile(const fs
                                                                         uint32_t mode) {
   const std::string key = Key(path);
   std::lock_guard<std::mutex> lock(mu_);
-  if (!DirExistsLocked(Key(fs::path(key).parent_path()))) {
-    return FileErrnoError(fmt::format("open {}", path.string()), ENOENT);
-  }
-  if (DirExistsLocked(key)) return FileErrnoError(fmt::format("open {}", path.string()), EISDIR);
+  DOLPHIN_RETURN_IF_ERROR(CheckOpenLocked(key, path));
   auto it = files_.find(key);
   if (it == files_.end()) {
     File f;

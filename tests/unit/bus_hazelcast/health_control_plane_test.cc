@@ -8,9 +8,9 @@
 #include <fmt/format.h>
 
 #include <fstream>
-#include <sstream>
 
 #include "dolphin/contract/meta_health.h"
+#include "dolphin/core/file_system.h"
 #include "dolphin/testing/subprocess.h"
 #include "dolphin/testing/testing.h"
 #include "member_environment.h"
@@ -28,10 +28,8 @@ using testing::Member;
 class HealthControlPlaneTest : public ::testing::Test {
  protected:
   std::optional<contract::MetaHealth> Record() {
-    std::ifstream f(dir_.path() / "var" / "run_logs" / "meta_health.json");
-    std::stringstream ss;
-    ss << f.rdbuf();
-    auto m = contract::DecodeMetaHealth(ss.str());
+    auto text = FileSystem::Default().ReadFile(dir_.path() / "var" / "run_logs" / "meta_health.json");
+    auto m = text.ok() ? contract::DecodeMetaHealth(*text) : Result<contract::MetaHealth>(text.status());
     if (!m.ok()) return std::nullopt;
     return *m;
   }

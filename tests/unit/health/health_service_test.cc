@@ -2,9 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "dolphin/bus/in_memory_bus.h"
 #include "dolphin/contract/heartbeat.h"
@@ -137,12 +135,7 @@ class HealthServiceTest : public ::testing::Test {
     t_.clock.AdvanceBy(seconds(5));
     return r;
   }
-  std::string ReadFile(const std::filesystem::path& p) {
-    std::ifstream f(p);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-  }
+  std::string ReadFile(const std::filesystem::path& p) { return t_.env.fs.ReadFile(p).value_or(""); }
 
   testing::TestEnv t_;
   FlakyBus bus_;

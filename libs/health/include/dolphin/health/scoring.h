@@ -11,6 +11,9 @@
 
 namespace dolphin::health {
 
+// A duration in (fractional) seconds: the unit of the [health] keys, the record and its texts.
+constexpr double SecondsOf(Duration d) { return std::chrono::duration<double>(d).count(); }
+
 // M2: a heartbeat older than 60 s scores 0.0, older than 30 s 0.5, else 1.0. A missing
 // heartbeat (nullopt) scores 0.0. An age exactly 30 s (or 60 s) is still the better value.
 // A negative age (a heartbeat stamped in the future) counts as 0.

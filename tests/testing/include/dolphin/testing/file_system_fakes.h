@@ -61,6 +61,8 @@ class FakeFileSystem final : public FileSystem {
   };
   static std::string Key(const std::filesystem::path& p);
   bool DirExistsLocked(const std::string& dir) const;
+  // Opening `key` needs its folder and must not name a folder (ENOENT / EISDIR as POSIX).
+  Status CheckOpenLocked(const std::string& key, const std::filesystem::path& path) const;
   bool HasChildrenLocked(const std::string& dir) const;
 
   mutable std::mutex mu_;
