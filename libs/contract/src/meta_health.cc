@@ -121,6 +121,8 @@ std::string EncodeMetaHealth(const MetaHealth& r) {
                  {"held_s", r.hold->held_s},
                  {"needed_s", r.hold->needed_s}};
   }
+  if (r.started_at) j["started_at"] = FormatRfc3339(*r.started_at);
+  j["in_startup_grace"] = r.in_startup_grace;
   j["timestamp"] = FormatRfc3339(r.timestamp);
   return DumpJson(j);
 }
@@ -179,6 +181,10 @@ Result<MetaHealth> DecodeMetaHealth(std::string_view json) {
     DOLPHIN_ASSIGN_OR_RETURN(h.needed_s, GetDouble(*hold, "needed_s", w));
     r.hold = h;
   }
+  if (const Json* s = FindField(j, "started_at"); s != nullptr && !s->is_null()) {
+    DOLPHIN_ASSIGN_OR_RETURN(r.started_at, GetTimestamp(j, "started_at", kWhat));
+  }
+  DOLPHIN_ASSIGN_OR_RETURN(r.in_startup_grace, GetBoolOr(j, "in_startup_grace", false, kWhat));
   DOLPHIN_ASSIGN_OR_RETURN(r.timestamp, GetTimestamp(j, "timestamp", kWhat));
   return r;
 }

@@ -224,6 +224,12 @@ void ConfigSection::ReadEnum(const std::string& key, std::string* out,
   ErrorAt(key, fmt::format("expected one of {}, got {}", list, TomlQuote(value)));
 }
 
+void ConfigSection::ReadSeconds(const std::string& key, Duration* out, double min_s, double max_s) {
+  double v = std::chrono::duration<double>(*out).count();
+  Read(key, &v, min_s, max_s);
+  *out = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(v));
+}
+
 void ConfigSection::ReadPath(const std::string& key, std::filesystem::path* out) {
   std::string value;
   int before = errors_;

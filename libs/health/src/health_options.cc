@@ -11,14 +11,6 @@ namespace dolphin::health {
 
 namespace {
 
-// Reads a duration given in seconds (integer or float) into `out`, within [min_s, max_s].
-void ReadSeconds(ConfigSection& s, const std::string& key, Duration* out, double min_s,
-                 double max_s) {
-  double v = std::chrono::duration<double>(*out).count();
-  s.Read(key, &v, min_s, max_s);
-  *out = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(v));
-}
-
 constexpr double kDay = 86400;
 
 }  // namespace
@@ -32,7 +24,7 @@ const std::vector<std::string>& KnownSources() {
 Result<HealthOptions> ParseHealthOptions(ConfigSection s) {
   HealthOptions o;
   s.Read("enabled", &o.enabled);
-  ReadSeconds(s, "interval_s", &o.interval, 0.01, 3600);
+  s.ReadSeconds("interval_s", &o.interval, 0.01, 3600);
   if (s.Has("critical")) {
     std::vector<std::string> v;
     s.Read("critical", &v);
@@ -53,16 +45,16 @@ Result<HealthOptions> ParseHealthOptions(ConfigSection s) {
     }
     o.sources = std::move(v);
   }
-  ReadSeconds(s, "fresh_s", &o.fresh, 0.001, kDay);
-  ReadSeconds(s, "dead_s", &o.dead, 0.001, kDay);
+  s.ReadSeconds("fresh_s", &o.fresh, 0.001, kDay);
+  s.ReadSeconds("dead_s", &o.dead, 0.001, kDay);
   if (o.dead < o.fresh) {
     s.ErrorAt("dead_s", fmt::format("expected at least fresh_s ({}), got {}", SecondsOf(o.fresh),
                                     SecondsOf(o.dead)));
   }
-  ReadSeconds(s, "worsen_after_s", &o.worsen_after, 0, kDay);
-  ReadSeconds(s, "recover_after_s", &o.recover_after, 0, kDay);
-  ReadSeconds(s, "startup_grace_s", &o.startup_grace, 0, kDay);
-  ReadSeconds(s, "recovery_cooldown_s", &o.recovery_cooldown, 0.001, kDay);
+  s.ReadSeconds("worsen_after_s", &o.worsen_after, 0, kDay);
+  s.ReadSeconds("recover_after_s", &o.recover_after, 0, kDay);
+  s.ReadSeconds("startup_grace_s", &o.startup_grace, 0, kDay);
+  s.ReadSeconds("recovery_cooldown_s", &o.recovery_cooldown, 0.001, kDay);
   s.Read("max_restarts_per_hour", &o.max_restarts_per_hour, 0, 3600);
   s.Read("control_plane_restart", &o.control_plane_restart);
   if (s.Has("control_plane_restart") && !o.control_plane_restart.empty() &&

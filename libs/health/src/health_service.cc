@@ -63,6 +63,7 @@ Status HealthService::Start() {
     DOLPHIN_RETURN_IF_ERROR(env_.fs.CreateDirs(options_.run_logs_dir).WithPrefix("health"));
   }
   started_ = env_.clock.MonotonicNow();
+  started_wall_ = env_.clock.Now();
   started_set_ = true;
   cancel_ = std::make_unique<CancelToken>();
   // A lost connection makes every read wait for the bus's request timeout: the cycle instead
@@ -150,6 +151,7 @@ Observation HealthService::Observe() {
 contract::MetaHealth HealthService::RunCycle() {
   if (!started_set_) {
     started_ = env_.clock.MonotonicNow();
+    started_wall_ = env_.clock.Now();
     started_set_ = true;
   }
   if (!run_logs_ready_ && !options_.run_logs_dir.empty()) {
@@ -177,6 +179,8 @@ contract::MetaHealth HealthService::RunCycle() {
   record.data_sources = a.data_sources;
   record.checks = a.failed_checks;
   record.timestamp = o.now;
+  record.started_at = started_wall_;
+  record.in_startup_grace = now - started_ < options_.health.startup_grace;
 
   // Targets that are healthy again, in a system that left DEAD, start their back-off over (one
   // cycle present between two crashes does not).

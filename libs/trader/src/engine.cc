@@ -560,6 +560,7 @@ Json Engine::PnlJson(Timestamp updated_at) const {
   j["losses"] = day_.losses;
   j["max_drawdown"] = day_.max_drawdown;
   j["equity_open"] = day_.equity_open;
+  j["equity_peak"] = day_.equity_peak;
   j["equity_now"] = equity();
   j["updated_at"] = FormatRfc3339(updated_at);
   return j;

@@ -71,6 +71,11 @@ struct MetaHealth {
   // subsystem_health.gave_up: recovery targets past their hourly cap, until an operator's
   // `dolphin health reset TARGET`.
   std::vector<std::string> gave_up;
+  // When this health service started, and whether this record falls in its start-up grace
+  // (no recovery yet; the safety service publishes nothing until a record outside it:
+  // docs/safety.md). A record without these fields (another writer) counts as outside it.
+  std::optional<Timestamp> started_at;
+  bool in_startup_grace = false;
   Timestamp timestamp;  // the freshness field
 
   bool operator==(const MetaHealth&) const = default;
@@ -83,7 +88,8 @@ std::string EncodeMetaHealth(const MetaHealth& record);
 
 // Required: rm_meta, status, m1_proc..m5_coherence (each a number in [0, 1]), timestamp.
 // Optional: raw_status (default: status), subsystem_health{processes, data_sources, checks,
-// gave_up}, recovery, reasons {sensor: [text]}, hold {towards, held_s, needed_s}. Errors name the field: "DOLPHIN_META_HEALTH[latest]: m2_heartbeat: missing".
+// gave_up}, recovery, reasons {sensor: [text]}, hold {towards, held_s, needed_s}, started_at,
+// in_startup_grace (default false). Errors name the field: "DOLPHIN_META_HEALTH[latest]: m2_heartbeat: missing".
 Result<MetaHealth> DecodeMetaHealth(std::string_view json);
 
 }  // namespace dolphin::contract

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "dolphin/core/result.h"
+#include "dolphin/core/time.h"
 
 namespace dolphin {
 
@@ -75,6 +76,8 @@ class ConfigSection {
   // A string that must be one of `allowed`.
   void ReadEnum(const std::string& key, std::string* out,
                 std::initializer_list<std::string_view> allowed);
+  // A duration given in seconds (integer or float; keys end in `_s`), within [min_s, max_s].
+  void ReadSeconds(const std::string& key, Duration* out, double min_s, double max_s);
   // A path string; relative paths resolve against the config file's folder.
   void ReadPath(const std::string& key, std::filesystem::path* out);
 

@@ -125,6 +125,7 @@ class HealthService final : public runtime::Service {
 
   std::vector<PortSpec> port_specs_;
   MonoTime started_;
+  Timestamp started_wall_;
   bool started_set_ = false;
   bool run_logs_ready_ = false;
   StatusHold hold_;
