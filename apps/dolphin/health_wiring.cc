@@ -95,6 +95,11 @@ health::HealthServiceOptions HealthServiceOptionsFor(const AppConfig& config) {
   } else {
     o.critical.push_back("bridge");
     for (const auto& c : colors) o.critical.push_back(contract::TraderServiceName(c));
+    // A trader on posture "bus" trades by what safety publishes: safety is critical then.
+    const bool any_bus = config.trader.enabled &&
+                         std::any_of(config.trader.traders.begin(), config.trader.traders.end(),
+                                     [](const trader::TraderOptions& t) { return t.posture.from_bus; });
+    if (config.safety.enabled && any_bus) o.critical.push_back("safety");
   }
   std::vector<std::string> sources;
   if (config.health.sources) {
@@ -102,8 +107,16 @@ health::HealthServiceOptions HealthServiceOptionsFor(const AppConfig& config) {
   } else {
     sources.push_back("scan");
     if (!colors.empty()) sources.push_back("state");
+    if (config.safety.enabled) sources.push_back("safety");
   }
   o.sources = health::SourceSpecs(sources, colors);
+  // Safety publishes nothing until health's first record after its start-up grace (its next
+  // cycle after that): its record is not missing before then, only pending.
+  for (auto& spec : o.sources) {
+    if (spec.name == "safety") {
+      spec.missing_ok_for = config.health.startup_grace + config.health.interval + 2 * config.safety.interval;
+    }
+  }
   o.run_logs_dir = config.process.state_dir / "run_logs";
   return o;
 }

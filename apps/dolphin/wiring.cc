@@ -12,6 +12,7 @@
 #include "dolphin/bridge/bridge.h"
 #include "health_wiring.h"
 #include "dolphin/bus/in_memory_bus.h"
+#include "dolphin/safety/safety_service.h"
 #include "dolphin/sim/simulator.h"
 #include "dolphin/trader/trader_service.h"
 #include "dolphin/bus_hazelcast/hazelcast_bus.h"
@@ -26,8 +27,9 @@ struct PendingSection {
   const char* what;
 };
 constexpr PendingSection kPendingSections[] = {
-    {"services", "service limits"},    {"scheduler", "the scheduler"},
-    {"indicators", "the indicator flows"}, {"safety", "the safety service"},
+    {"services", "service limits"},
+    {"scheduler", "the scheduler"},
+    {"indicators", "the indicator flows"},
 };
 
 // Test-only hooks from the environment (never config keys): DOLPHIN_TEST_BRIDGE_LOOP_EXIT_AFTER=N
@@ -146,7 +148,19 @@ std::vector<std::unique_ptr<runtime::Service>> MakeRunServices(const AppConfig& 
     services.push_back(std::make_unique<health::HealthService>(env, bus, HealthServiceOptionsFor(config), seams,
                                                                seams.ports(), seams));
   }
+  if (config.safety.enabled) {
+    services.push_back(std::make_unique<safety::SafetyService>(env, bus, SafetyServiceOptionsFor(config)));
+  }
   return services;
+}
+
+safety::SafetyServiceOptions SafetyServiceOptionsFor(const AppConfig& config) {
+  safety::SafetyServiceOptions o;
+  o.safety = config.safety;
+  if (config.trader.enabled) {
+    for (const auto& t : config.trader.traders) o.colors.push_back(t.engine.color);
+  }
+  return o;
 }
 
 Result<AppConfig> LoadAppConfig(const CliContext& ctx, ConfigDiagnostics& diag) {
@@ -191,10 +205,22 @@ Result<AppConfig> LoadAppConfig(const CliContext& ctx, ConfigDiagnostics& diag) 
   if (auto b = bridge::ParseBridgeOptions(root.Sub("bridge"), app.process.state_dir); b.ok()) {
     app.bridge = *b;
   }
-  if (auto t = trader::ParseTraderSetup(root.Sub("trader"), app.process.state_dir); t.ok()) {
+  // Safety runs by default only without a config file (docs/architecture.md §11); a trader's
+  // posture defaults to "bus" exactly when it runs, else TURTLE.
+  if (auto sf = safety::ParseSafetyOptions(root.Sub("safety"), !app.file.has_file()); sf.ok()) {
+    app.safety = *sf;
+  }
+  const auto default_posture = app.safety.enabled ? trader::PostureSetting::Bus()
+                                                  : trader::PostureSetting::Fixed(contract::Posture::kTurtle);
+  if (auto t = trader::ParseTraderSetup(root.Sub("trader"), app.process.state_dir, default_posture); t.ok()) {
     app.trader = *t;
   }
   if (auto h = health::ParseHealthOptions(root.Sub("health")); h.ok()) app.health = *h;
+  if (app.safety.enabled && !app.health.enabled) {
+    diag.Error(fmt::format("{}: [safety] enabled = true needs [health] enabled: the posture is decided from the "
+                           "health record (enable [health], or set [safety] enabled = false)",
+                           app.file.has_file() ? app.file.file() : "configuration"));
+  }
   for (const PendingSection& p : kPendingSections) {
     if (root.Has(p.name)) {
       root.WarnAt(p.name, fmt::format("accepted but not used yet: {} is not built yet", p.what));
@@ -233,6 +259,7 @@ std::string ShowAppConfig(const AppConfig& c) {
   bridge::WriteBridgeOptions(c.bridge, w);
   trader::WriteTraderSetup(c.trader, w);
   health::WriteHealthOptions(c.health, w);
+  safety::WriteSafetyOptions(c.safety, w);
   return w.text();
 }
 
@@ -281,11 +308,16 @@ Result<std::vector<std::unique_ptr<runtime::Service>>> MakeServeServices(const A
     }
     services.push_back(std::make_unique<health::HealthService>(env, bus, HealthServiceOptionsFor(config), seams,
                                                                seams.ports(), seams));
+  } else if (service == "safety") {
+    if (!config.safety.enabled) {
+      return InvalidArgumentError("serve safety: [safety] enabled = false in the configuration");
+    }
+    services.push_back(std::make_unique<safety::SafetyService>(env, bus, SafetyServiceOptionsFor(config)));
   } else if (service == "scheduler") {
     return UnimplementedError(fmt::format("serve {}: not built yet", service));
   } else {
     return InvalidArgumentError(
-        fmt::format("serve {}: unknown service (expected bridge, trader, sim, health or scheduler)", service));
+        fmt::format("serve {}: unknown service (expected bridge, trader, sim, health, safety or scheduler)", service));
   }
   return services;
 }

@@ -15,6 +15,8 @@
 #include "dolphin/core/env.h"
 #include "dolphin/core/logging.h"
 #include "dolphin/health/health_options.h"
+#include "dolphin/safety/safety_options.h"
+#include "dolphin/safety/safety_service.h"
 #include "dolphin/runtime/runner.h"
 #include "dolphin/runtime/service.h"
 #include "dolphin/sim/sim_options.h"
@@ -46,6 +48,7 @@ struct AppConfig {
   bridge::BridgeOptions bridge;
   trader::TraderSetup trader;
   health::HealthOptions health;
+  safety::SafetyOptions safety;
 };
 
 class HostSeams;  // health_wiring.h
@@ -66,20 +69,23 @@ std::string ShowAppConfig(const AppConfig& config);
 std::unique_ptr<Logger> MakeLogger(const AppConfig& config, const Clock& clock);
 
 // The services of `dolphin run`, in start order: the traders (one per colour, unless
-// [trader] enabled = false), the bridge, then the simulator when [sim] enabled (the default
-// without a config file). Stopped in reverse order.
+// [trader] enabled = false), the bridge, the simulator when [sim] enabled (the default
+// without a config file), health, then safety (each when enabled). Stopped in reverse order.
 std::vector<std::unique_ptr<runtime::Service>> MakeRunServices(const AppConfig& config,
                                                                bus::KvBus& bus, Env env,
                                                                HostSeams& seams);
 
 // The services of `dolphin serve SERVICE`: "bridge", "trader" (every colour, or only `color`
-// when not empty), "sim". InvalidArgument for an unknown name, Unimplemented for a service of
-// docs/architecture.md §5 not built yet (health, scheduler).
+// when not empty), "sim", "health", "safety". InvalidArgument for an unknown name,
+// Unimplemented for a service of docs/architecture.md §5 not built yet (scheduler).
 Result<std::vector<std::unique_ptr<runtime::Service>>> MakeServeServices(const AppConfig& config,
                                                                         const std::string& service,
                                                                         const std::string& color,
                                                                         bus::KvBus& bus, Env env,
                                                                         HostSeams& seams);
+
+// The safety service's options: [safety] and every enabled trader colour.
+safety::SafetyServiceOptions SafetyServiceOptionsFor(const AppConfig& config);
 
 // Serves POST /api/command/trader.{halt,resume,flatten} with body {"color": "BLUE"} for the
 // trader services among `services`. REQUIRES: before api.Start().

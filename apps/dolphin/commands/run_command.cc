@@ -55,7 +55,9 @@ int HostServices(const CliContext& ctx, const std::string& process_name, bool em
     return services.status().code() == StatusCode::kUnimplemented ? kExitNotBuilt : kExitUsage;
   }
   runtime::RunnerOptions ro;
-  ro.process_name = process_name;
+  // The process's own heartbeat key: "run", or "serve.<service>" (never the key of the service
+  // it runs: `serve trader --color BLUE` runs service trader.BLUE).
+  ro.process_name = process_name == "run" ? process_name : "serve." + process_name;
   ro.heartbeat_interval = std::chrono::duration_cast<Duration>(
       std::chrono::duration<double>(config->process.heartbeat_interval_s));
   if (duration_s > 0) {
@@ -74,6 +76,18 @@ int HostServices(const CliContext& ctx, const std::string& process_name, bool em
     j["config"] = config->file.has_file() ? config->file.file() : "(defaults)";
     j["services"] = Json::array();
     for (const auto& s : runner.services()) j["services"].push_back(s->name());
+    // What the Runner knows of each (M1 and `dolphin status`): up, restarts, heartbeat status.
+    Json states = Json::array();
+    for (const runtime::RunnerServiceState& st : runner.States()) {
+      states.push_back({{"name", st.name},
+                        {"up", st.started && st.liveness.running},
+                        {"restarts", st.restarts},
+                        {"status", contract::HeartbeatStatusName(st.health.status)},
+                        {"detail", st.liveness.running ? st.health.detail : st.liveness.detail}});
+    }
+    j["service_states"] = std::move(states);
+    // Resource limits are enforced by `dolphin up` or systemd, never inside one process.
+    j["limits"] = "none: services run as threads of this process";
     return j;
   });
   RegisterTraderCommands(*api, runner.services());

@@ -1,6 +1,7 @@
 #include "dolphin/api/control_api.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +10,8 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstdio>
 #include <condition_variable>
 #include <deque>
 #include <fstream>
@@ -162,7 +165,8 @@ class ControlApiImpl final : public ControlApi {
     address_ = host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, bound)
                                                     : fmt::format("{}:{}", host, bound);
     DOLPHIN_RETURN_IF_ERROR(env_.fs.WriteAtomically(state_dir_ / options_.addr_file,
-                                                    address_ + "\n", {.sync = true, .mode = 0644}));
+                                                    fmt::format("{}\npid {}\n", address_, ::getpid()),
+                                                    {.sync = true, .mode = 0644}));
     // The HTTP server's accept loop is a real thread by nature (env.threads names it).
     listen_returned_ = false;
     DOLPHIN_ASSIGN_OR_RETURN(thread_, env_.threads.Start("api-accept", [this] {
@@ -188,8 +192,8 @@ class ControlApiImpl final : public ControlApi {
     if (thread_ && thread_->joinable()) thread_->Join();
     server_.reset();
     // Only remove api.addr if it is still ours (another process may have replaced it).
-    auto current = ReadSmallFile(state_dir_ / options_.addr_file);
-    if (current.ok() && *current == address_) {
+    auto current = ReadApiAddrFile(state_dir_, options_.addr_file);
+    if (current.ok() && current->address == address_ && current->pid == static_cast<int64_t>(::getpid())) {
       std::error_code ec;
       std::filesystem::remove(state_dir_ / options_.addr_file, ec);
     }
@@ -472,14 +476,35 @@ Result<std::string> EnsureApiToken(FileSystem& fs, const std::filesystem::path& 
   return token;
 }
 
-Result<std::string> ReadApiAddr(const std::filesystem::path& state_dir, const std::string& addr_file) {
-  auto addr = ReadSmallFile(state_dir / addr_file);
-  if (!addr.ok()) {
+Result<ApiAddrFile> ReadApiAddrFile(const std::filesystem::path& state_dir, const std::string& addr_file) {
+  const std::filesystem::path path = state_dir / addr_file;
+  auto text = ReadSmallFile(path);
+  if (!text.ok()) {
     return NotFoundError(fmt::format(
         "no running dolphin found: {} does not exist (start `dolphin run`, or pass the "
-        "-c/--config it uses)", (state_dir / addr_file).string()));
+        "-c/--config it uses)", path.string()));
   }
-  return addr;
+  ApiAddrFile f;
+  const size_t nl = text->find('\n');
+  f.address = text->substr(0, nl);
+  if (nl != std::string::npos) {
+    const std::string rest = text->substr(nl + 1);
+    long long pid = 0;
+    if (std::sscanf(rest.c_str(), "pid %lld", &pid) == 1 && pid > 0) f.pid = pid;
+  }
+  if (f.address.empty()) return InvalidArgumentError(fmt::format("{}: the first line (the address) is empty", path.string()));
+  return f;
+}
+
+Result<std::string> ReadApiAddr(const std::filesystem::path& state_dir, const std::string& addr_file) {
+  DOLPHIN_ASSIGN_OR_RETURN(ApiAddrFile f, ReadApiAddrFile(state_dir, addr_file));
+  // A process that was killed never removed its file: say so instead of a refused connection.
+  if (f.pid && ::kill(static_cast<pid_t>(*f.pid), 0) != 0 && errno == ESRCH) {
+    return FailedPreconditionError(fmt::format(
+        "no dolphin running here: {} names pid {}, which is not running (it was killed or crashed; "
+        "start it again)", (state_dir / addr_file).string(), *f.pid));
+  }
+  return f.address;
 }
 
 Result<std::string> ReadApiToken(const std::filesystem::path& state_dir) {

@@ -222,7 +222,13 @@ Assessment Assess(const Observation& o, const AssessOptions& opt, CoherenceMemor
       a.sensors.m3_data_freshness = 1.0;
     } else {
       double sum = 0;
+      size_t counted = 0;
       for (const auto& src : o.sources) {
+        if (!src.json && src.pending_ok) {
+          a.data_sources[src.name] = {std::nullopt, "pending"};
+          continue;
+        }
+        ++counted;
         const auto age = SourceAge(src, o);
         const Freshness f = ClassifyAge(age, opt.freshness);
         sum += FreshnessScore(f);
@@ -235,7 +241,7 @@ Assessment Assess(const Observation& o, const AssessOptions& opt, CoherenceMemor
                                 : fmt::format("{} dead (missing)", src.name));
         }
       }
-      a.sensors.m3_data_freshness = sum / static_cast<double>(o.sources.size());
+      a.sensors.m3_data_freshness = counted == 0 ? 1.0 : sum / static_cast<double>(counted);
     }
 
     // M5: checks on the latest values.

@@ -130,7 +130,8 @@ Observation HealthService::Observe() {
         o.bus_error = std::string(v.status().message());
         break;
       }
-      o.sources.push_back({spec.name, spec.map, spec.key, spec.freshness_field, *v});
+      const bool pending_ok = started_set_ && env_.clock.MonotonicNow() - started_ < spec.missing_ok_for;
+      o.sources.push_back({spec.name, spec.map, spec.key, spec.freshness_field, *v, pending_ok});
     }
   }
   if (!o.bus_readable) {

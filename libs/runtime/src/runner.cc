@@ -115,6 +115,12 @@ void Runner::Beat(MonoTime started) {
     service_summary += fmt::format("{}:{}", name, contract::HeartbeatStatusName(h.status));
     publish(name, h);
   }
+  {
+    std::lock_guard lock(mu_);
+    for (size_t i = 0; i < services_.size(); ++i) {
+      if (started_[i]) services_[i]->OnHeartbeat();
+    }
+  }
   ServiceHealth own;
   own.status = worst;
   own.detail = fmt::format("up {}, {} service(s)", FormatDuration(up), services_.size());

@@ -136,10 +136,10 @@ std::optional<contract::SafetyRecord> SafetyService::RunCycle() {
         std::lock_guard lock(mu_);
         waiting_for_ = waiting;
       }
-      if (!waiting_logged_) {
+      if (waiting != last_waiting_logged_) {
         env_.logger.Info(kComponent, "posture not published yet: traders on posture \"bus\" stay REDUCING",
                          {{"waiting_for", waiting}});
-        waiting_logged_ = true;
+        last_waiting_logged_ = waiting;
       }
       return std::nullopt;
     }

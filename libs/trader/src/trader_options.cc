@@ -59,11 +59,13 @@ std::string PostureSettingName(const PostureSetting& s) {
   return s.from_bus ? std::string("bus") : std::string(PostureName(s.fixed));
 }
 
-Result<TraderSetup> ParseTraderSetup(ConfigSection s, const std::filesystem::path& state_dir) {
+Result<TraderSetup> ParseTraderSetup(ConfigSection s, const std::filesystem::path& state_dir,
+                                     PostureSetting default_posture) {
   int before = s.error_count();
   TraderSetup setup;
   s.Read("enabled", &setup.enabled);
   TraderOptions defaults;
+  defaults.posture = default_posture;
   std::vector<std::string> colors = s.SubsectionNames();
   ReadTraderKeys(s, defaults);
   s.RejectUnknownKeys();

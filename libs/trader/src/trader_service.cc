@@ -1,6 +1,7 @@
 #include "dolphin/trader/trader_service.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -59,6 +60,7 @@ struct SafetyValue {
   Posture posture = Posture::kTurtle;
   double rm = 1.0;
   Timestamp ts;
+  std::vector<std::string> reasons;
   std::string problem;
 };
 
@@ -75,6 +77,7 @@ SafetyValue ParseSafety(const std::string& text) {
   v.posture = record->posture;
   v.ts = record->ts;
   v.rm = std::clamp(record->rm, 0.0, 1.0);
+  v.reasons = record->reasons;
   v.valid = true;
   return v;
 }
@@ -128,6 +131,10 @@ class TraderServiceImpl final : public TraderService {
                                   {.queue_capacity = 64, .name = name_});
     if (!id.ok()) return id.status();
     listeners_.push_back(*id);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      scan_listener_ = *id;
+    }
     env_.logger.Info(name_, "trader started",
                      {{"journal", o_.journal.string()},
                       {"sync", std::string(JournalSyncName(o_.journal_sync))},
@@ -144,6 +151,7 @@ class TraderServiceImpl final : public TraderService {
     if (connection_listener_) bus_.RemoveConnectionListener(*connection_listener_).IgnoreError();
     connection_listener_.reset();
     std::lock_guard<std::mutex> lock(mu_);
+    scan_listener_.reset();
     journal_.reset();
   }
 
@@ -169,7 +177,23 @@ class TraderServiceImpl final : public TraderService {
     j["stats"] = {{"processed", stats_.processed}, {"stale", stats_.stale}, {"missed", stats_.missed},
                   {"duplicates", stats_.duplicates}, {"bad_scans", stats_.bad_scans},
                   {"failures", stats_.failures}, {"intents", stats_.intents}, {"fills", stats_.fills}};
+    // The scan listener's queue: coalesced scans are scans this trader had no time for.
+    if (scan_listener_) {
+      if (auto ls = bus_.GetListenerStats(*scan_listener_); ls.ok()) {
+        j["listener"] = {{"delivered", ls->delivered}, {"coalesced", ls->coalesced},
+                         {"pending", ls->pending}, {"capacity", ls->capacity}};
+      }
+    }
     return j;
+  }
+
+  // A quiet market is not a dead trader: the state (and today's PnL) go out again once per
+  // heartbeat interval when nothing else published them since the last beat.
+  void OnHeartbeat() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!journal_) return;
+    if (!published_since_beat_) PublishLocked();
+    published_since_beat_ = false;
   }
 
   Result<Json> Halt() override { return Control("halt", true, std::nullopt); }
@@ -262,11 +286,40 @@ class TraderServiceImpl final : public TraderService {
       j["status"] = "HALTED: operator halt";
     }
     j["controls"] = {{"halted", controls_.halted}, {"flatten_pending", controls_.flatten}};
+    // Which posture the next scan applies, and why (the engine's `posture` is the one the last
+    // scan applied).
     if (o_.posture.from_bus) {
       j["posture_source"] = "bus";
-      if (!safety_.valid) j["posture_problem"] = safety_.present ? safety_.problem : "DOLPHIN_SAFETY[latest] missing";
+      std::string problem;
+      if (!safety_.valid) {
+        problem = safety_.present ? safety_.problem : "DOLPHIN_SAFETY[latest] missing";
+      } else if (now - safety_.ts > SecondsToDuration(o_.posture_max_age_s)) {
+        problem = fmt::format("DOLPHIN_SAFETY[latest] is {} old (posture_max_age_s {:g})",
+                              FormatDuration(now - safety_.ts), o_.posture_max_age_s);
+      }
+      if (!problem.empty()) {
+        // The next scan reduces (the engine's own state is the last scan's): say so now.
+        if (!controls_.halted) {
+          j["trading_state"] = "REDUCING";
+          j["state_reason"] = "posture missing or stale on the bus";
+          j["status"] = fmt::format("REDUCING: posture missing or stale on the bus ({})", problem);
+        }
+        j["posture_problem"] = problem;
+        j["posture_reason"] = fmt::format("bus: {}: REDUCING (exits only, positions kept)", problem);
+        j["posture_next"] = nullptr;
+        j["rm"] = nullptr;
+      } else {
+        j["posture_next"] = PostureName(safety_.posture);
+        j["posture_reason"] = fmt::format("bus: {} Rm {:.2f}{}{}", PostureName(safety_.posture), safety_.rm,
+                                          safety_.reasons.empty() ? "" : ": ",
+                                          fmt::join(safety_.reasons, "; "));
+        j["rm"] = safety_.rm;
+      }
     } else {
       j["posture_source"] = "config";
+      j["posture_reason"] = fmt::format("config: posture = \"{}\"", PostureName(o_.posture.fixed));
+      j["posture_next"] = PostureName(o_.posture.fixed);
+      j["rm"] = 1.0;
     }
     return j;
   }
@@ -274,6 +327,7 @@ class TraderServiceImpl final : public TraderService {
   // Writes the state and today's PnL. Called with mu_ held, so a reader that saw a scan
   // counted in Stats() also sees its state on the bus.
   void PublishLocked() {
+    published_since_beat_ = true;
     Timestamp now = env_.clock.Now();
     Status st = bus_.Put(StateMapName(o_.engine.color), kStateKey, DumpJson(StateLocked(now)));
     if (st.ok() && engine_->has_last()) {
@@ -311,8 +365,17 @@ class TraderServiceImpl final : public TraderService {
       safety_ = SafetyValue{};
       return;
     }
+    const SafetyValue before = safety_;
     safety_ = ParseSafety(e.value);
-    if (!safety_.valid) env_.logger.Warn(name_, "ignoring the safety value", {{"problem", safety_.problem}});
+    if (!safety_.valid) {
+      env_.logger.Warn(name_, "ignoring the safety value", {{"problem", safety_.problem}});
+    } else if (!before.valid || before.posture != safety_.posture) {
+      env_.logger.Info(name_, "posture from the bus",
+                       {{"posture", std::string(PostureName(safety_.posture))},
+                        {"was", before.valid ? std::string(PostureName(before.posture)) : "none"},
+                        {"Rm", safety_.rm},
+                        {"reasons", fmt::format("{}", fmt::join(safety_.reasons, "; "))}});
+    }
   }
 
   void OnFeature(const bus::BusEvent& e) {
@@ -499,7 +562,9 @@ class TraderServiceImpl final : public TraderService {
   std::optional<Json> exf_;
   TraderStats stats_;
   bool journal_failing_ = false;
+  bool published_since_beat_ = false;
   std::vector<bus::ListenerId> listeners_;
+  std::optional<bus::ListenerId> scan_listener_;
   std::optional<bus::ListenerId> connection_listener_;
 };
 

@@ -190,8 +190,8 @@ listen = "everywhere"
 backend = "redis"
 [trader.BLUE]
 strategy = "magic"
-[safety]
-max_posture = "STALKER"
+[indicators.esof]
+enabled = true
 )");
   auto r = Dolphin({"config", "show", "-c", "dolphin.toml"});
   EXPECT_EQ(r.exit_code, 2);
@@ -201,8 +201,35 @@ max_posture = "STALKER"
   EXPECT_NE(r.err.find("dolphin.toml:6: [bus] backend: expected one of \"memory\", \"hazelcast\", got \"redis\""), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("dolphin.toml:8: [trader.BLUE] strategy: expected one of \"vel_div\", got \"magic\""), std::string::npos) << r.err;
   // A config section whose library is not built yet is only a warning.
-  EXPECT_NE(r.err.find("warning: dolphin.toml:9: safety: accepted but not used yet"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("warning: dolphin.toml:9: indicators: accepted but not used yet"), std::string::npos) << r.err;
   EXPECT_EQ(r.out, "");
+}
+
+// Issue 12: defaults that never change silently. Without a config file safety runs and the
+// trader's posture is "bus"; with a file safety is off and the posture TURTLE; config show says
+// which; safety without health is refused in one line.
+TEST_F(CliTest, SafetyDefaultsFollowTheConfigFileAndAreShown) {
+  auto none = Dolphin({"config", "show"});
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_NE(none.out.find("[safety]"), std::string::npos) << none.out;
+  const size_t safety = none.out.find("[safety]");
+  EXPECT_EQ(none.out.find("enabled = true", safety), none.out.find("\n", safety) + 1) << none.out;
+  EXPECT_NE(none.out.find("posture = \"bus\""), std::string::npos) << none.out;
+  EXPECT_NE(none.out.find("max_posture = \"STALKER\""), std::string::npos) << none.out;
+
+  WriteConfig("[api]\nlisten = \"127.0.0.1:0\"\n");
+  auto file = Dolphin({"config", "show", "-c", "dolphin.toml"});
+  ASSERT_EQ(file.exit_code, 0) << file.err;
+  const size_t off = file.out.find("[safety]");
+  ASSERT_NE(off, std::string::npos) << file.out;
+  EXPECT_EQ(file.out.find("enabled = false", off), file.out.find("\n", off) + 1) << file.out;
+  EXPECT_NE(file.out.find("posture = \"TURTLE\""), std::string::npos) << file.out;
+
+  WriteConfig("[safety]\nenabled = true\n[health]\nenabled = false\n");
+  auto bad = Dolphin({"config", "show", "-c", "dolphin.toml"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("[safety] enabled = true needs [health] enabled"), std::string::npos) << bad.err;
+  EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
 }
 
 TEST_F(CliTest, ServeRefusesTheEmbeddedBus) {

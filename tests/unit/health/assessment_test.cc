@@ -124,6 +124,20 @@ TEST_F(AssessmentTest, StaleUpstreamDegradesThroughM3Only) {
   EXPECT_FALSE(a.data_sources["safety"].age_s.has_value());
 }
 
+// Safety holds its record back until health's start-up grace is over: missing then is
+// "pending", not dead, and left out of M3's mean; once it is due, missing is dead again.
+TEST_F(AssessmentTest, APendingSourceIsLeftOutOfM3) {
+  SourceValue safety = Source("safety", std::nullopt);
+  safety.pending_ok = true;
+  o_.sources.push_back(safety);
+  auto a = Run();
+  EXPECT_EQ(a.sensors.m3_data_freshness, 1.0);
+  EXPECT_EQ(a.data_sources["safety"].state, "pending");
+  EXPECT_EQ(a.raw_status, HealthStatus::kGreen);
+  o_.sources.back().pending_ok = false;
+  EXPECT_DOUBLE_EQ(Run().sensors.m3_data_freshness, 0.5);
+}
+
 TEST_F(AssessmentTest, BusUnreachableZeroesM2M3M5NotTheLastValues) {
   o_.bus_readable = false;
   o_.bus_error = "connection refused";

@@ -29,6 +29,8 @@ class FakeService final : public Service {
     return {};
   }
   Json StatusJson() const override { return Json::object(); }
+  void OnHeartbeat() override { ++beats; }
+  std::atomic<int> beats{0};
   contract::HeartbeatStatus status = contract::HeartbeatStatus::kOk;
   std::atomic<bool> loop_returned{false};
   std::atomic<bool> fail_next_start{false};
@@ -84,6 +86,24 @@ TEST_F(RunnerTest, PublishesHeartbeatsEveryIntervalUntilCancelled) {
   EXPECT_EQ(log_, (std::vector<std::string>{"start bridge", "stop bridge"}));
   EXPECT_TRUE(t_.logger.Contains("reason=signal"));
   EXPECT_TRUE(t_.logger.Contains("status up="));
+}
+
+TEST_F(RunnerTest, CallsOnHeartbeatOfStartedServicesEveryInterval) {
+  RunnerOptions o;
+  o.heartbeat_interval = 5s;
+  Runner runner(t_.env, *bus_, o);
+  auto svc = std::make_unique<FakeService>("trader.BLUE", &log_);
+  FakeService* trader = svc.get();
+  runner.Add(std::move(svc));
+  CancelToken cancel;
+  std::thread th([&] { EXPECT_OK(runner.Run(cancel)); });  // determinism-ok: the daemon thread
+  t_.clock.BlockUntilWaitCalls(1);
+  EXPECT_EQ(trader->beats.load(), 1);  // the beat at start
+  t_.clock.AdvanceBy(5s);
+  t_.clock.BlockUntilWaitCalls(2);
+  EXPECT_EQ(trader->beats.load(), 2);
+  cancel.Cancel();
+  th.join();
 }
 
 TEST_F(RunnerTest, StopsAfterDuration) {

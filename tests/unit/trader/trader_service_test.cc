@@ -8,7 +8,9 @@
 
 #include "dolphin/bus/in_memory_bus.h"
 #include "dolphin/testing/testing.h"
+#include "dolphin/trader/backtest.h"
 #include "dolphin/trader/journal.h"
+#include "dolphin/trader/scan_parse.h"
 
 namespace dolphin::trader {
 namespace {
@@ -244,6 +246,112 @@ TEST_F(TraderServiceTest, RestartRestoresTheSnapshotAndSkipsWhatWasProcessed) {
   EXPECT_EQ(t->Stats().duplicates, 1);  // the SNAPSHOT of scan 6 on subscribing
   Send(*t, ScanJson(6, 0, 60000));       // the bridge's republication after a restart
   EXPECT_EQ(t->Stats().duplicates, 2);
+}
+
+// Issue 12: the posture the safety service publishes reaches the trader's next decision (sizes
+// scale, HIBERNATE closes, a missing posture refuses entries), the state says which posture it
+// applied and why, the journal records it per scan, and a backtest over the journal with those
+// postures reproduces its fills exactly.
+TEST_F(TraderServiceTest, PostureChangesReachTheNextDecisionTheStateAndTheJournal) {
+  options_.posture = PostureSetting::Bus();
+  options_.posture_max_age_s = 60;
+  auto t = StartTrader();
+  auto put_posture = [&](std::string_view posture, double rm) {
+    ASSERT_OK(bus_->Put("DOLPHIN_SAFETY", "latest",
+                        fmt::format(R"({{"posture":"{}","Rm":{},"ts":"{}","reasons":["test says {}"]}})", posture,
+                                    rm, FormatRfc3339(env_.clock.Now()), posture)));
+    ASSERT_TRUE(WaitFor([&] {
+      Json s = t->CurrentStateJson();
+      return !s.contains("posture_problem") &&
+             s["posture_reason"].get<std::string>().find(std::string(posture)) != std::string::npos;
+    }));
+  };
+  std::vector<std::string> sent;
+  auto send = [&](int64_t n, double vel_div) {
+    sent.push_back(ScanJson(n, vel_div, 60000));
+    Send(*t, sent.back());
+  };
+  put_posture("APEX", 1.0);
+  EXPECT_EQ(t->CurrentStateJson()["posture_reason"], "bus: APEX Rm 1.00: test says APEX");
+  send(1, -0.03);  // entry at APEX
+  send(2, -0.01);  // filled
+  auto fills = [&] { return OpenJournalReadOnly(options_.journal).value()->Fills().value(); };
+  ASSERT_EQ(fills().size(), 1u);
+  const double apex_qty = fills()[0].qty;
+
+  put_posture("HIBERNATE", 0.0);
+  send(3, -0.01);  // HIBERNATE: the position is closed, nothing entered
+  send(4, -0.03);  // the close fills; the entry signal is refused
+  EXPECT_EQ(State()["positions"].size(), 0u);
+  EXPECT_EQ(State()["trading_state"], "REDUCING");
+  EXPECT_EQ(State()["posture"], "HIBERNATE");
+  ASSERT_EQ(fills().size(), 2u);
+
+  put_posture("STALKER", 1.0);
+  send(5, -0.03);  // entry at half the APEX size
+  send(6, -0.01);
+  ASSERT_EQ(fills().size(), 3u);
+  EXPECT_NEAR(fills()[2].qty / apex_qty, 0.5, 0.01);
+
+  ASSERT_OK(bus_->Remove("DOLPHIN_SAFETY", "latest"));  // gone: exits only, positions kept
+  ASSERT_TRUE(WaitFor([&] { return t->CurrentStateJson().contains("posture_problem"); }));
+  send(7, -0.01);
+  EXPECT_EQ(State()["trading_state"], "REDUCING");
+  EXPECT_EQ(State()["positions"].size(), 1u);
+  EXPECT_THAT(State()["posture_reason"].get<std::string>(), HasSubstr("REDUCING (exits only, positions kept)"));
+  t->Stop();
+
+  auto journal = OpenJournalReadOnly(options_.journal);
+  ASSERT_OK(journal);
+  auto processed = (*journal)->Processed();
+  ASSERT_OK(processed);
+  ASSERT_EQ(processed->size(), 7u);
+  std::vector<std::string> postures;
+  for (const ProcessedScan& p : *processed) {
+    postures.push_back(p.context.posture_stale ? "stale" : std::string(PostureName(p.context.posture)));
+  }
+  EXPECT_THAT(postures, ::testing::ElementsAre("APEX", "APEX", "HIBERNATE", "HIBERNATE", "STALKER", "STALKER",
+                                               "stale"));
+  // Parity: the same scans with the journal's contexts give the journal's fills.
+  Backtest bt(options_.engine, MakeStrategy(options_));
+  for (size_t i = 0; i < processed->size(); ++i) {
+    auto scan = ParseScanJson(sent[i]);
+    ASSERT_OK(scan);
+    ASSERT_OK(bt.Add(*scan, (*processed)[i].context));
+  }
+  const auto replayed = bt.Finish().fill_list;
+  const auto live = (*journal)->Fills().value();
+  ASSERT_EQ(replayed.size(), live.size());
+  for (size_t i = 0; i < live.size(); ++i) {
+    EXPECT_EQ(replayed[i].client_order_id, live[i].client_order_id);
+    EXPECT_EQ(replayed[i].qty, live[i].qty);
+    EXPECT_EQ(replayed[i].price, live[i].price);
+    EXPECT_EQ(replayed[i].fee, live[i].fee);
+  }
+}
+
+// A quiet market is not a dead trader: without scans the state goes out again every heartbeat
+// (OnHeartbeat), and not twice when a scan already published it.
+TEST_F(TraderServiceTest, RepublishesItsStateOncePerHeartbeatWithoutScans) {
+  auto t = StartTrader();
+  Send(*t, ScanJson(1, -0.01, 60000));
+  const std::string first = State()["updated_at"];
+  t->OnHeartbeat();  // the scan published since the last beat: nothing new
+  EXPECT_EQ(State()["updated_at"], first);
+  env_.clock.AdvanceBy(std::chrono::seconds(5));
+  t->OnHeartbeat();  // no scan since the last beat: republished
+  const std::string second = State()["updated_at"];
+  EXPECT_NE(second, first);
+  env_.clock.AdvanceBy(std::chrono::seconds(5));
+  t->OnHeartbeat();
+  EXPECT_NE(State()["updated_at"], second);
+  auto pnl = bus_->Get("DOLPHIN_PNL_BLUE", FormatUtcDate(env_.clock.Now()));
+  ASSERT_OK(pnl);
+  ASSERT_TRUE(*pnl);
+  Json p = ParseJson(**pnl).value();
+  EXPECT_EQ(p["updated_at"], State()["updated_at"]);
+  EXPECT_EQ(p["equity_peak"], 100000.0);  // the day's peak: no trade yet
+  EXPECT_EQ(State()["posture_reason"], "config: posture = \"APEX\"");
 }
 
 TEST_F(TraderServiceTest, AJournalThatCannotOpenFailsStart) {

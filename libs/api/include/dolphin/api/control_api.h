@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 
@@ -57,7 +58,17 @@ Result<std::pair<std::string, int>> ParseHostPort(std::string_view text);
 // Returns the token in <state_dir>/api.token, creating it (0600, 128 random bits) if absent
 // with fs.WriteAtomically (synced).
 Result<std::string> EnsureApiToken(FileSystem& fs, const std::filesystem::path& state_dir);
-// Reads <state_dir>/<addr_file> and api.token (for CLI clients).
+// <state_dir>/<addr_file> holds two lines: the bound address and "pid N" of the process that
+// serves it (so a client can tell a killed dolphin from a busy one).
+struct ApiAddrFile {
+  std::string address;
+  std::optional<int64_t> pid;  // nullopt: a file written without its pid line
+};
+Result<ApiAddrFile> ReadApiAddrFile(const std::filesystem::path& state_dir,
+                                    const std::string& addr_file = "api.addr");
+// The address of a running dolphin from <state_dir>/<addr_file>. NotFound when the file does
+// not exist; FailedPrecondition, in one line, when the process it names is gone:
+// "no dolphin running here: var/api.addr names pid 123, which is not running".
 Result<std::string> ReadApiAddr(const std::filesystem::path& state_dir,
                                 const std::string& addr_file = "api.addr");
 Result<std::string> ReadApiToken(const std::filesystem::path& state_dir);

@@ -44,6 +44,8 @@ struct SourceSpec {
   std::string map;
   std::string key;
   std::string freshness_field;
+  // A missing value counts as "pending" (not in M3) this long after health starts. Default: 0.
+  Duration missing_ok_for = Duration::zero();
 };
 
 // The standard specs of the known sources; "state" expands to one per trader colour.

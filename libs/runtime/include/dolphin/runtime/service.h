@@ -49,6 +49,10 @@ class Service {
   virtual ServiceLiveness Liveness() const { return {}; }
   // The service's section of GET /api/status.
   virtual Json StatusJson() const = 0;
+  // Called by the Runner on its own thread once per heartbeat interval, after the heartbeats
+  // were published, for every started service. Default: nothing. (The trader republishes its
+  // state here when no scan came since the last call: a quiet market is not a dead trader.)
+  virtual void OnHeartbeat() {}
 
  protected:
   Service() = default;

@@ -69,7 +69,7 @@ class SafetyService final : public runtime::Service {
   bool started_set_ = false;
   health::LevelHold<Posture, 4> hold_;
   bool armed_ = false;          // a health record after our start and outside its grace was seen
-  bool waiting_logged_ = false;
+  std::string last_waiting_logged_;  // one line per change of what we wait for
   std::atomic<uint64_t> cycles_{0};
 
   mutable std::mutex mu_;  // guards the members below

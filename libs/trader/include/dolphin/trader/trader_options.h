@@ -41,7 +41,8 @@ struct TraderOptions {
   // Journal file. Default: <state_dir>/journal/trader_<COLOR>.sqlite.
   std::filesystem::path journal;
   JournalSync journal_sync = JournalSync::kFull;  // full | normal
-  // A posture name (default TURTLE, so the demo trades) or "bus": DOLPHIN_SAFETY["latest"].
+  // A posture name or "bus": DOLPHIN_SAFETY["latest"]. Default: ParseTraderSetup's
+  // `default_posture` ("bus" exactly when the safety service is enabled, else TURTLE).
   PostureSetting posture = PostureSetting::Fixed(Posture::kTurtle);
   double posture_max_age_s = 60;  // with posture = "bus": older -> REDUCING
   double max_scan_age_s = 30;     // no entry on a scan older than this (wall clock vs scan ts)
@@ -53,8 +54,11 @@ struct TraderSetup {
   std::vector<TraderOptions> traders;  // one per colour, sorted by colour
 };
 
-// `state_dir` supplies the journal defaults. Errors are recorded through `section`.
-Result<TraderSetup> ParseTraderSetup(ConfigSection section, const std::filesystem::path& state_dir);
+// `state_dir` supplies the journal defaults; `default_posture` the posture of a trader whose
+// config names none (the wiring: "bus" exactly when [safety] is enabled). Errors are recorded
+// through `section`.
+Result<TraderSetup> ParseTraderSetup(ConfigSection section, const std::filesystem::path& state_dir,
+                                     PostureSetting default_posture = PostureSetting::Fixed(Posture::kTurtle));
 void WriteTraderSetup(const TraderSetup& setup, ConfigWriter& out);
 std::unique_ptr<Strategy> MakeStrategy(const TraderOptions& options);
 
