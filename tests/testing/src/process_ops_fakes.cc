@@ -42,21 +42,21 @@ void FakeProcessOps::EndLocked(pid_t pid, ExitInfo exit) {
 
 SysResult<> FakeProcessOps::Signal(pid_t pid, int sig) {
   std::function<void(pid_t, int)> hook;
+  bool unknown = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     signals_.push_back({pid, sig});
+    hook = on_signal_;
     auto it = children_.find(pid);
     if (it == children_.end() || !it->second.alive) {
-      // Not one of ours (a grandchild in a fake cgroup): the hook decides what it means.
-      hook = on_signal_;
-    } else {
-      if (sig == SIGKILL || (sig == SIGTERM && !it->second.ignore_sigterm)) {
-        EndLocked(pid, ExitInfo{std::nullopt, sig, false});
-      }
-      hook = on_signal_;
+      unknown = true;  // not (or no longer) a live process: the hook decides what it means
+    } else if (sig == SIGKILL || (sig == SIGTERM && !it->second.ignore_sigterm)) {
+      EndLocked(pid, ExitInfo{std::nullopt, sig, false});
+      if (it->second.foreign) children_.erase(it);  // nobody waits for it
     }
   }
   if (hook) hook(pid, sig);
+  if (unknown) return SysResult<>::Errno("kill", ESRCH);
   return std::monostate{};
 }
 
@@ -78,7 +78,9 @@ SysResult<> FakeProcessOps::SignalGroup(pid_t pgid, int sig) {
 SysResult<std::optional<ExitInfo>> FakeProcessOps::TryWait(pid_t pid) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = children_.find(pid);
-  if (it == children_.end()) return SysResult<std::optional<ExitInfo>>::Errno("waitpid", ECHILD);
+  if (it == children_.end() || it->second.foreign) {
+    return SysResult<std::optional<ExitInfo>>::Errno("waitpid", ECHILD);
+  }
   if (it->second.alive) return std::optional<ExitInfo>();
   ExitInfo e = *it->second.exit;
   children_.erase(it);
@@ -93,6 +95,14 @@ void FakeProcessOps::FailNextSpawnForTest(int errnum) {
 void FakeProcessOps::ExitForTest(pid_t pid, ExitInfo exit) {
   std::lock_guard<std::mutex> lock(mu_);
   EndLocked(pid, exit);
+}
+
+void FakeProcessOps::AddForeignForTest(pid_t pid, bool ignore_sigterm) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Child c;
+  c.foreign = true;
+  c.ignore_sigterm = ignore_sigterm;
+  children_[pid] = c;
 }
 
 void FakeProcessOps::IgnoreSigtermForTest(pid_t pid) {

@@ -2,7 +2,8 @@
 // cgroups (STYLE section I). Spawn() hands out pids from 1000 up and runs the spec's `place`
 // hook as the real one does; the test ends a child with ExitForTest() and sees every signal
 // sent. By default SIGTERM and SIGKILL end a child (TryWait then reports the signal); a child
-// marked with IgnoreSigtermForTest() survives SIGTERM.
+// marked with IgnoreSigtermForTest() survives SIGTERM. A signal to a pid that is not a live
+// process fails with ESRCH (after the OnSignalForTest hook ran).
 // Thread-safety: thread-safe. Ownership: plain values.
 #pragma once
 
@@ -34,6 +35,9 @@ class FakeProcessOps final : public supervisor::ProcessOps {
   // Ends child `pid` as `exit` (TryWait reports it once).
   void ExitForTest(pid_t pid, supervisor::ExitInfo exit);
   void IgnoreSigtermForTest(pid_t pid);
+  // A live process that is not our child (a previous supervisor's): SIGTERM (unless ignored)
+  // and SIGKILL end it; TryWait on it is ECHILD.
+  void AddForeignForTest(pid_t pid, bool ignore_sigterm = false);
   // Called for every signal that reaches a live pid (e.g. to update a fake cgroup.procs).
   void OnSignalForTest(std::function<void(pid_t, int)> hook);
 
@@ -45,6 +49,7 @@ class FakeProcessOps final : public supervisor::ProcessOps {
   struct Child {
     bool alive = true;
     bool ignore_sigterm = false;
+    bool foreign = false;
     std::optional<supervisor::ExitInfo> exit;  // set when it ended, until waited for
   };
   void EndLocked(pid_t pid, supervisor::ExitInfo exit);
