@@ -189,8 +189,9 @@ int RunUp(const CliContext& ctx) {
                 {"services", static_cast<int64_t>(sup.Table().size())},
                 {"state_dir", config->process.state_dir.string()}});
   sup.Run(cancel);
-  Status stopped = sup.StopAll();
+  // No operator command may start a child while everything stops.
   api->Stop();
+  Status stopped = sup.StopAll();
   if (Status st = (*tree)->RemoveGroup(); !st.ok()) {
     logger->Warn("up", "cannot remove the cgroup group", {{"error", st.ToString()}});
   }
