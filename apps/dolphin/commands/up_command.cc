@@ -54,6 +54,7 @@ Result<std::vector<supervisor::ChildSpec>> ChildrenFor(const AppConfig& config) 
     c.options = options;
     c.options.watchdog = Duration::zero();  // exec children do not speak sd_notify
     c.output_file = logs / (name + ".log");
+    c.drain_output = true;  // a bounded, rotated file (docs/supervisor.md)
     out.push_back(std::move(c));
   }
   std::vector<std::string> dolphin_names;

@@ -1,7 +1,10 @@
 #include "dolphin/supervisor/supervisor.h"
 
 #include <fmt/format.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <sstream>
@@ -33,7 +36,12 @@ Supervisor::Supervisor(std::vector<ChildSpec> children, ProcessOps& ops, CgroupT
   }
 }
 
-Supervisor::~Supervisor() = default;
+Supervisor::~Supervisor() {
+  for (Child& c : children_) {
+    if (c.output_fd >= 0) ::close(c.output_fd);
+    if (c.log) c.log->Close().IgnoreError();
+  }
+}
 
 Supervisor::Child* Supervisor::FindLocked(const std::string& name) {
   for (Child& c : children_) {
@@ -139,7 +147,7 @@ void Supervisor::SpawnLocked(Child& c) {
   spec.env = c.spec.options.env;
   spec.working_dir = c.spec.options.working_dir;
   if (!c.spec.output_file.empty()) {
-    spec.output = OutputMode::kFile;
+    spec.output = c.spec.drain_output ? OutputMode::kPipe : OutputMode::kFile;
     spec.output_file = c.spec.output_file;
   }
   ServiceCgroup* cg = c.cgroup.get();
@@ -152,6 +160,22 @@ void Supervisor::SpawnLocked(Child& c) {
     return;
   }
   c.pid = child->pid;
+  if (child->output_fd >= 0) {
+    if (c.output_fd >= 0) ::close(c.output_fd);  // a previous run's pipe, drained at EOF
+    c.output_fd = child->output_fd;
+    ::fcntl(c.output_fd, F_SETFL, ::fcntl(c.output_fd, F_GETFL) | O_NONBLOCK);
+    if (!c.log) {
+      auto size = fs_.FileSize(c.spec.output_file);
+      c.log_bytes = size.ok() ? static_cast<int64_t>(*size) : 0;
+      auto log = fs_.NewAppendableFile(c.spec.output_file, 0640);
+      if (log.ok()) {
+        c.log = std::move(*log);
+      } else {
+        logger_.Warn(kComponent, "cannot open the service's log; its output is dropped",
+                     {{"service", c.spec.name}, {"error", log.status().ToString()}});
+      }
+    }
+  }
   c.machine->OnSpawned();
   // Readiness is the process itself for now (docs/supervisor.md).
   c.machine->OnReady();
@@ -187,8 +211,45 @@ void Supervisor::ActLocked(Child& c, RestartMachine::Action action) {
   }
 }
 
+void Supervisor::RotateLocked(Child& c) {
+  if (c.log) c.log->Close().IgnoreError();
+  c.log.reset();
+  const std::string base = c.spec.output_file.string();
+  for (int i = options_.log_keep; i >= 1; --i) {
+    const std::string from = i == 1 ? base : fmt::format("{}.{}", base, i - 1);
+    const std::string to = fmt::format("{}.{}", base, i);
+    auto exists = fs_.Exists(from);
+    if (exists.ok() && *exists) fs_.Rename(from, to).IgnoreError();  // the oldest is replaced
+  }
+  if (options_.log_keep < 1) fs_.Remove(base).IgnoreError();
+  auto log = fs_.NewAppendableFile(c.spec.output_file, 0640);
+  if (log.ok()) c.log = std::move(*log);
+  c.log_bytes = 0;
+}
+
+void Supervisor::DrainLocked(Child& c) {
+  if (c.output_fd < 0) return;
+  char buf[16 * 1024];
+  // Bounded per call, so one chatty child cannot starve the others.
+  for (int round = 0; round < 64; ++round) {
+    ssize_t n = ::read(c.output_fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return;  // EAGAIN: nothing more for now
+    if (n == 0) {
+      ::close(c.output_fd);
+      c.output_fd = -1;
+      return;
+    }
+    if (c.log_bytes + n > options_.log_max_bytes) RotateLocked(c);
+    if (c.log) {
+      if (c.log->Append(std::string_view(buf, static_cast<size_t>(n))).ok()) c.log_bytes += n;
+    }
+  }
+}
+
 void Supervisor::PollLocked() {
   for (Child& c : children_) {
+    DrainLocked(c);
     if (c.pid > 0) {
       auto r = ops_.TryWait(c.pid);
       if (r.ok() && r->has_value()) {
@@ -225,7 +286,20 @@ void Supervisor::Poll() {
 void Supervisor::Run(const CancelToken& stop, Duration interval) {
   while (!stop.cancelled()) {
     Poll();
-    if (!clock_.WaitFor(interval, stop)) break;
+    std::vector<pollfd> fds;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (const Child& c : children_) {
+        if (c.output_fd >= 0) fds.push_back({c.output_fd, POLLIN, 0});
+      }
+    }
+    if (fds.empty()) {
+      if (!clock_.WaitFor(interval, stop)) break;
+      continue;
+    }
+    // determinism-ok: a kernel wait on the children's output pipes, at most one interval
+    ::poll(fds.data(), fds.size(),
+           static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(interval).count()));
   }
 }
 
@@ -237,18 +311,24 @@ Status Supervisor::StopAll() {
     ActLocked(c, c.machine->Stop());
     const MonoTime deadline = clock_.MonotonicNow() + c.spec.options.timeout_stop;
     CancelToken never;
-    bool killed = false;
-    // The machine's Tick() sends the SIGKILL at the stop timeout; this is the fallback.
+    // The machine's Tick() sends the SIGKILL at the stop timeout (its NextDeadline() is empty
+    // from then on); sending one here is only the fallback. Survival is measured from the
+    // SIGKILL, and a killed child is reaped before the clock is read again.
+    std::optional<MonoTime> killed_at;
     while (c.pid > 0) {
       PollLocked();
       if (c.pid <= 0) break;
       const MonoTime now = clock_.MonotonicNow();
-      if (!killed && now >= deadline + std::chrono::seconds(2)) {
-        killed = true;
-        ActLocked(c, RestartMachine::Action::kKill);
+      if (!killed_at && !c.machine->NextDeadline()) {
+        killed_at = now;
         continue;
       }
-      if (now >= deadline + std::chrono::seconds(7)) {
+      if (!killed_at && now >= deadline + std::chrono::seconds(2)) {
+        ActLocked(c, RestartMachine::Action::kKill);
+        killed_at = now;
+        continue;
+      }
+      if (killed_at && now >= *killed_at + std::chrono::seconds(5)) {
         first = DeadlineExceededError(fmt::format("{} (pid {}) survived SIGKILL", c.spec.name, c.pid));
         break;
       }

@@ -1,6 +1,8 @@
 #include "dolphin/testing/process_ops_fakes.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -22,6 +24,14 @@ SysResult<SpawnedProcess> FakeProcessOps::Spawn(const supervisor::SpawnSpec& spe
     children_[pid] = Child{};
     spawned_.push_back(spec);
   }
+  int read_fd = -1;
+  if (spec.output == supervisor::OutputMode::kPipe) {
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) != 0) return SysResult<SpawnedProcess>::Errno("pipe2", errno);
+    read_fd = p[0];
+    std::lock_guard<std::mutex> lock(mu_);
+    children_[pid].output_write_fd = p[1];
+  }
   if (spec.place) {
     Status placed = spec.place(pid);
     if (!placed.ok()) {
@@ -30,7 +40,28 @@ SysResult<SpawnedProcess> FakeProcessOps::Spawn(const supervisor::SpawnSpec& spe
       return SysResult<SpawnedProcess>(placed, 0);
     }
   }
-  return SpawnedProcess{pid, -1};
+  return SpawnedProcess{pid, read_fd};
+}
+
+FakeProcessOps::~FakeProcessOps() {
+  for (auto& [pid, c] : children_) {
+    if (c.output_write_fd >= 0) ::close(c.output_write_fd);
+  }
+}
+
+int FakeProcessOps::OutputFdForTest(pid_t pid) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = children_.find(pid);
+  return it == children_.end() ? -1 : it->second.output_write_fd;
+}
+
+void FakeProcessOps::CloseOutputForTest(pid_t pid) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = children_.find(pid);
+  if (it != children_.end() && it->second.output_write_fd >= 0) {
+    ::close(it->second.output_write_fd);
+    it->second.output_write_fd = -1;
+  }
 }
 
 void FakeProcessOps::EndLocked(pid_t pid, ExitInfo exit) {
@@ -83,6 +114,7 @@ SysResult<std::optional<ExitInfo>> FakeProcessOps::TryWait(pid_t pid) {
   }
   if (it->second.alive) return std::optional<ExitInfo>();
   ExitInfo e = *it->second.exit;
+  if (it->second.output_write_fd >= 0) ::close(it->second.output_write_fd);
   children_.erase(it);
   return std::optional<ExitInfo>(e);
 }

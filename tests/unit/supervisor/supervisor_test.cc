@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <thread>
 
@@ -200,6 +201,40 @@ TEST_F(SupervisorTest, StopsWhatAPreviousSupervisorLeftBeforeStartingAnything) {
   EXPECT_FALSE(ops_.AliveForTest(501));
   EXPECT_EQ(ops_.spawned().size(), 2u);
   EXPECT_EQ(*fs_.ReadFile("/var/up.pid"), "supervisor 4242\ntrader.BLUE 1000\nbridge 1001\n");
+}
+
+TEST_F(SupervisorTest, DrainedOutputGoesToARotatedLog) {
+  ASSERT_OK(fs_.CreateDirs("/var/run_logs"));
+  ChildSpec scanner;
+  scanner.name = "scanner";
+  scanner.argv = {"scan"};
+  scanner.output_file = "/var/run_logs/scanner.log";
+  scanner.drain_output = true;
+  SupervisorOptions so;
+  so.log_max_bytes = 100;
+  so.log_keep = 2;
+  Supervisor sup({scanner}, ops_, nullptr, clock_, fs_, logger_, so);
+  ASSERT_OK(sup.StartAll());
+  ASSERT_EQ(ops_.spawned().size(), 1u);
+  EXPECT_EQ(ops_.spawned()[0].output, OutputMode::kPipe);
+  const int fd = ops_.OutputFdForTest(1000);
+  ASSERT_GE(fd, 0);
+  const std::string line(39, 'x');  // 40 bytes with the newline
+  for (int i = 0; i < 7; ++i) {
+    const std::string l = line + "\n";
+    ASSERT_EQ(::write(fd, l.data(), l.size()), 40);
+    sup.Poll();
+  }
+  // 280 bytes, 100 per file: the current file holds 2 lines, .1 and .2 two each, older dropped.
+  EXPECT_EQ(fs_.ReadFile("/var/run_logs/scanner.log")->size(), 40u);
+  EXPECT_EQ(fs_.ReadFile("/var/run_logs/scanner.log.1")->size(), 80u);
+  EXPECT_EQ(fs_.ReadFile("/var/run_logs/scanner.log.2")->size(), 80u);
+  EXPECT_FALSE(*fs_.Exists("/var/run_logs/scanner.log.3"));
+  ops_.CloseOutputForTest(1000);
+  sup.Poll();  // EOF: the pipe is closed, nothing breaks
+  ops_.ExitForTest(1000, ExitInfo{0, std::nullopt, false});
+  sup.Poll();
+  EXPECT_EQ(sup.Find("scanner")->last_exit, "exit status 0");
 }
 
 TEST_F(SupervisorTest, RefusesToStartBesideALiveSupervisor) {

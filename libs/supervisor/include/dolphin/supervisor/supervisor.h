@@ -40,6 +40,10 @@ struct ChildSpec {
   ServiceOptions options;
   // stdout and stderr are appended here; empty = inherited.
   std::filesystem::path output_file;
+  // Through a pipe the supervisor drains into output_file, rotated at
+  // SupervisorOptions::log_max_bytes (for `exec` children; dolphin services write their own
+  // logs, so a stalled supervisor never blocks them). Default: false (the file directly).
+  bool drain_output = false;
 };
 
 struct SupervisorOptions {
@@ -48,6 +52,10 @@ struct SupervisorOptions {
   std::filesystem::path pid_file;
   // The supervisor's own pid, written into the pid file.
   pid_t self_pid = 0;
+  // A drained log is rotated (<file>.1 ... .<log_keep>) when it would grow beyond this.
+  // Defaults: 16 MiB, 3 old files.
+  int64_t log_max_bytes = int64_t{16} << 20;
+  int log_keep = 3;
 };
 
 // One row of `dolphin service ls` and /api/services.
@@ -78,7 +86,8 @@ class Supervisor {
   // Reaps exits (recording OOM kills from the cgroup counters), applies the restart policy
   // and the stop timeouts. Call it often (the loop of Run()).
   void Poll();
-  // Poll() every `interval` on the clock until `stop` is cancelled.
+  // Poll() every `interval` until `stop` is cancelled; output of drained children wakes it
+  // at once (a kernel wait on their pipes).
   void Run(const CancelToken& stop, Duration interval = std::chrono::milliseconds(100));
   // Stops every child in reverse order: SIGTERM to its group, SIGKILL after its timeout_stop,
   // then removes its cgroup; finally removes the pid file. Waits on the clock.
@@ -101,11 +110,17 @@ class Supervisor {
     std::unique_ptr<ServiceCgroup> cgroup;
     pid_t pid = 0;
     int64_t oom_before = 0;
+    int output_fd = -1;                  // the pipe's read end (drain_output)
+    std::unique_ptr<WritableFile> log;  // where it is drained to
+    int64_t log_bytes = 0;
   };
   Child* FindLocked(const std::string& name);
   void ActLocked(Child& c, RestartMachine::Action action);
   void SpawnLocked(Child& c);
   void PollLocked();
+  // Moves what the child wrote into its log (rotating it); closes the pipe at EOF.
+  void DrainLocked(Child& c);
+  void RotateLocked(Child& c);
   void WritePidFileLocked();
   Status StopPrevious();
   ChildStatus StatusLocked(const Child& c) const;

@@ -20,6 +20,8 @@ namespace dolphin::testing {
 
 class FakeProcessOps final : public supervisor::ProcessOps {
  public:
+  FakeProcessOps() = default;
+  ~FakeProcessOps() override;
   struct SentSignal {
     pid_t target;  // a pid, or -pgid for a group
     int sig;
@@ -30,6 +32,10 @@ class FakeProcessOps final : public supervisor::ProcessOps {
   supervisor::SysResult<> Signal(pid_t pid, int sig) override;
   supervisor::SysResult<std::optional<supervisor::ExitInfo>> TryWait(pid_t pid) override;
 
+  // With OutputMode::kPipe a spawn gets a real pipe: the caller owns the read end, the test
+  // writes the child's "output" into this end (-1 when none); CloseOutputForTest() is the EOF.
+  int OutputFdForTest(pid_t pid) const;
+  void CloseOutputForTest(pid_t pid);
   // The next Spawn() fails with `errnum` (as fork would).
   void FailNextSpawnForTest(int errnum);
   // Ends child `pid` as `exit` (TryWait reports it once).
@@ -50,6 +56,7 @@ class FakeProcessOps final : public supervisor::ProcessOps {
     bool alive = true;
     bool ignore_sigterm = false;
     bool foreign = false;
+    int output_write_fd = -1;
     std::optional<supervisor::ExitInfo> exit;  // set when it ended, until waited for
   };
   void EndLocked(pid_t pid, supervisor::ExitInfo exit);
