@@ -27,7 +27,6 @@ struct PendingSection {
   const char* what;
 };
 constexpr PendingSection kPendingSections[] = {
-    {"services", "service limits"},
     {"scheduler", "the scheduler"},
     {"indicators", "the indicator flows"},
 };
@@ -216,6 +215,9 @@ Result<AppConfig> LoadAppConfig(const CliContext& ctx, ConfigDiagnostics& diag) 
     app.trader = *t;
   }
   if (auto h = health::ParseHealthOptions(root.Sub("health")); h.ok()) app.health = *h;
+  if (auto s = supervisor::ParseServicesOptions(root.Sub("services")); s.ok()) {
+    app.services = std::move(*s);
+  }
   if (app.safety.enabled && !app.health.enabled) {
     diag.Error(fmt::format("{}: [safety] enabled = true needs [health] enabled: the posture is decided from the "
                            "health record (enable [health], or set [safety] enabled = false)",
@@ -260,7 +262,26 @@ std::string ShowAppConfig(const AppConfig& c) {
   trader::WriteTraderSetup(c.trader, w);
   health::WriteHealthOptions(c.health, w);
   safety::WriteSafetyOptions(c.safety, w);
+  // Every configured service and every service `dolphin up` runs by default, with its
+  // effective options (the defaults written out), so the output reads back the same.
+  supervisor::ServicesOptions shown = c.services;
+  for (const std::string& name : DefaultServiceNames(c)) {
+    shown.emplace(name, supervisor::EffectiveServiceOptions(c.services, name));
+  }
+  supervisor::WriteServicesOptions(shown, w);
   return w.text();
+}
+
+std::vector<std::string> DefaultServiceNames(const AppConfig& c) {
+  std::vector<std::string> names;
+  if (c.trader.enabled) {
+    for (const trader::TraderOptions& t : c.trader.traders) names.push_back("trader." + t.engine.color);
+  }
+  names.push_back("bridge");
+  if (c.sim.enabled) names.push_back("sim");
+  if (c.health.enabled) names.push_back("health");
+  if (c.safety.enabled) names.push_back("safety");
+  return names;
 }
 
 namespace {

@@ -128,6 +128,9 @@ class ControlApiImpl final : public ControlApi {
   void RegisterCommand(const std::string& name, CommandHandler handler) override {
     commands_[name] = std::move(handler);
   }
+  void RegisterView(const std::string& name, StatusProvider provider) override {
+    views_[name] = std::move(provider);
+  }
 
   Status Start() override {
     DOLPHIN_ASSIGN_OR_RETURN(auto host_port, ParseHostPort(options_.listen));
@@ -351,6 +354,12 @@ class ControlApiImpl final : public ControlApi {
     s.Get(R"(/api/watch/([^/]+)/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
       StartWatch(req.matches[1], std::string(req.matches[2]), res);
     });
+    for (const auto& [name, provider] : views_) {
+      const StatusProvider* view = &provider;
+      s.Get("/api/" + name, [view](const httplib::Request&, httplib::Response& res) {
+        SendJson(res, (*view)());
+      });
+    }
     s.Post(R"(/api/command/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
       if (!Authorized(req, res)) return;
       const std::string name = req.matches[1];
@@ -444,6 +453,7 @@ class ControlApiImpl final : public ControlApi {
   const MonoTime started_at_;
   std::map<std::string, StatusProvider> status_providers_;
   std::map<std::string, CommandHandler> commands_;
+  std::map<std::string, StatusProvider> views_;
   std::string token_;
   std::unique_ptr<httplib::Server> server_;
   std::unique_ptr<ThreadHandle> thread_;

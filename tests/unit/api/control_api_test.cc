@@ -26,6 +26,7 @@ class ControlApiTest : public ::testing::Test {
     o.listen = "127.0.0.1:0";
     api_ = NewControlApi(o, *bus_, env_.env, env_.dir.path(), "test");
     api_->RegisterStatus("svc", [] { return Json{{"state", "running"}}; });
+    api_->RegisterView("services", [] { return Json{{"services", Json::array({"a"})}}; });
     api_->RegisterCommand("echo", [](const Json& body) -> Result<Json> {
       if (body.contains("fail")) return InvalidArgumentError("told to fail");
       return Json{{"echo", body}};
@@ -133,6 +134,16 @@ TEST_F(ControlApiTest, MalformedRequestsGetOneLineJsonErrors) {
   httplib::Client raw("127.0.0.1", api_->port());
   auto g = raw.Get("/api/bus/%ZZ/%00");
   ASSERT_TRUE(client_->Get("/api/health"));
+}
+
+TEST_F(ControlApiTest, RegisteredViewsAreServedReadOnly) {
+  auto r = client_->Get("/api/services");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(Body(r)["services"][0], "a");
+  r = client_->Get("/api/nothing-registered");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
 }
 
 TEST_F(ControlApiTest, CommandsRunWithToken) {

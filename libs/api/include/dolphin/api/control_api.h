@@ -11,6 +11,8 @@
 //   GET    /api/watch/{map}[/{key}]    server-sent events: one `event: <TYPE>` per bus event,
 //                                      data = {"type","map","key","value"}; SNAPSHOT first
 //   POST   /api/command/{name}         operator commands registered by services (bearer token)
+//   GET    /api/{name}                 a read-only view registered with RegisterView (e.g.
+//                                      /api/services of `dolphin up`)
 //
 // Requests that change anything need "Authorization: Bearer <token>" with the token from
 // <state_dir>/api.token (created 0600 on first start, reused afterwards). Errors are 4xx/5xx
@@ -88,6 +90,9 @@ class ControlApi {
   virtual void RegisterStatus(const std::string& name, StatusProvider provider) = 0;
   // Serves POST /api/command/<name>. REQUIRES: before Start().
   virtual void RegisterCommand(const std::string& name, CommandHandler handler) = 0;
+  // Serves GET /api/<name> with what `provider` returns (one path segment of letters, digits,
+  // '_' and '-', not one of the built-in endpoints). REQUIRES: before Start().
+  virtual void RegisterView(const std::string& name, StatusProvider provider) = 0;
 
   // Binds, writes api.addr and api.token, starts serving. Unavailable when the port is taken.
   virtual Status Start() = 0;

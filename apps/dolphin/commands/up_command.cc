@@ -1,0 +1,289 @@
+// `dolphin up`: the built-in supervisor (docs/supervisor.md). Runs every enabled service of
+// [services.<name>] as a child in its own process group and cgroup under its limits, with its
+// restart policy: the services `dolphin run` would run (each as `dolphin serve NAME`, which
+// needs the shared Hazelcast bus) and every service with `exec`. Serves /api/services and the
+// commands service.start|stop|restart on its own control API (address in
+// <state_dir>/api.up.addr). SIGINT/SIGTERM stop everything in reverse order.
+//
+// `dolphin service ls|start|stop|restart NAME` talks to that API.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+
+#include "../cli.h"
+#include "../signals.h"
+#include "../wiring.h"
+#include "dolphin/api/api_client.h"
+#include "dolphin/api/control_api.h"
+#include "dolphin/bus/in_memory_bus.h"
+#include "dolphin/supervisor/cgroup.h"
+#include "dolphin/supervisor/supervisor.h"
+
+namespace dolphin::cli {
+
+namespace {
+
+constexpr const char* kUpAddrFile = "api.up.addr";
+
+// This binary, for the `dolphin serve NAME` children.
+std::string SelfExe() {
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string("dolphin");
+}
+
+// The children of `up`, in start order: every `exec` service (by name), then the services
+// `dolphin run` would run. Disabled ones stay in the table (shown as "disabled").
+Result<std::vector<supervisor::ChildSpec>> ChildrenFor(const AppConfig& config) {
+  std::vector<supervisor::ChildSpec> out;
+  const std::filesystem::path logs = config.process.state_dir / "run_logs";
+  for (const auto& [name, options] : config.services) {
+    if (supervisor::IsDolphinService(name)) continue;
+    if (options.exec.empty()) {
+      return UnimplementedError(fmt::format(
+          "up: [services.{}] has no exec: running the Hazelcast member itself is not built yet; "
+          "give its command as exec = [...]",
+          name));
+    }
+    supervisor::ChildSpec c;
+    c.name = name;
+    c.argv = options.exec;
+    c.options = options;
+    c.options.watchdog = Duration::zero();  // exec children do not speak sd_notify
+    c.output_file = logs / (name + ".log");
+    c.drain_output = true;  // a bounded, rotated file (docs/supervisor.md)
+    out.push_back(std::move(c));
+  }
+  std::vector<std::string> dolphin_names;
+  for (const std::string& name : DefaultServiceNames(config)) {
+    supervisor::ServiceOptions options = supervisor::EffectiveServiceOptions(config.services, name);
+    if (options.enabled) dolphin_names.push_back(name);
+    supervisor::ChildSpec c;
+    c.name = name;
+    const size_t dot = name.find('.');
+    c.argv = {SelfExe(), "serve", name.substr(0, dot)};
+    if (dot != std::string::npos) c.argv.insert(c.argv.end(), {"--color", name.substr(dot + 1)});
+    if (config.file.has_file()) {
+      c.argv.insert(c.argv.end(),
+                    {"-c", std::filesystem::absolute(config.file.file()).lexically_normal().string()});
+    }
+    c.options = options;
+    c.output_file = logs / (name + ".log");
+    out.push_back(std::move(c));
+  }
+  if (!dolphin_names.empty() && config.bus.backend == "memory") {
+    return InvalidArgumentError(fmt::format(
+        "up: {} run as separate processes and need the shared bus: set [bus] backend = "
+        "\"hazelcast\", disable them with [services.<name>] enabled = false, or use `dolphin run`",
+        fmt::join(dolphin_names, ", ")));
+  }
+  return out;
+}
+
+Json ChildJson(const supervisor::ChildStatus& s) {
+  Json j;
+  j["name"] = s.name;
+  j["pid"] = s.pid;
+  j["state"] = std::string(supervisor::ServiceStateName(s.state));
+  j["state_text"] = s.state_text;
+  j["restarts"] = s.restarts;
+  j["oom_kills"] = s.oom_kills;
+  j["last_exit"] = s.last_exit;
+  j["limits"] = s.limits;
+  if (s.cgroup) {
+    Json cg = Json::object();
+    if (s.cgroup->tasks) cg["tasks"] = *s.cgroup->tasks;
+    if (s.cgroup->tasks_refused) cg["tasks_refused"] = *s.cgroup->tasks_refused;
+    if (s.cgroup->memory_bytes) cg["memory_bytes"] = *s.cgroup->memory_bytes;
+    if (s.cgroup->nr_throttled) cg["nr_throttled"] = *s.cgroup->nr_throttled;
+    j["cgroup"] = cg;
+  }
+  return j;
+}
+
+int RunUp(const CliContext& ctx) {
+  int code = kExitOk;
+  auto config = LoadOrReport(ctx, &code);
+  if (!config) return code;
+  auto children = ChildrenFor(*config);
+  if (!children.ok()) {
+    PrintError(children.status().message());
+    return children.status().code() == StatusCode::kUnimplemented ? kExitNotBuilt : kExitUsage;
+  }
+  SystemClock clock;
+  auto logger = MakeLogger(*config, clock);
+  CancelToken cancel;
+  SignalCanceller signals(cancel, *logger, "up");
+  ProcessEnv process_env(clock, *logger);
+  const Env& env = process_env.env();
+  if (Status st = env.fs.CreateDirs(config->process.state_dir / "run_logs"); !st.ok()) {
+    PrintError(st.message());
+    return kExitFailure;
+  }
+
+  auto ops = supervisor::NewProcessOps();
+  supervisor::CgroupTreeOptions cg_options;
+  cg_options.self_pid = ::getpid();
+  // Test hook (never a config key): a group of its own per test.
+  if (const char* g = std::getenv("DOLPHIN_TEST_CGROUP_GROUP"); g != nullptr && *g != '\0') {
+    cg_options.group = g;
+  }
+  auto tree = supervisor::CgroupTree::Open(env.fs, *ops, clock, cg_options);
+  if (!tree.ok()) {
+    PrintError(fmt::format("up: cannot read the cgroups: {}", tree.status().message()));
+    return kExitFailure;
+  }
+  const std::string unenforced = (*tree)->UnenforcedSummary();
+  if (!unenforced.empty()) logger->Warn("up", unenforced);
+  for (const std::string& line : (*tree)->Describe()) logger->Info("up", "cgroup", {{"controller", line}});
+
+  supervisor::SupervisorOptions so;
+  so.pid_file = config->process.state_dir / "up.pid";
+  so.self_pid = ::getpid();
+  supervisor::Supervisor sup(std::move(*children), *ops, tree->get(), clock, env.fs, *logger, so);
+
+  auto bus = bus::NewInMemoryBus(16);  // `up` has no bus of its own; the API needs one
+  api::ApiOptions api_options = config->api;
+  // The children serve [api] listen; `up` picks its own port on the same host.
+  if (auto hp = api::ParseHostPort(api_options.listen); hp.ok()) {
+    api_options.listen = fmt::format("{}:0", hp->first);
+  }
+  api_options.addr_file = kUpAddrFile;
+  auto api = api::NewControlApi(api_options, *bus, env, config->process.state_dir, "up");
+  auto table = [&sup, unenforced] {
+    Json j;
+    j["services"] = Json::array();
+    for (const auto& s : sup.Table()) j["services"].push_back(ChildJson(s));
+    j["unenforced"] = unenforced;
+    return j;
+  };
+  api->RegisterView("services", table);
+  api->RegisterStatus("supervisor", table);
+  using Command = Status (supervisor::Supervisor::*)(const std::string&);
+  for (auto [verb, method] : {std::pair<const char*, Command>{"start", &supervisor::Supervisor::Start},
+                              std::pair<const char*, Command>{"stop", &supervisor::Supervisor::Stop},
+                              std::pair<const char*, Command>{"restart", &supervisor::Supervisor::Restart}}) {
+    api->RegisterCommand(fmt::format("service.{}", verb), [&sup, method](const Json& body) -> Result<Json> {
+      auto it = body.find("name");
+      if (it == body.end() || !it->is_string()) {
+        return InvalidArgumentError("name: expected the service's name as a string");
+      }
+      DOLPHIN_RETURN_IF_ERROR((sup.*method)(it->get<std::string>()));
+      auto row = sup.Find(it->get<std::string>());
+      return row ? ChildJson(*row) : Json::object();
+    });
+  }
+  if (Status st = sup.StartAll(); !st.ok()) {
+    PrintError(fmt::format("up: {}", st.message()));
+    return kExitFailure;
+  }
+  if (Status st = api->Start(); !st.ok()) {
+    PrintError(st.message());
+    sup.StopAll().IgnoreError();
+    return kExitFailure;
+  }
+  logger->Info("up", "dolphin up started",
+               {{"version", DOLPHIN_VERSION}, {"api", api->address()},
+                {"services", static_cast<int64_t>(sup.Table().size())},
+                {"state_dir", config->process.state_dir.string()}});
+  sup.Run(cancel);
+  // No operator command may start a child while everything stops.
+  api->Stop();
+  Status stopped = sup.StopAll();
+  if (Status st = (*tree)->RemoveGroup(); !st.ok()) {
+    logger->Warn("up", "cannot remove the cgroup group", {{"error", st.ToString()}});
+  }
+  if (!stopped.ok()) {
+    PrintError(stopped.message());
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+struct ServiceFlags {
+  std::string verb;
+  std::string name;
+  bool json = false;
+};
+
+int RunService(const CliContext& ctx, const ServiceFlags& flags) {
+  int code = kExitOk;
+  auto config = LoadOrReport(ctx, &code);
+  if (!config) return code;
+  auto client = api::ApiClient::FromStateDir(config->process.state_dir, kUpAddrFile);
+  if (!client.ok()) {
+    PrintError(fmt::format("no running `dolphin up` found ({}/{}): {}",
+                           config->process.state_dir.string(), kUpAddrFile,
+                           client.status().message()));
+    return kExitFailure;
+  }
+  if (flags.verb == "ls") {
+    auto r = client->Get("/api/services");
+    if (!r.ok()) {
+      PrintError(r.status().message());
+      return kExitFailure;
+    }
+    auto j = ParseJson(r->body, "/api/services");
+    if (!j.ok()) {
+      PrintError(j.status().message());
+      return kExitFailure;
+    }
+    if (flags.json) {
+      std::printf("%s\n", j->dump().c_str());
+      return kExitOk;
+    }
+    std::printf("%-16s %-8s %-26s %8s %4s  %s\n", "SERVICE", "PID", "STATE", "RESTARTS", "OOM", "LAST EXIT");
+    for (const Json& s : (*j)["services"]) {
+      std::printf("%-16s %-8s %-26s %8lld %4lld  %s\n", s.value("name", "").c_str(),
+                  s.value("pid", 0) > 0 ? std::to_string(s.value("pid", 0)).c_str() : "-",
+                  s.value("state_text", "").c_str(), static_cast<long long>(s.value("restarts", 0)),
+                  static_cast<long long>(s.value("oom_kills", 0)), s.value("last_exit", "").c_str());
+    }
+    const std::string unenforced = j->value("unenforced", "");
+    if (!unenforced.empty()) std::printf("%s\n", unenforced.c_str());
+    return kExitOk;
+  }
+  if (flags.name.empty()) {
+    PrintError(fmt::format("service {}: expected a service name", flags.verb));
+    return kExitUsage;
+  }
+  Json body;
+  body["name"] = flags.name;
+  auto r = client->Post(fmt::format("/api/command/service.{}", flags.verb), body.dump());
+  if (!r.ok()) {
+    PrintError(r.status().message());
+    return r.status().code() == StatusCode::kNotFound ? kExitUsage : kExitFailure;
+  }
+  auto j = ParseJson(r->body, "reply");
+  std::printf("%s: %s\n", flags.name.c_str(),
+              j.ok() ? j->value("state_text", "").c_str() : r->body.c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddUpCommand(CLI::App& root, CliContext& ctx) {
+  CLI::App* cmd = root.add_subcommand(
+      "up", "Run every enabled [services.<name>] as a supervised child under its limits, until SIGINT/SIGTERM");
+  AddCommonOptions(cmd, ctx);
+  cmd->callback([&ctx] {
+    ctx.action = [&ctx] { return RunUp(ctx); };
+  });
+
+  auto flags = std::make_shared<ServiceFlags>();
+  CLI::App* svc = root.add_subcommand("service", "The services of a running `dolphin up`: ls | start | stop | restart NAME");
+  AddCommonOptions(svc, ctx);
+  svc->add_option("VERB", flags->verb, "ls | start | stop | restart")
+      ->required()
+      ->check(CLI::IsMember({"ls", "start", "stop", "restart"}));
+  svc->add_option("NAME", flags->name, "the service (start, stop, restart)");
+  svc->add_flag("--json", flags->json, "ls: the /api/services document");
+  svc->callback([&ctx, flags] {
+    ctx.action = [&ctx, flags] { return RunService(ctx, *flags); };
+  });
+}
+
+}  // namespace dolphin::cli
