@@ -70,7 +70,8 @@ int HostServices(const CliContext& ctx, const std::string& process_name, bool em
   api::ApiOptions api_options = config->api;
   api_options.addr_file = ApiAddrFile(process_name);
   auto api = api::NewControlApi(api_options, **bus, env, config->process.state_dir, process_name);
-  api->RegisterStatus(process_name, [&] {
+  // Under the process's heartbeat name ("run", "serve.bridge"): never the key of a service.
+  api->RegisterStatus(ro.process_name, [&] {
     Json j;
     j["state_dir"] = config->process.state_dir.string();
     j["config"] = config->file.has_file() ? config->file.file() : "(defaults)";

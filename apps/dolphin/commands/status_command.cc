@@ -159,10 +159,14 @@ Json Gather(const BusReader& bus, const std::vector<Json>& processes, Timestamp 
     services[name] = std::move(svc);
   }
   for (const Json& p : processes) {
-    const Json* states = p.contains("status") ? FindField(p["status"], "services") : nullptr;
-    const Json* own = states != nullptr ? FindField(p["status"]["services"], contract::GetStringOr(p["status"], "service", "", "status").value_or("")) : nullptr;
-    const Json* list = own != nullptr ? FindField(*own, "service_states") : nullptr;
-    if (list == nullptr || !list->is_array()) continue;
+    // The process's own entry (the one carrying service_states) among its status sections.
+    const Json* sections = p.contains("status") ? FindField(p["status"], "services") : nullptr;
+    if (sections == nullptr || !sections->is_object()) continue;
+    const Json* list = nullptr;
+    for (const auto& [unused, section] : sections->items()) {
+      if (const Json* l = FindField(section, "service_states"); l != nullptr && l->is_array()) list = l;
+    }
+    if (list == nullptr) continue;
     for (const Json& st : *list) {
       auto name = contract::GetString(st, "name", "service_states");
       if (!name.ok()) continue;
@@ -172,6 +176,31 @@ Json Gather(const BusReader& bus, const std::vector<Json>& processes, Timestamp 
         if (const Json* v = FindField(st, k); v != nullptr) svc[k] = *v;
       }
     }
+  }
+
+  // `dolphin up`'s child table: state (incl. "failed (start limit)"), pid, restarts, limits.
+  for (const Json& p : processes) {
+    if (!p.contains("status")) continue;
+    const Json* svcs = FindField(p["status"], "services");
+    const Json* sup = svcs != nullptr ? FindField(*svcs, "supervisor") : nullptr;
+    const Json* children = sup != nullptr ? FindField(*sup, "services") : nullptr;
+    if (children == nullptr || !children->is_array()) continue;
+    for (const Json& c : *children) {
+      auto name = contract::GetString(c, "name", "supervisor");
+      if (!name.ok()) continue;
+      // A dolphin trader child is `serve trader --color C` whose service is trader.C.
+      Json& svc = services[*name];
+      if (!svc.is_object()) svc = Json::object();
+      for (const char* k : {"restarts", "limits", "oom_kills"}) {
+        if (const Json* v = FindField(c, k); v != nullptr) svc[k] = *v;
+      }
+      if (const Json* st = FindField(c, "state_text"); st != nullptr) svc["supervisor_state"] = *st;
+      if (const Json* pid = FindField(c, "pid"); pid != nullptr && !svc.contains("pid")) svc["pid"] = *pid;
+      if (const Json* st = FindField(c, "state"); st != nullptr && st->is_string()) {
+        svc["up"] = st->get<std::string>() == "running";
+      }
+    }
+    if (const Json* u = FindField(*sup, "unenforced"); u != nullptr) s["limits_unenforced"] = *u;
   }
 
   // The latest scan.
@@ -383,17 +412,29 @@ void Print(const Json& s) {
                 Text(sc, "regime").c_str(), Num(sc, "vel_div", "{:.4f}").c_str());
   }
 
-  std::printf("\n%-16s %-9s %-8s %-4s %-12s %s\n", "SERVICE", "STATUS", "PID", "RST", "BEAT", "DETAIL");
+  std::printf("\n%-20s %-9s %-8s %-4s %-12s %s\n", "SERVICE", "STATUS", "PID", "RST", "BEAT", "DETAIL");
   for (const auto& [name, v] : s["services"].items()) {
     std::string status = Text(v, "status", "-");
     auto is_false = [&](const char* k) { return v.contains(k) && v[k].is_boolean() && !v[k].get<bool>(); };
     if (is_false("up")) status = "DOWN";
     if (is_false("present") && status != "DOWN") status = "MISSING";
     if (v.contains("gave_up") && v["gave_up"].is_boolean() && v["gave_up"].get<bool>()) status = "GAVE-UP";
-    const std::string line = fmt::format("{:<16} {:<9} {:<8} {:<4} {:<12} {}", Fit(name, 16), status,
+    if (const Json* st = FindField(v, "supervisor_state"); st != nullptr && st->is_string() &&
+        st->get<std::string>().rfind("failed", 0) == 0) {
+      status = "FAILED";  // e.g. "failed (start limit)": in the detail column below
+    }
+    std::string detail = Text(v, "detail", "");
+    if (const Json* st = FindField(v, "supervisor_state"); st != nullptr && st->is_string() &&
+        st->get<std::string>() != "running") {
+      detail = st->get<std::string>() + (detail.empty() ? "" : "; " + detail);
+    }
+    const std::string line = fmt::format("{:<20} {:<9} {:<8} {:<4} {:<12} {}", Fit(name, 20), status,
                                          Text(v, "pid", "-"), Text(v, "restarts", "-"),
-                                         v.contains("age_s") ? Ago(v) : std::string("-"), Text(v, "detail", ""));
+                                         v.contains("age_s") ? Ago(v) : std::string("-"), detail);
     std::printf("%s\n", Fit(line, 79).c_str());
+    if (const Json* l = FindField(v, "limits"); l != nullptr && !l->is_null()) {
+      std::printf("%s\n", Fit("  limits: " + Text(v, "limits"), 79).c_str());
+    }
   }
 
   if (!s["traders"].empty()) {
@@ -421,6 +462,10 @@ void Print(const Json& s) {
       }
       if (t.contains("posture_reason")) std::printf("  %s\n", Fit(Text(t, "posture_reason"), 77).c_str());
     }
+  }
+  if (s.contains("limits_unenforced") && s["limits_unenforced"].is_string() &&
+      !s["limits_unenforced"].get<std::string>().empty()) {
+    std::printf("\n%s\n", Fit("LIMITS   " + Text(s, "limits_unenforced"), 79).c_str());
   }
   std::printf("\nPOOLS    %s\n", Text(s, "pools").c_str());
 }

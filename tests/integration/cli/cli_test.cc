@@ -304,7 +304,8 @@ TEST_F(CliTest, RunServesHeartbeatsToOtherProcessesAndStopsCleanlyOnSigterm) {
   EXPECT_EQ(keys.out, "latest\n");
   auto status = Dolphin({"status", "-c", "dolphin.toml"});
   EXPECT_EQ(status.exit_code, 0) << status.err;
-  EXPECT_NE(status.out.find("DOLPHIN_HEARTBEAT"), std::string::npos);
+  EXPECT_NE(status.out.find("\nSERVICE "), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("\nrun "), std::string::npos) << status.out;  // this process's heartbeat row
   auto watch = Dolphin({"bus", "watch", "DOLPHIN_HEARTBEAT", "run", "-n", "2", "--json", "-c", "dolphin.toml"});
   EXPECT_EQ(watch.exit_code, 0) << watch.err;
   EXPECT_NE(watch.out.find("\"type\":\"SNAPSHOT\""), std::string::npos) << watch.out;

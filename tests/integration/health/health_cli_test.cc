@@ -148,9 +148,13 @@ dead_s = 6
 // The original system's scenario 2, end to end: the scan source stops for longer than dead_s,
 // then restarts with lower scan numbers. No recovery action; a new epoch; GREEN again.
 TEST_F(HealthCliTest, StaleUpstreamThenARestartedScannerIsNoActionANewEpochAndGreen) {
+  // Only the scan source: the trader republishes its state every heartbeat (a quiet market is
+  // not a dead trader), so with the default sources a dead scan alone is CRITICAL; here it
+  // drives the status all the way to DEAD, where recovery would act if it ever did on data.
   WriteConfig(R"([sim]
 enabled = false
 [health]
+sources = ["scan"]
 interval_s = 0.5
 worsen_after_s = 0.5
 recover_after_s = 1
