@@ -28,7 +28,7 @@ struct PendingSection {
   const char* what;
 };
 constexpr PendingSection kPendingSections[] = {
-    {"services", "service limits"},    {"scheduler", "the scheduler"},
+    {"scheduler", "the scheduler"},
     {"indicators", "the indicator flows"}, {"safety", "the safety service"},
 };
 
@@ -198,6 +198,9 @@ Result<AppConfig> LoadAppConfig(const CliContext& ctx, ConfigDiagnostics& diag) 
     app.trader = *t;
   }
   if (auto h = health::ParseHealthOptions(root.Sub("health")); h.ok()) app.health = *h;
+  if (auto s = supervisor::ParseServicesOptions(root.Sub("services")); s.ok()) {
+    app.services = std::move(*s);
+  }
   for (const PendingSection& p : kPendingSections) {
     if (root.Has(p.name)) {
       root.WarnAt(p.name, fmt::format("accepted but not used yet: {} is not built yet", p.what));
@@ -236,7 +239,25 @@ std::string ShowAppConfig(const AppConfig& c) {
   bridge::WriteBridgeOptions(c.bridge, w);
   trader::WriteTraderSetup(c.trader, w);
   health::WriteHealthOptions(c.health, w);
+  // Every configured service and every service `dolphin up` runs by default, with its
+  // effective options (the defaults written out), so the output reads back the same.
+  supervisor::ServicesOptions shown = c.services;
+  for (const std::string& name : DefaultServiceNames(c)) {
+    shown.emplace(name, supervisor::EffectiveServiceOptions(c.services, name));
+  }
+  supervisor::WriteServicesOptions(shown, w);
   return w.text();
+}
+
+std::vector<std::string> DefaultServiceNames(const AppConfig& c) {
+  std::vector<std::string> names;
+  if (c.trader.enabled) {
+    for (const trader::TraderOptions& t : c.trader.traders) names.push_back("trader." + t.engine.color);
+  }
+  names.push_back("bridge");
+  if (c.sim.enabled) names.push_back("sim");
+  if (c.health.enabled) names.push_back("health");
+  return names;
 }
 
 namespace {

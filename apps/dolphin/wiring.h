@@ -18,6 +18,7 @@
 #include "dolphin/runtime/runner.h"
 #include "dolphin/runtime/service.h"
 #include "dolphin/sim/sim_options.h"
+#include "dolphin/supervisor/service_options.h"
 #include "dolphin/trader/trader_options.h"
 
 namespace dolphin::cli {
@@ -46,6 +47,8 @@ struct AppConfig {
   bridge::BridgeOptions bridge;
   trader::TraderSetup trader;
   health::HealthOptions health;
+  // [services.<name>]: only the configured tables; EffectiveServiceOptions gives any name's.
+  supervisor::ServicesOptions services;
 };
 
 class HostSeams;  // health_wiring.h
@@ -61,6 +64,11 @@ std::optional<AppConfig> LoadOrReport(const CliContext& ctx, int* exit_code);
 
 // The effective configuration as TOML (`dolphin config show`).
 std::string ShowAppConfig(const AppConfig& config);
+
+// The supervised names of the services `dolphin run` runs, in start order: "trader.<COLOR>" per
+// colour (unless [trader] enabled = false), "bridge", "sim" when [sim] enabled, "health" when
+// [health] enabled. `dolphin up` runs these by default, each as `dolphin serve NAME`.
+std::vector<std::string> DefaultServiceNames(const AppConfig& config);
 
 // A logger writing to stderr as configured.
 std::unique_ptr<Logger> MakeLogger(const AppConfig& config, const Clock& clock);

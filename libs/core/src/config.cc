@@ -119,6 +119,15 @@ void ConfigSection::TypeError(const std::string& key, const ConfigValue& v,
   ErrorAt(key, fmt::format("expected {}, got {}", expected, Shown(v)));
 }
 
+void ConfigSection::ErrorExpected(const std::string& key, std::string_view expected) {
+  const ConfigValue* v = table_ == nullptr ? nullptr : &table_->at(key);
+  if (v == nullptr) {
+    ErrorAt(key, fmt::format("expected {}", expected));
+    return;
+  }
+  TypeError(key, *v, expected);
+}
+
 void ConfigSection::Read(const std::string& key, std::string* out) {
   const ConfigValue* v = Find(key);
   if (v == nullptr) return;
@@ -200,6 +209,27 @@ void ConfigSection::Read(const std::string& key, std::vector<std::string>* out) 
       return;
     }
     result.push_back(*s);
+  }
+  *out = std::move(result);
+}
+
+void ConfigSection::Read(const std::string& key, std::map<std::string, std::string>* out) {
+  const ConfigValue* v = Find(key);
+  if (v == nullptr) return;
+  auto* table = std::get_if<ConfigTable>(&v->value);
+  if (table == nullptr) {
+    TypeError(key, *v, "a table of strings such as { NAME = \"value\" }");
+    return;
+  }
+  std::map<std::string, std::string> result;
+  for (const auto& [name, value] : *table) {
+    auto* s = std::get_if<std::string>(&value.value);
+    if (s == nullptr) {
+      ErrorAt(key, fmt::format("expected a table of strings, {} is {}", TomlQuote(name),
+                               value.TypeName()));
+      return;
+    }
+    result.emplace(name, *s);
   }
   *out = std::move(result);
 }
@@ -343,6 +373,15 @@ void ConfigWriter::Value(std::string_view key, const std::vector<std::string>& v
     items += TomlQuote(s);
   }
   out_ += fmt::format("{} = [{}]\n", key, items);
+}
+
+void ConfigWriter::Value(std::string_view key, const std::map<std::string, std::string>& v) {
+  std::string items;
+  for (const auto& [k, s] : v) {
+    if (!items.empty()) items += ", ";
+    items += fmt::format("{} = {}", TomlQuote(k), TomlQuote(s));
+  }
+  out_ += items.empty() ? fmt::format("{} = {{}}\n", key) : fmt::format("{} = {{ {} }}\n", key, items);
 }
 
 }  // namespace dolphin

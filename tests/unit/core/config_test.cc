@@ -112,6 +112,44 @@ TEST(ConfigTest, WrongTypeForATableIsReported) {
   EXPECT_EQ(diag.errors()[0], "dolphin.toml:1: bridge: expected a table, got an integer 3");
 }
 
+TEST(ConfigTest, ReadsATableOfStrings) {
+  Config c = Load("[x]\nenv = { LANG = \"C\", \"A.B\" = \"1 2\" }\nbad = { N = 3 }\nnot = 4\n");
+  ConfigDiagnostics diag;
+  ConfigSection x = c.Root(&diag).Sub("x");
+  std::map<std::string, std::string> env, bad = {{"KEPT", "1"}}, nope, missing = {{"D", "d"}};
+  x.Read("env", &env);
+  x.Read("bad", &bad);
+  x.Read("not", &nope);
+  x.Read("missing", &missing);
+  x.RejectUnknownKeys();
+  EXPECT_EQ(env, (std::map<std::string, std::string>{{"A.B", "1 2"}, {"LANG", "C"}}));
+  EXPECT_EQ(bad, (std::map<std::string, std::string>{{"KEPT", "1"}}));
+  EXPECT_EQ(missing, (std::map<std::string, std::string>{{"D", "d"}}));
+  ASSERT_EQ(diag.errors().size(), 2u);
+  EXPECT_EQ(diag.errors()[0], "dolphin.toml:3: [x] bad: expected a table of strings, \"N\" is an integer");
+  EXPECT_EQ(diag.errors()[1],
+            "dolphin.toml:4: [x] not: expected a table of strings such as { NAME = \"value\" }, got an "
+            "integer 4");
+}
+
+TEST(ConfigWriterTest, WritesATableOfStringsThatReadsBack) {
+  ConfigWriter w;
+  w.Section("x");
+  const std::map<std::string, std::string> env = {{"A.B", "q\"uote"}, {"LANG", "C"}};
+  w.Value("env", env);
+  w.Value("none", std::map<std::string, std::string>{});
+  auto c = Config::LoadString(w.text(), "shown", "/");
+  ASSERT_TRUE(c.ok()) << w.text();
+  ConfigDiagnostics diag;
+  ConfigSection x = c->Root(&diag).Sub("x");
+  std::map<std::string, std::string> back, none = {{"X", "y"}};
+  x.Read("env", &back);
+  x.Read("none", &none);
+  EXPECT_EQ(back, env);
+  EXPECT_TRUE(none.empty());
+  EXPECT_TRUE(diag.ok());
+}
+
 TEST(ConfigWriterTest, WritesParseableToml) {
   ConfigWriter w;
   w.Section("api");

@@ -72,6 +72,9 @@ class ConfigSection {
   // Accepts integers too; must lie in [min, max].
   void Read(const std::string& key, double* out, double min = -1e308, double max = 1e308);
   void Read(const std::string& key, std::vector<std::string>* out);
+  // A table of strings (`env = { LANG = "C" }`): every value must be a string; on any error
+  // `out` keeps its previous content.
+  void Read(const std::string& key, std::map<std::string, std::string>* out);
   // A string that must be one of `allowed`.
   void ReadEnum(const std::string& key, std::string* out,
                 std::initializer_list<std::string_view> allowed);
@@ -83,6 +86,11 @@ class ConfigSection {
   // Names of nested tables (e.g. the colours under [trader]); marks them known.
   std::vector<std::string> SubsectionNames();
 
+  // The raw value of `key` for values of more than one type (an integer or a string such as
+  // "2G"); null when absent. Marks the key known.
+  const ConfigValue* Raw(const std::string& key) { return Find(key); }
+  // Records "expected <expected>, got <the value of key>" (the key must be present).
+  void ErrorExpected(const std::string& key, std::string_view expected);
   // Records an error about `key` (used for cross-field checks).
   void ErrorAt(const std::string& key, const std::string& what);
   void WarnAt(const std::string& key, const std::string& what);
@@ -143,6 +151,8 @@ class ConfigWriter {
   void Value(std::string_view key, int v) { Value(key, static_cast<int64_t>(v)); }
   void Value(std::string_view key, double v);
   void Value(std::string_view key, const std::vector<std::string>& v);
+  // An inline table of strings: key = { A = "1", "B.C" = "2" }.
+  void Value(std::string_view key, const std::map<std::string, std::string>& v);
   void Comment(std::string_view text);
   const std::string& text() const { return out_; }
 
