@@ -199,6 +199,15 @@ void Runner::Beat(MonoTime started) {
     std::lock_guard lock(mu_);
     for (const auto& s : services_) healths.emplace_back(s->name(), s->Health());
   }
+  if (bus_disconnected_.load()) {
+    heartbeats_skipped_ += healths.size() + 1;
+    if (!skipping_logged_) {
+      env_.logger.Warn(options_.process_name, "bus disconnected: heartbeats skipped until it is back");
+      skipping_logged_ = true;
+    }
+    return;
+  }
+  skipping_logged_ = false;
   for (const auto& [name, h] : healths) {
     worst = std::max(worst, h.status);
     if (!service_summary.empty()) service_summary += ",";
@@ -258,6 +267,13 @@ Status Runner::Run(const CancelToken& cancel) {
       std::lock_guard lock(mu_);
       accepting_restarts_ = true;
     }
+    std::optional<bus::ListenerId> connection;
+    if (auto id = bus_.AddConnectionListener([this](bus::ConnectionEvent e) {
+          bus_disconnected_ = e == bus::ConnectionEvent::kDisconnected;
+        });
+        id.ok()) {
+      connection = *id;
+    }
     const std::optional<Duration> watchdog = notifier_.WatchdogTimeout();
     std::optional<Duration> ping_period;
     if (watchdog && watchdog->count() > 0) {
@@ -289,6 +305,7 @@ Status Runner::Run(const CancelToken& cancel) {
       if (end && env_.clock.MonotonicNow() >= *end) break;
     }
     SendNotification("STOPPING=1\nSTATUS=stopping");
+    if (connection) (void)bus_.RemoveConnectionListener(*connection);
   }
   // No restart from now on (waits for one in progress). Stop() runs without the lock: a
   // service's thread may be waiting for it (the health service asking for a restart).

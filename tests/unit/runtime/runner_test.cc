@@ -5,6 +5,7 @@
 
 #include "dolphin/bus/in_memory_bus.h"
 #include "dolphin/runtime/heartbeat.h"
+#include "dolphin/testing/kv_bus_fakes.h"
 #include "dolphin/testing/testing.h"
 
 namespace dolphin::runtime {
@@ -364,6 +365,42 @@ TEST_F(RunnerTest, PingsTheWatchdogAtHalfTheTimeoutOnlyWhileMakingProgress) {
   cancel.Cancel();
   th.join();
   EXPECT_EQ(notifier.Last(), "STOPPING=1\nSTATUS=stopping");
+}
+
+// A bus outage: the heartbeat puts are skipped (a put would wait for the connection and hold the
+// loop), the watchdog pings go on, and the heartbeats come back with the connection.
+TEST_F(RunnerTest, SkipsHeartbeatsWhileTheBusIsDisconnectedAndKeepsPinging) {
+  RunnerOptions o;
+  o.heartbeat_interval = 2s;
+  testing::FakeKvBus bus;
+  FakeNotifier notifier(2s);
+  Runner runner(t_.env, bus, o, &notifier);
+  runner.Add(std::make_unique<FakeService>("bridge", &log_));
+  CancelToken cancel;
+  std::thread th([&] { EXPECT_OK(runner.Run(cancel)); });  // determinism-ok: the daemon thread
+  int waits = 1;
+  t_.clock.BlockUntilWaitCalls(waits);
+  ASSERT_TRUE(bus.HasConnectionListener());
+  EXPECT_EQ(runner.heartbeats_published(), 2u);
+  bus.FireConnectionEvent(bus::ConnectionEvent::kDisconnected);
+  const int64_t puts = bus.puts();
+  for (int i = 0; i < 4; ++i) {  // 4 s: two beats, four pings
+    t_.clock.AdvanceBy(1s);
+    t_.clock.BlockUntilWaitCalls(++waits);
+  }
+  EXPECT_EQ(bus.puts(), puts);
+  EXPECT_EQ(runner.heartbeats_skipped(), 4u);  // 2 beats x (bridge + run)
+  EXPECT_EQ(runner.watchdog_pings(), 5u);
+  EXPECT_TRUE(t_.logger.Contains("bus disconnected: heartbeats skipped"));
+  bus.FireConnectionEvent(bus::ConnectionEvent::kReconnected);
+  for (int i = 0; i < 2; ++i) {
+    t_.clock.AdvanceBy(1s);
+    t_.clock.BlockUntilWaitCalls(++waits);
+  }
+  EXPECT_EQ(runner.heartbeats_published(), 4u);
+  cancel.Cancel();
+  th.join();
+  EXPECT_FALSE(bus.HasConnectionListener());
 }
 
 // A notify socket that fails is logged (first failure), never fatal.

@@ -9,6 +9,10 @@
 // service started, STATUS=<one line> whenever that line changes, WATCHDOG=1 every half watchdog
 // timeout while the process makes progress (NoProgressReason() in notifier.h; no ping otherwise,
 // so the service manager kills a stuck process) and STOPPING=1 before stopping the services.
+// While the bus reports itself disconnected (a connection listener) the heartbeat puts are
+// skipped, not queued: a put issued then would wait for the connection (the hazelcast client's
+// request timeout, 30 s) and hold the loop, and with it the watchdog pings, so a bus outage
+// would make the service manager kill services that a restart cannot help.
 // RestartService() restarts one service (Stop, then Start) without touching the others: what the
 // health service asks for when a service's loop returned (inside `dolphin run` nobody else would).
 // Thread-safety: Add() before Run(); Run() on one thread; States(), RestartService() and the
@@ -76,6 +80,8 @@ class Runner {
   // WATCHDOG=1 pings sent so far, and pings withheld because the process made no progress.
   uint64_t watchdog_pings() const { return watchdog_pings_.load(); }
   uint64_t watchdog_pings_withheld() const { return watchdog_withheld_.load(); }
+  // Heartbeat puts skipped while the bus was disconnected.
+  uint64_t heartbeats_skipped() const { return heartbeats_skipped_.load(); }
 
  private:
   void Beat(MonoTime started);
@@ -103,6 +109,9 @@ class Runner {
   uint64_t notify_failures_ = 0;
   std::atomic<uint64_t> watchdog_pings_{0};
   std::atomic<uint64_t> watchdog_withheld_{0};
+  std::atomic<bool> bus_disconnected_{false};  // set by the bus's connection listener
+  bool skipping_logged_ = false;               // Runner thread
+  std::atomic<uint64_t> heartbeats_skipped_{0};
 };
 
 }  // namespace dolphin::runtime
