@@ -27,6 +27,8 @@ dolphin_require_package(Threads libc6-dev)
 dolphin_require_pkgconfig(HTTPLIB cpp-httplib libcpp-httplib-dev)
 dolphin_require_pkgconfig(LZ4 liblz4 liblz4-dev)
 dolphin_require_pkgconfig(ZSTD libzstd libzstd-dev)
+# sd_notify / sd_watchdog_enabled for the services under systemd (apps/dolphin only).
+dolphin_require_pkgconfig(SYSTEMD libsystemd libsystemd-dev)
 dolphin_require_package(SQLite3 libsqlite3-dev)
 dolphin_require_package(simdjson libsimdjson-dev)
 dolphin_require_package(Eigen3 libeigen3-dev)

@@ -43,6 +43,7 @@ void AddBacktestCommand(CLI::App& root, CliContext& ctx);
 void AddHealthCommand(CLI::App& root, CliContext& ctx);
 // `up` (the supervisor) and `service ls|start|stop|restart NAME`.
 void AddUpCommand(CLI::App& root, CliContext& ctx);
+void AddSystemdCommand(CLI::App& root, CliContext& ctx);
 // Verbs whose pieces are not built yet: they say so in one line and exit 3.
 void AddPendingCommands(CLI::App& root, CliContext& ctx);
 

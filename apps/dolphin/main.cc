@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   AddArrowCommand(app, ctx);
   AddTraderCommand(app, ctx);
   AddHealthCommand(app, ctx);
+  AddSystemdCommand(app, ctx);
   AddBacktestCommand(app, ctx);
   AddUpCommand(app, ctx);
   AddPendingCommands(app, ctx);

@@ -13,6 +13,7 @@ SignalCanceller::SignalCanceller(CancelToken& cancel, Logger& logger, std::strin
   sigaddset(&set_, SIGUSR1);  // our own wake-up at destruction
   pthread_sigmask(SIG_BLOCK, &set_, nullptr);
   thread_ = std::thread([this, &cancel, &logger, component] {  // determinism-ok: sigwait thread
+    ::pthread_setname_np(::pthread_self(), "signals");
     int sig = 0;
     while (sigwait(&set_, &sig) == 0) {
       if (sig == SIGUSR1 && done_) return;

@@ -1,5 +1,7 @@
 #include "wiring.h"
 
+#include <pthread.h>
+
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -62,6 +64,7 @@ class SimService final : public runtime::Service {
   Status Start() override {
     // The simulator waits on the injected clock inside this thread.
     thread_ = std::thread([this] {  // determinism-ok: the service thread
+      ::pthread_setname_np(::pthread_self(), "sim");
       auto sim = sim::Simulator::Create(options_, env_);
       if (!sim.ok()) {
         env_.logger.Error("sim", "cannot start the simulator", {{"error", sim.status().ToString()}});

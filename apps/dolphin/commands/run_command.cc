@@ -9,6 +9,7 @@
 #include "../cli.h"
 #include "../signals.h"
 #include "../health_wiring.h"
+#include "../sd_notifier.h"
 #include "../wiring.h"
 #include "host.h"
 #include "dolphin/core/clock.h"
@@ -63,7 +64,10 @@ int HostServices(const CliContext& ctx, const std::string& process_name, bool em
   if (duration_s > 0) {
     ro.duration = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(duration_s));
   }
-  runtime::Runner runner(env, **bus, ro);
+  // systemd (Type=notify): READY/STATUS/WATCHDOG/STOPPING from the Runner; nothing without
+  // NOTIFY_SOCKET.
+  SystemdNotifier notifier;
+  runtime::Runner runner(env, **bus, ro, &notifier);
   for (auto& service : *services) runner.Add(std::move(service));
   seams.AttachRunner(&runner);
 
@@ -109,7 +113,8 @@ int HostServices(const CliContext& ctx, const std::string& process_name, bool em
                {{"version", DOLPHIN_VERSION},
                 {"bus", (*bus)->Describe()},
                 {"api", api->address()},
-                {"state_dir", config->process.state_dir.string()}});
+                {"state_dir", config->process.state_dir.string()},
+                {"service_manager", notifier.Describe()}});
   Status st = runner.Run(cancel);
   api->Stop();
   if (!st.ok()) {

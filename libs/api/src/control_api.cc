@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,6 +31,23 @@ namespace dolphin::api {
 namespace {
 
 constexpr char kJson[] = "application/json";
+
+// httplib's pool with its workers named "api-http" (they would inherit "api-accept"), so
+// /proc/<pid>/task and top -H tell them apart (docs/services.md §2).
+class NamedThreadPool final : public httplib::TaskQueue {
+ public:
+  explicit NamedThreadPool(size_t n) : pool_(n) {}
+  void enqueue(std::function<void()> fn) override {
+    pool_.enqueue([fn = std::move(fn)] {
+      ::pthread_setname_np(::pthread_self(), "api-http");
+      fn();
+    });
+  }
+  void shutdown() override { pool_.shutdown(); }
+
+ private:
+  httplib::ThreadPool pool_;
+};
 
 std::string ErrorBody(std::string_view message) {
   Json j;
@@ -146,6 +164,11 @@ class ControlApiImpl final : public ControlApi {
       env_.logger.Warn("api", "control API listens beyond loopback", {{"listen", options_.listen}});
     }
     server_ = std::make_unique<httplib::Server>();
+    // An explicit, small pool instead of httplib's max(8, cores - 1): requests + watch streams.
+    const size_t pool = static_cast<size_t>(options_.threads + options_.max_watchers);
+    server_->new_task_queue = [pool] { return new NamedThreadPool(pool); };
+    // An idle keep-alive connection holds a worker: let it go soon.
+    server_->set_keep_alive_timeout(2);
     // httplib's default adds SO_REUSEPORT, which would let a second dolphin share our port.
     server_->set_socket_options([](int sock) {
       int yes = 1;
@@ -533,7 +556,8 @@ Result<ApiOptions> ParseApiOptions(ConfigSection s) {
     if (!hp.ok()) s.ErrorAt("listen", hp.status().message());
   }
   s.Read("max_body_bytes", &o.max_body_bytes, 1024, int64_t{1} << 30);
-  s.Read("max_watchers", &o.max_watchers, 1, 1024);
+  s.Read("threads", &o.threads, 1, 64);
+  s.Read("max_watchers", &o.max_watchers, 0, 64);
   s.RejectUnknownKeys();
   if (s.error_count() > 0) return InvalidArgumentError("invalid [api] section");
   return o;
@@ -543,6 +567,7 @@ void WriteApiOptions(const ApiOptions& o, ConfigWriter& out) {
   out.Section("api", "local HTTP control API (docs/architecture.md §9)");
   out.Value("listen", o.listen);
   out.Value("max_body_bytes", o.max_body_bytes);
+  out.Value("threads", o.threads);
   out.Value("max_watchers", o.max_watchers);
 }
 

@@ -1,6 +1,7 @@
 #include "dolphin/bridge/bridge.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
@@ -206,7 +207,10 @@ class BridgeImpl final : public Bridge {
     }
     loop_running_ = true;
     published_at_loop_start_ = stats_published_.load();
-    thread_ = std::thread([this] { Loop(); });  // determinism-ok: the bridge's event thread
+    thread_ = std::thread([this] {  // determinism-ok: the bridge's event thread
+      ::pthread_setname_np(::pthread_self(), "bridge");
+      Loop();
+    });
     env_.logger.Info("bridge", "started",
                      {{"scan_dir", options_.scan_dir.string()},
                       {"mode", options_.inotify ? (options_.poll_interval.count() > 0 ? "inotify+poll" : "inotify") : "poll"},
@@ -468,6 +472,7 @@ class BridgeImpl final : public Bridge {
     job->path = path;
     ++*reads_in_flight_;
     std::thread([job, path, in_flight = reads_in_flight_] {  // determinism-ok: reader thread
+      ::pthread_setname_np(::pthread_self(), "bridge-read");
       auto bytes = arrow::ReadFileBytes(path.string());
       std::lock_guard<std::mutex> lock(job->mu);
       job->bytes = std::move(bytes);

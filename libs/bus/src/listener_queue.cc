@@ -1,5 +1,7 @@
 #include "dolphin/bus/listener_queue.h"
 
+#include <pthread.h>
+
 namespace dolphin::bus {
 
 ListenerQueue::ListenerQueue(ListenerCallback callback, ListenerOptions options)
@@ -61,6 +63,9 @@ void ListenerQueue::Push(BusEvent event) {
 }
 
 void ListenerQueue::Run() {
+  // Named for top -H and the thread budget (docs/services.md §2): "bus:<listener name>".
+  const std::string thread_name = "bus:" + (options_.name.empty() ? std::string("listener") : options_.name);
+  ::pthread_setname_np(::pthread_self(), thread_name.substr(0, 15).c_str());
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });

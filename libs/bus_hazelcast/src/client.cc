@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -108,9 +109,15 @@ Result<std::unique_ptr<Client>> Client::Connect(ClientConfig config, Env& env) {
   DOLPHIN_ASSIGN_OR_RETURN(Connection conn, client->ConnectAny());
   client->Install(std::move(conn), /*reconnect=*/false);
   client->io_thread_ =
-      std::thread([c = client.get()] { c->IoLoop(); });  // determinism-ok: the I/O thread
+      std::thread([c = client.get()] {  // determinism-ok: the I/O thread
+        ::pthread_setname_np(::pthread_self(), "hz-io");
+        c->IoLoop();
+      });
   client->worker_thread_ =
-      std::thread([c = client.get()] { c->WorkerLoop(); });  // determinism-ok: reconnect worker
+      std::thread([c = client.get()] {  // determinism-ok: reconnect worker
+        ::pthread_setname_np(::pthread_self(), "hz-worker");
+        c->WorkerLoop();
+      });
   return client;
 }
 

@@ -33,8 +33,98 @@ Status PublishHeartbeat(bus::KvBus& bus, const Clock& clock, const std::string& 
   return bus.Put(kHeartbeatMap, service, HeartbeatJson(service, clock.Now(), health));
 }
 
-Runner::Runner(Env env, bus::KvBus& bus, RunnerOptions options)
-    : env_(env), bus_(bus), options_(std::move(options)) {}
+Duration WatchdogPingPeriod(Duration timeout) { return timeout / 2; }
+
+std::optional<std::string> NoProgressReason(const std::vector<RunnerServiceState>& states) {
+  for (const RunnerServiceState& s : states) {
+    if (!s.started) return fmt::format("{}: not started", s.name);
+    if (!s.liveness.running) {
+      return fmt::format("{}: not running ({})", s.name,
+                         s.liveness.detail.empty() ? "run loop returned" : s.liveness.detail);
+    }
+    if (s.health.status == contract::HeartbeatStatus::kStalled) {
+      return fmt::format("{}: stalled: {}", s.name, s.health.detail);
+    }
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// systemctl status's one line: the worst status, then each service with its detail when it is
+// not ok ("stalled: bridge stalled (1 file read(s) hung ...), trader.BLUE ok").
+std::string StatusLine(const std::vector<RunnerServiceState>& states,
+                       const std::optional<std::string>& no_progress) {
+  contract::HeartbeatStatus worst = contract::HeartbeatStatus::kOk;
+  std::string services;
+  for (const RunnerServiceState& s : states) {
+    worst = std::max(worst, s.health.status);
+    if (!services.empty()) services += ", ";
+    if (!s.started || !s.liveness.running) {
+      services += fmt::format("{} not running", s.name);
+      worst = std::max(worst, contract::HeartbeatStatus::kStalled);
+    } else if (s.health.status == contract::HeartbeatStatus::kOk) {
+      services += fmt::format("{} ok", s.name);
+    } else {
+      services += fmt::format("{} {} ({})", s.name, contract::HeartbeatStatusName(s.health.status),
+                              s.health.detail);
+    }
+  }
+  std::string line = fmt::format("{}: {}", contract::HeartbeatStatusName(worst),
+                                 services.empty() ? "no services" : services);
+  if (no_progress) line += "; no progress, watchdog pings withheld";
+  // One line: a detail never breaks the notification's KEY=value framing.
+  std::replace(line.begin(), line.end(), '\n', ' ');
+  return line;
+}
+
+}  // namespace
+
+Runner::Runner(Env env, bus::KvBus& bus, RunnerOptions options, ProcessNotifier* notifier)
+    : env_(env),
+      bus_(bus),
+      options_(std::move(options)),
+      notifier_(notifier != nullptr ? *notifier : null_notifier_) {}
+
+void Runner::SendNotification(const std::string& assignments) {
+  Status st = notifier_.Notify(assignments);
+  if (st.ok()) return;
+  ++notify_failures_;
+  // The first failure and then every 100th: a vanished notify socket must not flood the log.
+  if (notify_failures_ % 100 == 1) {
+    env_.logger.Warn(options_.process_name, "service manager notification not sent",
+                     {{"error", st.ToString()}, {"failures", notify_failures_}});
+  }
+}
+
+void Runner::NotifyStatus(const std::string& prefix) {
+  const std::string line = StatusLine(States(), withheld_reason_);
+  if (prefix.empty() && line == last_status_) return;
+  last_status_ = line;
+  SendNotification(prefix + "STATUS=" + line);
+}
+
+void Runner::WatchdogTick() {
+  std::optional<std::string> reason = NoProgressReason(States());
+  if (!reason) {
+    if (withheld_reason_) {
+      env_.logger.Info(options_.process_name, "progress again: watchdog pings resumed",
+                       {{"withheld", watchdog_withheld_.load()}});
+      withheld_reason_.reset();
+    }
+    SendNotification("WATCHDOG=1");
+    ++watchdog_pings_;
+  } else {
+    if (!withheld_reason_ || *withheld_reason_ != *reason) {
+      env_.logger.Error(options_.process_name,
+                        "no progress: watchdog pings withheld, the service manager will kill this process",
+                        {{"reason", *reason}});
+    }
+    withheld_reason_ = std::move(reason);
+    ++watchdog_withheld_;
+  }
+  NotifyStatus();
+}
 
 void Runner::Add(std::unique_ptr<Service> service) {
   services_.push_back(std::move(service));
@@ -109,6 +199,15 @@ void Runner::Beat(MonoTime started) {
     std::lock_guard lock(mu_);
     for (const auto& s : services_) healths.emplace_back(s->name(), s->Health());
   }
+  if (bus_disconnected_.load()) {
+    heartbeats_skipped_ += healths.size() + 1;
+    if (!skipping_logged_) {
+      env_.logger.Warn(options_.process_name, "bus disconnected: heartbeats skipped until it is back");
+      skipping_logged_ = true;
+    }
+    return;
+  }
+  skipping_logged_ = false;
   for (const auto& [name, h] : healths) {
     worst = std::max(worst, h.status);
     if (!service_summary.empty()) service_summary += ",";
@@ -174,14 +273,45 @@ Status Runner::Run(const CancelToken& cancel) {
       std::lock_guard lock(mu_);
       accepting_restarts_ = true;
     }
+    std::optional<bus::ListenerId> connection;
+    if (auto id = bus_.AddConnectionListener([this](bus::ConnectionEvent e) {
+          bus_disconnected_ = e == bus::ConnectionEvent::kDisconnected;
+        });
+        id.ok()) {
+      connection = *id;
+    }
+    const std::optional<Duration> watchdog = notifier_.WatchdogTimeout();
+    std::optional<Duration> ping_period;
+    if (watchdog && watchdog->count() > 0) {
+      ping_period = std::max<Duration>(WatchdogPingPeriod(*watchdog), std::chrono::milliseconds(1));
+      env_.logger.Info(options_.process_name, "watchdog armed",
+                       {{"timeout", FormatDuration(*watchdog)}, {"ping_every", FormatDuration(*ping_period)}});
+    }
+    // Every service started: the service manager's start job completes (Type=notify).
+    NotifyStatus("READY=1\n");
     MonoTime next = started;
+    std::optional<MonoTime> next_ping;
+    if (ping_period) next_ping = started;
     while (!cancel.cancelled()) {
-      Beat(started);
-      next = next + options_.heartbeat_interval;
-      MonoTime wake = end && *end < next ? *end : next;
+      const MonoTime now = env_.clock.MonotonicNow();
+      if (now >= next) {
+        Beat(started);
+        NotifyStatus();
+        next = next + options_.heartbeat_interval;
+      }
+      if (next_ping && now >= *next_ping) {
+        WatchdogTick();
+        // A late tick does not make a burst of pings: the next one is a period from now.
+        next_ping = now + *ping_period;
+      }
+      MonoTime wake = next;
+      if (next_ping && *next_ping < wake) wake = *next_ping;
+      if (end && *end < wake) wake = *end;
       if (!env_.clock.WaitUntil(wake, cancel)) break;
       if (end && env_.clock.MonotonicNow() >= *end) break;
     }
+    SendNotification("STOPPING=1\nSTATUS=stopping");
+    if (connection) (void)bus_.RemoveConnectionListener(*connection);
   }
   // No restart from now on (waits for one in progress). Stop() runs without the lock: a
   // service's thread may be waiting for it (the health service asking for a restart).

@@ -66,9 +66,9 @@ TEST_F(CliTest, UsageErrorsExitTwoWithOneLine) {
 }
 
 TEST_F(CliTest, NotBuiltVerbsSaySoAndExitThree) {
-  auto r = Dolphin({"systemd", "generate"});
+  auto r = Dolphin({"pool", "ls"});
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_EQ(r.err, "dolphin systemd: not built yet\n");
+  EXPECT_EQ(r.err, "dolphin pool: not built yet\n");
 }
 
 TEST_F(CliTest, ConfigShowPrintsEffectiveDefaults) {

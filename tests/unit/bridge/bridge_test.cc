@@ -339,6 +339,8 @@ TEST_F(BridgeTest, StartupRepublishesOnlyTheNewestOfABacklog) {
   ASSERT_TRUE(WaitForScan(5, /*republished=*/true));
   WriteScan({.number = 6, .ts_micros = kBaseMicros + 6000000});
   ASSERT_TRUE(WaitForScan(6));
+  // The listener runs on its own thread: its second event may land just after the bus value.
+  ASSERT_TRUE(WaitFor([&] { return rec.Events().size() >= 2u; }));
   auto events = rec.Events();
   ASSERT_EQ(events.size(), 2u);  // 5 (republished), then 6: nothing older replayed.
   ASSERT_TRUE(WaitFor([&] { return bridge_->Stats().published == 2u; }));

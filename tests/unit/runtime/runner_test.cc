@@ -5,6 +5,7 @@
 
 #include "dolphin/bus/in_memory_bus.h"
 #include "dolphin/runtime/heartbeat.h"
+#include "dolphin/testing/kv_bus_fakes.h"
 #include "dolphin/testing/testing.h"
 
 namespace dolphin::runtime {
@@ -39,6 +40,37 @@ class FakeService final : public Service {
   std::string name_;
   std::vector<std::string>* log_;
   bool fail_;
+};
+
+// Records every notification (the Runner's thread writes, the test reads after a clock sync).
+class FakeNotifier final : public ProcessNotifier {
+ public:
+  explicit FakeNotifier(std::optional<Duration> watchdog = std::nullopt) : watchdog_(watchdog) {}
+  std::optional<Duration> WatchdogTimeout() const override { return watchdog_; }
+  Status Notify(std::string_view assignments) override {
+    std::lock_guard lock(mu_);
+    sent_.emplace_back(assignments);
+    return fail ? UnavailableError("notify socket gone") : Status::Ok();
+  }
+  std::vector<std::string> sent() const {
+    std::lock_guard lock(mu_);
+    return sent_;
+  }
+  int Count(std::string_view needle) const {
+    int n = 0;
+    for (const auto& m : sent()) n += m.find(needle) != std::string::npos ? 1 : 0;
+    return n;
+  }
+  std::string Last() const {
+    auto s = sent();
+    return s.empty() ? "" : s.back();
+  }
+  std::atomic<bool> fail{false};
+
+ private:
+  std::optional<Duration> watchdog_;
+  mutable std::mutex mu_;
+  std::vector<std::string> sent_;
 };
 
 class RunnerTest : public ::testing::Test {
@@ -250,6 +282,167 @@ TEST_F(RunnerTest, FailedRestartLeavesTheServiceStoppedAndIsNotStoppedAgain) {
   cancel.Cancel();
   th.join();
   EXPECT_EQ(std::count(log_.begin(), log_.end(), "stop bridge"), 1);
+}
+
+TEST(NoProgressReasonTest, EveryServiceStartedRunningAndNotStalledIsProgress) {
+  using contract::HeartbeatStatus;
+  RunnerServiceState ok{"trader.BLUE", true, {}, {HeartbeatStatus::kOk, "fine"}, 0};
+  RunnerServiceState degraded{"bridge", true, {}, {HeartbeatStatus::kDegraded, "bus put failing"}, 0};
+  EXPECT_EQ(NoProgressReason({}), std::nullopt);
+  EXPECT_EQ(NoProgressReason({ok, degraded}), std::nullopt);  // retrying is progress
+  RunnerServiceState stalled{"bridge", true, {}, {HeartbeatStatus::kStalled, "1 file read(s) hung"}, 0};
+  EXPECT_EQ(NoProgressReason({ok, stalled}), "bridge: stalled: 1 file read(s) hung");
+  RunnerServiceState returned{"bridge", true, {false, "run loop returned: inotify"}, {}, 0};
+  EXPECT_EQ(NoProgressReason({returned, stalled}), "bridge: not running (run loop returned: inotify)");
+  RunnerServiceState stopped{"sim", false, {false, "not started"}, {}, 0};
+  EXPECT_EQ(NoProgressReason({ok, stopped}), "sim: not started");
+  EXPECT_EQ(WatchdogPingPeriod(std::chrono::seconds(10)), std::chrono::seconds(5));
+}
+
+// READY=1 with the status line once every service started, STOPPING=1 on the way out, and no
+// watchdog ping nor extra wake-up when the service manager armed no watchdog.
+TEST_F(RunnerTest, NotifiesReadyWithStatusThenStoppingAndNoWatchdogWhenNoneIsArmed) {
+  RunnerOptions o;
+  o.heartbeat_interval = 5s;
+  FakeNotifier notifier;
+  Runner runner(t_.env, *bus_, o, &notifier);
+  runner.Add(std::make_unique<FakeService>("trader.BLUE", &log_));
+  runner.Add(std::make_unique<FakeService>("bridge", &log_));
+  CancelToken cancel;
+  std::thread th([&] { EXPECT_OK(runner.Run(cancel)); });  // determinism-ok: the daemon thread
+  t_.clock.BlockUntilWaitCalls(1);
+  ASSERT_EQ(notifier.sent().size(), 1u);
+  EXPECT_EQ(notifier.sent()[0], "READY=1\nSTATUS=ok: trader.BLUE ok, bridge ok");
+  t_.clock.AdvanceBy(5s);
+  t_.clock.BlockUntilWaitCalls(2);  // one wait per beat: no watchdog wake-ups
+  EXPECT_EQ(notifier.sent().size(), 1u);  // the same line is not sent again
+  cancel.Cancel();
+  th.join();
+  EXPECT_EQ(notifier.Last(), "STOPPING=1\nSTATUS=stopping");
+  EXPECT_EQ(notifier.Count("WATCHDOG"), 0);
+  EXPECT_EQ(runner.watchdog_pings(), 0u);
+}
+
+// Nothing is sent before every service started: a start failure never says READY=1.
+TEST_F(RunnerTest, StartFailureNeverNotifiesReady) {
+  FakeNotifier notifier(10s);
+  Runner runner(t_.env, *bus_, {}, &notifier);
+  runner.Add(std::make_unique<FakeService>("a", &log_, /*fail=*/true));
+  CancelToken cancel;
+  EXPECT_FALSE(runner.Run(cancel).ok());
+  EXPECT_TRUE(notifier.sent().empty());
+}
+
+// WATCHDOG=1 every half timeout (1 s for WATCHDOG_USEC = 2 s) while every service makes progress;
+// a stalled service withholds the pings (the service manager then kills the process), STATUS
+// says why, and the pings resume once it progresses again.
+TEST_F(RunnerTest, PingsTheWatchdogAtHalfTheTimeoutOnlyWhileMakingProgress) {
+  RunnerOptions o;
+  o.heartbeat_interval = 5s;
+  FakeNotifier notifier(2s);
+  Runner runner(t_.env, *bus_, o, &notifier);
+  auto b = std::make_unique<FakeService>("bridge", &log_);
+  FakeService* bridge = b.get();
+  runner.Add(std::move(b));
+  CancelToken cancel;
+  std::thread th([&] { EXPECT_OK(runner.Run(cancel)); });  // determinism-ok: the daemon thread
+  int waits = 1;
+  t_.clock.BlockUntilWaitCalls(waits);
+  EXPECT_EQ(notifier.sent()[0], "READY=1\nSTATUS=ok: bridge ok");
+  EXPECT_EQ(runner.watchdog_pings(), 1u);  // right after READY
+  for (int s = 1; s <= 6; ++s) {
+    t_.clock.AdvanceBy(999ms);
+    EXPECT_EQ(runner.watchdog_pings(), static_cast<uint64_t>(s)) << "not before the period, at " << s;
+    t_.clock.AdvanceBy(1ms);
+    t_.clock.BlockUntilWaitCalls(++waits);
+    EXPECT_EQ(runner.watchdog_pings(), static_cast<uint64_t>(s + 1)) << "at " << s << " s";
+  }
+  EXPECT_EQ(runner.heartbeats_published(), 4u);  // beats at 0 and 5 s: the pings run beside them
+  // The bridge's read hangs: no ping from the next tick on, for as long as it lasts.
+  bridge->status = contract::HeartbeatStatus::kStalled;
+  for (int s = 0; s < 5; ++s) {
+    t_.clock.AdvanceBy(1s);
+    t_.clock.BlockUntilWaitCalls(++waits);
+  }
+  EXPECT_EQ(runner.watchdog_pings(), 7u);
+  EXPECT_EQ(runner.watchdog_pings_withheld(), 5u);
+  EXPECT_THAT(notifier.sent(), ::testing::Contains(
+      "STATUS=stalled: bridge stalled (detail of bridge); no progress, watchdog pings withheld"));
+  EXPECT_TRUE(t_.logger.Contains("reason=\"bridge: stalled: detail of bridge\""));
+  // Progress again: the pings resume at the next tick.
+  bridge->status = contract::HeartbeatStatus::kOk;
+  t_.clock.AdvanceBy(1s);
+  t_.clock.BlockUntilWaitCalls(++waits);
+  EXPECT_EQ(runner.watchdog_pings(), 8u);
+  EXPECT_EQ(notifier.Last(), "STATUS=ok: bridge ok");
+  EXPECT_TRUE(t_.logger.Contains("watchdog pings resumed"));
+  // A loop that returned is no progress either.
+  bridge->loop_returned = true;
+  t_.clock.AdvanceBy(1s);
+  t_.clock.BlockUntilWaitCalls(++waits);
+  EXPECT_EQ(runner.watchdog_pings(), 8u);
+  EXPECT_THAT(notifier.Last(), ::testing::HasSubstr("bridge not running"));
+  cancel.Cancel();
+  th.join();
+  EXPECT_EQ(notifier.Last(), "STOPPING=1\nSTATUS=stopping");
+}
+
+// A bus outage: the heartbeat puts are skipped (a put would wait for the connection and hold the
+// loop), the watchdog pings go on, and the heartbeats come back with the connection.
+TEST_F(RunnerTest, SkipsHeartbeatsWhileTheBusIsDisconnectedAndKeepsPinging) {
+  RunnerOptions o;
+  o.heartbeat_interval = 2s;
+  testing::FakeKvBus bus;
+  FakeNotifier notifier(2s);
+  Runner runner(t_.env, bus, o, &notifier);
+  runner.Add(std::make_unique<FakeService>("bridge", &log_));
+  CancelToken cancel;
+  std::thread th([&] { EXPECT_OK(runner.Run(cancel)); });  // determinism-ok: the daemon thread
+  int waits = 1;
+  t_.clock.BlockUntilWaitCalls(waits);
+  ASSERT_TRUE(bus.HasConnectionListener());
+  EXPECT_EQ(runner.heartbeats_published(), 2u);
+  bus.FireConnectionEvent(bus::ConnectionEvent::kDisconnected);
+  const int64_t puts = bus.puts();
+  for (int i = 0; i < 4; ++i) {  // 4 s: two beats, four pings
+    t_.clock.AdvanceBy(1s);
+    t_.clock.BlockUntilWaitCalls(++waits);
+  }
+  EXPECT_EQ(bus.puts(), puts);
+  EXPECT_EQ(runner.heartbeats_skipped(), 4u);  // 2 beats x (bridge + run)
+  EXPECT_EQ(runner.watchdog_pings(), 5u);
+  EXPECT_TRUE(t_.logger.Contains("bus disconnected: heartbeats skipped"));
+  bus.FireConnectionEvent(bus::ConnectionEvent::kReconnected);
+  for (int i = 0; i < 2; ++i) {
+    t_.clock.AdvanceBy(1s);
+    t_.clock.BlockUntilWaitCalls(++waits);
+  }
+  EXPECT_EQ(runner.heartbeats_published(), 4u);
+  cancel.Cancel();
+  th.join();
+  EXPECT_FALSE(bus.HasConnectionListener());
+}
+
+// A notify socket that fails is logged (first failure), never fatal.
+TEST_F(RunnerTest, NotificationFailuresAreLoggedAndTheRunGoesOn) {
+  RunnerOptions o;
+  o.heartbeat_interval = 5s;
+  o.duration = 10s;
+  FakeNotifier notifier(4s);
+  notifier.fail = true;
+  Runner runner(t_.env, *bus_, o, &notifier);
+  runner.Add(std::make_unique<FakeService>("bridge", &log_));
+  CancelToken cancel;
+  std::thread th([&] { EXPECT_OK(runner.Run(cancel)); });  // determinism-ok: the daemon thread
+  for (int i = 1; i <= 5; ++i) {
+    t_.clock.BlockUntilWaitCalls(i);
+    t_.clock.AdvanceBy(2s);
+  }
+  th.join();
+  EXPECT_TRUE(t_.logger.Contains("service manager notification not sent"));
+  EXPECT_TRUE(t_.logger.Contains("failures=1"));
+  EXPECT_EQ(runner.heartbeats_published(), 4u);
+  EXPECT_TRUE(t_.logger.Contains("reason=duration"));
 }
 
 }  // namespace

@@ -43,8 +43,13 @@ struct ApiOptions {
   std::string listen = "127.0.0.1:4200";
   // Largest request body accepted, bytes. Default: 4 MiB.
   int64_t max_body_bytes = 4 << 20;
-  // Most concurrent watch streams (each holds a worker thread). Default: 16.
-  int64_t max_watchers = 16;
+  // Worker threads for ordinary requests (status, bus, commands). With max_watchers they are
+  // the whole HTTP thread pool, created at Start(): every thread counts against TasksMax
+  // (docs/services.md §2). Default: 2.
+  int64_t threads = 2;
+  // Most concurrent watch streams. Each holds a worker thread of its own (on top of `threads`,
+  // so open streams never starve requests) and a bus listener thread. Default: 4.
+  int64_t max_watchers = 4;
   // File under state_dir the bound address is written to (not a config key: `dolphin run`
   // uses api.addr, `dolphin serve NAME` api.NAME.addr, so processes can share a state_dir).
   std::string addr_file = "api.addr";

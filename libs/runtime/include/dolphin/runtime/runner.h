@@ -5,6 +5,14 @@
 // Waits on the injected Clock, so a SimulatedClock drives it in tests. Returns when `cancel`
 // is cancelled (SIGINT/SIGTERM in the app) or `duration` has passed, after stopping the
 // services in reverse order.
+// With a ProcessNotifier (systemd's sd_notify, docs/services.md) it also sends READY=1 once every
+// service started, STATUS=<one line> whenever that line changes, WATCHDOG=1 every half watchdog
+// timeout while the process makes progress (NoProgressReason() in notifier.h; no ping otherwise,
+// so the service manager kills a stuck process) and STOPPING=1 before stopping the services.
+// While the bus reports itself disconnected (a connection listener) the heartbeat puts are
+// skipped, not queued: a put issued then would wait for the connection (the hazelcast client's
+// request timeout, 30 s) and hold the loop, and with it the watchdog pings, so a bus outage
+// would make the service manager kill services that a restart cannot help.
 // RestartService() restarts one service (Stop, then Start) without touching the others: what the
 // health service asks for when a service's loop returned (inside `dolphin run` nobody else would).
 // Thread-safety: Add() before Run(); Run() on one thread; States(), RestartService() and the
@@ -20,6 +28,7 @@
 
 #include "dolphin/bus/kv_bus.h"
 #include "dolphin/core/env.h"
+#include "dolphin/runtime/notifier.h"
 #include "dolphin/runtime/service.h"
 
 namespace dolphin::runtime {
@@ -46,7 +55,8 @@ struct RunnerServiceState {
 
 class Runner {
  public:
-  Runner(Env env, bus::KvBus& bus, RunnerOptions options);
+  // `notifier` (not owned, may be null: nothing is sent) must outlive Run().
+  Runner(Env env, bus::KvBus& bus, RunnerOptions options, ProcessNotifier* notifier = nullptr);
   Runner(const Runner&) = delete;
   Runner& operator=(const Runner&) = delete;
 
@@ -67,9 +77,19 @@ class Runner {
 
   // Heartbeats published so far (process + services).
   uint64_t heartbeats_published() const { return heartbeats_.load(); }
+  // WATCHDOG=1 pings sent so far, and pings withheld because the process made no progress.
+  uint64_t watchdog_pings() const { return watchdog_pings_.load(); }
+  uint64_t watchdog_pings_withheld() const { return watchdog_withheld_.load(); }
+  // Heartbeat puts skipped while the bus was disconnected.
+  uint64_t heartbeats_skipped() const { return heartbeats_skipped_.load(); }
 
  private:
   void Beat(MonoTime started);
+  // At a watchdog ping time: WATCHDOG=1 when the services make progress, else nothing.
+  void WatchdogTick();
+  // Sends STATUS= when the one-line state changed (and always with `prefix`, e.g. READY=1).
+  void NotifyStatus(const std::string& prefix = "");
+  void SendNotification(const std::string& assignments);
 
   Env env_;
   bus::KvBus& bus_;
@@ -81,6 +101,17 @@ class Runner {
   bool accepting_restarts_ = false;  // guarded by mu_: true while Run() runs
   std::atomic<uint64_t> heartbeats_{0};
   uint64_t failed_beats_ = 0;
+  NullNotifier null_notifier_;
+  ProcessNotifier& notifier_;
+  // Runner-thread state of the notifications.
+  std::string last_status_;
+  std::optional<std::string> withheld_reason_;  // why the last ping was withheld
+  uint64_t notify_failures_ = 0;
+  std::atomic<uint64_t> watchdog_pings_{0};
+  std::atomic<uint64_t> watchdog_withheld_{0};
+  std::atomic<bool> bus_disconnected_{false};  // set by the bus's connection listener
+  bool skipping_logged_ = false;               // Runner thread
+  std::atomic<uint64_t> heartbeats_skipped_{0};
 };
 
 }  // namespace dolphin::runtime
