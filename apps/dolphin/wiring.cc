@@ -26,7 +26,7 @@ struct PendingSection {
   const char* what;
 };
 constexpr PendingSection kPendingSections[] = {
-    {"services", "service limits"},    {"scheduler", "the scheduler"},
+    {"services", "service limits"},
     {"indicators", "the indicator flows"}, {"safety", "the safety service"},
 };
 
@@ -195,6 +195,11 @@ Result<AppConfig> LoadAppConfig(const CliContext& ctx, ConfigDiagnostics& diag) 
     app.trader = *t;
   }
   if (auto h = health::ParseHealthOptions(root.Sub("health")); h.ok()) app.health = *h;
+  if (auto sch = scheduler::ParseSchedulerSetup(root.Sub("scheduler"), root.Sub("pools"),
+                                                root.Sub("deployments"));
+      sch.ok()) {
+    app.scheduler = std::move(*sch);
+  }
   for (const PendingSection& p : kPendingSections) {
     if (root.Has(p.name)) {
       root.WarnAt(p.name, fmt::format("accepted but not used yet: {} is not built yet", p.what));
@@ -233,6 +238,7 @@ std::string ShowAppConfig(const AppConfig& c) {
   bridge::WriteBridgeOptions(c.bridge, w);
   trader::WriteTraderSetup(c.trader, w);
   health::WriteHealthOptions(c.health, w);
+  scheduler::WriteSchedulerSetup(c.scheduler, w);
   return w.text();
 }
 

@@ -17,6 +17,7 @@
 #include "dolphin/health/health_options.h"
 #include "dolphin/runtime/runner.h"
 #include "dolphin/runtime/service.h"
+#include "dolphin/scheduler/scheduler_options.h"
 #include "dolphin/sim/sim_options.h"
 #include "dolphin/trader/trader_options.h"
 
@@ -46,6 +47,8 @@ struct AppConfig {
   bridge::BridgeOptions bridge;
   trader::TraderSetup trader;
   health::HealthOptions health;
+  // [scheduler], [pools.<name>], [deployments."<flow>/<name>"] (docs/scheduler.md).
+  scheduler::SchedulerSetup scheduler = scheduler::DefaultSchedulerSetup();
 };
 
 class HostSeams;  // health_wiring.h
