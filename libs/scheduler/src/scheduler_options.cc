@@ -183,6 +183,9 @@ Result<SchedulerSetup> ParseSchedulerSetup(ConfigSection s, ConfigSection pools,
   ReadSeconds(s, "worker_poll_interval_s", &o.worker_poll_interval, 0.01, 3600);
   ReadSeconds(s, "worker_heartbeat_interval_s", &o.worker_heartbeat_interval, 0.01, 3600);
   s.Read("seed", &o.seed, 0, INT64_MAX);
+  std::string sync = o.store_sync == StoreSync::kNormal ? "normal" : "full";
+  s.ReadEnum("store_sync", &sync, {"full", "normal"});
+  o.store_sync = sync == "normal" ? StoreSync::kNormal : StoreSync::kFull;
   if (o.worker_heartbeat_interval * 2 > o.zombie_after) {
     s.ErrorAt("worker_heartbeat_interval_s",
               fmt::format("expected at most half of zombie_after_s ({} s), got {} s",
@@ -235,6 +238,7 @@ void WriteSchedulerSetup(const SchedulerSetup& setup, ConfigWriter& out) {
   WriteSeconds(out, "worker_poll_interval_s", o.worker_poll_interval);
   WriteSeconds(out, "worker_heartbeat_interval_s", o.worker_heartbeat_interval);
   out.Value("seed", o.seed);
+  out.Value("store_sync", o.store_sync == StoreSync::kNormal ? "normal" : "full");
   for (const auto& [name, p] : setup.pools) {
     out.Section(fmt::format("pools.{}", name));
     out.Value("concurrency_limit", p.concurrency_limit);

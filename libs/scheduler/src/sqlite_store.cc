@@ -550,7 +550,8 @@ class SqliteStore final : public Store {
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> OpenSqliteStore(const std::filesystem::path& path) {
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::filesystem::path& path,
+                                               StoreSync sync) {
   auto fail = [&](const Status& s) {
     return Status(s.code(), fmt::format("scheduler store {}: {}", path.string(), s.message()));
   };
@@ -560,7 +561,8 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::filesystem::path& path
   auto lock = sqlite::WriterLock::Acquire(sqlite::WriterLock::LockPathFor(path));
   if (!lock.ok()) return fail(lock.status());
   sqlite::DatabaseOptions options;
-  options.synchronous = sqlite::Synchronous::kFull;
+  options.synchronous =
+      sync == StoreSync::kNormal ? sqlite::Synchronous::kNormal : sqlite::Synchronous::kFull;
   options.foreign_keys = true;
   auto db = Database::Open(path, options);
   if (!db.ok()) return fail(db.status());

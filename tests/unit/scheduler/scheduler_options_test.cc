@@ -55,6 +55,7 @@ tick_interval_s = 0.5
 worker_poll_interval_s = 2
 worker_heartbeat_interval_s = 5
 seed = 7
+store_sync = "normal"
 
 [pools.dolphin-obf]
 concurrency_limit = 2
@@ -97,6 +98,7 @@ enabled = false
   EXPECT_EQ(s->scheduler.tick_interval, std::chrono::milliseconds(500));
   EXPECT_EQ(s->scheduler.worker_heartbeat_interval, seconds(5));
   EXPECT_EQ(s->scheduler.seed, 7);
+  EXPECT_EQ(s->scheduler.store_sync, StoreSync::kNormal);
   EXPECT_EQ(s->pools.size(), 5u);
   EXPECT_EQ(s->pools.at("dolphin-obf").concurrency_limit, 2);
   EXPECT_TRUE(s->pools.at("dolphin-obf").paused);

@@ -24,6 +24,10 @@
 
 namespace dolphin::scheduler {
 
+// PRAGMA synchronous of the store: kFull makes every commit durable when it returns (one fsync
+// per commit); kNormal may lose the last commits on a power loss, never on a process crash.
+enum class StoreSync { kFull, kNormal };
+
 struct SchedulerOptions {
   // Run the scheduler service. Default: true.
   bool enabled = true;
@@ -46,6 +50,8 @@ struct SchedulerOptions {
   Duration worker_heartbeat_interval = std::chrono::seconds(10);
   // Seed of the retry jitter; 0 = drawn from the process's random source. Default: 0.
   int64_t seed = 0;
+  // store_sync = "full" | "normal" (the store's commits; see StoreSync). Default: full.
+  StoreSync store_sync = StoreSync::kFull;
 };
 
 struct PoolOptions {

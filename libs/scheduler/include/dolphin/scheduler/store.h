@@ -184,10 +184,11 @@ class Store {
   Store() = default;
 };
 
-// Opens (or creates, with its folder) the SQLite store at `path`: WAL, synchronous FULL, the
-// single-writer lock "<path>-lock" (a second scheduler on one store is refused). Errors are one
+// Opens (or creates, with its folder) the SQLite store at `path`: WAL, synchronous per `sync`,
+// the single-writer lock "<path>-lock" (a second scheduler on one store is refused). Errors are one
 // line "scheduler store <path>: <problem>" (not a scheduler store, newer schema, locked, ...).
-Result<std::unique_ptr<Store>> OpenSqliteStore(const std::filesystem::path& path);
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::filesystem::path& path,
+                                               StoreSync sync = StoreSync::kFull);
 // The same store in memory (tests, benchmarks of the engine alone).
 Result<std::unique_ptr<Store>> OpenInMemoryStore();
 
