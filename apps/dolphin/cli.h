@@ -41,6 +41,8 @@ void AddArrowCommand(CLI::App& root, CliContext& ctx);
 void AddTraderCommand(CLI::App& root, CliContext& ctx);
 void AddBacktestCommand(CLI::App& root, CliContext& ctx);
 void AddHealthCommand(CLI::App& root, CliContext& ctx);
+// pool, deployment, flow-run, concurrency-limit (commands/scheduler_command.cc).
+void AddSchedulerCommands(CLI::App& root, CliContext& ctx);
 // Verbs whose pieces are not built yet: they say so in one line and exit 3.
 void AddPendingCommands(CLI::App& root, CliContext& ctx);
 

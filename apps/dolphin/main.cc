@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   AddTraderCommand(app, ctx);
   AddHealthCommand(app, ctx);
   AddBacktestCommand(app, ctx);
+  AddSchedulerCommands(app, ctx);
   AddPendingCommands(app, ctx);
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;

@@ -15,6 +15,8 @@
 #include "dolphin/sim/simulator.h"
 #include "dolphin/trader/trader_service.h"
 #include "dolphin/bus_hazelcast/hazelcast_bus.h"
+#include "dolphin/scheduler/pool_api.h"
+#include "dolphin/scheduler/scheduler_service.h"
 
 namespace dolphin::cli {
 
@@ -146,7 +148,32 @@ std::vector<std::unique_ptr<runtime::Service>> MakeRunServices(const AppConfig& 
     services.push_back(std::make_unique<health::HealthService>(env, bus, HealthServiceOptionsFor(config), seams,
                                                                seams.ports(), seams));
   }
+  if (config.scheduler.scheduler.enabled) {
+    services.push_back(std::make_unique<scheduler::SchedulerService>(config.scheduler,
+                                                                     SchedulerStorePath(config), env));
+  }
   return services;
+}
+
+std::filesystem::path SchedulerStorePath(const AppConfig& config) {
+  return config.process.state_dir / "scheduler.sqlite";
+}
+
+void RegisterSchedulerRoutes(api::ControlApi& api,
+                             const std::vector<std::unique_ptr<runtime::Service>>& services,
+                             const Clock& clock) {
+  scheduler::SchedulerService* svc = nullptr;
+  for (const auto& s : services) {
+    if (auto* p = dynamic_cast<scheduler::SchedulerService*>(s.get())) svc = p;
+  }
+  if (svc == nullptr) return;
+  for (const std::string& prefix : scheduler::PoolApiPrefixes()) {
+    api.RegisterRoutes(prefix, [svc, &clock](const api::RouteRequest& r) -> Result<Json> {
+      scheduler::Engine* engine = svc->engine();
+      if (engine == nullptr) return UnavailableError("the scheduler has not started yet");
+      return scheduler::HandlePoolApi(*engine, {r.method, r.path, r.query, r.body}, clock.Now());
+    });
+  }
 }
 
 Result<AppConfig> LoadAppConfig(const CliContext& ctx, ConfigDiagnostics& diag) {
@@ -288,7 +315,8 @@ Result<std::vector<std::unique_ptr<runtime::Service>>> MakeServeServices(const A
     services.push_back(std::make_unique<health::HealthService>(env, bus, HealthServiceOptionsFor(config), seams,
                                                                seams.ports(), seams));
   } else if (service == "scheduler") {
-    return UnimplementedError(fmt::format("serve {}: not built yet", service));
+    services.push_back(std::make_unique<scheduler::SchedulerService>(config.scheduler,
+                                                                     SchedulerStorePath(config), env));
   } else {
     return InvalidArgumentError(
         fmt::format("serve {}: unknown service (expected bridge, trader, sim, health or scheduler)", service));

@@ -70,14 +70,13 @@ std::unique_ptr<Logger> MakeLogger(const AppConfig& config, const Clock& clock);
 
 // The services of `dolphin run`, in start order: the traders (one per colour, unless
 // [trader] enabled = false), the bridge, then the simulator when [sim] enabled (the default
-// without a config file). Stopped in reverse order.
+// without a config file), health and the scheduler when enabled. Stopped in reverse order.
 std::vector<std::unique_ptr<runtime::Service>> MakeRunServices(const AppConfig& config,
                                                                bus::KvBus& bus, Env env,
                                                                HostSeams& seams);
 
 // The services of `dolphin serve SERVICE`: "bridge", "trader" (every colour, or only `color`
-// when not empty), "sim". InvalidArgument for an unknown name, Unimplemented for a service of
-// docs/architecture.md §5 not built yet (health, scheduler).
+// when not empty), "sim", "health", "scheduler". InvalidArgument for an unknown name.
 Result<std::vector<std::unique_ptr<runtime::Service>>> MakeServeServices(const AppConfig& config,
                                                                         const std::string& service,
                                                                         const std::string& color,
@@ -88,6 +87,16 @@ Result<std::vector<std::unique_ptr<runtime::Service>>> MakeServeServices(const A
 // trader services among `services`. REQUIRES: before api.Start().
 void RegisterTraderCommands(api::ControlApi& api,
                             const std::vector<std::unique_ptr<runtime::Service>>& services);
+
+// Serves the pool API (docs/scheduler.md "API": /api/pools, /api/deployments, /api/flow_runs,
+// /api/concurrency_limits, /api/workers) for the scheduler service among `services`; answers
+// 503 until that service has started. REQUIRES: before api.Start().
+void RegisterSchedulerRoutes(api::ControlApi& api,
+                             const std::vector<std::unique_ptr<runtime::Service>>& services,
+                             const Clock& clock);
+
+// The scheduler's store: <state_dir>/scheduler.sqlite.
+std::filesystem::path SchedulerStorePath(const AppConfig& config);
 
 // The trader options of one colour, or an error listing the configured colours.
 Result<trader::TraderOptions> TraderOptionsFor(const AppConfig& config, const std::string& color);

@@ -16,9 +16,6 @@ constexpr Pending kPending[] = {
     {"sim", "Write synthetic NG6 scan files (simulator)"},
     {"arrow", "Inspect Arrow scan files: arrow cat|schema FILE"},
     {"systemd", "Generate systemd units with resource limits: systemd generate"},
-    {"pool", "Work pools (Prefect-like)"},
-    {"deployment", "Deployments and schedules"},
-    {"flow-run", "Flow runs and their states"},
 };
 
 bool HasVerb(CLI::App& root, const std::string& verb) {
