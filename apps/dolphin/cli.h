@@ -44,6 +44,8 @@ void AddHealthCommand(CLI::App& root, CliContext& ctx);
 // `up` (the supervisor) and `service ls|start|stop|restart NAME`.
 void AddUpCommand(CLI::App& root, CliContext& ctx);
 void AddSystemdCommand(CLI::App& root, CliContext& ctx);
+// pool, deployment, flow-run, concurrency-limit (commands/scheduler_command.cc).
+void AddSchedulerCommands(CLI::App& root, CliContext& ctx);
 // Verbs whose pieces are not built yet: they say so in one line and exit 3.
 void AddPendingCommands(CLI::App& root, CliContext& ctx);
 

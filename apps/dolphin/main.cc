@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   AddSystemdCommand(app, ctx);
   AddBacktestCommand(app, ctx);
   AddUpCommand(app, ctx);
+  AddSchedulerCommands(app, ctx);
   AddPendingCommands(app, ctx);
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;

@@ -18,6 +18,8 @@
 #include "dolphin/sim/simulator.h"
 #include "dolphin/trader/trader_service.h"
 #include "dolphin/bus_hazelcast/hazelcast_bus.h"
+#include "dolphin/scheduler/pool_api.h"
+#include "dolphin/scheduler/scheduler_service.h"
 
 namespace dolphin::cli {
 
@@ -29,7 +31,6 @@ struct PendingSection {
   const char* what;
 };
 constexpr PendingSection kPendingSections[] = {
-    {"scheduler", "the scheduler"},
     {"indicators", "the indicator flows"},
 };
 
@@ -150,6 +151,10 @@ std::vector<std::unique_ptr<runtime::Service>> MakeRunServices(const AppConfig& 
     services.push_back(std::make_unique<health::HealthService>(env, bus, HealthServiceOptionsFor(config), seams,
                                                                seams.ports(), seams));
   }
+  if (config.scheduler.scheduler.enabled) {
+    services.push_back(std::make_unique<scheduler::SchedulerService>(config.scheduler,
+                                                                     SchedulerStorePath(config), env));
+  }
   if (config.safety.enabled) {
     services.push_back(std::make_unique<safety::SafetyService>(env, bus, SafetyServiceOptionsFor(config)));
   }
@@ -163,6 +168,27 @@ safety::SafetyServiceOptions SafetyServiceOptionsFor(const AppConfig& config) {
     for (const auto& t : config.trader.traders) o.colors.push_back(t.engine.color);
   }
   return o;
+}
+
+std::filesystem::path SchedulerStorePath(const AppConfig& config) {
+  return config.process.state_dir / "scheduler.sqlite";
+}
+
+void RegisterSchedulerRoutes(api::ControlApi& api,
+                             const std::vector<std::unique_ptr<runtime::Service>>& services,
+                             const Clock& clock) {
+  scheduler::SchedulerService* svc = nullptr;
+  for (const auto& s : services) {
+    if (auto* p = dynamic_cast<scheduler::SchedulerService*>(s.get())) svc = p;
+  }
+  if (svc == nullptr) return;
+  for (const std::string& prefix : scheduler::PoolApiPrefixes()) {
+    api.RegisterRoutes(prefix, [svc, &clock](const api::RouteRequest& r) -> Result<Json> {
+      scheduler::Engine* engine = svc->engine();
+      if (engine == nullptr) return UnavailableError("the scheduler has not started yet");
+      return scheduler::HandlePoolApi(*engine, {r.method, r.path, r.query, r.body}, clock.Now());
+    });
+  }
 }
 
 Result<AppConfig> LoadAppConfig(const CliContext& ctx, ConfigDiagnostics& diag) {
@@ -226,6 +252,11 @@ Result<AppConfig> LoadAppConfig(const CliContext& ctx, ConfigDiagnostics& diag) 
                            "health record (enable [health], or set [safety] enabled = false)",
                            app.file.has_file() ? app.file.file() : "configuration"));
   }
+  if (auto sch = scheduler::ParseSchedulerSetup(root.Sub("scheduler"), root.Sub("pools"),
+                                                root.Sub("deployments"));
+      sch.ok()) {
+    app.scheduler = std::move(*sch);
+  }
   for (const PendingSection& p : kPendingSections) {
     if (root.Has(p.name)) {
       root.WarnAt(p.name, fmt::format("accepted but not used yet: {} is not built yet", p.what));
@@ -264,6 +295,7 @@ std::string ShowAppConfig(const AppConfig& c) {
   bridge::WriteBridgeOptions(c.bridge, w);
   trader::WriteTraderSetup(c.trader, w);
   health::WriteHealthOptions(c.health, w);
+  scheduler::WriteSchedulerSetup(c.scheduler, w);
   safety::WriteSafetyOptions(c.safety, w);
   // Every configured service and every service `dolphin up` runs by default, with its
   // effective options (the defaults written out), so the output reads back the same.
@@ -284,6 +316,7 @@ std::vector<std::string> DefaultServiceNames(const AppConfig& c) {
   if (c.sim.enabled) names.push_back("sim");
   if (c.health.enabled) names.push_back("health");
   if (c.safety.enabled) names.push_back("safety");
+  if (c.scheduler.scheduler.enabled) names.push_back("scheduler");
   return names;
 }
 
@@ -338,7 +371,8 @@ Result<std::vector<std::unique_ptr<runtime::Service>>> MakeServeServices(const A
     }
     services.push_back(std::make_unique<safety::SafetyService>(env, bus, SafetyServiceOptionsFor(config)));
   } else if (service == "scheduler") {
-    return UnimplementedError(fmt::format("serve {}: not built yet", service));
+    services.push_back(std::make_unique<scheduler::SchedulerService>(config.scheduler,
+                                                                     SchedulerStorePath(config), env));
   } else {
     return InvalidArgumentError(
         fmt::format("serve {}: unknown service (expected bridge, trader, sim, health, safety or scheduler)", service));

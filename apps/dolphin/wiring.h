@@ -19,6 +19,7 @@
 #include "dolphin/safety/safety_service.h"
 #include "dolphin/runtime/runner.h"
 #include "dolphin/runtime/service.h"
+#include "dolphin/scheduler/scheduler_options.h"
 #include "dolphin/sim/sim_options.h"
 #include "dolphin/supervisor/service_options.h"
 #include "dolphin/trader/trader_options.h"
@@ -52,6 +53,8 @@ struct AppConfig {
   safety::SafetyOptions safety;
   // [services.<name>]: only the configured tables; EffectiveServiceOptions gives any name's.
   supervisor::ServicesOptions services;
+  // [scheduler], [pools.<name>], [deployments."<flow>/<name>"] (docs/scheduler.md).
+  scheduler::SchedulerSetup scheduler = scheduler::DefaultSchedulerSetup();
 };
 
 class HostSeams;  // health_wiring.h
@@ -78,14 +81,14 @@ std::unique_ptr<Logger> MakeLogger(const AppConfig& config, const Clock& clock);
 
 // The services of `dolphin run`, in start order: the traders (one per colour, unless
 // [trader] enabled = false), the bridge, the simulator when [sim] enabled (the default
-// without a config file), health, then safety (each when enabled). Stopped in reverse order.
+// without a config file), health, safety and the scheduler (each when enabled). Stopped in
+// reverse order.
 std::vector<std::unique_ptr<runtime::Service>> MakeRunServices(const AppConfig& config,
                                                                bus::KvBus& bus, Env env,
                                                                HostSeams& seams);
 
 // The services of `dolphin serve SERVICE`: "bridge", "trader" (every colour, or only `color`
-// when not empty), "sim", "health", "safety". InvalidArgument for an unknown name,
-// Unimplemented for a service of docs/architecture.md §5 not built yet (scheduler).
+// when not empty), "sim", "health", "safety", "scheduler". InvalidArgument for an unknown name.
 Result<std::vector<std::unique_ptr<runtime::Service>>> MakeServeServices(const AppConfig& config,
                                                                         const std::string& service,
                                                                         const std::string& color,
@@ -99,6 +102,16 @@ safety::SafetyServiceOptions SafetyServiceOptionsFor(const AppConfig& config);
 // trader services among `services`. REQUIRES: before api.Start().
 void RegisterTraderCommands(api::ControlApi& api,
                             const std::vector<std::unique_ptr<runtime::Service>>& services);
+
+// Serves the pool API (docs/scheduler.md "API": /api/pools, /api/deployments, /api/flow_runs,
+// /api/concurrency_limits, /api/workers) for the scheduler service among `services`; answers
+// 503 until that service has started. REQUIRES: before api.Start().
+void RegisterSchedulerRoutes(api::ControlApi& api,
+                             const std::vector<std::unique_ptr<runtime::Service>>& services,
+                             const Clock& clock);
+
+// The scheduler's store: <state_dir>/scheduler.sqlite.
+std::filesystem::path SchedulerStorePath(const AppConfig& config);
 
 // The trader options of one colour, or an error listing the configured colours.
 Result<trader::TraderOptions> TraderOptionsFor(const AppConfig& config, const std::string& color);

@@ -15,9 +15,7 @@ struct Pending {
 constexpr Pending kPending[] = {
     {"sim", "Write synthetic NG6 scan files (simulator)"},
     {"arrow", "Inspect Arrow scan files: arrow cat|schema FILE"},
-    {"pool", "Work pools (Prefect-like)"},
-    {"deployment", "Deployments and schedules"},
-    {"flow-run", "Flow runs and their states"},
+    {"report", "The daily report: report --day D"},
 };
 
 bool HasVerb(CLI::App& root, const std::string& verb) {

@@ -97,6 +97,7 @@ int HostServices(const CliContext& ctx, const std::string& process_name, bool em
   });
   RegisterTraderCommands(*api, runner.services());
   RegisterHealthCommands(*api, runner.services());
+  RegisterSchedulerRoutes(*api, runner.services(), env.clock);
   for (const auto& s : runner.services()) {
     runtime::Service* svc = s.get();
     api->RegisterStatus(svc->name(), [svc] { return svc->StatusJson(); });

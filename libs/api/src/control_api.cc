@@ -60,6 +60,17 @@ void SendError(httplib::Response& res, int status, std::string_view message) {
   res.set_content(ErrorBody(message), kJson);
 }
 
+int HttpStatusOf(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument: return 400;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kFailedPrecondition:
+    case StatusCode::kAlreadyExists: return 409;
+    case StatusCode::kUnavailable: return 503;
+    default: return 500;
+  }
+}
+
 void SendJson(httplib::Response& res, const Json& j, int status = 200) {
   res.status = status;
   res.set_content(DumpJson(j) + "\n", kJson);
@@ -148,6 +159,8 @@ class ControlApiImpl final : public ControlApi {
   }
   void RegisterView(const std::string& name, StatusProvider provider) override {
     views_[name] = std::move(provider);
+  void RegisterRoutes(const std::string& prefix, RouteHandler handler) override {
+    routes_[prefix] = std::move(handler);
   }
 
   Status Start() override {
@@ -382,6 +395,27 @@ class ControlApiImpl final : public ControlApi {
       s.Get("/api/" + name, [view](const httplib::Request&, httplib::Response& res) {
         SendJson(res, (*view)());
       });
+    for (const auto& [prefix, handler] : routes_) {
+      const std::string pattern = prefix + "(/.*)?";
+      auto serve = [this, h = handler](const httplib::Request& req, httplib::Response& res) {
+        if (req.method != "GET" && !Authorized(req, res)) return;
+        RouteRequest r;
+        r.method = req.method;
+        r.path = req.path;
+        for (const auto& [k, v] : req.params) r.query[k] = v;
+        if (!req.body.empty()) {
+          auto parsed = ParseJson(req.body, "request body");
+          if (!parsed.ok()) return SendError(res, 400, parsed.status().message());
+          r.body = std::move(*parsed);
+        }
+        auto reply = h(r);
+        if (!reply.ok()) return SendError(res, HttpStatusOf(reply.status()), reply.status().message());
+        SendJson(res, *reply);
+      };
+      s.Get(pattern, serve);
+      s.Post(pattern, serve);
+      s.Put(pattern, serve);
+      s.Delete(pattern, serve);
     }
     s.Post(R"(/api/command/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
       if (!Authorized(req, res)) return;
@@ -477,6 +511,7 @@ class ControlApiImpl final : public ControlApi {
   std::map<std::string, StatusProvider> status_providers_;
   std::map<std::string, CommandHandler> commands_;
   std::map<std::string, StatusProvider> views_;
+  std::map<std::string, RouteHandler> routes_;
   std::string token_;
   std::unique_ptr<httplib::Server> server_;
   std::unique_ptr<ThreadHandle> thread_;

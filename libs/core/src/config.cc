@@ -301,6 +301,13 @@ std::vector<std::string> ConfigSection::SubsectionNames() {
   return names;
 }
 
+std::vector<std::string> ConfigSection::KeyNames() const {
+  std::vector<std::string> names;
+  if (table_ == nullptr) return names;
+  for (const auto& [k, v] : *table_) names.push_back(k);
+  return names;
+}
+
 void ConfigSection::RejectUnknownKeys() {
   if (table_ == nullptr) return;
   for (const auto& [k, v] : *table_) {

@@ -66,9 +66,9 @@ TEST_F(CliTest, UsageErrorsExitTwoWithOneLine) {
 }
 
 TEST_F(CliTest, NotBuiltVerbsSaySoAndExitThree) {
-  auto r = Dolphin({"pool", "ls"});
+  auto r = Dolphin({"report", "--day", "2026-03-25"});
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_EQ(r.err, "dolphin pool: not built yet\n");
+  EXPECT_EQ(r.err, "dolphin report: not built yet\n");
 }
 
 TEST_F(CliTest, ConfigShowPrintsEffectiveDefaults) {

@@ -13,6 +13,8 @@
 //   POST   /api/command/{name}         operator commands registered by services (bearer token)
 //   GET    /api/{name}                 a read-only view registered with RegisterView (e.g.
 //                                      /api/services of `dolphin up`)
+//   *      <prefix>[/...]              routes registered by services (RegisterRoutes; the pool
+//                                      API: /api/pools, /api/deployments, ...; token but for GET)
 //
 // Requests that change anything need "Authorization: Bearer <token>" with the token from
 // <state_dir>/api.token (created 0600 on first start, reused afterwards). Errors are 4xx/5xx
@@ -27,6 +29,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -85,6 +88,18 @@ using StatusProvider = std::function<Json()>;
 // an error (InvalidArgument -> 400, NotFound -> 404, FailedPrecondition -> 409, else 500).
 using CommandHandler = std::function<Result<Json>(const Json& body)>;
 
+// A request to a route registered with RegisterRoutes: the method, the path (with the prefix),
+// the query parameters (the last value of a repeated one) and the body (JSON, {} when empty).
+struct RouteRequest {
+  std::string method;
+  std::string path;
+  std::map<std::string, std::string> query;
+  Json body = Json::object();
+};
+// Returns the reply body or an error: InvalidArgument -> 400, NotFound -> 404,
+// FailedPrecondition and AlreadyExists -> 409, Unavailable -> 503, else 500.
+using RouteHandler = std::function<Result<Json>(const RouteRequest& request)>;
+
 class ControlApi {
  public:
   virtual ~ControlApi() = default;
@@ -98,6 +113,9 @@ class ControlApi {
   // Serves GET /api/<name> with what `provider` returns (one path segment of letters, digits,
   // '_' and '-', not one of the built-in endpoints). REQUIRES: before Start().
   virtual void RegisterView(const std::string& name, StatusProvider provider) = 0;
+  // Serves GET, POST, PUT and DELETE of `prefix` ("/api/pools") and every path under it; all
+  // but GET need the bearer token. REQUIRES: before Start(); `prefix` has no regex characters.
+  virtual void RegisterRoutes(const std::string& prefix, RouteHandler handler) = 0;
 
   // Binds, writes api.addr and api.token, starts serving. Unavailable when the port is taken.
   virtual Status Start() = 0;

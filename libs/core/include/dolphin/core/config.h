@@ -88,6 +88,11 @@ class ConfigSection {
   ConfigSection Sub(const std::string& key);
   // Names of nested tables (e.g. the colours under [trader]); marks them known.
   std::vector<std::string> SubsectionNames();
+  // Every key of this table, sorted; marks none known (for tables whose keys are data, such as
+  // a deployment's parameters, read with ReadRaw).
+  std::vector<std::string> KeyNames() const;
+  // The value of `key` as parsed (null when absent); marks the key known.
+  const ConfigValue* ReadRaw(const std::string& key) { return Find(key); }
 
   // The raw value of `key` for values of more than one type (an integer or a string such as
   // "2G"); null when absent. Marks the key known.
