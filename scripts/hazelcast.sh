@@ -77,7 +77,9 @@ case $cmd in
     echo "$pid" > "$pidfile"
     if [[ -n $watch_pid ]]; then
       ( while kill -0 "$watch_pid" 2>/dev/null && kill -0 "$pid" 2>/dev/null; do sleep 1; done
-        if kill -0 "$pid" 2>/dev/null && [[ $(cat "$pidfile" 2>/dev/null) == "$pid" ]]; then
+        # Still ours: the pid file names it, or the file (its whole folder) is gone while the
+        # member runs on, which would leave an orphan nobody can find.
+        if kill -0 "$pid" 2>/dev/null && { [[ ! -f $pidfile ]] || [[ $(cat "$pidfile" 2>/dev/null) == "$pid" ]]; }; then
           kill -KILL "$pid" 2>/dev/null || true
           rm -f "$pidfile"
         fi ) >/dev/null 2>&1 </dev/null &

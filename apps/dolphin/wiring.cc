@@ -247,6 +247,26 @@ Result<AppConfig> LoadAppConfig(const CliContext& ctx, ConfigDiagnostics& diag) 
   if (auto s = supervisor::ParseServicesOptions(root.Sub("services")); s.ok()) {
     app.services = std::move(*s);
   }
+  // Cadences that would make the posture flap: a quiet trader's state must be fresher than
+  // safety's input limit, and safety must publish faster than the traders' posture limit.
+  if (app.safety.enabled &&
+      app.process.heartbeat_interval_s >= std::chrono::duration<double>(app.safety.posture_max_age).count()) {
+    diag.Error(fmt::format("{}: heartbeat_interval_s ({}) must be below [safety] posture_max_age_s ({}): a trader "
+                           "without scans would look stale to safety (HIBERNATE)",
+                           app.file.has_file() ? app.file.file() : "configuration", app.process.heartbeat_interval_s,
+                           std::chrono::duration<double>(app.safety.posture_max_age).count()));
+  }
+  if (app.safety.enabled) {
+    const double interval = std::chrono::duration<double>(app.safety.interval).count();
+    for (const trader::TraderOptions& t : app.trader.traders) {
+      if (t.posture.from_bus && interval >= t.posture_max_age_s) {
+        diag.Error(fmt::format("{}: [safety] interval_s ({}) must be below [trader.{}] posture_max_age_s ({}): the "
+                               "trader would find the posture stale between two decisions",
+                               app.file.has_file() ? app.file.file() : "configuration", interval, t.engine.color,
+                               t.posture_max_age_s));
+      }
+    }
+  }
   if (app.safety.enabled && !app.health.enabled) {
     diag.Error(fmt::format("{}: [safety] enabled = true needs [health] enabled: the posture is decided from the "
                            "health record (enable [health], or set [safety] enabled = false)",

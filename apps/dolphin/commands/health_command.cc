@@ -146,8 +146,7 @@ int Reset(const CliContext& ctx, const HealthFlags& f) {
   auto config = LoadOrReport(ctx, &code);
   if (!config) return code;
   // `dolphin run` writes api.addr; `dolphin serve health` api.health.addr.
-  auto client = api::ApiClient::FromStateDir(config->process.state_dir, "api.health.addr");
-  if (!client.ok()) client = api::ApiClient::FromStateDir(config->process.state_dir);
+  auto client = api::ApiClient::FromStateDirAny(config->process.state_dir, {"api.health.addr", "api.addr"});
   if (!client.ok()) {
     PrintError(client.status().message());
     return kExitFailure;

@@ -118,6 +118,10 @@ Json ProcessJson(const std::string& file, const Result<std::string>& addr, const
   }
   p["api"] = *addr;
   p["status"] = std::move(*j);
+  // The scheduler's pools, where this process serves them.
+  if (auto pools = client->Get("/api/pools"); pools.ok() && pools->status == 200) {
+    if (auto pj = ParseJson(pools->body, "pools reply"); pj.ok() && pj->is_array()) p["pools"] = std::move(*pj);
+  }
   return p;
 }
 
@@ -328,7 +332,13 @@ Json Gather(const BusReader& bus, const std::vector<Json>& processes, Timestamp 
     traders[color] = std::move(t);
   }
   s["traders"] = std::move(traders);
-  s["pools"] = "none yet (the scheduler is not built yet)";
+  Json pools = Json::array();
+  for (const Json& p : processes) {
+    if (p.contains("pools")) {
+      for (const Json& pool : p["pools"]) pools.push_back(pool);
+    }
+  }
+  s["pools"] = std::move(pools);
   return s;
 }
 
@@ -362,7 +372,7 @@ std::string Fit(std::string s, size_t width) {
 void Print(const Json& s) {
   for (const Json& p : s["processes"]) {
     if (p.contains("problem")) {
-      std::printf("%s\n", Fit(Text(p, "problem"), 79).c_str());
+      std::printf("%s\n", Text(p, "problem").c_str());  // whole: it names the file and the pid
       continue;
     }
     const Json* up = FindField(p, "uptime_s");
@@ -393,8 +403,9 @@ void Print(const Json& s) {
     if (h.value("in_startup_grace", false)) std::printf("         (in its start-up grace)\n");
     for (const Json& r : h["reasons"]) std::printf("         %s\n", Fit(r.get<std::string>(), 70).c_str());
     for (const Json& g : h["gave_up"]) {
-      std::printf("         GAVE UP on %s: `dolphin health reset %s`\n", g.get<std::string>().c_str(),
-                  g.get<std::string>().c_str());
+      std::printf("%s\n", Fit(fmt::format("         GAVE UP on {0}: `dolphin health reset {0}`", g.get<std::string>()),
+                              79)
+                              .c_str());
     }
   }
   const Json& sf = s["safety"];
@@ -408,8 +419,10 @@ void Print(const Json& s) {
   if (sc.contains("problem")) {
     std::printf("SCAN     %s\n", Fit(Text(sc, "problem"), 70).c_str());
   } else {
-    std::printf("SCAN     #%s  %s  regime %s  vel_div %s\n", Text(sc, "scan_number").c_str(), Ago(sc).c_str(),
-                Text(sc, "regime").c_str(), Num(sc, "vel_div", "{:.4f}").c_str());
+    std::printf("%s\n", Fit(fmt::format("SCAN     #{}  {}  regime {}  vel_div {}", Text(sc, "scan_number"), Ago(sc),
+                                        Text(sc, "regime"), Num(sc, "vel_div", "{:.4f}")),
+                            79)
+                            .c_str());
   }
 
   std::printf("\n%-20s %-9s %-8s %-4s %-12s %s\n", "SERVICE", "STATUS", "PID", "RST", "BEAT", "DETAIL");
@@ -448,11 +461,13 @@ void Print(const Json& s) {
       const Json* l = FindField(t, "listener");
       std::string listener = l != nullptr ? fmt::format("{}/{}", Text(*l, "delivered"), Text(*l, "coalesced")) : "-";
       const Json* pnl = FindField(t, "pnl_today");
-      std::printf("%-7s %-9s %-9s %-3zu %-12s %-10s %-6s %s\n", color.c_str(), Text(t, "trading_state").c_str(),
-                  Text(t, "posture").c_str(), t["positions"].size(), Num(t, "equity").c_str(),
-                  pnl != nullptr && pnl->is_number() ? fmt::format("{:+.2f}", pnl->get<double>()).c_str() : "-",
-                  t.contains("drawdown_pct") ? fmt::format("{:.2f}%", t["drawdown_pct"].get<double>()).c_str() : "-",
-                  listener.c_str());
+      const std::string row = fmt::format(
+          "{:<7} {:<9} {:<9} {:<3} {:<12} {:<10} {:<6} {}", color, Text(t, "trading_state"), Text(t, "posture"),
+          t["positions"].size(), Num(t, "equity"),
+          pnl != nullptr && pnl->is_number() ? fmt::format("{:+.2f}", pnl->get<double>()) : std::string("-"),
+          t.contains("drawdown_pct") ? fmt::format("{:.2f}%", t["drawdown_pct"].get<double>()) : std::string("-"),
+          listener);
+      std::printf("%s\n", Fit(row, 79).c_str());
       for (const Json& p : t["positions"]) {
         std::printf("  %s\n", Fit(fmt::format("{} {} {:.6g} @ {:.6g}  unrealized {:+.2f}", Text(p, "asset"),
                                               Text(p, "side"), p.value("qty", 0.0), p.value("avg_price", 0.0),
@@ -467,7 +482,22 @@ void Print(const Json& s) {
       !s["limits_unenforced"].get<std::string>().empty()) {
     std::printf("\n%s\n", Fit("LIMITS   " + Text(s, "limits_unenforced"), 79).c_str());
   }
-  std::printf("\nPOOLS    %s\n", Text(s, "pools").c_str());
+  if (s["pools"].empty()) {
+    std::printf("\nPOOLS    none (no scheduler runs here)\n");
+  } else {
+    std::printf("\n%-26s %-10s %-6s %-7s %-5s %s\n", "POOL", "STATUS", "SLOTS", "RUNNING", "LATE", "WORKERS");
+    for (const Json& p : s["pools"]) {
+      const std::string slots = fmt::format("{}/{}", Text(p, "slots_used"), Text(p, "concurrency_limit"));
+      std::string status = Text(p, "status");
+      if (const Json* paused = FindField(p, "paused"); paused != nullptr && paused->is_boolean() && paused->get<bool>()) {
+        status = "PAUSED";
+      }
+      std::printf("%s\n", Fit(fmt::format("{:<26} {:<10} {:<6} {:<7} {:<5} {}", Fit(Text(p, "name"), 26), status, slots,
+                                          Text(p, "running"), Text(p, "late"), Text(p, "workers")),
+                              79)
+                              .c_str());
+    }
+  }
 }
 
 // Every api*.addr under state_dir (dolphin run: api.addr; dolphin serve NAME: api.NAME.addr).

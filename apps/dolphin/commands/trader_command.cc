@@ -28,11 +28,8 @@ int Control(const CliContext& ctx, const TraderFlags& f, const std::string& acti
   auto config = LoadOrReport(ctx, &code);
   if (!config) return code;
   // `dolphin run` writes api.addr; `dolphin serve trader [--color C]` api.trader[.C].addr.
-  auto client = api::ApiClient::FromStateDir(config->process.state_dir);
-  for (const std::string& file : {fmt::format("api.trader.{}.addr", f.color), std::string("api.trader.addr")}) {
-    if (client.ok()) break;
-    if (auto other = api::ApiClient::FromStateDir(config->process.state_dir, file); other.ok()) client = std::move(other);
-  }
+  auto client = api::ApiClient::FromStateDirAny(
+      config->process.state_dir, {"api.addr", fmt::format("api.trader.{}.addr", f.color), "api.trader.addr"});
   if (!client.ok()) {
     PrintError(client.status().message());
     return kExitFailure;

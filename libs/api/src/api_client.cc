@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include <optional>
+
 #include "dolphin/api/control_api.h"
 #include "dolphin/core/json.h"
 
@@ -53,6 +55,23 @@ Result<ApiClient> ApiClient::FromStateDir(const std::filesystem::path& state_dir
   DOLPHIN_ASSIGN_OR_RETURN(std::string addr, ReadApiAddr(state_dir, addr_file));
   auto token = ReadApiToken(state_dir);
   return ApiClient(addr, token.ok() ? *token : "");
+}
+
+Result<ApiClient> ApiClient::FromStateDirAny(const std::filesystem::path& state_dir,
+                                             const std::vector<std::string>& addr_files) {
+  std::optional<Status> gone, missing;
+  for (const std::string& file : addr_files) {
+    auto c = FromStateDir(state_dir, file);
+    if (c.ok()) return c;
+    if (c.status().code() == StatusCode::kFailedPrecondition) {
+      if (!gone) gone = c.status();
+    } else if (!missing) {
+      missing = c.status();
+    }
+  }
+  if (gone) return *gone;
+  if (missing) return *missing;
+  return NotFoundError("no address file to read");
 }
 
 std::string ApiClient::Escape(std::string_view s) {

@@ -159,6 +159,7 @@ class ControlApiImpl final : public ControlApi {
   }
   void RegisterView(const std::string& name, StatusProvider provider) override {
     views_[name] = std::move(provider);
+  }
   void RegisterRoutes(const std::string& prefix, RouteHandler handler) override {
     routes_[prefix] = std::move(handler);
   }
@@ -395,6 +396,7 @@ class ControlApiImpl final : public ControlApi {
       s.Get("/api/" + name, [view](const httplib::Request&, httplib::Response& res) {
         SendJson(res, (*view)());
       });
+    }
     for (const auto& [prefix, handler] : routes_) {
       const std::string pattern = prefix + "(/.*)?";
       auto serve = [this, h = handler](const httplib::Request& req, httplib::Response& res) {

@@ -214,12 +214,17 @@ void Runner::Beat(MonoTime started) {
     service_summary += fmt::format("{}:{}", name, contract::HeartbeatStatusName(h.status));
     publish(name, h);
   }
+  // Outside mu_: a trader's republish may wait for a bus that is reconnecting, and States() /
+  // RestartService() (health, /api/status) must not wait with it. Services are owned for the
+  // whole Run(); OnHeartbeat synchronises with the service's own Stop/Start.
+  std::vector<Service*> beating;
   {
     std::lock_guard lock(mu_);
     for (size_t i = 0; i < services_.size(); ++i) {
-      if (started_[i]) services_[i]->OnHeartbeat();
+      if (started_[i]) beating.push_back(services_[i].get());
     }
   }
+  for (Service* s : beating) s->OnHeartbeat();
   ServiceHealth own;
   own.status = worst;
   own.detail = fmt::format("up {}, {} service(s)", FormatDuration(up), services_.size());

@@ -64,8 +64,18 @@ PostureDecision DecidePosture(const SafetyInputs& in, const SafetyOptions& o) {
                fmt::format("health record {:.1f}s old (> posture_max_age_s {}): HIBERNATE", age, Secs(o.posture_max_age)));
     } else {
       rm_meta = std::clamp(in.health->rm_meta, 0.0, 1.0);
-      const Posture p = PostureForHealth(in.health->status, o);
-      v.AtMost(p, fmt::format("health {} allows at most {}", contract::HealthStatusName(in.health->status), Name(p)));
+      const contract::MetaHealth& h = *in.health;
+      // Data staleness alone never means HIBERNATE (as it never triggers a recovery): a DEAD
+      // status whose only low sensor is M3 counts as CRITICAL.
+      const bool data_only = h.m1_proc >= 1.0 && h.m2_heartbeat >= 1.0 && h.m4_control_plane >= 1.0 &&
+                             h.m5_coherence >= 1.0;
+      if (h.status == HealthStatus::kDead && data_only) {
+        const Posture p = PostureForHealth(HealthStatus::kCritical, o);
+        v.AtMost(p, fmt::format("health DEAD from data freshness alone (M3) allows at most {}", Name(p)));
+      } else {
+        const Posture p = PostureForHealth(h.status, o);
+        v.AtMost(p, fmt::format("health {} allows at most {}", contract::HealthStatusName(h.status), Name(p)));
+      }
     }
   }
 

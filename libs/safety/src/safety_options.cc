@@ -44,9 +44,9 @@ Result<SafetyOptions> ParseSafetyOptions(ConfigSection s, bool default_enabled) 
   ReadPosture(s, "on_degraded", &o.on_degraded);
   ReadPosture(s, "on_critical", &o.on_critical);
   ReadPosture(s, "on_dead", &o.on_dead);
-  s.Read("drawdown_stalker_pct", &o.drawdown_stalker_pct, 0.0, 100.0);
-  s.Read("drawdown_turtle_pct", &o.drawdown_turtle_pct, 0.0, 100.0);
-  s.Read("drawdown_hibernate_pct", &o.drawdown_hibernate_pct, 0.0, 100.0);
+  s.Read("drawdown_stalker_pct", &o.drawdown_stalker_pct, 0.01, 100.0);
+  s.Read("drawdown_turtle_pct", &o.drawdown_turtle_pct, 0.01, 100.0);
+  s.Read("drawdown_hibernate_pct", &o.drawdown_hibernate_pct, 0.01, 100.0);
   if (!(o.drawdown_stalker_pct <= o.drawdown_turtle_pct && o.drawdown_turtle_pct <= o.drawdown_hibernate_pct)) {
     s.ErrorAt("drawdown_turtle_pct",
               fmt::format("expected drawdown_stalker_pct <= drawdown_turtle_pct <= drawdown_hibernate_pct, "

@@ -31,6 +31,11 @@ Status SafetyService::Start() {
   started_at_ = env_.clock.Now();
   started_set_ = true;
   cancel_ = std::make_unique<CancelToken>();
+  // A record left by a previous run (a shared bus) must not steer the traders while we wait:
+  // without it they reduce (exits only, positions kept) until we publish.
+  if (Status st = bus_.Remove(contract::kSafetyMap, contract::kSafetyKey).status(); !st.ok()) {
+    env_.logger.Warn(kComponent, "cannot remove the previous run's posture", {{"error", st.ToString()}});
+  }
   env_.logger.Info(kComponent, "deciding the posture",
                    {{"traders", fmt::format("{}", fmt::join(options_.colors, ","))},
                     {"max_posture", std::string(contract::PostureName(options_.safety.max_posture))},
@@ -122,6 +127,12 @@ std::optional<contract::SafetyRecord> SafetyService::RunCycle() {
   }
   ++cycles_;
   SafetyInputs in = ReadInputs();
+  // A restarted health service starts a new grace: its first records are no basis for a
+  // posture either (publish nothing; the last record ages and the traders reduce).
+  if (armed_ && in.health && in.health->in_startup_grace) {
+    armed_ = false;
+    env_.logger.Warn(kComponent, "health restarted: no posture until its start-up grace is over");
+  }
   if (!armed_) {
     std::string waiting;
     if (!in.health) {

@@ -187,6 +187,7 @@ TEST_F(RestartSafetyTest, OpenPositionSurvivesASigkillAndTradingResumesOnceHealt
   ASSERT_TRUE(WaitFor([&] { return State().contains("positions"); }, std::chrono::seconds(10)));
   Json restarted = State();
   EXPECT_EQ(restarted["positions"], before["positions"]);
+  EXPECT_EQ(restarted["trading_state"], "REDUCING") << restarted.dump();  // exits only, positions kept
   ASSERT_TRUE(WaitFor([&] { return run_->Stderr().find("posture not published yet") != std::string::npos; },
                       std::chrono::seconds(10)))
       << run_->Stderr();
@@ -203,7 +204,7 @@ TEST_F(RestartSafetyTest, OpenPositionSurvivesASigkillAndTradingResumesOnceHealt
   auto status = RunProcess({DolphinBinary(), "status", "-c", config_.string()}, dir_.path());
   ASSERT_EQ(status.exit_code, 0) << status.err;
   for (const char* part : {"HEALTH   GREEN", "SAFETY   APEX", "SCAN     #", "trader.BLUE", "safety", "health",
-                           "bridge", "BLUE    ACTIVE    APEX", "BTCUSDT SHORT"}) {
+                           "bridge", "BLUE    ACTIVE    APEX", "BTCUSDT SHORT", "\nPOOL ", "dolphin-scan"}) {
     EXPECT_THAT(status.out, HasSubstr(part)) << status.out;
   }
   std::istringstream lines(status.out);
@@ -220,6 +221,7 @@ TEST_F(RestartSafetyTest, OpenPositionSurvivesASigkillAndTradingResumesOnceHealt
   EXPECT_TRUE((*j)["services"]["trader.BLUE"]["up"].get<bool>());
   EXPECT_EQ((*j)["services"]["trader.BLUE"]["restarts"], 0);
   EXPECT_TRUE((*j)["scan"].contains("scan_number"));
+  EXPECT_GE((*j)["pools"].size(), 4u) << (*j)["pools"].dump();  // the seed pools
 
   // Trading resumes: a hold keeps the position, the exit signal closes it.
   Feed(2);

@@ -73,6 +73,17 @@ TEST_F(RulesTest, EachHealthStatusMapsToItsPosture) {
   EXPECT_EQ(Decide(), Posture::kApex);
 }
 
+TEST_F(RulesTest, DeadFromDataFreshnessAloneIsNoHibernate) {
+  in_.health->status = HealthStatus::kDead;
+  in_.health->m1_proc = in_.health->m2_heartbeat = in_.health->m4_control_plane = in_.health->m5_coherence = 1.0;
+  in_.health->m3_data_freshness = 0.0;
+  auto d = DecidePosture(in_, opts_);
+  EXPECT_EQ(d.posture, Posture::kTurtle);
+  EXPECT_EQ(d.reasons[0], "health DEAD from data freshness alone (M3) allows at most TURTLE");
+  in_.health->m1_proc = 0.0;  // a service missing too: DEAD means HIBERNATE
+  EXPECT_EQ(Decide(), Posture::kHibernate);
+}
+
 TEST_F(RulesTest, HealthMappingIsConfigurable) {
   opts_.on_degraded = Posture::kTurtle;
   in_.health->status = HealthStatus::kDegraded;

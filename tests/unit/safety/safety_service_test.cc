@@ -29,6 +29,7 @@ class SafetyServiceTest : public ::testing::Test {
     h.status = h.raw_status = status;
     h.rm_meta = rm;
     h.m1_proc = h.m2_heartbeat = h.m3_data_freshness = h.m4_control_plane = h.m5_coherence = 1.0;
+    if (status == HealthStatus::kDead) h.m1_proc = 0.0;  // a missing service, not stale data
     h.timestamp = t_.clock.Now();
     h.started_at = t_.clock.Now() - seconds(40);
     h.in_startup_grace = in_grace;
@@ -162,6 +163,34 @@ TEST_F(SafetyServiceTest, RecordCarriesRmReasonsAndInputs) {
   EXPECT_EQ(r->inputs["traders"]["BLUE"]["equity_peak"], 100000.0);
   EXPECT_EQ(Published(), r);
   EXPECT_EQ(svc_->StatusJson()["posture"], "STALKER");
+}
+
+// A restarted health service starts a new grace: safety publishes nothing again until it ends
+// (its first records, DEAD for want of heartbeats, must not become HIBERNATE).
+TEST_F(SafetyServiceTest, AHealthRestartAfterArmingPublishesNothingUntilItsGraceEnds) {
+  Make();
+  Healthy();
+  ASSERT_EQ(svc_->RunCycle()->posture, Posture::kApex);
+  t_.clock.AdvanceBy(seconds(5));
+  PutHealth(HealthStatus::kDead, /*in_grace=*/true);
+  PutScan();
+  PutTrader(100000);
+  EXPECT_FALSE(svc_->RunCycle().has_value());
+  EXPECT_EQ(Published()->posture, Posture::kApex);  // the last record, ageing
+  EXPECT_TRUE(t_.logger.Contains("health restarted"));
+  t_.clock.AdvanceBy(seconds(5));
+  Healthy();
+  EXPECT_EQ(svc_->RunCycle()->posture, Posture::kApex);
+}
+
+// A record left on a shared bus by a previous run never steers the traders while we wait.
+TEST_F(SafetyServiceTest, StartRemovesThePreviousRunsRecord) {
+  ASSERT_OK(bus_->Put(contract::kSafetyMap, contract::kSafetyKey,
+                      R"({"posture":"APEX","Rm":1,"ts":"2026-03-25T10:30:00Z"})"));
+  Make();
+  ASSERT_OK(svc_->Start());
+  svc_->Stop();
+  EXPECT_FALSE(Published().has_value());
 }
 
 TEST_F(SafetyServiceTest, RunsOnItsOwnThreadOnTheClock) {

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "dolphin/core/result.h"
 
@@ -24,6 +25,10 @@ class ApiClient {
   // Reads <state_dir>/<addr_file> (and api.token when present).
   static Result<ApiClient> FromStateDir(const std::filesystem::path& state_dir,
                                         const std::string& addr_file = "api.addr");
+  // The first of `addr_files` whose process runs. When none does: the error of a file whose
+  // process is gone (FailedPrecondition, naming it) before a missing file's NotFound.
+  static Result<ApiClient> FromStateDirAny(const std::filesystem::path& state_dir,
+                                           const std::vector<std::string>& addr_files);
   ApiClient(std::string addr, std::string token);
 
   const std::string& addr() const { return addr_; }

@@ -50,7 +50,8 @@ class Service {
   // The service's section of GET /api/status.
   virtual Json StatusJson() const = 0;
   // Called by the Runner on its own thread once per heartbeat interval, after the heartbeats
-  // were published, for every started service. Default: nothing. (The trader republishes its
+  // were published, for every started service (without the Runner's lock: it may race with a
+  // RestartService() of the same service, so implementations synchronise). Default: nothing. (The trader republishes its
   // state here when no scan came since the last call: a quiet market is not a dead trader.)
   virtual void OnHeartbeat() {}
 
