@@ -57,6 +57,8 @@ listen = "127.0.0.1:0"
 enabled = false
 [health]
 enabled = false
+[scheduler]
+enabled = false
 [services.bridge]
 enabled = false
 [services.sleeper]
