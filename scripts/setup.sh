@@ -32,6 +32,7 @@ RUN_PACKAGES=(
 TEST_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
   python3 python3-venv ca-certificates
+  systemd  # systemd-analyze verify checks the generated units (tests)
 )
 
 packages=("${RUN_PACKAGES[@]}")
