@@ -42,12 +42,6 @@ std::optional<api::ApiClient> Client(const AppConfig& config, int* code) {
   return std::move(*client);
 }
 
-std::string Path(const std::string& prefix, const std::string& map, const std::string& key = "") {
-  std::string p = prefix + api::ApiClient::Escape(map);
-  if (!key.empty()) p += "/" + api::ApiClient::Escape(key);
-  return p;
-}
-
 int Fail(const Status& st) {
   PrintError(st.message());
   return st.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
@@ -104,7 +98,7 @@ int Get(const CliContext& ctx, const BusFlags& f) {
   }
   auto client = Client(*config, &code);
   if (!client) return code;
-  auto r = client->Get(Path("/api/bus/", f.map, f.key));
+  auto r = client->Get(BusApiPath("/api/bus/", f.map, f.key));
   if (!r.ok()) return Fail(r.status());
   if (r->status == 404) {
     PrintError(NoKey(f));
@@ -137,7 +131,7 @@ int Put(const CliContext& ctx, const BusFlags& f) {
   } else {
     auto client = Client(*config, &code);
     if (!client) return code;
-    auto r = client->Put(Path("/api/bus/", f.map, f.key), value);
+    auto r = client->Put(BusApiPath("/api/bus/", f.map, f.key), value);
     if (!r.ok()) return Fail(r.status());
   }
   std::printf("ok: %s[%s] set (%zu bytes)\n", f.map.c_str(), f.key.c_str(), value.size());
@@ -183,7 +177,7 @@ int Keys(const CliContext& ctx, const BusFlags& f) {
     for (const auto& [name, n] : maps->items()) PrintMapCount(name, n);
     return kExitOk;
   }
-  auto r = client->Get(Path("/api/bus/", f.map) + "?keys_only=1");
+  auto r = client->Get(BusApiPath("/api/bus/", f.map) + "?keys_only=1");
   if (!r.ok()) return Fail(r.status());
   constexpr char kWhat[] = "GET /api/bus/<map> reply";
   auto j = contract::ParseObject(r->body, kWhat);
@@ -266,7 +260,7 @@ int Watch(const CliContext& ctx, const BusFlags& f) {
   SystemClock clock;
   const MonoTime deadline = clock.MonotonicNow() + Seconds(f.timeout_s);
   Status st = client->Watch(
-      Path("/api/watch/", f.map, f.key),
+      BusApiPath("/api/watch/", f.map, f.key),
       [&](const std::string& event, const std::string& data) {
         PrintWatchEvent(f, event, data);
         return f.count == 0 || ++seen < f.count;

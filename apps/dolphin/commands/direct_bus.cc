@@ -4,10 +4,17 @@
 #include <fmt/ranges.h>
 
 #include "../cli.h"
+#include "dolphin/api/api_client.h"
 
 namespace dolphin::cli {
 
 bool BusThroughApi(const AppConfig& config) { return config.bus.backend == "memory"; }
+
+std::string BusApiPath(const std::string& prefix, const std::string& map, const std::string& key) {
+  std::string p = prefix + api::ApiClient::Escape(map);
+  if (!key.empty()) p += "/" + api::ApiClient::Escape(key);
+  return p;
+}
 
 DirectBus::DirectBus(const AppConfig& config, const CliContext& ctx) : config_(config) {
   AppConfig quiet = config;

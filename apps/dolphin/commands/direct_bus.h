@@ -49,6 +49,10 @@ class DirectBus {
   std::unique_ptr<bus::KvBus> bus_;
 };
 
+// A control API path for a bus map (and key): `prefix` + percent-encoded segments, e.g.
+// BusApiPath("/api/bus/", "DOLPHIN_STATE_BLUE", "latest_nautilus").
+std::string BusApiPath(const std::string& prefix, const std::string& map, const std::string& key = "");
+
 // A bus value shown as JSON when it is JSON text, else as a JSON string (as the control API).
 Json BusValueAsJson(const std::string& value);
 

@@ -58,11 +58,7 @@ BusReader DirectReader(bus::KvBus& bus) {
 
 BusReader ApiReader(const api::ApiClient& client) {
   BusReader r;
-  auto path = [](const std::string& m, const std::string& k = "") {
-    std::string p = "/api/bus/" + api::ApiClient::Escape(m);
-    if (!k.empty()) p += "/" + api::ApiClient::Escape(k);
-    return p;
-  };
+  auto path = [](const std::string& m, const std::string& k = "") { return BusApiPath("/api/bus/", m, k); };
   r.get = [&client, path](const std::string& m, const std::string& k) -> std::optional<std::string> {
     auto v = client.Get(path(m, k));
     if (!v.ok() || v->status != 200) return std::nullopt;

@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <cmath>
 
+#include "dolphin/health/scoring.h"
+
 namespace dolphin::safety {
 
 namespace {
 
 double AgeSeconds(Timestamp now, Timestamp t) {
-  return std::max(0.0, std::chrono::duration<double>(now - t).count());
+  return std::max(0.0, health::SecondsOf(now - t));
 }
 
 std::string_view Name(Posture p) { return contract::PostureName(p); }
@@ -40,14 +42,14 @@ class Verdict {
 
 std::string Pct(double v) { return fmt::format("{:.2f}%", v); }
 std::string Limit(double v) { return fmt::format("{:g}%", v); }
-std::string Secs(Duration d) { return fmt::format("{:g}s", std::chrono::duration<double>(d).count()); }
+std::string Secs(Duration d) { return fmt::format("{:g}s", health::SecondsOf(d)); }
 
 }  // namespace
 
 PostureDecision DecidePosture(const SafetyInputs& in, const SafetyOptions& o) {
   Verdict v;
   Json inputs = Json::object();
-  const double max_age = std::chrono::duration<double>(o.posture_max_age).count();
+  const double max_age = health::SecondsOf(o.posture_max_age);
 
   // Health: the published status, fresh.
   std::optional<double> rm_meta;
@@ -135,7 +137,7 @@ PostureDecision DecidePosture(const SafetyInputs& in, const SafetyOptions& o) {
   } else {
     const double age = AgeSeconds(in.now, *in.scan_bridge_ts);
     inputs["scan"] = {{"age_s", age}};
-    if (age > std::chrono::duration<double>(o.scan_stale).count()) {
+    if (age > health::SecondsOf(o.scan_stale)) {
       v.AtMost(Posture::kTurtle, fmt::format("scan {:.1f}s old (> scan_stale_s {}) allows at most TURTLE", age, Secs(o.scan_stale)));
     }
   }
