@@ -32,6 +32,8 @@ dolphin_require_pkgconfig(SYSTEMD libsystemd libsystemd-dev)
 dolphin_require_package(SQLite3 libsqlite3-dev)
 dolphin_require_package(simdjson libsimdjson-dev)
 dolphin_require_package(Eigen3 libeigen3-dev)
+# HTTP for the indicator flows (libs/net only).
+dolphin_require_package(CURL libcurl4-openssl-dev)
 if(DOLPHIN_BUILD_TESTS)
   dolphin_require_package(GTest libgtest-dev)
   if(NOT TARGET GTest::gmock)

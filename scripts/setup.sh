@@ -27,6 +27,7 @@ RUN_PACKAGES=(
   build-essential g++ cmake ninja-build pkg-config
   libtomlplusplus-dev nlohmann-json3-dev libfmt-dev libcli11-dev libsqlite3-dev libsimdjson-dev
   libeigen3-dev libcpp-httplib-dev liblz4-dev libzstd-dev libsystemd-dev
+  libcurl4-openssl-dev
 )
 # Tests, benchmarks and fuzzing (the hooks in scripts/setup.d/ add Node.js, Java and Maven).
 TEST_PACKAGES=(

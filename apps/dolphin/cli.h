@@ -46,6 +46,8 @@ void AddUpCommand(CLI::App& root, CliContext& ctx);
 void AddSystemdCommand(CLI::App& root, CliContext& ctx);
 // pool, deployment, flow-run, concurrency-limit (commands/scheduler_command.cc).
 void AddSchedulerCommands(CLI::App& root, CliContext& ctx);
+// indicators run FLOW | ls (commands/indicators_command.cc).
+void AddIndicatorsCommand(CLI::App& root, CliContext& ctx);
 // Verbs whose pieces are not built yet: they say so in one line and exit 3.
 void AddPendingCommands(CLI::App& root, CliContext& ctx);
 

@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -108,8 +109,32 @@ health::HealthServiceOptions HealthServiceOptionsFor(const AppConfig& config) {
     sources.push_back("scan");
     if (!colors.empty()) sources.push_back("state");
     if (config.safety.enabled) sources.push_back("safety");
+    // The indicator flows' keys (docs/indicators.md "Health"): one source per key whose flow
+    // runs (a deployment of the scheduler).
+    if (config.scheduler.scheduler.enabled) {
+      for (const std::string& flow : indicators::FlowNames()) {
+        const std::string source = indicators::HealthSourceOf(flow);
+        if (config.indicators.enabled(flow) && config.scheduler.deployments.count(indicators::DeploymentName(flow)) &&
+            std::find(sources.begin(), sources.end(), source) == sources.end()) {
+          sources.push_back(source);
+        }
+      }
+    }
   }
   o.sources = health::SourceSpecs(sources, colors);
+  // An indicator key appears after its flow's first run: pending until one schedule interval
+  // (plus the start-up grace and a health cycle) has passed.
+  for (auto& spec : o.sources) {
+    Duration first_run = Duration::zero();
+    for (const std::string& flow : indicators::FlowNames()) {
+      if (indicators::HealthSourceOf(flow) == spec.name && config.indicators.enabled(flow)) {
+        first_run = std::max(first_run, config.indicators.flow(flow).schedule);
+      }
+    }
+    if (first_run > Duration::zero()) {
+      spec.missing_ok_for = config.health.startup_grace + config.health.interval + first_run;
+    }
+  }
   // Safety publishes nothing until health's first record after its start-up grace (its next
   // cycle after that): its record is not missing before then, only pending.
   for (auto& spec : o.sources) {

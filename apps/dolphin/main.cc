@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   AddBacktestCommand(app, ctx);
   AddUpCommand(app, ctx);
   AddSchedulerCommands(app, ctx);
+  AddIndicatorsCommand(app, ctx);
   AddPendingCommands(app, ctx);
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;

@@ -32,7 +32,7 @@ struct PendingSection {
   const char* what;
 };
 constexpr PendingSection kPendingSections[] = {
-    {"indicators", "the indicator flows"},
+    {"report", "the daily report"},
 };
 
 // Test-only hooks from the environment (never config keys): DOLPHIN_TEST_BRIDGE_LOOP_EXIT_AFTER=N
@@ -43,6 +43,32 @@ bridge::BridgeOptions TestHooks(bridge::BridgeOptions o) {
     o.exit_loop_after_for_test = std::strtoull(v, nullptr, 10);
   }
   return o;
+}
+
+// The scheduler's defaults plus one deployment per enabled indicator flow (docs/indicators.md
+// "Deployments"): "<flow>/default" in its pool, the flow process `dolphin indicators run <flow>`,
+// at most one run at a time (a new one while it runs is cancelled: no pile-up behind a slow
+// API), no catch-up beyond one interval. obf's run is long-running: its schedule only starts a
+// new one when the last one ended.
+scheduler::SchedulerSetup IndicatorDeployments(const indicators::IndicatorsOptions& options) {
+  scheduler::SchedulerSetup setup = scheduler::DefaultSchedulerSetup();
+  for (const std::string& flow : indicators::FlowNames()) {
+    const indicators::FlowOptions& f = options.flow(flow);
+    if (!f.enabled) continue;
+    scheduler::DeploymentOptions d;
+    d.flow = flow;
+    d.name = "default";
+    d.pool = indicators::PoolOf(flow);
+    d.schedule = scheduler::Schedule::Every(f.schedule);
+    d.command = {"dolphin", "indicators", "run", flow};
+    d.tags = {"indicators"};
+    d.concurrency_limit = 1;
+    d.collision_strategy = scheduler::CollisionStrategy::kCancelNew;
+    d.max_lateness = f.schedule;
+    if (flow != indicators::kFlowObf) d.timeout = std::chrono::minutes(5);
+    setup.deployments[d.full_name()] = std::move(d);
+  }
+  return setup;
 }
 
 ProcessOptions ParseProcessOptions(ConfigSection& root) {
@@ -273,8 +299,13 @@ Result<AppConfig> LoadAppConfig(const CliContext& ctx, ConfigDiagnostics& diag) 
                            "health record (enable [health], or set [safety] enabled = false)",
                            app.file.has_file() ? app.file.file() : "configuration"));
   }
-  if (auto sch = scheduler::ParseSchedulerSetup(root.Sub("scheduler"), root.Sub("pools"),
-                                                root.Sub("deployments"));
+  // esof runs by default only without a config file (DESIGN §9), like safety.
+  app.indicators = indicators::DefaultIndicatorsOptions(!app.file.has_file());
+  if (auto ind = indicators::ParseIndicatorsOptions(root.Sub("indicators"), !app.file.has_file()); ind.ok()) {
+    app.indicators = std::move(*ind);
+  }
+  if (auto sch = scheduler::ParseSchedulerSetup(IndicatorDeployments(app.indicators), root.Sub("scheduler"),
+                                                root.Sub("pools"), root.Sub("deployments"));
       sch.ok()) {
     app.scheduler = std::move(*sch);
   }
@@ -316,6 +347,7 @@ std::string ShowAppConfig(const AppConfig& c) {
   bridge::WriteBridgeOptions(c.bridge, w);
   trader::WriteTraderSetup(c.trader, w);
   health::WriteHealthOptions(c.health, w);
+  indicators::WriteIndicatorsOptions(c.indicators, w);
   scheduler::WriteSchedulerSetup(c.scheduler, w);
   safety::WriteSafetyOptions(c.safety, w);
   // Every configured service and every service `dolphin up` runs by default, with its

@@ -15,6 +15,7 @@
 #include "dolphin/core/env.h"
 #include "dolphin/core/logging.h"
 #include "dolphin/health/health_options.h"
+#include "dolphin/indicators/indicators_options.h"
 #include "dolphin/safety/safety_options.h"
 #include "dolphin/safety/safety_service.h"
 #include "dolphin/runtime/runner.h"
@@ -55,6 +56,8 @@ struct AppConfig {
   supervisor::ServicesOptions services;
   // [scheduler], [pools.<name>], [deployments."<flow>/<name>"] (docs/scheduler.md).
   scheduler::SchedulerSetup scheduler = scheduler::DefaultSchedulerSetup();
+  // [indicators.<flow>] (docs/indicators.md); each enabled flow adds its deployment to `scheduler`.
+  indicators::IndicatorsOptions indicators = indicators::DefaultIndicatorsOptions();
 };
 
 class HostSeams;  // health_wiring.h

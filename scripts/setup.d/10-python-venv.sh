@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Project-local Python venv (.venv) for interop tests: pyarrow, hazelcast-python-client.
+# Project-local Python venv (.venv) for interop tests: pyarrow, hazelcast-python-client, and
+# ephem (the esof fixtures, tools/indicators/make_esof_fixture.py).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 req=scripts/requirements-interop.txt

@@ -171,7 +171,12 @@ Result<std::pair<std::string, std::string>> SplitDeploymentName(std::string_view
 
 Result<SchedulerSetup> ParseSchedulerSetup(ConfigSection s, ConfigSection pools,
                                            ConfigSection deployments) {
-  SchedulerSetup setup = DefaultSchedulerSetup();
+  return ParseSchedulerSetup(DefaultSchedulerSetup(), std::move(s), std::move(pools), std::move(deployments));
+}
+
+Result<SchedulerSetup> ParseSchedulerSetup(SchedulerSetup base, ConfigSection s, ConfigSection pools,
+                                           ConfigSection deployments) {
+  SchedulerSetup setup = std::move(base);
   SchedulerOptions& o = setup.scheduler;
   int errors_before = s.error_count() + pools.error_count() + deployments.error_count();
   s.Read("enabled", &o.enabled);

@@ -190,8 +190,8 @@ listen = "everywhere"
 backend = "redis"
 [trader.BLUE]
 strategy = "magic"
-[indicators.esof]
-enabled = true
+[report]
+days = 30
 )");
   auto r = Dolphin({"config", "show", "-c", "dolphin.toml"});
   EXPECT_EQ(r.exit_code, 2);
@@ -201,7 +201,7 @@ enabled = true
   EXPECT_NE(r.err.find("dolphin.toml:6: [bus] backend: expected one of \"memory\", \"hazelcast\", got \"redis\""), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("dolphin.toml:8: [trader.BLUE] strategy: expected one of \"vel_div\", got \"magic\""), std::string::npos) << r.err;
   // A config section whose library is not built yet is only a warning.
-  EXPECT_NE(r.err.find("warning: dolphin.toml:9: indicators: accepted but not used yet"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("warning: dolphin.toml:9: report: accepted but not used yet"), std::string::npos) << r.err;
   EXPECT_EQ(r.out, "");
 }
 

@@ -129,6 +129,11 @@ SchedulerSetup DefaultSchedulerSetup();
 // cron, a malformed cron naming its field, ...); InvalidArgument when there was any.
 Result<SchedulerSetup> ParseSchedulerSetup(ConfigSection scheduler, ConfigSection pools,
                                            ConfigSection deployments);
+// The same over `base` instead of DefaultSchedulerSetup(): the wiring adds the deployments of
+// other components' defaults (the indicator flows, docs/indicators.md) so that a
+// [deployments."<flow>/<name>"] table changes or disables them key by key.
+Result<SchedulerSetup> ParseSchedulerSetup(SchedulerSetup base, ConfigSection scheduler,
+                                           ConfigSection pools, ConfigSection deployments);
 // Splits "<flow>/<name>"; InvalidArgument when it is not two non-empty parts.
 Result<std::pair<std::string, std::string>> SplitDeploymentName(std::string_view full_name);
 // Writes the three kinds of section (`dolphin config show`).
