@@ -29,13 +29,17 @@ class BusSink final : public FeatureSink {
   bus::KvBus& bus_;
 };
 
-// One GET whose answer must be HTTP 200; the body otherwise shortened into the error.
-Result<std::string> Fetch(net::HttpClient& http, const std::string& url) {
-  DOLPHIN_ASSIGN_OR_RETURN(net::HttpResponse r, http.Get({url, {{"Accept", "application/json"}}}));
+// One GET whose answer must be HTTP 200; the body otherwise shortened into the error, which
+// starts with `what` (the flow and the symbol).
+Result<std::string> Fetch(net::HttpClient& http, const std::string& url, const std::string& what) {
+  auto got = http.Get({url, {{"Accept", "application/json"}}});
+  if (!got.ok()) return got.status().WithPrefix(what);
+  net::HttpResponse r = std::move(*got);
   if (r.status != 200) {
     std::string snippet = r.body.substr(0, 160);
     std::replace(snippet.begin(), snippet.end(), '\n', ' ');
-    return UnavailableError(fmt::format("GET {}: HTTP {}{}{}", url, r.status, snippet.empty() ? "" : ": ", snippet));
+    return UnavailableError(
+        fmt::format("{}: GET {}: HTTP {}{}{}", what, url, r.status, snippet.empty() ? "" : ": ", snippet));
   }
   return std::move(r.body);
 }
@@ -66,8 +70,7 @@ Result<RunSummary> RunFunding(FlowContext& ctx) {
   Timestamp newest;
   std::string line = "published exf_latest.funding:";
   for (const std::string& symbol : f.symbols) {
-    const std::string url = FundingUrl(f.base_url, symbol);
-    DOLPHIN_ASSIGN_OR_RETURN(std::string body, Fetch(*http, url));
+    DOLPHIN_ASSIGN_OR_RETURN(std::string body, Fetch(*http, FundingUrl(f.base_url, symbol), "extf-funding " + symbol));
     auto p = ParseFunding(body, symbol, ctx.env.clock.Now());
     if (!p.ok()) return p.status().WithPrefix(fmt::format("extf-funding {}", symbol));
     Json j;
@@ -92,7 +95,8 @@ Result<RunSummary> RunDvol(FlowContext& ctx) {
   Timestamp newest;
   std::string line = "published exf_latest.dvol:";
   for (const std::string& ccy : f.symbols) {
-    DOLPHIN_ASSIGN_OR_RETURN(std::string body, Fetch(*http, DvolUrl(f.base_url, ccy, ctx.env.clock.Now())));
+    DOLPHIN_ASSIGN_OR_RETURN(std::string body,
+                             Fetch(*http, DvolUrl(f.base_url, ccy, ctx.env.clock.Now()), "extf-dvol " + ccy));
     auto p = ParseDvol(body, ccy, ctx.env.clock.Now());
     if (!p.ok()) return p.status().WithPrefix(fmt::format("extf-dvol {}", ccy));
     part[ccy] = Json{{"value", p->value}, {"ts", FormatRfc3339(p->ts)}};
@@ -107,7 +111,7 @@ Result<RunSummary> RunDvol(FlowContext& ctx) {
 Result<RunSummary> RunFearGreed(FlowContext& ctx) {
   const FlowOptions& f = ctx.options.flow(kFlowExtfFearGreed);
   auto http = ClientFor(ctx, f);
-  DOLPHIN_ASSIGN_OR_RETURN(std::string body, Fetch(*http, FearGreedUrl(f.base_url)));
+  DOLPHIN_ASSIGN_OR_RETURN(std::string body, Fetch(*http, FearGreedUrl(f.base_url), "extf-fear-greed"));
   auto p = ParseFearGreed(body, ctx.env.clock.Now());
   if (!p.ok()) return p.status().WithPrefix("extf-fear-greed");
   Json part{{"value", p->value}, {"classification", p->classification}, {"ts", FormatRfc3339(p->ts)},
@@ -135,7 +139,7 @@ Result<Json> PollObf(FlowContext& ctx, net::HttpClient& http, const FlowOptions&
   Json value = Json::object();
   Timestamp newest;
   for (const std::string& symbol : f.symbols) {
-    DOLPHIN_ASSIGN_OR_RETURN(std::string body, Fetch(http, DepthUrl(f.base_url, symbol, f.depth_limit)));
+    DOLPHIN_ASSIGN_OR_RETURN(std::string body, Fetch(http, DepthUrl(f.base_url, symbol, f.depth_limit), "obf " + symbol));
     auto book = ParseDepth(body, symbol, ctx.env.clock.Now());
     if (!book.ok()) return book.status().WithPrefix(fmt::format("obf {}", symbol));
     value[symbol] = ObFeaturesJson(*book, ComputeObFeatures(*book));

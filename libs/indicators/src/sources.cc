@@ -34,10 +34,13 @@ Result<dom::element> ParseBody(dom::parser& parser, std::string_view api, std::s
   return doc;
 }
 
-Result<dom::element> Field(dom::element obj, std::string_view api, std::string_view key) {
-  if (!obj.is_object()) return Bad(api, key, "an object around it", Shown(obj));
+// The member `key` of `obj`; errors name it as `shown` (its path, e.g. "result.data").
+Result<dom::element> Field(dom::element obj, std::string_view api, std::string_view key,
+                           std::string_view shown = {}) {
+  if (shown.empty()) shown = key;
+  if (!obj.is_object()) return Bad(api, shown, "an object around it", Shown(obj));
   dom::element v;
-  if (obj[key].get(v) != simdjson::SUCCESS) return Bad(api, key, "the field", "nothing (missing)");
+  if (obj[key].get(v) != simdjson::SUCCESS) return Bad(api, shown, "the field", "nothing (missing)");
   return v;
 }
 
@@ -168,7 +171,7 @@ Result<DvolPoint> ParseDvol(std::string_view body, std::string_view currency, Ti
     return InvalidArgumentError(fmt::format("{}: JSON-RPC error {}: {}", kApi, code, message.substr(0, 80)));
   }
   DOLPHIN_ASSIGN_OR_RETURN(dom::element result, Field(doc, kApi, "result"));
-  DOLPHIN_ASSIGN_OR_RETURN(dom::element data, Field(result, kApi, "result.data"));
+  DOLPHIN_ASSIGN_OR_RETURN(dom::element data, Field(result, kApi, "data", "result.data"));
   dom::array rows;
   if (data.get_array().get(rows) != simdjson::SUCCESS) return Bad(kApi, "result.data", "an array", Shown(data));
   if (rows.size() == 0) return Bad(kApi, "result.data", "at least one candle in the last hour", "[]");
@@ -217,12 +220,12 @@ Result<FearGreedPoint> ParseFearGreed(std::string_view body, Timestamp now) {
   }
   dom::element first = items.at(0).value_unsafe();
   FearGreedPoint p;
-  DOLPHIN_ASSIGN_OR_RETURN(dom::element value, Field(first, kApi, "data[0].value"));
+  DOLPHIN_ASSIGN_OR_RETURN(dom::element value, Field(first, kApi, "value", "data[0].value"));
   DOLPHIN_ASSIGN_OR_RETURN(double v, DecimalString(value, kApi, "data[0].value"));
   if (v != std::floor(v)) return Bad(kApi, "data[0].value", "an integer string", Shown(value));
   DOLPHIN_RETURN_IF_ERROR(InRange(v, 0, 100, kApi, "data[0].value"));
   p.value = static_cast<int>(v);
-  DOLPHIN_ASSIGN_OR_RETURN(dom::element cls, Field(first, kApi, "data[0].value_classification"));
+  DOLPHIN_ASSIGN_OR_RETURN(dom::element cls, Field(first, kApi, "value_classification", "data[0].value_classification"));
   std::string_view cls_text;
   if (cls.get_string().get(cls_text) != simdjson::SUCCESS ||
       (cls_text != "Extreme Fear" && cls_text != "Fear" && cls_text != "Neutral" && cls_text != "Greed" &&
@@ -231,7 +234,7 @@ Result<FearGreedPoint> ParseFearGreed(std::string_view body, Timestamp now) {
                Shown(cls));
   }
   p.classification = std::string(cls_text);
-  DOLPHIN_ASSIGN_OR_RETURN(dom::element ts, Field(first, kApi, "data[0].timestamp"));
+  DOLPHIN_ASSIGN_OR_RETURN(dom::element ts, Field(first, kApi, "timestamp", "data[0].timestamp"));
   DOLPHIN_ASSIGN_OR_RETURN(double secs, DecimalString(ts, kApi, "data[0].timestamp"));
   p.ts = Timestamp::FromUnixSeconds(static_cast<int64_t>(secs));
   if (secs != std::floor(secs) || secs < kEarliestMs / 1000.0 || p.ts > now + kMaxFuture) {

@@ -142,7 +142,7 @@ TEST_F(IndicatorsCliTest, ObfPollsUntilSigtermAndExitsCleanly) {
                                std::chrono::seconds(10)));
   auto ob = *Value("ob_features_latest");
   EXPECT_EQ(ob["_flow_run_id"], "run-obf");
-  EXPECT_DOUBLE_EQ(ob["BTCUSDT"]["spread_bps"].get<double>(), 0.02 / 100.01 * 1e4);
+  EXPECT_DOUBLE_EQ(ob["BTCUSDT"]["spread_bps"].get<double>(), (100.02 - 100.00) / 100.01 * 1e4);
   obf.Signal(SIGTERM);
   ProcessResult r = obf.Wait(std::chrono::seconds(15));
   EXPECT_EQ(r.exit_code, 0) << r.err;

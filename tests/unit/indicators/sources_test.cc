@@ -110,7 +110,7 @@ TEST(DepthTest, FeaturesByTheFormulas) {
   EXPECT_EQ(book->last_update_id, 272144015637);
   const ObFeatures f = ComputeObFeatures(*book);
   EXPECT_DOUBLE_EQ(f.mid, 100.01);
-  EXPECT_DOUBLE_EQ(f.spread_bps, 0.02 / 100.01 * 1e4);
+  EXPECT_DOUBLE_EQ(f.spread_bps, (100.02 - 100.00) / 100.01 * 1e4);
   // Top 5 (and 20) levels: bids 2 + 1 + 7 = 10, asks 1 + 3 + 4 = 8.
   EXPECT_DOUBLE_EQ(f.imbalance_5, 2.0 / 18.0);
   EXPECT_DOUBLE_EQ(f.imbalance_20, 2.0 / 18.0);
