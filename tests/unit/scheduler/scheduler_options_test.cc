@@ -183,5 +183,37 @@ parameters = { k = "v" }
   EXPECT_EQ(again->deployments.size(), s->deployments.size());
 }
 
+// Issue 15: other components' default deployments (the indicator flows) come in as the base;
+// a [deployments] table changes them key by key or removes them.
+TEST(SchedulerOptionsTest, BaseDeploymentsAreChangedKeyByKeyOrRemoved) {
+  SchedulerSetup base = DefaultSchedulerSetup();
+  for (const char* flow : {"esof", "obf"}) {
+    DeploymentOptions d;
+    d.flow = flow;
+    d.name = "default";
+    d.pool = std::string(flow) == "obf" ? "dolphin-obf" : "dolphin-extf-indicators";
+    d.schedule = Schedule::Every(seconds(60));
+    d.command = {"dolphin", "indicators", "run", flow};
+    base.deployments[d.full_name()] = d;
+  }
+  auto config = Config::LoadString(R"([deployments."esof/default"]
+interval_s = 30
+[deployments."obf/default"]
+enabled = false
+)", "test.toml", ".");
+  ASSERT_OK(config);
+  ConfigDiagnostics diag;
+  auto root = config->Root(&diag);
+  auto s = ParseSchedulerSetup(base, root.Sub("scheduler"), root.Sub("pools"), root.Sub("deployments"));
+  ASSERT_OK(s);
+  ASSERT_EQ(s->deployments.count("esof/default"), 1u);
+  const DeploymentOptions& esof = s->deployments.at("esof/default");
+  EXPECT_EQ(esof.schedule->interval(), Duration(seconds(30)));
+  EXPECT_EQ(esof.pool, "dolphin-extf-indicators");
+  EXPECT_EQ(esof.command, (std::vector<std::string>{"dolphin", "indicators", "run", "esof"}));
+  EXPECT_EQ(s->deployments.count("obf/default"), 0u);
+  EXPECT_EQ(s->deployments.count("scan-bridge-flow/scan-bridge"), 1u);
+}
+
 }  // namespace
 }  // namespace dolphin::scheduler
