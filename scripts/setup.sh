@@ -5,8 +5,8 @@
 #                                 the C++ toolchain and the libraries dolphin links
 #                                 (cmake/DolphinDeps.cmake). scripts/run.sh uses this.
 #   bash scripts/setup.sh         the run part, then the test part: GoogleTest/gmock, Google
-#                                 Benchmark, clang (fuzz preset), Python 3 + venv, and the hooks in
-#                                 scripts/setup.d/ (the .venv with pyarrow and the Hazelcast
+#                                 Benchmark, clang (fuzz preset), clang-format, Python 3 + venv,
+#                                 and the hooks in scripts/setup.d/ (the .venv with pyarrow and the Hazelcast
 #                                 Python client, Node.js + apache-arrow JS, a Java runtime + Maven
 #                                 + the Hazelcast member jar). scripts/test.sh uses this.
 #
@@ -31,6 +31,7 @@ RUN_PACKAGES=(
 # Tests, benchmarks and fuzzing (the hooks in scripts/setup.d/ add Node.js, Java and Maven).
 TEST_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
+  clang-format  # scripts/check_format.sh (CI) and scripts/format_tree.sh; .clang-format is for v14
   python3 python3-venv ca-certificates
   systemd  # systemd-analyze verify checks the generated units (tests)
 )
