@@ -6,9 +6,9 @@
 #                                 (cmake/DolphinDeps.cmake). scripts/run.sh uses this.
 #   bash scripts/setup.sh         the run part, then the test part: GoogleTest/gmock, Google
 #                                 Benchmark, clang (fuzz preset), clang-format, Python 3 + venv,
-#                                 and the hooks in scripts/setup.d/ (the .venv with pyarrow and the Hazelcast
-#                                 Python client, Node.js + apache-arrow JS, a Java runtime + Maven
-#                                 + the Hazelcast member jar). scripts/test.sh uses this.
+#                                 and the hooks in scripts/setup.d/ (the .venv with pyarrow and
+#                                 the Hazelcast Python client, Node.js + apache-arrow JS, a Java
+#                                 runtime + Maven + the Hazelcast member jar). scripts/test.sh uses this.
 #
 # Packages are installed by Debian name; `apt-get update` runs only when one is missing.
 set -euo pipefail
