@@ -292,6 +292,17 @@ void EncodeRowJson(const Table& table, size_t batch, int64_t row, std::string& o
   out.push_back('}');
 }
 
+std::string EncodeJsonLines(const Table& table, size_t max_bytes) {
+  std::string out;
+  for (size_t b = 0; b < table.batches.size(); ++b) {
+    for (int64_t r = 0; r < table.batches[b].num_rows && out.size() < max_bytes; ++r) {
+      EncodeRowJson(table, b, r, out);
+      out.push_back('\n');
+    }
+  }
+  return out;
+}
+
 Status CatToJsonLines(const std::string& path, std::ostream& out, const ReaderOptions& options) {
   DOLPHIN_ASSIGN_OR_RETURN(Table table, ReadIpcFile(path, options));
   std::string text;
