@@ -1,3 +1,5 @@
+include(CheckHeaders)
+
 # dolphin_add_library(NAME <lib> SOURCES ... PUBLIC_DEPS ... PRIVATE_DEPS ...)
 #   Target dolphin_<lib>, alias dolphin::<lib>. include/ is public, src/ is private.
 function(dolphin_add_library)
@@ -10,6 +12,7 @@ function(dolphin_add_library)
     PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
   target_link_libraries(${target} PUBLIC ${ARG_PUBLIC_DEPS} dolphin_sanitize
     PRIVATE ${ARG_PRIVATE_DEPS} dolphin::warnings)
+  dolphin_check_headers(${target} ${CMAKE_CURRENT_SOURCE_DIR}/include ${ARG_SOURCES})
 endfunction()
 
 # dolphin_add_test(NAME <binary> SOURCES ... DEPS ... [LABELS ...] [INTEGRATION_FILTER <filter>]

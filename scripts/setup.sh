@@ -5,10 +5,10 @@
 #                                 the C++ toolchain and the libraries dolphin links
 #                                 (cmake/DolphinDeps.cmake). scripts/run.sh uses this.
 #   bash scripts/setup.sh         the run part, then the test part: GoogleTest/gmock, Google
-#                                 Benchmark, clang (fuzz preset), Python 3 + venv, and the hooks in
-#                                 scripts/setup.d/ (the .venv with pyarrow and the Hazelcast
-#                                 Python client, Node.js + apache-arrow JS, a Java runtime + Maven
-#                                 + the Hazelcast member jar). scripts/test.sh uses this.
+#                                 Benchmark, clang (fuzz preset), clang-format, Python 3 + venv,
+#                                 and the hooks in scripts/setup.d/ (the .venv with pyarrow and
+#                                 the Hazelcast Python client, Node.js + apache-arrow JS, a Java
+#                                 runtime + Maven + the Hazelcast member jar). scripts/test.sh uses this.
 #
 # Packages are installed by Debian name; `apt-get update` runs only when one is missing.
 set -euo pipefail
@@ -32,6 +32,7 @@ RUN_PACKAGES=(
 # Tests, benchmarks and fuzzing (the hooks in scripts/setup.d/ add Node.js, Java and Maven).
 TEST_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
+  clang-format  # scripts/check_format.sh (CI) and scripts/format_tree.sh; .clang-format is for v14
   python3 python3-venv ca-certificates
   systemd  # systemd-analyze verify checks the generated units (tests)
 )

@@ -277,14 +277,14 @@ Result<AppConfig> LoadAppConfig(const CliContext& ctx, ConfigDiagnostics& diag) 
   // Cadences that would make the posture flap: a quiet trader's state must be fresher than
   // safety's input limit, and safety must publish faster than the traders' posture limit.
   if (app.safety.enabled &&
-      app.process.heartbeat_interval_s >= health::SecondsOf(app.safety.posture_max_age)) {
+      app.process.heartbeat_interval_s >= SecondsOf(app.safety.posture_max_age)) {
     diag.Error(fmt::format("{}: heartbeat_interval_s ({}) must be below [safety] posture_max_age_s ({}): a trader "
                            "without scans would look stale to safety (HIBERNATE)",
                            app.file.has_file() ? app.file.file() : "configuration", app.process.heartbeat_interval_s,
-                           health::SecondsOf(app.safety.posture_max_age)));
+                           SecondsOf(app.safety.posture_max_age)));
   }
   if (app.safety.enabled) {
-    const double interval = health::SecondsOf(app.safety.interval);
+    const double interval = SecondsOf(app.safety.interval);
     for (const trader::TraderOptions& t : app.trader.traders) {
       if (t.posture.from_bus && interval >= t.posture_max_age_s) {
         diag.Error(fmt::format("{}: [safety] interval_s ({}) must be below [trader.{}] posture_max_age_s ({}): the "

@@ -35,7 +35,7 @@ struct ProcessOptions {
   // Every service's DOLPHIN_HEARTBEAT period, seconds. Default: RunnerOptions' (5 s), the one
   // place that default is written.
   double heartbeat_interval_s =
-      std::chrono::duration<double>(runtime::RunnerOptions{}.heartbeat_interval).count();
+      SecondsOf(runtime::RunnerOptions{}.heartbeat_interval);
   // [log] level: debug | info | warn | error. Default: info.
   std::string log_level = "info";
   // [log] format: human | json. Default: human.

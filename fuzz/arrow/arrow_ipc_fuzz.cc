@@ -17,14 +17,7 @@ constexpr size_t kMaxRendered = size_t{1} << 20;
 
 // Rows as JSON, stopping after kMaxRendered bytes (a valid table can expand on output).
 std::string Render(const dolphin::arrow::Table& table) {
-  std::string out;
-  for (size_t b = 0; b < table.batches.size(); ++b) {
-    for (int64_t r = 0; r < table.batches[b].num_rows && out.size() < kMaxRendered; ++r) {
-      dolphin::arrow::EncodeRowJson(table, b, r, out);
-      out.push_back('\n');
-    }
-  }
-  return out;
+  return dolphin::arrow::EncodeJsonLines(table, kMaxRendered);
 }
 
 }  // namespace

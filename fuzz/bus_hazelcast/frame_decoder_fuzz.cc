@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "decode_everything.h"
 #include "protocol.h"
 
 using namespace dolphin::bus::hazelcast;  // NOLINT: fuzz harness
@@ -23,26 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t split = size == 0 ? 0 : data[0] % (size + 1);
   if (reader.Feed(bytes.substr(0, split), out).ok()) (void)reader.Feed(bytes.substr(split), out);
   for (const Message& m : out) {
-    (void)DecodeHeader(m);
-    (void)DecodeErrorResponse(m);
-    (void)ErrorResponseToStatus(m, "fuzz");
-    (void)DecodeAuthResponse(m);
-    (void)DecodeBoolResponse(m);
-    (void)DecodeInt32Response(m);
-    (void)DecodeUuidResponse(m);
-    (void)DecodeNullableDataResponse(m);
-    (void)DecodeListDataResponse(m);
-    (void)DecodeEntryListResponse(m);
-    (void)DecodeDistributedObjectsResponse(m);
-    auto ev = DecodeEntryEvent(m);
-    if (ev.ok()) {
-      if (ev->key) (void)DecodeStringData(*ev->key);
-      if (ev->value) (void)DecodeStringData(*ev->value);
-    }
-    for (const Frame& f : m.frames) {
-      (void)DecodeStringData(f.payload);
-      (void)PartitionIdForHash(DataPartitionHash(f.payload), 271);
-    }
+    DecodeEverything(m);
   }
   return 0;
 }

@@ -63,10 +63,6 @@ void PrintWatchEvent(const BusFlags& f, const std::string& event, const std::str
   std::fflush(stdout);
 }
 
-Duration Seconds(double s) {
-  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
-}
-
 void PrintValue(const BusFlags& f, const std::string& text) {
   if (f.raw) {
     std::printf("%s\n", text.c_str());
@@ -236,7 +232,7 @@ int DirectWatch(const AppConfig& config, const CliContext& ctx, const BusFlags& 
     return Fail(id.status().WithPrefix("bus watch"));
   }
   if (f.timeout_s > 0) {
-    direct.clock().WaitFor(Seconds(f.timeout_s), cancel);
+    direct.clock().WaitFor(DurationOfSeconds(f.timeout_s), cancel);
   } else {
     while (!cancel.cancelled()) direct.clock().WaitFor(std::chrono::hours(1), cancel);
   }
@@ -258,7 +254,7 @@ int Watch(const CliContext& ctx, const BusFlags& f) {
   if (!client) return code;
   int64_t seen = 0;
   SystemClock clock;
-  const MonoTime deadline = clock.MonotonicNow() + Seconds(f.timeout_s);
+  const MonoTime deadline = clock.MonotonicNow() + DurationOfSeconds(f.timeout_s);
   Status st = client->Watch(
       BusApiPath("/api/watch/", f.map, f.key),
       [&](const std::string& event, const std::string& data) {

@@ -55,8 +55,8 @@ void PrintRecord(const contract::MetaHealth& m, Timestamp now) {
   if (m.hold) {
     std::printf("    moving to %s: raw held %s of %s\n",
                 std::string(contract::HealthStatusName(m.hold->towards)).c_str(),
-                FormatDuration(std::chrono::duration_cast<Duration>(std::chrono::duration<double>(m.hold->held_s))).c_str(),
-                FormatDuration(std::chrono::duration_cast<Duration>(std::chrono::duration<double>(m.hold->needed_s))).c_str());
+                FormatDuration(DurationOfSeconds(m.hold->held_s)).c_str(),
+                FormatDuration(DurationOfSeconds(m.hold->needed_s)).c_str());
   }
   std::printf("\nSENSOR                 VALUE  WHY\n");
   const std::pair<const char*, std::pair<const char*, double>> sensors[] = {

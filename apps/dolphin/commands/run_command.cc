@@ -59,10 +59,9 @@ int HostServices(const CliContext& ctx, const std::string& process_name, bool em
   // The process's own heartbeat key: "run", or "serve.<service>" (never the key of the service
   // it runs: `serve trader --color BLUE` runs service trader.BLUE).
   ro.process_name = process_name == "run" ? process_name : "serve." + process_name;
-  ro.heartbeat_interval = std::chrono::duration_cast<Duration>(
-      std::chrono::duration<double>(config->process.heartbeat_interval_s));
+  ro.heartbeat_interval = DurationOfSeconds(config->process.heartbeat_interval_s);
   if (duration_s > 0) {
-    ro.duration = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(duration_s));
+    ro.duration = DurationOfSeconds(duration_s);
   }
   // systemd (Type=notify): READY/STATUS/WATCHDOG/STOPPING from the Runner; nothing without
   // NOTIFY_SOCKET.

@@ -86,7 +86,7 @@ BusReader ApiReader(const api::ApiClient& client) {
   return r;
 }
 
-double AgeOf(Timestamp now, Timestamp t) { return std::chrono::duration<double>(now - t).count(); }
+double AgeOf(Timestamp now, Timestamp t) { return SecondsOf(now - t); }
 
 std::string Day(Timestamp t) { return FormatRfc3339(t).substr(0, 10); }
 
@@ -356,7 +356,7 @@ std::string Num(const Json& o, std::string_view key, const char* fmt_spec = "{:.
 std::string Ago(const Json& o, std::string_view key = "age_s") {
   const Json* v = FindField(o, key);
   if (v == nullptr || !v->is_number()) return "?";
-  return FormatDuration(std::chrono::duration_cast<Duration>(std::chrono::duration<double>(std::max(0.0, v->get<double>())))) +
+  return FormatDuration(DurationOfSeconds(std::max(0.0, v->get<double>()))) +
          " ago";
 }
 

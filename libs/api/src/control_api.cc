@@ -267,7 +267,7 @@ class ControlApiImpl final : public ControlApi {
     j["service"] = service_;
     j["version"] = DOLPHIN_VERSION;
     j["pid"] = static_cast<int64_t>(getpid());
-    j["uptime_s"] = std::chrono::duration<double>(env_.clock.MonotonicNow() - started_at_).count();
+    j["uptime_s"] = SecondsOf(env_.clock.MonotonicNow() - started_at_);
     j["bus"] = bus_.Describe();
     j["ts"] = FormatRfc3339(env_.clock.Now());
     return j;

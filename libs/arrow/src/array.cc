@@ -93,20 +93,6 @@ std::pair<int64_t, int64_t> ListRangeAt(const DataType& type, const Array& a, in
 
 namespace {
 
-float HalfToFloat(uint16_t h) {
-  int exp = (h >> 10) & 0x1f;
-  int mant = h & 0x3ff;
-  float v;
-  if (exp == 0) {
-    v = std::ldexp(static_cast<float>(mant), -24);
-  } else if (exp == 31) {
-    v = mant == 0 ? std::numeric_limits<float>::infinity() : std::numeric_limits<float>::quiet_NaN();
-  } else {
-    v = std::ldexp(static_cast<float>(mant + 1024), exp - 25);
-  }
-  return (h & 0x8000) ? -v : v;
-}
-
 struct Cell {
   const Field* field;
   const Array* array;
@@ -234,6 +220,20 @@ Result<std::vector<double>> GetFloat64List(const Table& table, std::string_view 
     }
   }
   return out;
+}
+
+float HalfToFloat(uint16_t h) {
+  int exp = (h >> 10) & 0x1f;
+  int mant = h & 0x3ff;
+  float v;
+  if (exp == 0) {
+    v = std::ldexp(static_cast<float>(mant), -24);
+  } else if (exp == 31) {
+    v = mant == 0 ? std::numeric_limits<float>::infinity() : std::numeric_limits<float>::quiet_NaN();
+  } else {
+    v = std::ldexp(static_cast<float>(mant + 1024), exp - 25);
+  }
+  return (h & 0x8000) ? -v : v;
 }
 
 }  // namespace dolphin::arrow

@@ -27,7 +27,9 @@ void AppendUInt(std::string& out, uint64_t v) {
   out.append(buf, r.ptr);
 }
 
-void AppendDouble(std::string& out, double v) {
+// The shortest text that round-trips (docs/architecture.md §3); NaN and infinities as null.
+template <typename T>
+void AppendShortest(std::string& out, T v) {
   if (!std::isfinite(v)) {
     out += "null";
     return;
@@ -37,29 +39,8 @@ void AppendDouble(std::string& out, double v) {
   out.append(buf, end);
 }
 
-void AppendFloat(std::string& out, float v) {
-  if (!std::isfinite(v)) {
-    out += "null";
-    return;
-  }
-  char buf[40];
-  char* end = fmt::format_to(buf, FMT_COMPILE("{}"), v);  // at most 25 chars
-  out.append(buf, end);
-}
-
-float HalfToFloat(uint16_t h) {
-  int exp = (h >> 10) & 0x1f;
-  int mant = h & 0x3ff;
-  float v;
-  if (exp == 0) {
-    v = std::ldexp(static_cast<float>(mant), -24);
-  } else if (exp == 31) {
-    v = mant == 0 ? std::numeric_limits<float>::infinity() : std::numeric_limits<float>::quiet_NaN();
-  } else {
-    v = std::ldexp(static_cast<float>(mant + 1024), exp - 25);
-  }
-  return (h & 0x8000) ? -v : v;
-}
+void AppendDouble(std::string& out, double v) { AppendShortest(out, v); }
+void AppendFloat(std::string& out, float v) { AppendShortest(out, v); }
 
 void AppendHex(std::string& out, std::string_view bytes) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -309,6 +290,17 @@ void EncodeRowJson(const Table& table, size_t batch, int64_t row, std::string& o
     EncodeValueJson(fields[c], *columns[c], row, out);
   }
   out.push_back('}');
+}
+
+std::string EncodeJsonLines(const Table& table, size_t max_bytes) {
+  std::string out;
+  for (size_t b = 0; b < table.batches.size(); ++b) {
+    for (int64_t r = 0; r < table.batches[b].num_rows && out.size() < max_bytes; ++r) {
+      EncodeRowJson(table, b, r, out);
+      out.push_back('\n');
+    }
+  }
+  return out;
 }
 
 Status CatToJsonLines(const std::string& path, std::ostream& out, const ReaderOptions& options) {

@@ -551,52 +551,52 @@ Result<std::optional<std::string>> DecodeNullableDataResponse(const Message& msg
   return c.NullableBytes("response value");
 }
 
-Result<std::vector<std::string>> DecodeListDataResponse(const Message& msg) {
+namespace {
+
+using StringPair = std::pair<std::string, std::string>;
+
+// A list response: BEGIN, then items until END; `item` decodes one item at the cursor.
+template <typename T, typename DecodeItem>
+Result<std::vector<T>> DecodeListResponse(const Message& msg, std::string_view what,
+                                          DecodeItem item) {
   if (msg.frames.empty()) return Corrupt("message without frames");
   Cursor c(msg);
-  DOLPHIN_RETURN_IF_ERROR(c.ExpectBegin("data list"));
-  std::vector<std::string> items;
+  DOLPHIN_RETURN_IF_ERROR(c.ExpectBegin(what));
+  std::vector<T> items;
   while (true) {
-    DOLPHIN_ASSIGN_OR_RETURN(bool end, c.ConsumeEnd("data list"));
+    DOLPHIN_ASSIGN_OR_RETURN(bool end, c.ConsumeEnd(what));
     if (end) break;
-    DOLPHIN_ASSIGN_OR_RETURN(std::string item, c.Bytes("data list item"));
-    items.push_back(std::move(item));
+    DOLPHIN_ASSIGN_OR_RETURN(T value, item(c));
+    items.push_back(std::move(value));
   }
   return items;
 }
 
+}  // namespace
+
+Result<std::vector<std::string>> DecodeListDataResponse(const Message& msg) {
+  return DecodeListResponse<std::string>(msg, "data list",
+                                         [](Cursor& c) { return c.Bytes("data list item"); });
+}
+
 Result<std::vector<std::pair<std::string, std::string>>> DecodeEntryListResponse(
     const Message& msg) {
-  if (msg.frames.empty()) return Corrupt("message without frames");
-  Cursor c(msg);
-  DOLPHIN_RETURN_IF_ERROR(c.ExpectBegin("entry list"));
-  std::vector<std::pair<std::string, std::string>> entries;
-  while (true) {
-    DOLPHIN_ASSIGN_OR_RETURN(bool end, c.ConsumeEnd("entry list"));
-    if (end) break;
+  return DecodeListResponse<StringPair>(msg, "entry list", [](Cursor& c) -> Result<StringPair> {
     DOLPHIN_ASSIGN_OR_RETURN(std::string key, c.Bytes("entry key"));
     DOLPHIN_ASSIGN_OR_RETURN(std::string value, c.Bytes("entry value"));
-    entries.emplace_back(std::move(key), std::move(value));
-  }
-  return entries;
+    return StringPair(std::move(key), std::move(value));
+  });
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> DecodeDistributedObjectsResponse(
     const Message& msg) {
-  if (msg.frames.empty()) return Corrupt("message without frames");
-  Cursor c(msg);
-  DOLPHIN_RETURN_IF_ERROR(c.ExpectBegin("object list"));
-  std::vector<std::pair<std::string, std::string>> objects;
-  while (true) {
-    DOLPHIN_ASSIGN_OR_RETURN(bool end, c.ConsumeEnd("object list"));
-    if (end) break;
+  return DecodeListResponse<StringPair>(msg, "object list", [](Cursor& c) -> Result<StringPair> {
     DOLPHIN_RETURN_IF_ERROR(c.ExpectBegin("object info"));
     DOLPHIN_ASSIGN_OR_RETURN(std::string service, c.Bytes("object service name"));
     DOLPHIN_ASSIGN_OR_RETURN(std::string name, c.Bytes("object name"));
     DOLPHIN_RETURN_IF_ERROR(c.SkipStructure("object info"));
-    objects.emplace_back(std::move(service), std::move(name));
-  }
-  return objects;
+    return StringPair(std::move(service), std::move(name));
+  });
 }
 
 Result<EntryEvent> DecodeEntryEvent(const Message& msg) {

@@ -255,9 +255,9 @@ void ConfigSection::ReadEnum(const std::string& key, std::string* out,
 }
 
 void ConfigSection::ReadSeconds(const std::string& key, Duration* out, double min_s, double max_s) {
-  double v = std::chrono::duration<double>(*out).count();
+  double v = SecondsOf(*out);
   Read(key, &v, min_s, max_s);
-  *out = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(v));
+  *out = DurationOfSeconds(v);
 }
 
 void ConfigSection::ReadPath(const std::string& key, std::filesystem::path* out) {

@@ -12,7 +12,7 @@ namespace dolphin::safety {
 namespace {
 
 double AgeSeconds(Timestamp now, Timestamp t) {
-  return std::max(0.0, health::SecondsOf(now - t));
+  return std::max(0.0, SecondsOf(now - t));
 }
 
 std::string_view Name(Posture p) { return contract::PostureName(p); }
@@ -42,14 +42,14 @@ class Verdict {
 
 std::string Pct(double v) { return fmt::format("{:.2f}%", v); }
 std::string Limit(double v) { return fmt::format("{:g}%", v); }
-std::string Secs(Duration d) { return fmt::format("{:g}s", health::SecondsOf(d)); }
+std::string Secs(Duration d) { return fmt::format("{:g}s", SecondsOf(d)); }
 
 }  // namespace
 
 PostureDecision DecidePosture(const SafetyInputs& in, const SafetyOptions& o) {
   Verdict v;
   Json inputs = Json::object();
-  const double max_age = health::SecondsOf(o.posture_max_age);
+  const double max_age = SecondsOf(o.posture_max_age);
 
   // Health: the published status, fresh.
   std::optional<double> rm_meta;
@@ -137,7 +137,7 @@ PostureDecision DecidePosture(const SafetyInputs& in, const SafetyOptions& o) {
   } else {
     const double age = AgeSeconds(in.now, *in.scan_bridge_ts);
     inputs["scan"] = {{"age_s", age}};
-    if (age > health::SecondsOf(o.scan_stale)) {
+    if (age > SecondsOf(o.scan_stale)) {
       v.AtMost(Posture::kTurtle, fmt::format("scan {:.1f}s old (> scan_stale_s {}) allows at most TURTLE", age, Secs(o.scan_stale)));
     }
   }

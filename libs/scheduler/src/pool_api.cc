@@ -326,14 +326,14 @@ Json FlowRunToJson(const FlowRun& run, Timestamp now) {
   j["due_at"] = FormatRfc3339(run.due_at);
   j["start_time"] = Time(run.start_time);
   j["end_time"] = Time(run.end_time);
-  j["duration_s"] = run.start_time ? Json(Seconds((run.end_time ? *run.end_time : now) - *run.start_time))
+  j["duration_s"] = run.start_time ? Json(SecondsOf((run.end_time ? *run.end_time : now) - *run.start_time))
                                    : Json(nullptr);
   // Lateness: how long after its due time it started (or, still waiting, has waited so far).
   Json lateness = nullptr;
   if (run.start_time) {
-    lateness = Seconds(std::max(Duration(0), *run.start_time - run.expected_start));
+    lateness = SecondsOf(std::max(Duration(0), *run.start_time - run.expected_start));
   } else if (run.state.type == StateType::kScheduled && now > run.due_at) {
-    lateness = Seconds(now - run.due_at);
+    lateness = SecondsOf(now - run.due_at);
   }
   j["lateness_s"] = lateness;
   j["run_count"] = run.run_count;

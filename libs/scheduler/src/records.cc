@@ -7,14 +7,6 @@
 
 namespace dolphin::scheduler {
 
-namespace {
-
-Duration FromSeconds(double s) {
-  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
-}
-
-}  // namespace
-
 Json DeploymentToJson(const DeploymentOptions& d) {
   Json j = Json::object();
   j["deployment"] = d.full_name();
@@ -26,17 +18,17 @@ Json DeploymentToJson(const DeploymentOptions& d) {
   if (d.schedule && d.schedule->is_cron()) {
     j["cron"] = d.schedule->ToString().substr(5);
   } else if (d.schedule) {
-    j["interval_s"] = Seconds(d.schedule->interval());
+    j["interval_s"] = SecondsOf(d.schedule->interval());
   }
   j["parameters"] = d.parameters;
   j["tags"] = d.tags;
   j["concurrency_limit"] = d.concurrency_limit ? Json(*d.concurrency_limit) : Json(nullptr);
   j["collision_strategy"] = CollisionStrategyText(d.collision_strategy);
   j["retries"] = d.retries;
-  j["retry_delay_s"] = Seconds(d.retry_delay);
+  j["retry_delay_s"] = SecondsOf(d.retry_delay);
   j["retry_jitter"] = d.retry_jitter;
-  j["timeout_s"] = d.timeout ? Json(Seconds(*d.timeout)) : Json(nullptr);
-  j["max_lateness_s"] = Seconds(d.max_lateness);
+  j["timeout_s"] = d.timeout ? Json(SecondsOf(*d.timeout)) : Json(nullptr);
+  j["max_lateness_s"] = SecondsOf(d.max_lateness);
   j["on_recovery"] = d.on_recovery;
   j["command"] = d.command;
   j["service"] = d.service;
@@ -104,7 +96,7 @@ Result<DeploymentOptions> DeploymentFromJson(const Json& j) {
   std::string cron;
   DOLPHIN_RETURN_IF_ERROR(str("cron", &cron));
   if (interval && !cron.empty()) return bad("cron", "either interval_s or cron, got both");
-  if (interval) d.schedule = Schedule::Every(FromSeconds(*interval));
+  if (interval) d.schedule = Schedule::Every(DurationOfSeconds(*interval));
   if (!cron.empty()) {
     auto c = CronExpr::Parse(cron);
     if (!c.ok()) return InvalidArgumentError(fmt::format("deployment: cron: {}", c.status().message()));
@@ -127,13 +119,13 @@ Result<DeploymentOptions> DeploymentFromJson(const Json& j) {
   DOLPHIN_ASSIGN_OR_RETURN(std::optional<double> retries, num("retries", 0, 100));
   if (retries) d.retries = static_cast<int>(*retries);
   DOLPHIN_ASSIGN_OR_RETURN(std::optional<double> delay, num("retry_delay_s", 0, 86400));
-  if (delay) d.retry_delay = FromSeconds(*delay);
+  if (delay) d.retry_delay = DurationOfSeconds(*delay);
   DOLPHIN_ASSIGN_OR_RETURN(std::optional<double> jitter, num("retry_jitter", 0, 1));
   if (jitter) d.retry_jitter = *jitter;
   DOLPHIN_ASSIGN_OR_RETURN(std::optional<double> timeout, num("timeout_s", 0.001, 30 * 86400.0));
-  if (timeout) d.timeout = FromSeconds(*timeout);
+  if (timeout) d.timeout = DurationOfSeconds(*timeout);
   DOLPHIN_ASSIGN_OR_RETURN(std::optional<double> lateness, num("max_lateness_s", 0, 30 * 86400.0));
-  if (lateness) d.max_lateness = FromSeconds(*lateness);
+  if (lateness) d.max_lateness = DurationOfSeconds(*lateness);
   DOLPHIN_RETURN_IF_ERROR(boolean("on_recovery", &d.on_recovery));
   DOLPHIN_RETURN_IF_ERROR(strings("command", &d.command));
   DOLPHIN_RETURN_IF_ERROR(str("service", &d.service));

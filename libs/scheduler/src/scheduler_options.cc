@@ -10,13 +10,6 @@ namespace {
 
 constexpr double kDay = 86400;
 
-void ReadSeconds(ConfigSection& s, const std::string& key, Duration* out, double min_s,
-                 double max_s) {
-  double v = Seconds(*out);
-  s.Read(key, &v, min_s, max_s);
-  *out = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(v));
-}
-
 // A TOML value as JSON (parameters); nullopt for values JSON cannot hold (dates).
 std::optional<Json> ToJson(const ConfigValue& v) {
   if (auto* b = std::get_if<bool>(&v.value)) return Json(*b);
@@ -67,8 +60,7 @@ void ParseDeployment(ConfigSection s, DeploymentOptions& o,
     double v = 0;
     s.Read("interval_s", &v, 0.001, 366 * kDay);
     if (v > 0) {
-      o.schedule = Schedule::Every(
-          std::chrono::duration_cast<Duration>(std::chrono::duration<double>(v)));
+      o.schedule = Schedule::Every(DurationOfSeconds(v));
     }
   }
   if (s.Has("cron")) {
@@ -103,14 +95,14 @@ void ParseDeployment(ConfigSection s, DeploymentOptions& o,
   o.collision_strategy =
       collision == "CANCEL_NEW" ? CollisionStrategy::kCancelNew : CollisionStrategy::kEnqueue;
   s.Read("retries", &o.retries, 0, 100);
-  ReadSeconds(s, "retry_delay_s", &o.retry_delay, 0, kDay);
+  s.ReadSeconds("retry_delay_s", &o.retry_delay, 0, kDay);
   s.Read("retry_jitter", &o.retry_jitter, 0, 1);
   if (s.Has("timeout_s")) {
     Duration t = std::chrono::seconds(0);
-    ReadSeconds(s, "timeout_s", &t, 0.001, 30 * kDay);
+    s.ReadSeconds("timeout_s", &t, 0.001, 30 * kDay);
     if (t.count() > 0) o.timeout = t;
   }
-  ReadSeconds(s, "max_lateness_s", &o.max_lateness, 0, 30 * kDay);
+  s.ReadSeconds("max_lateness_s", &o.max_lateness, 0, 30 * kDay);
   s.Read("on_recovery", &o.on_recovery);
   s.Read("command", &o.command);
   if (s.Has("command") && (o.command.empty() || o.command.front().empty())) {
@@ -123,12 +115,10 @@ void ParseDeployment(ConfigSection s, DeploymentOptions& o,
 }
 
 void WriteSeconds(ConfigWriter& out, std::string_view key, Duration d) {
-  out.Value(key, Seconds(d));
+  out.Value(key, SecondsOf(d));
 }
 
 }  // namespace
-
-double Seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 
 std::string_view CollisionStrategyText(CollisionStrategy s) {
   return s == CollisionStrategy::kCancelNew ? "CANCEL_NEW" : "ENQUEUE";
@@ -180,13 +170,13 @@ Result<SchedulerSetup> ParseSchedulerSetup(SchedulerSetup base, ConfigSection s,
   SchedulerOptions& o = setup.scheduler;
   int errors_before = s.error_count() + pools.error_count() + deployments.error_count();
   s.Read("enabled", &o.enabled);
-  ReadSeconds(s, "late_after_s", &o.late_after, 0, kDay);
-  ReadSeconds(s, "zombie_after_s", &o.zombie_after, 1, kDay);
-  ReadSeconds(s, "lookahead_s", &o.lookahead, 0, 100 * kDay);
+  s.ReadSeconds("late_after_s", &o.late_after, 0, kDay);
+  s.ReadSeconds("zombie_after_s", &o.zombie_after, 1, kDay);
+  s.ReadSeconds("lookahead_s", &o.lookahead, 0, 100 * kDay);
   s.Read("max_scheduled_runs", &o.max_scheduled_runs, 1, 10000);
-  ReadSeconds(s, "tick_interval_s", &o.tick_interval, 0.01, 3600);
-  ReadSeconds(s, "worker_poll_interval_s", &o.worker_poll_interval, 0.01, 3600);
-  ReadSeconds(s, "worker_heartbeat_interval_s", &o.worker_heartbeat_interval, 0.01, 3600);
+  s.ReadSeconds("tick_interval_s", &o.tick_interval, 0.01, 3600);
+  s.ReadSeconds("worker_poll_interval_s", &o.worker_poll_interval, 0.01, 3600);
+  s.ReadSeconds("worker_heartbeat_interval_s", &o.worker_heartbeat_interval, 0.01, 3600);
   s.Read("seed", &o.seed, 0, INT64_MAX);
   std::string sync = o.store_sync == StoreSync::kNormal ? "normal" : "full";
   s.ReadEnum("store_sync", &sync, {"full", "normal"});
@@ -194,7 +184,7 @@ Result<SchedulerSetup> ParseSchedulerSetup(SchedulerSetup base, ConfigSection s,
   if (o.worker_heartbeat_interval * 2 > o.zombie_after) {
     s.ErrorAt("worker_heartbeat_interval_s",
               fmt::format("expected at most half of zombie_after_s ({} s), got {} s",
-                          Seconds(o.zombie_after), Seconds(o.worker_heartbeat_interval)));
+                          SecondsOf(o.zombie_after), SecondsOf(o.worker_heartbeat_interval)));
   }
   s.RejectUnknownKeys();
 

@@ -79,7 +79,7 @@ RestartMachine::Action RestartMachine::TryStart() {
       last_exit_ = fmt::format("{}; start request repeated too quickly ({} starts in {} s)",
                                last_exit_.empty() ? "not started" : last_exit_,
                                options_.start_limit_burst,
-                               std::chrono::duration<double>(options_.start_limit_interval).count());
+                               SecondsOf(options_.start_limit_interval));
       return Action::kNone;
     }
     starts_.push_back(now);
@@ -206,7 +206,7 @@ std::string RestartMachine::StateText() const {
   if (state_ == ServiceState::kRestartPending && restart_at_) {
     Duration left = *restart_at_ - clock_.MonotonicNow();
     if (left < Duration::zero()) left = Duration::zero();
-    return fmt::format("restarting in {:.1f} s", std::chrono::duration<double>(left).count());
+    return fmt::format("restarting in {:.1f} s", SecondsOf(left));
   }
   return std::string(ServiceStateName(state_));
 }

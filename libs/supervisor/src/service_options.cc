@@ -20,8 +20,6 @@ constexpr double kDay = 86400;
 // member's command line itself (DESIGN §6).
 constexpr std::string_view kHazelcast = "hazelcast";
 
-double SecondsOf(Duration d) { return std::chrono::duration<double>(d).count(); }
-
 std::string Quote(std::string_view s) {
   std::string q;
   AppendJsonString(q, s);

@@ -293,7 +293,7 @@ class TraderServiceImpl final : public TraderService {
       std::string problem;
       if (!safety_.valid) {
         problem = safety_.present ? safety_.problem : "DOLPHIN_SAFETY[latest] missing";
-      } else if (now - safety_.ts > SecondsToDuration(o_.posture_max_age_s)) {
+      } else if (now - safety_.ts > DurationOfSeconds(o_.posture_max_age_s)) {
         problem = fmt::format("DOLPHIN_SAFETY[latest] is {} old (posture_max_age_s {:g})",
                               FormatDuration(now - safety_.ts), o_.posture_max_age_s);
       }
@@ -396,7 +396,7 @@ class TraderServiceImpl final : public TraderService {
   ScanContext ContextFor(const Scan& scan, Timestamp now) const {
     ScanContext c;
     if (o_.posture.from_bus) {
-      if (safety_.valid && now - safety_.ts <= SecondsToDuration(o_.posture_max_age_s)) {
+      if (safety_.valid && now - safety_.ts <= DurationOfSeconds(o_.posture_max_age_s)) {
         c.posture = safety_.posture;
         c.rm = safety_.rm;
       } else {
@@ -407,12 +407,8 @@ class TraderServiceImpl final : public TraderService {
     }
     c.halted = controls_.halted;
     c.flatten = controls_.flatten;
-    c.stale = now - scan.timestamp > SecondsToDuration(o_.max_scan_age_s);
+    c.stale = now - scan.timestamp > DurationOfSeconds(o_.max_scan_age_s);
     return c;
-  }
-
-  static Duration SecondsToDuration(double s) {
-    return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
   }
 
   void OnScanEvent(const bus::BusEvent& event) {
@@ -496,7 +492,7 @@ class TraderServiceImpl final : public TraderService {
     if (ctx.stale) {
       env_.logger.Warn(name_, "stale scan: no entries",
                        {{"scan", scan.scan_number},
-                        {"age_s", std::chrono::duration<double>(now - scan.timestamp).count()}});
+                        {"age_s", SecondsOf(now - scan.timestamp)}});
     }
     for (const RiskDenial& r : result->rejections) {
       env_.logger.Info(name_, "order rejected", {{"scan", scan.scan_number}, {"rule", r.ToString()}});

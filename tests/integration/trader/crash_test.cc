@@ -20,8 +20,8 @@
 #include <set>
 
 #include "dolphin/core/config.h"
-#include "dolphin/sim/scan_sink.h"
 #include "dolphin/sim/scanner.h"
+#include "dolphin/testing/scan_files.h"
 #include "dolphin/testing/subprocess.h"
 #include "dolphin/testing/testing.h"
 #include "dolphin/trader/backtest.h"
@@ -39,11 +39,7 @@ using testing::WaitFor;
 constexpr int kScans = 260;
 constexpr const char* kCrashPoints[] = {"after_intent", "after_send", "after_fill", "after_commit"};
 
-struct ScanFile {
-  int64_t number;
-  fs::path staged;    // staging/<day>/<name>
-  fs::path relative;  // <day>/<name>
-};
+using ScanFile = testing::StagedScan;
 
 class TraderCrashTest : public ::testing::Test {
  protected:
@@ -59,17 +55,9 @@ class TraderCrashTest : public ::testing::Test {
     so.compute_eigenvalues = false;
     auto scanner = sim::Scanner::Create(so);
     ASSERT_OK(scanner);
-    for (int i = 0; i < kScans; ++i) {
-      auto f = (*scanner)->Next();
-      ASSERT_TRUE(f);
-      auto bytes = sim::EncodeScanArrow(*f);
-      ASSERT_OK(bytes);
-      fs::path rel = fs::path(FormatUtcDate(f->timestamp)) / sim::ScanFileName(f->scan_number, f->timestamp);
-      fs::create_directories((staging_ / rel).parent_path());
-      fs::create_directories((watched_ / rel).parent_path());
-      std::ofstream(staging_ / rel, std::ios::binary) << *bytes;
-      files_.push_back({f->scan_number, staging_ / rel, rel});
-    }
+    auto files = testing::StageScanFiles(**scanner, kScans, staging_, watched_);
+    ASSERT_OK(files);
+    files_ = std::move(*files);
     // Thresholds around zero so the strategy trades every few scans: many intents and fills.
     std::ofstream(config_) << fmt::format(R"(state_dir = "{}"
 heartbeat_interval_s = 1

@@ -19,8 +19,8 @@
 
 #include "dolphin/api/api_client.h"
 #include "dolphin/core/json.h"
-#include "dolphin/sim/scan_sink.h"
 #include "dolphin/sim/scanner.h"
+#include "dolphin/testing/scan_files.h"
 #include "dolphin/testing/subprocess.h"
 #include "dolphin/testing/testing.h"
 #include "dolphin/trader/journal.h"
@@ -52,18 +52,10 @@ class RestartSafetyTest : public ::testing::Test {
     // 1 enters (vel_div below the entry threshold), 2-3 hold (2 fills the entry), 4 exits,
     // 5 fills the exit.
     const double vel_div[] = {-0.01, 0.0, 0.0, 0.01, 0.0};
-    for (double v : vel_div) {
-      auto f = (*scanner)->Next();
-      ASSERT_TRUE(f);
-      f->vel_div = v;
-      auto bytes = sim::EncodeScanArrow(*f);
-      ASSERT_OK(bytes);
-      fs::path rel = fs::path(FormatUtcDate(f->timestamp)) / sim::ScanFileName(f->scan_number, f->timestamp);
-      fs::create_directories((staging_ / rel).parent_path());
-      fs::create_directories((watched_ / rel).parent_path());
-      std::ofstream(staging_ / rel, std::ios::binary) << *bytes;
-      files_.push_back(rel);
-    }
+    auto files = testing::StageScanFiles(**scanner, 5, staging_, watched_,
+                                         [&](int i, sim::ScanFeatures& f) { f.vel_div = vel_div[i]; });
+    ASSERT_OK(files);
+    for (const testing::StagedScan& s : *files) files_.push_back(s.relative);
     // Short intervals so the test takes seconds; safety on (a config file turns it off by
     // default), posture "bus" by default then; wide take-profit/stop-loss so only vel_div acts.
     std::ofstream(config_) << fmt::format(R"(state_dir = "{}"

@@ -46,16 +46,7 @@ std::vector<std::string> Lines(const std::string& text) {
   return out;
 }
 
-std::string OurRows(const Table& t) {
-  std::string out;
-  for (size_t b = 0; b < t.batches.size(); ++b) {
-    for (int64_t r = 0; r < t.batches[b].num_rows; ++r) {
-      EncodeRowJson(t, b, r, out);
-      out.push_back('\n');
-    }
-  }
-  return out;
-}
+std::string OurRows(const Table& t) { return EncodeJsonLines(t); }
 
 // Compares JSON Lines value by value (numbers compare numerically, so 100 == 100.0).
 void ExpectSameRows(const std::vector<std::string>& ours, const std::vector<std::string>& theirs,

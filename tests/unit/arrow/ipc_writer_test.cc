@@ -14,16 +14,7 @@
 namespace dolphin::arrow {
 namespace {
 
-std::string AllRows(const Table& t) {
-  std::string out;
-  for (size_t b = 0; b < t.batches.size(); ++b) {
-    for (int64_t r = 0; r < t.batches[b].num_rows; ++r) {
-      EncodeRowJson(t, b, r, out);
-      out.push_back('\n');
-    }
-  }
-  return out;
-}
+std::string AllRows(const Table& t) { return EncodeJsonLines(t); }
 
 Result<Table> ReadBack(const std::string& bytes) {
   return ReadIpc(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));

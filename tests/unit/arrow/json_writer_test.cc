@@ -141,6 +141,18 @@ TEST(JsonWriterTest, ListsStructsAndRows) {
   EXPECT_EQ(row1, R"({"n":2,"assets":[],"s":null})");
 }
 
+TEST(JsonWriterTest, JsonLinesCoverEveryBatchAndStopAtTheByteLimit) {
+  TableBuilder b;
+  ASSERT_OK(b.AddBatch({Int64Column("n", {1, 2})}));
+  ASSERT_OK(b.AddBatch({Int64Column("n", {3})}));
+  Table t = b.table();
+  EXPECT_EQ(EncodeJsonLines(t), "{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n");
+  // The row that reaches the limit is the last one.
+  EXPECT_EQ(EncodeJsonLines(t, 8), "{\"n\":1}\n");
+  EXPECT_EQ(EncodeJsonLines(t, 9), "{\"n\":1}\n{\"n\":2}\n");
+  EXPECT_EQ(EncodeJsonLines(t, 0), "");
+}
+
 TEST(JsonWriterTest, MapIsArrayOfKeyValueObjects) {
   // map<utf8, int64>: rows [{a:1},{b:2}] and [].
   Column entries = StructColumn("entries", {Utf8Column("key", {"a", "b"}), Int64Column("value", {1, 2})});

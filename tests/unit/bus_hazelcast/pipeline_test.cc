@@ -12,8 +12,8 @@
 #include <gmock/gmock.h>
 
 #include "dolphin/core/json.h"
-#include "dolphin/sim/scan_sink.h"
 #include "dolphin/sim/scanner.h"
+#include "dolphin/testing/scan_files.h"
 #include "dolphin/testing/subprocess.h"
 #include "dolphin/testing/testing.h"
 #include "dolphin/trader/journal.h"
@@ -44,16 +44,9 @@ class PipelineTest : public ::testing::Test {
     so.step = std::chrono::milliseconds(200);
     auto scanner = sim::Scanner::Create(so);
     ASSERT_OK(scanner);
-    for (int i = 0; i < 40; ++i) {
-      auto f = (*scanner)->Next();
-      auto bytes = sim::EncodeScanArrow(*f);
-      ASSERT_OK(bytes);
-      fs::path rel = fs::path(FormatUtcDate(f->timestamp)) / sim::ScanFileName(f->scan_number, f->timestamp);
-      fs::create_directories((dir_.path() / "staging" / rel).parent_path());
-      fs::create_directories((dir_.path() / "scans" / rel).parent_path());
-      std::ofstream(dir_.path() / "staging" / rel, std::ios::binary) << *bytes;
-      files_.push_back({f->scan_number, rel});
-    }
+    auto files = dolphin::testing::StageScanFiles(**scanner, 40, dir_.path() / "staging", dir_.path() / "scans");
+    ASSERT_OK(files);
+    for (const dolphin::testing::StagedScan& s : *files) files_.push_back({s.number, s.relative});
     std::ofstream(dir_.path() / "dolphin.toml") << fmt::format(R"(heartbeat_interval_s = 1
 [api]
 listen = "127.0.0.1:0"

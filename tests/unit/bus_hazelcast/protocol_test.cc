@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "decode_everything.h"
 #include "dolphin/testing/testing.h"
 
 namespace dolphin::bus::hazelcast {
@@ -243,27 +244,6 @@ TEST(ProtocolTest, DecodesEntryEvent) {
   EXPECT_EQ(*e->value, EncodeStringData("new"));
   EXPECT_THAT(DecodeHeader(ev), IsOkAndHolds(::testing::Field(&MessageHeader::is_event, true)));
   EXPECT_FALSE(DecodeEntryEvent(Msg({Frame{kUnfragmented | kIsEvent, p}})).ok());
-}
-
-// Every decoder on one message, as the fuzz target does; must never crash.
-void DecodeEverything(const Message& m) {
-  (void)DecodeHeader(m);
-  (void)DecodeErrorResponse(m);
-  (void)ErrorResponseToStatus(m, "op");
-  (void)DecodeAuthResponse(m);
-  (void)DecodeBoolResponse(m);
-  (void)DecodeInt32Response(m);
-  (void)DecodeUuidResponse(m);
-  (void)DecodeNullableDataResponse(m);
-  (void)DecodeListDataResponse(m);
-  (void)DecodeEntryListResponse(m);
-  (void)DecodeDistributedObjectsResponse(m);
-  auto ev = DecodeEntryEvent(m);
-  if (ev.ok() && ev->key) (void)DecodeStringData(*ev->key);
-  for (const Frame& f : m.frames) {
-    (void)DecodeStringData(f.payload);
-    (void)DataPartitionHash(f.payload);
-  }
 }
 
 TEST(ProtocolTest, FuzzCorpusReplaysWithoutCrashing) {

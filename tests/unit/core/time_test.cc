@@ -8,6 +8,16 @@ namespace {
 
 using testing::StatusHasMessage;
 
+TEST(SecondsTest, ConvertsDurationsToFractionalSecondsAndBack) {
+  EXPECT_EQ(SecondsOf(std::chrono::milliseconds(1500)), 1.5);
+  EXPECT_EQ(SecondsOf(Duration(-250000000)), -0.25);
+  EXPECT_EQ(DurationOfSeconds(2.5), std::chrono::milliseconds(2500));
+  EXPECT_EQ(DurationOfSeconds(0.000000001), Duration(1));
+  // Towards zero: a fraction of a nanosecond is dropped.
+  EXPECT_EQ(DurationOfSeconds(1.9e-9), Duration(1));
+  static_assert(SecondsOf(std::chrono::seconds(3)) == 3.0);
+}
+
 TEST(Rfc3339Test, FormatsUtcWithSixFractionDigitsAndOffset) {
   Timestamp ts = *ParseRfc3339("2026-03-25T10:30:01.123456Z");
   EXPECT_EQ(FormatRfc3339(ts), "2026-03-25T10:30:01.123456+00:00");

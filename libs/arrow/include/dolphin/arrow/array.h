@@ -119,5 +119,7 @@ int64_t IntegerAt(TypeId id, const Array& array, int64_t i);
 std::string_view BytesAt(const DataType& type, const Array& array, int64_t i);
 // [begin, end) child range of a list kind (list, large_list, fixed_size_list, map).
 std::pair<int64_t, int64_t> ListRangeAt(const DataType& type, const Array& array, int64_t i);
+// The value of an IEEE 754 half-precision float (a float16 slot's raw bits).
+float HalfToFloat(uint16_t h);
 
 }  // namespace dolphin::arrow

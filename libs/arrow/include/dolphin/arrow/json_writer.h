@@ -27,6 +27,10 @@ namespace dolphin::arrow {
 // table comes from the reader or the builders (validated).
 void EncodeRowJson(const Table& table, size_t batch, int64_t row, std::string& out);
 
+// Every row of every batch as JSON Lines (EncodeRowJson, then '\n'), stopping after the row that
+// takes the text to `max_bytes` or more (a valid table can expand a lot on output).
+std::string EncodeJsonLines(const Table& table, size_t max_bytes = SIZE_MAX);
+
 // Appends one value (any type) of a validated (field, array) pair.
 void EncodeValueJson(const Field& field, const Array& array, int64_t i, std::string& out);
 

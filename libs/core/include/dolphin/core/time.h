@@ -21,6 +21,13 @@ namespace dolphin {
 
 using Duration = std::chrono::nanoseconds;
 
+// A duration as (fractional) seconds, and back (rounded towards zero to whole nanoseconds): for
+// the `_s` fields of config, JSON and log text, the parsing boundaries where seconds are numbers.
+constexpr double SecondsOf(Duration d) { return std::chrono::duration<double>(d).count(); }
+constexpr Duration DurationOfSeconds(double s) {
+  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
+}
+
 class Timestamp {
  public:
   constexpr Timestamp() = default;

@@ -11,8 +11,7 @@
 
 namespace dolphin::health {
 
-// A duration in (fractional) seconds: the unit of the [health] keys, the record and its texts.
-constexpr double SecondsOf(Duration d) { return std::chrono::duration<double>(d).count(); }
+// Durations in seconds: dolphin::SecondsOf (dolphin/core/time.h).
 
 // M2: a heartbeat older than 60 s scores 0.0, older than 30 s 0.5, else 1.0. A missing
 // heartbeat (nullopt) scores 0.0. An age exactly 30 s (or 60 s) is still the better value.

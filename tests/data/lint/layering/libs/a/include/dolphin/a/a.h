@@ -1,0 +1,2 @@
+#pragma once
+#include "dolphin/core/core.h"

@@ -1,0 +1,1 @@
+#include "dolphin/b/b.h"

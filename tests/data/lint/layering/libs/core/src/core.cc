@@ -1,0 +1,2 @@
+#include "dolphin/core/core.h"
+#include "private.h"
