@@ -64,16 +64,16 @@ void WriteSafetyOptions(const SafetyOptions& o, ConfigWriter& out) {
   out.Section("safety", "safety posture from health, drawdown and scan freshness (docs/safety.md)");
   out.Value("enabled", o.enabled);
   out.Value("max_posture", std::string(contract::PostureName(o.max_posture)));
-  out.Value("interval_s", health::SecondsOf(o.interval));
-  out.Value("posture_max_age_s", health::SecondsOf(o.posture_max_age));
+  out.Value("interval_s", SecondsOf(o.interval));
+  out.Value("posture_max_age_s", SecondsOf(o.posture_max_age));
   out.Value("on_degraded", std::string(contract::PostureName(o.on_degraded)));
   out.Value("on_critical", std::string(contract::PostureName(o.on_critical)));
   out.Value("on_dead", std::string(contract::PostureName(o.on_dead)));
   out.Value("drawdown_stalker_pct", o.drawdown_stalker_pct);
   out.Value("drawdown_turtle_pct", o.drawdown_turtle_pct);
   out.Value("drawdown_hibernate_pct", o.drawdown_hibernate_pct);
-  out.Value("scan_stale_s", health::SecondsOf(o.scan_stale));
-  out.Value("recover_after_s", health::SecondsOf(o.recover_after));
+  out.Value("scan_stale_s", SecondsOf(o.scan_stale));
+  out.Value("recover_after_s", SecondsOf(o.recover_after));
 }
 
 }  // namespace dolphin::safety
