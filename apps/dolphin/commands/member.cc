@@ -9,11 +9,7 @@ namespace dolphin::cli {
 namespace fs = std::filesystem;
 
 supervisor::ServiceOptions MemberServiceOptions(const supervisor::ServicesOptions& services) {
-  supervisor::ServiceOptions hz = supervisor::EffectiveServiceOptions(services, "hazelcast");
-  if (services.count("hazelcast") == 0 && hz.tasks_max && *hz.tasks_max < kMemberTasksMax) {
-    hz.tasks_max = kMemberTasksMax;
-  }
-  return hz;
+  return supervisor::EffectiveServiceOptions(services, "hazelcast");
 }
 
 fs::path FindOnPath(const std::string& name) {

@@ -12,12 +12,7 @@
 
 namespace dolphin::cli {
 
-// TasksMax of the member when [services.hazelcast] does not say: a 5.x member runs about 60
-// threads (measured: 57-58 at rest); the dolphin services' 50 would refuse it threads.
-inline constexpr int64_t kMemberTasksMax = 256;
-
-// [services.hazelcast]'s effective options; without a table of its own, tasks_max is raised to
-// kMemberTasksMax.
+// [services.hazelcast]'s effective options (tasks_max defaults to supervisor::kMemberTasksMax).
 supervisor::ServiceOptions MemberServiceOptions(const supervisor::ServicesOptions& services);
 
 // The absolute path of `name` on PATH (names with a '/' are made absolute), or empty.

@@ -103,7 +103,7 @@ int Generate(const CliContext& ctx, const GenerateFlags& flags) {
 
   // The member: [services.hazelcast] exec, else java running the jar.
   const fs::path member_config = in.state_dir / "hazelcast" / "hazelcast.yaml";
-  // Without a table of its own the member gets room for its threads (kMemberTasksMax).
+  // The member gets room for its threads (supervisor::kMemberTasksMax) unless its table says.
   const supervisor::ServiceOptions hz = MemberServiceOptions(config->services);
   if (config->services.count("hazelcast") == 0) in.services["hazelcast"] = hz;
   std::string member_host = "127.0.0.1";

@@ -162,7 +162,7 @@ Result<ServicesOptions> ParseServicesOptions(ConfigSection services) {
       ++errors;
       continue;
     }
-    ServiceOptions o;
+    ServiceOptions o = DefaultServiceOptions(name);
     ParseOne(s, name, configured, o);
     if (name == "trader") {
       for (const std::string& colour : s.SubsectionNames()) {
@@ -227,6 +227,12 @@ void WriteServicesOptions(const ServicesOptions& options, ConfigWriter& out) {
   }
 }
 
+ServiceOptions DefaultServiceOptions(std::string_view name) {
+  ServiceOptions o;
+  if (name == kHazelcast) o.tasks_max = kMemberTasksMax;
+  return o;
+}
+
 std::vector<std::string> DefaultAfter(std::string_view name) {
   if (name == kHazelcast || !IsDolphinService(name)) return {};
   if (name == "bridge") return {std::string(kHazelcast)};
@@ -242,7 +248,7 @@ ServiceOptions EffectiveServiceOptions(const ServicesOptions& options, std::stri
   if (name.substr(0, 7) == "trader.") {
     if (auto it = options.find("trader"); it != options.end()) return it->second;
   }
-  return ServiceOptions{};
+  return DefaultServiceOptions(name);
 }
 
 Result<std::optional<int64_t>> ParseByteSize(std::string_view text) {

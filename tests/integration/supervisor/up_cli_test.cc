@@ -279,7 +279,7 @@ after = ["first"]
   ProcessResult r = up->Wait(std::chrono::seconds(30));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   // Reverse order: the dependent stops first.
-  EXPECT_LT(r.err.find("stopped service=\"second\""), r.err.find("stopped service=\"first\"")) << r.err;
+  EXPECT_LT(r.err.find("stopped service=second "), r.err.find("stopped service=first ")) << r.err;
   EXPECT_TRUE(WithMarker(marker_).empty());
 }
 

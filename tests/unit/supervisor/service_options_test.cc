@@ -177,6 +177,13 @@ TEST(ServiceOptionsTest, HazelcastNeedsNoExec) {
   auto o = Parse("[services.hazelcast]\nmemory_max = \"1G\"\n", &diag);
   ASSERT_OK(o);
   EXPECT_EQ(o->at("hazelcast").memory_max, 1 * kG);
+  // The member's threads: room for them unless its table says otherwise.
+  EXPECT_EQ(o->at("hazelcast").tasks_max, kMemberTasksMax);
+  EXPECT_EQ(EffectiveServiceOptions({}, "hazelcast").tasks_max, 256);
+  EXPECT_EQ(EffectiveServiceOptions({}, "bridge").tasks_max, 50);
+  auto own = Parse("[services.hazelcast]\ntasks_max = 300\n", &diag);
+  ASSERT_OK(own);
+  EXPECT_EQ(own->at("hazelcast").tasks_max, 300);
 }
 
 TEST(ServiceOptionsTest, StartOrderKeysAndTheirDefaults) {

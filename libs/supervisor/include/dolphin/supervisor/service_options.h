@@ -102,8 +102,15 @@ Result<ServicesOptions> ParseServicesOptions(ConfigSection services);
 // Writes one [services.<name>] table per entry, every key explicit (reads back the same).
 void WriteServicesOptions(const ServicesOptions& options, ConfigWriter& out);
 
+// tasks_max of the Hazelcast member unless [services.hazelcast] says: a 5.x member runs about 60
+// threads (measured: 57-58 at rest, more under load), which the dolphin services' 50 would refuse.
+inline constexpr int64_t kMemberTasksMax = 256;
+// The defaults of service `name`: ServiceOptions{}, with tasks_max = kMemberTasksMax for
+// "hazelcast" (also under a [services.hazelcast] table that does not set tasks_max).
+ServiceOptions DefaultServiceOptions(std::string_view name);
+
 // The effective options of service `name`: its own table, else (for "trader.<COLOR>") the
-// [services.trader] table, else the defaults.
+// [services.trader] table, else DefaultServiceOptions(name).
 ServiceOptions EffectiveServiceOptions(const ServicesOptions& options, std::string_view name);
 
 // The default start order (docs/supervisor.md, "Start order"): hazelcast first, then bridge,
