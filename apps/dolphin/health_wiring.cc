@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "dolphin/api/api_client.h"
 #include "dolphin/contract/names.h"
 #include "dolphin/core/host_port.h"
 
@@ -25,7 +26,13 @@ HostSeams::HostSeams(const AppConfig& config, Env env)
     : control_plane_restart_(config.health.control_plane_restart),
       env_(env),
       ports_(health::NewTcpPortProbe()) {
-  if (config.health.processes == "systemd") systemd_ = std::make_unique<SystemdSeams>(config, env);
+  const std::string processes = EffectiveHealthProcesses(config);
+  if (processes == "systemd") systemd_ = std::make_unique<SystemdSeams>(config, env);
+  if (processes == "supervisor") supervisor_ = std::make_unique<SupervisorSeams>(config, env);
+}
+
+std::optional<contract::SupervisorHealth> HostSeams::Supervision() {
+  return supervisor_ ? supervisor_->Supervision() : std::nullopt;
 }
 
 HostSeams::~HostSeams() = default;
@@ -34,6 +41,7 @@ void HostSeams::AttachRunner(runtime::Runner* runner) { runner_ = runner; }
 
 std::map<std::string, health::ProcessState> HostSeams::Probe(const std::vector<std::string>& services) {
   if (systemd_) return systemd_->Probe(services);
+  if (supervisor_) return supervisor_->Probe(services);
   std::map<std::string, health::ProcessState> out;
   std::vector<runtime::RunnerServiceState> states;
   if (runner_ != nullptr) states = runner_->States();
@@ -70,15 +78,20 @@ std::map<std::string, health::ProcessState> HostSeams::Probe(const std::vector<s
 
 Status HostSeams::RestartService(const std::string& service) {
   if (systemd_) return systemd_->RestartService(service);
+  if (supervisor_) return supervisor_->RestartService(service);
   // The health service restarting itself would join its own thread.
   if (service == "health") return FailedPreconditionError("health never restarts itself");
   if (runner_ == nullptr) return FailedPreconditionError("no runner");
   return runner_->RestartService(service);
 }
 
-bool HostSeams::CanRestartControlPlane() const { return !control_plane_restart_.empty(); }
+bool HostSeams::CanRestartControlPlane() const {
+  if (supervisor_) return supervisor_->CanRestartControlPlane();
+  return !control_plane_restart_.empty();
+}
 
 Status HostSeams::RestartControlPlane() {
+  if (supervisor_) return supervisor_->RestartControlPlane();
   env_.logger.Warn("health", "restarting the control plane",
                    {{"command", fmt::format("{}", fmt::join(control_plane_restart_, " "))}});
   return RunCommand(control_plane_restart_, std::chrono::seconds(120), env_.clock);
@@ -320,6 +333,102 @@ bool SystemdSeams::CanRestartControlPlane() const { return !options_.control_pla
 
 Status SystemdSeams::RestartControlPlane() {
   return RunCommand(options_.control_plane_restart, std::chrono::seconds(120), env_.clock);
+}
+
+std::string EffectiveHealthProcesses(const AppConfig& config) {
+  const char* by = std::getenv(kSupervisedByEnv);
+  if (config.health.processes == "runner" && by != nullptr && std::string_view(by) == "up") return "supervisor";
+  return config.health.processes;
+}
+
+SupervisorSeams::SupervisorSeams(const AppConfig& config, Env env)
+    : state_dir_(config.process.state_dir),
+      control_plane_restart_(config.health.control_plane_restart),
+      env_(env) {}
+
+Result<Json> SupervisorSeams::Table() {
+  DOLPHIN_ASSIGN_OR_RETURN(api::ApiClient client, api::ApiClient::FromStateDir(state_dir_, kUpAddrFile));
+  client.set_timeout(std::chrono::seconds(2));
+  DOLPHIN_ASSIGN_OR_RETURN(api::ApiResponse r, client.Get("/api/services"));
+  DOLPHIN_ASSIGN_OR_RETURN(Json j, ParseJson(r.body, "up's /api/services"));
+  if (!j.is_object() || !j.contains("services") || !j["services"].is_array()) {
+    return InvalidArgumentError("up's /api/services: expected {\"services\": [...]}");
+  }
+  return j;
+}
+
+std::map<std::string, health::ProcessState> SupervisorSeams::Probe(const std::vector<std::string>& services) {
+  std::map<std::string, health::ProcessState> out;
+  auto table = Table();
+  if (!table.ok()) {
+    last_.reset();
+    for (const auto& name : services) {
+      health::ProcessState p;
+      p.detail = fmt::format("up: not reachable: {}", table.status().message());
+      out[name] = std::move(p);
+    }
+    return out;
+  }
+  contract::SupervisorHealth report;
+  report.unenforced = table->value("unenforced", "");
+  member_supervised_ = false;
+  std::map<std::string, Json> rows;
+  for (const Json& row : (*table)["services"]) {
+    const std::string name = row.value("name", "");
+    if (name == "hazelcast") member_supervised_ = true;
+    if (row.value("state", "") == "failed (start limit)") report.failed_start_limit.push_back(name);
+    rows[name] = row;
+  }
+  last_ = std::move(report);
+  for (const auto& name : services) {
+    health::ProcessState p;
+    auto it = rows.find(name);
+    if (it == rows.end()) {
+      p.detail = "not supervised by up";
+      out[name] = std::move(p);
+      continue;
+    }
+    const Json& row = it->second;
+    const std::string state = row.value("state", "");
+    const std::string ready = row.contains("ready") && row["ready"].is_string() ? row["ready"].get<std::string>() : "";
+    p.restarts = row.value("restarts", int64_t{0});
+    p.detail = fmt::format("up: {}", ready.empty() || state != "running" ? row.value("state_text", state) : ready);
+    if (state == "running" && ready == "ready") {
+      p.present = true;
+      p.pid = row.value("pid", int64_t{0});
+      p.detail = "up: ready";
+    } else if (state == "starting" || state == "running" || state == "restarting" || state == "stopping") {
+      p.in_runner_backoff = true;  // up is starting, checking or restarting it: its business
+    } else if (state == "failed (start limit)") {
+      // The operator's to clear (`dolphin service start`), never health's.
+    } else {
+      p.restartable = true;  // stopped or failed: up will not restart it
+    }
+    out[name] = std::move(p);
+  }
+  return out;
+}
+
+std::optional<contract::SupervisorHealth> SupervisorSeams::Supervision() { return last_; }
+
+Status SupervisorSeams::RestartService(const std::string& service) {
+  if (service == "health") return FailedPreconditionError("health never restarts itself");
+  DOLPHIN_ASSIGN_OR_RETURN(api::ApiClient client, api::ApiClient::FromStateDir(state_dir_, kUpAddrFile));
+  client.set_timeout(std::chrono::seconds(5));
+  Json body;
+  body["name"] = service;
+  return client.Post("/api/command/service.restart", body.dump()).status();
+}
+
+bool SupervisorSeams::CanRestartControlPlane() const {
+  return member_supervised_ || !control_plane_restart_.empty();
+}
+
+Status SupervisorSeams::RestartControlPlane() {
+  if (member_supervised_) return RestartService("hazelcast");
+  env_.logger.Warn("health", "restarting the control plane",
+                   {{"command", fmt::format("{}", fmt::join(control_plane_restart_, " "))}});
+  return RunCommand(control_plane_restart_, std::chrono::seconds(120), env_.clock);
 }
 
 }  // namespace dolphin::cli

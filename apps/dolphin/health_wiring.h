@@ -36,8 +36,44 @@ class SystemdSeams final : public health::ProcessProbe, public health::RecoveryA
   std::unique_ptr<health::PortProbe> ports_;
 };
 
+// The file under state_dir where `dolphin up` writes its API address.
+inline constexpr const char* kUpAddrFile = "api.up.addr";
+// Set to "up" in the environment of every dolphin service `dolphin up` runs.
+inline constexpr const char* kSupervisedByEnv = "DOLPHIN_SUPERVISED_BY";
+
+// [health] processes as it applies to this process: "supervisor" under `dolphin up` when the
+// configuration leaves the default "runner" (a `serve health` child sees no Runner of the
+// others), else the configured value.
+std::string EffectiveHealthProcesses(const AppConfig& config);
+
+// Health's seams when `dolphin up` runs the services ([health] processes = "supervisor"): M1
+// from up's child table (GET /api/services at <state_dir>/api.up.addr), restarts through it
+// (POST /api/command/service.restart), the member's restart too when up runs it; the unenforced
+// line and the services in `failed (start limit)` for the record (Supervision()).
+class SupervisorSeams final : public health::ProcessProbe, public health::RecoveryActions {
+ public:
+  SupervisorSeams(const AppConfig& config, Env env);
+  // ready: present; starting, unresponsive or restarting: up's own business (no action);
+  // stopped or failed: restartable; failed (start limit): missing, the operator's to clear;
+  // up unreachable: missing, not restartable.
+  std::map<std::string, health::ProcessState> Probe(const std::vector<std::string>& services) override;
+  std::optional<contract::SupervisorHealth> Supervision() override;
+  Status RestartService(const std::string& service) override;
+  bool CanRestartControlPlane() const override;
+  Status RestartControlPlane() override;
+
+ private:
+  Result<Json> Table();
+  const std::filesystem::path state_dir_;
+  const std::vector<std::string> control_plane_restart_;
+  Env env_;
+  std::optional<contract::SupervisorHealth> last_;
+  bool member_supervised_ = false;  // up runs service hazelcast (seen in its table)
+};
+
 // Health's ProcessProbe and RecoveryActions for services hosted by one Runner (or, with
-// [health] processes = "systemd", the SystemdSeams it then delegates to).
+// [health] processes = "systemd" or "supervisor", the SystemdSeams or SupervisorSeams it then
+// delegates to).
 class HostSeams final : public health::ProcessProbe, public health::RecoveryActions {
  public:
   HostSeams(const AppConfig& config, Env env);
@@ -51,6 +87,7 @@ class HostSeams final : public health::ProcessProbe, public health::RecoveryActi
   // failed restart) may be restarted by health; a stalled service (a thread hung in a call)
   // cannot; a service this process does not host is reported as such.
   std::map<std::string, health::ProcessState> Probe(const std::vector<std::string>& services) override;
+  std::optional<contract::SupervisorHealth> Supervision() override;
 
   // RecoveryActions.
   Status RestartService(const std::string& service) override;
@@ -62,6 +99,7 @@ class HostSeams final : public health::ProcessProbe, public health::RecoveryActi
   Env env_;
   std::unique_ptr<health::PortProbe> ports_;
   std::unique_ptr<SystemdSeams> systemd_;
+  std::unique_ptr<SupervisorSeams> supervisor_;
   runtime::Runner* runner_ = nullptr;
 };
 

@@ -411,10 +411,11 @@ Result<std::vector<std::unique_ptr<runtime::Service>>> MakeServeServices(const A
   } else if (service == "sim") {
     services.push_back(std::make_unique<SimService>(config.sim, env));
   } else if (service == "health") {
-    if (config.health.processes == "runner") {
+    if (EffectiveHealthProcesses(config) == "runner") {
       return InvalidArgumentError(
           "serve health: [health] processes = \"runner\" sees only the services of its own process; "
-          "set processes = \"systemd\" for services run by systemd, or run health inside `dolphin run`");
+          "set processes = \"systemd\" for services run by systemd, run it under `dolphin up` (processes "
+          "= \"supervisor\"), or run health inside `dolphin run`");
     }
     services.push_back(std::make_unique<health::HealthService>(env, bus, HealthServiceOptionsFor(config), seams,
                                                                seams.ports(), seams));

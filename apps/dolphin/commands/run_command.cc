@@ -26,7 +26,7 @@ struct RunFlags {
 }  // namespace
 
 int HostServices(const CliContext& ctx, const std::string& process_name, bool embedded_ok,
-                 const ServiceFactory& make_services, double duration_s) {
+                 const ServiceFactory& make_services, double duration_s, const std::string& api_listen) {
   int code = kExitOk;
   auto config = LoadOrReport(ctx, &code);
   if (!config) return code;
@@ -71,6 +71,7 @@ int HostServices(const CliContext& ctx, const std::string& process_name, bool em
   seams.AttachRunner(&runner);
 
   api::ApiOptions api_options = config->api;
+  if (!api_listen.empty()) api_options.listen = api_listen;
   api_options.addr_file = ApiAddrFile(process_name);
   auto api = api::NewControlApi(api_options, **bus, env, config->process.state_dir, process_name);
   // Under the process's heartbeat name ("run", "serve.bridge"): never the key of a service.

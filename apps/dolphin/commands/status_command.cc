@@ -196,8 +196,12 @@ Json Gather(const BusReader& bus, const std::vector<Json>& processes, Timestamp 
       }
       if (const Json* st = FindField(c, "state_text"); st != nullptr) svc["supervisor_state"] = *st;
       if (const Json* pid = FindField(c, "pid"); pid != nullptr && !svc.contains("pid")) svc["pid"] = *pid;
+      // Readiness and liveness by up's checks: "ready", "starting", "unresponsive 4.0 s", "waiting for ...".
+      const Json* ready = FindField(c, "ready");
+      const bool has_ready = ready != nullptr && ready->is_string() && !ready->get<std::string>().empty();
+      if (has_ready) svc["supervisor_ready"] = *ready;
       if (const Json* st = FindField(c, "state"); st != nullptr && st->is_string()) {
-        svc["up"] = st->get<std::string>() == "running";
+        svc["up"] = st->get<std::string>() == "running" && (!has_ready || ready->get<std::string>() == "ready");
       }
     }
     if (const Json* u = FindField(*sup, "unenforced"); u != nullptr) s["limits_unenforced"] = *u;
@@ -436,6 +440,13 @@ void Print(const Json& s) {
     if (const Json* st = FindField(v, "supervisor_state"); st != nullptr && st->is_string() &&
         st->get<std::string>() != "running") {
       detail = st->get<std::string>() + (detail.empty() ? "" : "; " + detail);
+    }
+    if (const Json* r = FindField(v, "supervisor_ready"); r != nullptr && r->is_string() && r->get<std::string>() != "ready") {
+      const std::string ready = r->get<std::string>();
+      if (ready.rfind("starting", 0) == 0) status = "STARTING";
+      if (ready.rfind("unresponsive", 0) == 0) status = "UNRESP";
+      if (ready.rfind("waiting", 0) == 0) status = "WAITING";
+      if (detail.find(ready) == std::string::npos) detail = ready + (detail.empty() ? "" : "; " + detail);
     }
     const std::string line = fmt::format("{:<20} {:<9} {:<8} {:<4} {:<12} {}", Fit(name, 20), status,
                                          Text(v, "pid", "-"), Text(v, "restarts", "-"),

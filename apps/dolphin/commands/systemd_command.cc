@@ -16,6 +16,7 @@
 
 #include "../cli.h"
 #include "../wiring.h"
+#include "member.h"
 #include "dolphin/core/file_system.h"
 #include "dolphin/core/host_port.h"
 #include "dolphin/systemd_units/unit_files.h"
@@ -34,28 +35,6 @@ struct GenerateFlags {
   std::string unit_dir = "/etc/systemd/system";
   std::string hazelcast_jar;
 };
-
-// The pools DESIGN §6 names as the defaults; the worker unit serves each. The scheduler's
-// [pools.<name>] (not built yet) will supply the enabled pools instead.
-constexpr const char* kDefaultPools[] = {"dolphin", "dolphin-scan", "dolphin-extf-indicators", "dolphin-obf"};
-
-// TasksMax= of hazelcast.service when [services.hazelcast] does not say (a JVM member's threads).
-constexpr int64_t kMemberTasksMax = 256;
-
-// The absolute path of `name` on PATH (names with a '/' are made absolute), or empty.
-fs::path FindOnPath(const std::string& name) {
-  if (name.find('/') != std::string::npos) return fs::absolute(name).lexically_normal();
-  const char* path = std::getenv("PATH");
-  std::string rest = path != nullptr ? path : "/usr/bin:/bin";
-  for (size_t start = 0; start <= rest.size();) {
-    size_t end = rest.find(':', start);
-    if (end == std::string::npos) end = rest.size();
-    fs::path candidate = fs::path(rest.substr(start, end - start)) / name;
-    if (::access(candidate.c_str(), X_OK) == 0) return fs::absolute(candidate).lexically_normal();
-    start = end + 1;
-  }
-  return {};
-}
 
 bool Under(const fs::path& p, const fs::path& dir) {
   auto [d, pi] = std::mismatch(dir.begin(), dir.end(), p.begin(), p.end());
@@ -114,17 +93,19 @@ int Generate(const CliContext& ctx, const GenerateFlags& flags) {
   in.sim = config->sim.enabled;
   if (in.sim) writable("sim", config->sim.scan_dir);
   in.services = config->services;
-  for (const char* pool : kDefaultPools) in.worker_pools.emplace_back(pool);
+  // The worker serves every pool: the seed pools (DESIGN §6) first, then each [pools.<name>].
+  for (const std::string& pool : scheduler::SeedPoolNames()) in.worker_pools.push_back(pool);
+  for (const auto& [name, pool] : config->scheduler.pools) {
+    if (std::find(in.worker_pools.begin(), in.worker_pools.end(), name) == in.worker_pools.end()) {
+      in.worker_pools.push_back(name);
+    }
+  }
 
   // The member: [services.hazelcast] exec, else java running the jar.
   const fs::path member_config = in.state_dir / "hazelcast" / "hazelcast.yaml";
-  supervisor::ServiceOptions hz = supervisor::EffectiveServiceOptions(config->services, "hazelcast");
-  if (config->services.count("hazelcast") == 0 && hz.tasks_max && *hz.tasks_max < kMemberTasksMax) {
-    // A 5.x member runs about 60 threads (measured: 57-58 at rest): the dolphin services'
-    // TasksMax would refuse it threads. Without a table of its own it gets room for them.
-    hz.tasks_max = kMemberTasksMax;
-    in.services["hazelcast"] = hz;
-  }
+  // The member gets room for its threads (supervisor::kMemberTasksMax) unless its table says.
+  const supervisor::ServiceOptions hz = MemberServiceOptions(config->services);
+  if (config->services.count("hazelcast") == 0) in.services["hazelcast"] = hz;
   std::string member_host = "127.0.0.1";
   int member_port = 5701;
   if (!config->bus.members.empty()) {
@@ -150,12 +131,7 @@ int Generate(const CliContext& ctx, const GenerateFlags& flags) {
           "openjdk-17-jre-headless, or set [services.hazelcast] exec)");
       return kExitFailure;
     }
-    fs::path jar = flags.hazelcast_jar;
-    if (jar.empty()) {
-      const char* env_jar = std::getenv("HAZELCAST_JAR");
-      jar = env_jar != nullptr && *env_jar ? fs::path(env_jar) : in.state_dir / "hazelcast" / "hazelcast.jar";
-    }
-    jar = fs::absolute(jar).lexically_normal();
+    const fs::path jar = MemberJar(flags.hazelcast_jar, in.state_dir);
     if (!fs::exists(jar)) {
       std::fprintf(stderr, "dolphin: warning: hazelcast.service: the member jar %s does not exist yet\n",
                    jar.c_str());

@@ -14,19 +14,24 @@
 #include <cstdlib>
 
 #include "../cli.h"
+#include "../health_wiring.h"
 #include "../signals.h"
 #include "../wiring.h"
 #include "dolphin/api/api_client.h"
 #include "dolphin/api/control_api.h"
 #include "dolphin/bus/in_memory_bus.h"
+#include "dolphin/core/host_port.h"
+#include "dolphin/health/probes.h"
 #include "dolphin/supervisor/cgroup.h"
 #include "dolphin/supervisor/supervisor.h"
+#include "dolphin/systemd_units/unit_files.h"
+#include "host.h"
+#include "member.h"
 
 namespace dolphin::cli {
 
 namespace {
 
-constexpr const char* kUpAddrFile = "api.up.addr";
 
 // This binary, for the `dolphin serve NAME` children.
 std::string SelfExe() {
@@ -35,17 +40,75 @@ std::string SelfExe() {
   return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string("dolphin");
 }
 
-// The children of `up`, in start order: every `exec` service (by name), then the services
-// `dolphin run` would run. Disabled ones stay in the table (shown as "disabled").
-Result<std::vector<supervisor::ChildSpec>> ChildrenFor(const AppConfig& config) {
+bool IsLoopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+// What `up` runs and how it checks each child.
+struct UpPlan {
+  std::vector<supervisor::ChildSpec> children;  // in start order
+  // The member `up` runs itself (service hazelcast), when it does: its host:port.
+  std::optional<HostPort> member;
+  // The member's config, written to <state_dir>/hazelcast/hazelcast.yaml before the start.
+  std::string member_yaml;
+};
+
+// The member `up` runs itself: [bus] backend = "hazelcast" with one member on a loopback host,
+// and [services.hazelcast] neither disabled nor given an exec (then it is an exec service).
+std::optional<HostPort> OwnMember(const AppConfig& config) {
+  if (config.bus.backend != "hazelcast" || config.bus.members.size() != 1) return std::nullopt;
+  const supervisor::ServiceOptions hz = MemberServiceOptions(config.services);
+  if (!hz.enabled || !hz.exec.empty()) return std::nullopt;
+  auto hp = ParseHostPort(config.bus.members.front(), 5701);
+  if (!hp.ok() || !IsLoopback(hp->host) || hp->port == 0) return std::nullopt;
+  return *hp;
+}
+
+// The children of `up`, in start order (docs/supervisor.md, "Start order"): the Hazelcast member
+// `up` runs itself, every `exec` service, the services `dolphin run` would run, ordered by
+// their `after` lists. Disabled ones stay in the table (shown as "disabled").
+Result<UpPlan> PlanFor(const AppConfig& config) {
+  UpPlan plan;
   std::vector<supervisor::ChildSpec> out;
   const std::filesystem::path logs = config.process.state_dir / "run_logs";
+  plan.member = OwnMember(config);
+  if (plan.member) {
+    const std::filesystem::path java = FindOnPath("java");
+    if (java.empty()) {
+      return FailedPreconditionError(
+          "up: the Hazelcast member (service hazelcast) needs java, not found on PATH (install "
+          "openjdk-17-jre-headless, set [services.hazelcast] exec, or enabled = false for an external member)");
+    }
+    const std::filesystem::path state_dir = std::filesystem::absolute(config.process.state_dir).lexically_normal();
+    const std::filesystem::path jar = MemberJar("", state_dir);
+    if (!std::filesystem::exists(jar)) {
+      return FailedPreconditionError(fmt::format(
+          "up: the Hazelcast member jar {} does not exist (set HAZELCAST_JAR, or run scripts/setup.d/30-hazelcast.sh)",
+          jar.string()));
+    }
+    supervisor::ChildSpec c;
+    c.name = "hazelcast";
+    c.options = MemberServiceOptions(config.services);
+    c.argv = systemd_units::HazelcastMemberCommand(java, jar, state_dir / "hazelcast" / "hazelcast.yaml", c.options);
+    c.output_file = logs / "hazelcast.log";
+    c.drain_output = true;
+    // Ready, and alive, while its port accepts connections. It does not speak sd_notify, so its
+    // liveness timeout is its ready timeout.
+    c.options.watchdog = c.options.ready_timeout;
+    c.probe = true;
+    plan.member_yaml =
+        systemd_units::HazelcastMemberConfig(config.bus.cluster_name, plan.member->host, plan.member->port);
+    out.push_back(std::move(c));
+  }
   for (const auto& [name, options] : config.services) {
     if (supervisor::IsDolphinService(name)) continue;
+    if (name == "hazelcast" && plan.member) continue;
     if (options.exec.empty()) {
-      return UnimplementedError(fmt::format(
-          "up: [services.{}] has no exec: running the Hazelcast member itself is not built yet; "
-          "give its command as exec = [...]",
+      if (name == "hazelcast" && !options.enabled) continue;  // an external member
+      return InvalidArgumentError(fmt::format(
+          "up: [services.{}] has no exec: `up` runs the Hazelcast member itself only with [bus] "
+          "backend = \"hazelcast\" and one loopback member; give its command as exec = [...] or set "
+          "enabled = false",
           name));
     }
     supervisor::ChildSpec c;
@@ -58,6 +121,10 @@ Result<std::vector<supervisor::ChildSpec>> ChildrenFor(const AppConfig& config) 
     out.push_back(std::move(c));
   }
   std::vector<std::string> dolphin_names;
+  std::string api_host = "127.0.0.1";
+  if (auto hp = api::ParseHostPort(config.api.listen); hp.ok()) api_host = hp->first;
+  const std::string child_listen =
+      api_host.find(':') != std::string::npos ? fmt::format("[{}]:0", api_host) : fmt::format("{}:0", api_host);
   for (const std::string& name : DefaultServiceNames(config)) {
     supervisor::ServiceOptions options = supervisor::EffectiveServiceOptions(config.services, name);
     if (options.enabled) dolphin_names.push_back(name);
@@ -70,8 +137,13 @@ Result<std::vector<supervisor::ChildSpec>> ChildrenFor(const AppConfig& config) 
       c.argv.insert(c.argv.end(),
                     {"-c", std::filesystem::absolute(config.file.file()).lexically_normal().string()});
     }
+    // A control API of its own on a free port (api.<name>.addr), never [api] listen's.
+    c.argv.insert(c.argv.end(), {"--api-listen", child_listen});
     c.options = options;
+    // Health under `up` sees the services through it (docs/health.md, processes = "supervisor").
+    c.options.env.emplace(kSupervisedByEnv, "up");
     c.output_file = logs / (name + ".log");
+    c.probe = true;  // ready once its /api/health answers; alive while it goes on answering
     out.push_back(std::move(c));
   }
   if (!dolphin_names.empty() && config.bus.backend == "memory") {
@@ -80,8 +152,64 @@ Result<std::vector<supervisor::ChildSpec>> ChildrenFor(const AppConfig& config) 
         "\"hazelcast\", disable them with [services.<name>] enabled = false, or use `dolphin run`",
         fmt::join(dolphin_names, ", ")));
   }
-  return out;
+  // Dependencies: "trader" names every colour; names `up` does not run are not waited for.
+  std::vector<std::string> names;
+  for (const auto& c : out) names.push_back(c.name);
+  std::map<std::string, std::vector<std::string>> after;
+  for (auto& c : out) {
+    for (const std::string& w : supervisor::AfterOf(c.name, c.options)) {
+      for (const std::string& n : names) {
+        if (n == c.name) continue;
+        if (n == w || (w == "trader" && n.rfind("trader.", 0) == 0)) c.after.push_back(n);
+      }
+    }
+    after[c.name] = c.after;
+  }
+  auto order = supervisor::OrderByDependencies(names, after);
+  if (!order.ok()) return InvalidArgumentError(fmt::format("up: [services] after: {}", order.status().message()));
+  for (const std::string& n : *order) {
+    for (auto& c : out) {
+      if (c.name == n) plan.children.push_back(std::move(c));
+    }
+  }
+  return plan;
 }
+
+// Readiness and liveness of `up`'s children: a dolphin service's /api/health (at the address
+// its api.<name>.addr names, written by that very process), the member's port.
+class UpProbe final : public supervisor::ChildProbe {
+ public:
+  UpProbe(std::filesystem::path state_dir, std::optional<HostPort> member)
+      : state_dir_(std::move(state_dir)), member_(std::move(member)), ports_(health::NewTcpPortProbe()) {}
+
+  Status Check(const std::string& name, pid_t pid) override {
+    if (name == "hazelcast" && member_) {
+      return ports_->Check(member_->host, member_->port, std::chrono::seconds(1));
+    }
+    const std::string file = ApiAddrFile(name);
+    auto addr = api::ReadApiAddrFile(state_dir_, file);
+    if (!addr.ok()) return UnavailableError(fmt::format("no {} yet", file));
+    if (!addr->pid || *addr->pid != pid) {
+      return UnavailableError(fmt::format("{} names another process (pid {}), not pid {}", file,
+                                          addr->pid.value_or(0), pid));
+    }
+    api::ApiClient client(addr->address, "");
+    client.set_timeout(std::chrono::seconds(1));
+    auto r = client.Get("/api/health");
+    if (!r.ok()) return r.status();
+    auto j = ParseJson(r->body, "/api/health");
+    if (!j.ok()) return j.status();
+    if (!j->is_object() || j->value("status", "") != "ok") {
+      return UnavailableError(fmt::format("/api/health: {}", r->body));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  const std::filesystem::path state_dir_;
+  const std::optional<HostPort> member_;
+  std::unique_ptr<health::PortProbe> ports_;
+};
 
 Json ChildJson(const supervisor::ChildStatus& s) {
   Json j;
@@ -89,6 +217,10 @@ Json ChildJson(const supervisor::ChildStatus& s) {
   j["pid"] = s.pid;
   j["state"] = std::string(supervisor::ServiceStateName(s.state));
   j["state_text"] = s.state_text;
+  j["ready"] = s.readiness;
+  j["after"] = s.after;
+  j["started_at"] = s.started_at ? Json(FormatRfc3339(*s.started_at)) : Json();
+  j["ready_at"] = s.ready_at ? Json(FormatRfc3339(*s.ready_at)) : Json();
   j["restarts"] = s.restarts;
   j["oom_kills"] = s.oom_kills;
   j["last_exit"] = s.last_exit;
@@ -108,10 +240,10 @@ int RunUp(const CliContext& ctx) {
   int code = kExitOk;
   auto config = LoadOrReport(ctx, &code);
   if (!config) return code;
-  auto children = ChildrenFor(*config);
-  if (!children.ok()) {
-    PrintError(children.status().message());
-    return children.status().code() == StatusCode::kUnimplemented ? kExitNotBuilt : kExitUsage;
+  auto plan = PlanFor(*config);
+  if (!plan.ok()) {
+    PrintError(plan.status().message());
+    return plan.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
   }
   SystemClock clock;
   auto logger = MakeLogger(*config, clock);
@@ -140,10 +272,27 @@ int RunUp(const CliContext& ctx) {
   if (!unenforced.empty()) logger->Warn("up", unenforced);
   for (const std::string& line : (*tree)->Describe()) logger->Info("up", "cgroup", {{"controller", line}});
 
+  if (plan->member) {
+    const std::filesystem::path yaml = config->process.state_dir / "hazelcast" / "hazelcast.yaml";
+    Status st = env.fs.CreateDirs(yaml.parent_path());
+    if (st.ok()) st = env.fs.WriteAtomically(yaml, plan->member_yaml);
+    if (!st.ok()) {
+      PrintError(fmt::format("up: the member's config: {}", st.message()));
+      return kExitFailure;
+    }
+  }
+  std::vector<std::string> order;
+  for (const auto& c : plan->children) {
+    order.push_back(c.after.empty() ? c.name : fmt::format("{} (after {})", c.name, fmt::join(c.after, ", ")));
+  }
+  logger->Info("up", fmt::format("start order: {}", fmt::join(order, "; ")));
+
+  UpProbe probe(config->process.state_dir, plan->member);
   supervisor::SupervisorOptions so;
   so.pid_file = config->process.state_dir / "up.pid";
   so.self_pid = ::getpid();
-  supervisor::Supervisor sup(std::move(*children), *ops, tree->get(), clock, env.fs, *logger, so);
+  so.probe = &probe;
+  supervisor::Supervisor sup(std::move(plan->children), *ops, tree->get(), clock, env.fs, *logger, so);
 
   auto bus = bus::NewInMemoryBus(16);  // `up` has no bus of its own; the API needs one
   api::ApiOptions api_options = config->api;
@@ -160,7 +309,12 @@ int RunUp(const CliContext& ctx) {
     j["unenforced"] = unenforced;
     return j;
   };
-  api->RegisterView("services", table);
+  api->RegisterRoutes("/api/services", [table](const api::RouteRequest& req) -> Result<Json> {
+    if (req.method != "GET" || req.path != "/api/services") {
+      return NotFoundError(fmt::format("{} {}: only GET /api/services", req.method, req.path));
+    }
+    return table();
+  });
   api->RegisterStatus("supervisor", table);
   using Command = Status (supervisor::Supervisor::*)(const std::string&);
   for (auto [verb, method] : {std::pair<const char*, Command>{"start", &supervisor::Supervisor::Start},
@@ -235,11 +389,14 @@ int RunService(const CliContext& ctx, const ServiceFlags& flags) {
       std::printf("%s\n", j->dump().c_str());
       return kExitOk;
     }
-    std::printf("%-16s %-8s %-26s %8s %4s  %s\n", "SERVICE", "PID", "STATE", "RESTARTS", "OOM", "LAST EXIT");
+    std::printf("%-16s %-8s %-26s %-18s %8s %4s  %s\n", "SERVICE", "PID", "STATE", "READY", "RESTARTS", "OOM",
+                "LAST EXIT");
     for (const Json& s : (*j)["services"]) {
-      std::printf("%-16s %-8s %-26s %8lld %4lld  %s\n", s.value("name", "").c_str(),
+      const std::string ready = s.contains("ready") && s["ready"].is_string() ? s["ready"].get<std::string>() : "";
+      std::printf("%-16s %-8s %-26s %-18s %8lld %4lld  %s\n", s.value("name", "").c_str(),
                   s.value("pid", 0) > 0 ? std::to_string(s.value("pid", 0)).c_str() : "-",
-                  s.value("state_text", "").c_str(), static_cast<long long>(s.value("restarts", 0)),
+                  s.value("state_text", "").c_str(), ready.empty() ? "-" : ready.c_str(),
+                  static_cast<long long>(s.value("restarts", 0)),
                   static_cast<long long>(s.value("oom_kills", 0)), s.value("last_exit", "").c_str());
     }
     const std::string unenforced = j->value("unenforced", "");

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include <algorithm>
 #include <optional>
 
 #include "dolphin/api/control_api.h"
@@ -12,16 +13,20 @@ namespace dolphin::api {
 
 namespace {
 
-std::unique_ptr<httplib::Client> Connect(const std::string& addr) {
+std::unique_ptr<httplib::Client> Connect(const std::string& addr, std::chrono::milliseconds timeout) {
   // An unreadable address falls back to the default listen address (ApiOptions, written once).
   auto hp = ParseHostPort(addr);
   if (!hp.ok()) hp = ParseHostPort(ApiOptions{}.listen);
   const std::string host = hp.ok() ? hp->first : std::string();
   const int port = hp.ok() ? hp->second : 0;
   auto c = std::make_unique<httplib::Client>(host, port);
-  c->set_connection_timeout(2, 0);
-  c->set_read_timeout(10, 0);
-  c->set_write_timeout(10, 0);
+  const auto connect = std::min(timeout, std::chrono::milliseconds(2000));
+  c->set_connection_timeout(std::chrono::duration_cast<std::chrono::seconds>(connect).count(),
+                            std::chrono::duration_cast<std::chrono::microseconds>(connect % std::chrono::seconds(1)).count());
+  c->set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(timeout).count(),
+                      std::chrono::duration_cast<std::chrono::microseconds>(timeout % std::chrono::seconds(1)).count());
+  c->set_write_timeout(std::chrono::duration_cast<std::chrono::seconds>(timeout).count(),
+                       std::chrono::duration_cast<std::chrono::microseconds>(timeout % std::chrono::seconds(1)).count());
   return c;
 }
 
@@ -88,7 +93,7 @@ std::string ApiClient::Escape(std::string_view s) {
 
 Result<ApiResponse> ApiClient::Send(const std::string& method, const std::string& path,
                                     const std::string& body) const {
-  auto client = Connect(addr_);
+  auto client = Connect(addr_, timeout_);
   httplib::Headers headers;
   if (!token_.empty()) headers.emplace("Authorization", "Bearer " + token_);
   httplib::Result r = method == "GET"    ? client->Get(path, headers)
@@ -119,7 +124,7 @@ Status ApiClient::Watch(
     const std::string& path,
     const std::function<bool(const std::string&, const std::string&)>& on_event,
     const std::function<bool()>& keep_going) const {
-  auto client = Connect(addr_);
+  auto client = Connect(addr_, timeout_);
   client->set_read_timeout(3600 * 24, 0);
   std::string buffer;
   int status = 0;

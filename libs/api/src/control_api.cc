@@ -157,9 +157,6 @@ class ControlApiImpl final : public ControlApi {
   void RegisterCommand(const std::string& name, CommandHandler handler) override {
     commands_[name] = std::move(handler);
   }
-  void RegisterView(const std::string& name, StatusProvider provider) override {
-    views_[name] = std::move(provider);
-  }
   void RegisterRoutes(const std::string& prefix, RouteHandler handler) override {
     routes_[prefix] = std::move(handler);
   }
@@ -391,12 +388,6 @@ class ControlApiImpl final : public ControlApi {
     s.Get(R"(/api/watch/([^/]+)/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
       StartWatch(req.matches[1], std::string(req.matches[2]), res);
     });
-    for (const auto& [name, provider] : views_) {
-      const StatusProvider* view = &provider;
-      s.Get("/api/" + name, [view](const httplib::Request&, httplib::Response& res) {
-        SendJson(res, (*view)());
-      });
-    }
     for (const auto& [prefix, handler] : routes_) {
       const std::string pattern = prefix + "(/.*)?";
       auto serve = [this, h = handler](const httplib::Request& req, httplib::Response& res) {
@@ -512,7 +503,6 @@ class ControlApiImpl final : public ControlApi {
   const MonoTime started_at_;
   std::map<std::string, StatusProvider> status_providers_;
   std::map<std::string, CommandHandler> commands_;
-  std::map<std::string, StatusProvider> views_;
   std::map<std::string, RouteHandler> routes_;
   std::string token_;
   std::unique_ptr<httplib::Server> server_;

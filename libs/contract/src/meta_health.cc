@@ -121,6 +121,10 @@ std::string EncodeMetaHealth(const MetaHealth& r) {
                  {"held_s", r.hold->held_s},
                  {"needed_s", r.hold->needed_s}};
   }
+  if (r.supervisor) {
+    j["supervisor"] = {{"unenforced", r.supervisor->unenforced},
+                       {"failed_start_limit", r.supervisor->failed_start_limit}};
+  }
   if (r.started_at) j["started_at"] = FormatRfc3339(*r.started_at);
   j["in_startup_grace"] = r.in_startup_grace;
   j["timestamp"] = FormatRfc3339(r.timestamp);
@@ -180,6 +184,20 @@ Result<MetaHealth> DecodeMetaHealth(std::string_view json) {
     DOLPHIN_ASSIGN_OR_RETURN(h.held_s, GetDouble(*hold, "held_s", w));
     DOLPHIN_ASSIGN_OR_RETURN(h.needed_s, GetDouble(*hold, "needed_s", w));
     r.hold = h;
+  }
+  if (const Json* sup = FindField(j, "supervisor"); sup != nullptr && !sup->is_null()) {
+    const std::string w = std::string(kWhat) + ": supervisor";
+    if (!sup->is_object()) return InvalidArgumentError(fmt::format("{}: expected an object", w));
+    SupervisorHealth h;
+    DOLPHIN_ASSIGN_OR_RETURN(h.unenforced, GetStringOr(*sup, "unenforced", "", w));
+    if (const Json* f = FindField(*sup, "failed_start_limit"); f != nullptr && !f->is_null()) {
+      if (!f->is_array()) return InvalidArgumentError(fmt::format("{}: failed_start_limit: expected an array", w));
+      for (const Json& e : *f) {
+        DOLPHIN_ASSIGN_OR_RETURN(std::string name, AsString(e, "failed_start_limit[]", w));
+        h.failed_start_limit.push_back(std::move(name));
+      }
+    }
+    r.supervisor = std::move(h);
   }
   if (const Json* s = FindField(j, "started_at"); s != nullptr && !s->is_null()) {
     DOLPHIN_ASSIGN_OR_RETURN(r.started_at, GetTimestamp(j, "started_at", kWhat));

@@ -61,7 +61,7 @@ Result<HealthOptions> ParseHealthOptions(ConfigSection s) {
       o.control_plane_restart.front().empty()) {
     s.ErrorAt("control_plane_restart", "expected a command as [argv...], got an empty program");
   }
-  s.ReadEnum("processes", &o.processes, {"runner", "systemd"});
+  s.ReadEnum("processes", &o.processes, {"runner", "systemd", "supervisor"});
   for (const char* key : {"systemd_probe", "systemd_restart"}) {
     auto* v = std::string_view(key) == "systemd_probe" ? &o.systemd_probe : &o.systemd_restart;
     s.Read(key, v);

@@ -178,6 +178,16 @@ contract::MetaHealth HealthService::RunCycle() {
   record.m5_coherence = a.sensors.m5_coherence;
   record.processes = a.processes;
   record.data_sources = a.data_sources;
+  // The supervisor's own findings (docs/health.md, "Under dolphin up"): limits it cannot
+  // enforce and services it gave up on, each a reason of its own beside the sensors'.
+  record.supervisor = processes_.Supervision();
+  if (record.supervisor) {
+    if (!record.supervisor->unenforced.empty()) a.reasons["limits"].push_back(record.supervisor->unenforced);
+    for (const std::string& name : record.supervisor->failed_start_limit) {
+      a.reasons["supervisor"].push_back(
+          fmt::format("{} failed (start limit): not restarted until `dolphin service start {}`", name, name));
+    }
+  }
   record.checks = a.failed_checks;
   record.timestamp = o.now;
   record.started_at = started_wall_;

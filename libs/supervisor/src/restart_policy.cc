@@ -145,8 +145,9 @@ void RestartMachine::OnSpawnFailed(std::string reason) {
   AfterUnplannedExit(/*clean=*/false, /*prevent_restart=*/false);
 }
 
-RestartMachine::Action RestartMachine::OnExit(const ExitInfo& exit) {
+RestartMachine::Action RestartMachine::OnExit(const ExitInfo& exit, std::string_view cause) {
   last_exit_ = exit.Describe();
+  if (!cause.empty()) last_exit_ += fmt::format(": {}", cause);
   if (exit.oom_killed) ++oom_kills_;
   if (state_ == ServiceState::kStopping) {
     kill_at_.reset();

@@ -55,7 +55,7 @@ bool ValidName(std::string_view name) {
 }
 
 // Reads one service table over `o` (the defaults, or [services.trader] for a colour).
-void ParseOne(ConfigSection& s, const std::string& name,
+void ParseOne(ConfigSection& s, const std::string& name, const std::vector<std::string>& configured,
               ServiceOptions& o) {
   s.Read("enabled", &o.enabled);
   ReadLimit<int64_t>(s, "memory_max", &o.memory_max,
@@ -84,6 +84,24 @@ void ParseOne(ConfigSection& s, const std::string& name,
   s.Read("start_limit_burst", &o.start_limit_burst, 1, 10000);
   s.ReadSeconds("watchdog_s", &o.watchdog, 0, kDay);
   s.ReadSeconds("timeout_stop_s", &o.timeout_stop, 0, kDay);
+  s.ReadSeconds("ready_timeout_s", &o.ready_timeout, 0.1, kDay);
+  if (s.Has("after")) {
+    std::vector<std::string> after;
+    s.Read("after", &after);
+    for (const std::string& a : after) {
+      const std::string_view base = std::string_view(a).substr(0, a.find('.'));
+      if (!ValidName(std::string(base)) || (a.find('.') != std::string::npos && base != "trader")) {
+        s.ErrorAt("after", fmt::format("expected service names, got {}", Quote(a)));
+      } else if (a == name) {
+        s.ErrorAt("after", fmt::format("expected other services, got {} itself", Quote(a)));
+      } else if (!IsDolphinService(a) && a != kHazelcast &&
+                 std::find(configured.begin(), configured.end(), a) == configured.end()) {
+        s.ErrorAt("after", fmt::format("expected a service ({}, hazelcast or a configured one), got {}",
+                                       fmt::join(DolphinServiceNames(), ", "), Quote(a)));
+      }
+    }
+    o.after = std::move(after);
+  }
   s.Read("exec", &o.exec);
   if (s.Has("exec")) {
     if (IsDolphinService(name)) {
@@ -134,15 +152,16 @@ bool IsDolphinService(std::string_view name) {
 Result<ServicesOptions> ParseServicesOptions(ConfigSection services) {
   ServicesOptions out;
   int errors = 0;
-  for (const std::string& name : services.SubsectionNames()) {
+  const std::vector<std::string> configured = services.SubsectionNames();
+  for (const std::string& name : configured) {
     ConfigSection s = services.Sub(name);
     if (!ValidName(name)) {
       services.ErrorAt(name, "expected a service name of letters, digits, '_' and '-'");
       ++errors;
       continue;
     }
-    ServiceOptions o;
-    ParseOne(s, name, o);
+    ServiceOptions o = DefaultServiceOptions(name);
+    ParseOne(s, name, configured, o);
     if (name == "trader") {
       for (const std::string& colour : s.SubsectionNames()) {
         if (colour == "env") continue;
@@ -153,7 +172,7 @@ Result<ServicesOptions> ParseServicesOptions(ConfigSection services) {
           s.ErrorAt(colour, "expected a colour of letters, digits, '_' and '-'");
           continue;
         }
-        ParseOne(c, full, per_colour);
+        ParseOne(c, full, configured, per_colour);
         c.RejectUnknownKeys();
         errors += c.error_count();
         out.emplace(full, std::move(per_colour));
@@ -165,7 +184,8 @@ Result<ServicesOptions> ParseServicesOptions(ConfigSection services) {
     constexpr std::string_view kKeys[] = {
         "enabled",   "memory_max",        "memory_swap_max", "cpu_quota",
         "tasks_max", "restart",           "restart_sec",     "start_limit_interval_s",
-        "start_limit_burst", "watchdog_s", "timeout_stop_s", "exec", "env", "working_dir"};
+        "start_limit_burst", "watchdog_s", "timeout_stop_s", "exec", "env", "working_dir",
+        "ready_timeout_s", "after"};
     const bool own_keys = std::any_of(std::begin(kKeys), std::end(kKeys),
                                       [&](std::string_view k) { return s.Has(std::string(k)); });
     if (name != "trader" || own_keys) out.emplace(name, std::move(o));
@@ -197,10 +217,28 @@ void WriteServicesOptions(const ServicesOptions& options, ConfigWriter& out) {
     out.Value("start_limit_burst", o.start_limit_burst);
     out.Value("watchdog_s", SecondsOf(o.watchdog));
     out.Value("timeout_stop_s", SecondsOf(o.timeout_stop));
+    out.Value("ready_timeout_s", SecondsOf(o.ready_timeout));
+    if (o.after) out.Value("after", *o.after);
     if (!o.exec.empty()) out.Value("exec", o.exec);
     out.Value("env", o.env);
     if (!o.working_dir.empty()) out.Value("working_dir", o.working_dir.string());
   }
+}
+
+ServiceOptions DefaultServiceOptions(std::string_view name) {
+  ServiceOptions o;
+  if (name == kHazelcast) o.tasks_max = kMemberTasksMax;
+  return o;
+}
+
+std::vector<std::string> DefaultAfter(std::string_view name) {
+  if (name == kHazelcast || !IsDolphinService(name)) return {};
+  if (name == "bridge") return {std::string(kHazelcast)};
+  return {std::string(kHazelcast), "bridge"};
+}
+
+std::vector<std::string> AfterOf(std::string_view name, const ServiceOptions& options) {
+  return options.after ? *options.after : DefaultAfter(name);
 }
 
 ServiceOptions EffectiveServiceOptions(const ServicesOptions& options, std::string_view name) {
@@ -208,7 +246,7 @@ ServiceOptions EffectiveServiceOptions(const ServicesOptions& options, std::stri
   if (name.substr(0, 7) == "trader.") {
     if (auto it = options.find("trader"); it != options.end()) return it->second;
   }
-  return ServiceOptions{};
+  return DefaultServiceOptions(name);
 }
 
 Result<std::optional<int64_t>> ParseByteSize(std::string_view text) {

@@ -6,7 +6,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <fmt/ranges.h>
+
 #include <algorithm>
+#include <functional>
 #include <sstream>
 
 namespace dolphin::supervisor {
@@ -121,9 +124,108 @@ Status Supervisor::StartAll() {
   WritePidFileLocked();
   for (Child& c : children_) {
     if (!c.spec.options.enabled) continue;
-    ActLocked(c, c.machine->Start());
+    c.waiting = true;
+    c.waiting_since = clock_.MonotonicNow();
+    c.wait_reported = false;
+    StartWhenReadyLocked(c);
   }
   return Status::Ok();
+}
+
+std::vector<std::string> Supervisor::NotReadyLocked(const Child& c) const {
+  std::vector<std::string> out;
+  for (const std::string& name : c.spec.after) {
+    for (const Child& d : children_) {
+      if (d.spec.name != name || !d.spec.options.enabled) continue;
+      if (d.machine->state() != ServiceState::kRunning) out.push_back(name);
+    }
+  }
+  return out;
+}
+
+void Supervisor::StartWhenReadyLocked(Child& c) {
+  if (!c.waiting || stopping_all_) return;
+  const std::vector<std::string> missing = NotReadyLocked(c);
+  if (missing.empty()) {
+    c.waiting = false;
+    ActLocked(c, c.machine->Start());
+    return;
+  }
+  const Duration waited = clock_.MonotonicNow() - c.waiting_since;
+  if (!c.wait_reported && waited >= c.spec.options.ready_timeout) {
+    c.wait_reported = true;  // once per wait; it goes on waiting (the dependency restarts by its policy)
+    logger_.Error(kComponent,
+                  fmt::format("{} not started: {} not ready after {:.0f} s", c.spec.name,
+                              fmt::join(missing, ", "), std::chrono::duration<double>(waited).count()),
+                  {{"service", c.spec.name}});
+  }
+}
+
+std::vector<Supervisor::ProbeTarget> Supervisor::DueProbesLocked() {
+  std::vector<ProbeTarget> out;
+  if (options_.probe == nullptr) return out;
+  const MonoTime now = clock_.MonotonicNow();
+  for (Child& c : children_) {
+    if (!c.spec.probe || c.pid <= 0 || now < c.next_probe) continue;
+    const ServiceState st = c.machine->state();
+    if (st != ServiceState::kStarting && st != ServiceState::kRunning) continue;
+    if (!c.kill_cause.empty()) continue;  // killed, its exit is due
+    c.next_probe = now + (st == ServiceState::kStarting ? options_.probe_interval / 4 : options_.probe_interval);
+    out.push_back({c.spec.name, c.pid});
+  }
+  return out;
+}
+
+void Supervisor::KillOnItsOwnLocked(Child& c, std::string cause) {
+  logger_.Error(kComponent, fmt::format("{} {}: killing its group", c.spec.name, cause),
+                {{"service", c.spec.name}, {"pid", static_cast<int64_t>(c.pid)}});
+  c.kill_cause = std::move(cause);
+  ActLocked(c, RestartMachine::Action::kKill);
+}
+
+void Supervisor::ApplyProbeLocked(const ProbeTarget& t, const Status& answer) {
+  Child* c = FindLocked(t.name);
+  if (c == nullptr || c->pid != t.pid || !c->kill_cause.empty()) return;  // a later run, or killed
+  const MonoTime now = clock_.MonotonicNow();
+  const ServiceState st = c->machine->state();
+  if (answer.ok()) {
+    c->last_answer = now;
+    c->probe_error.clear();
+    if (st == ServiceState::kStarting) {
+      c->machine->OnReady();
+      c->ready_at = clock_.Now();
+      logger_.Info(kComponent, "ready",
+                   {{"service", c->spec.name}, {"pid", static_cast<int64_t>(c->pid)},
+                    {"after_s", std::chrono::duration<double>(now - c->spawned_at).count()}});
+      for (Child& other : children_) StartWhenReadyLocked(other);
+    } else if (c->unresponsive) {
+      c->unresponsive = false;
+      logger_.Info(kComponent, "answering again", {{"service", c->spec.name}});
+    }
+    return;
+  }
+  c->probe_error = std::string(answer.message());
+  if (st == ServiceState::kStarting) {
+    if (now - c->spawned_at >= c->spec.options.ready_timeout) {
+      KillOnItsOwnLocked(*c, fmt::format("not ready within {:.0f} s ({})",
+                                         std::chrono::duration<double>(c->spec.options.ready_timeout).count(),
+                                         c->probe_error));
+    }
+    return;
+  }
+  if (st != ServiceState::kRunning) return;
+  const MonoTime since = c->last_answer.value_or(c->spawned_at);
+  const Duration silent = now - since;
+  if (c->spec.options.watchdog > Duration::zero() && silent >= c->spec.options.watchdog) {
+    KillOnItsOwnLocked(*c, fmt::format("unresponsive for {:.1f} s ({})",
+                                       std::chrono::duration<double>(silent).count(), c->probe_error));
+    return;
+  }
+  if (!c->unresponsive) {
+    c->unresponsive = true;
+    logger_.Warn(kComponent, "not answering its health check",
+                 {{"service", c->spec.name}, {"error", c->probe_error}});
+  }
 }
 
 void Supervisor::SpawnLocked(Child& c) {
@@ -177,8 +279,19 @@ void Supervisor::SpawnLocked(Child& c) {
     }
   }
   c.machine->OnSpawned();
-  // Readiness is the process itself for now (docs/supervisor.md).
-  c.machine->OnReady();
+  c.spawned_at = clock_.MonotonicNow();
+  c.started_at = clock_.Now();
+  c.ready_at.reset();
+  c.last_answer.reset();
+  c.next_probe = c.spawned_at;
+  c.probe_error.clear();
+  c.unresponsive = false;
+  c.kill_cause.clear();
+  // Without a readiness check the process itself is the readiness.
+  if (!c.spec.probe || options_.probe == nullptr) {
+    c.machine->OnReady();
+    c.ready_at = c.started_at;
+  }
   logger_.Info(kComponent, "started",
                {{"service", c.spec.name}, {"pid", static_cast<int64_t>(c.pid)},
                 {"restarts", c.machine->restarts()}});
@@ -261,13 +374,15 @@ void Supervisor::PollLocked() {
         const pid_t pid = c.pid;
         c.pid = 0;
         const bool planned = c.machine->state() == ServiceState::kStopping;
-        RestartMachine::Action a = c.machine->OnExit(exit);
+        RestartMachine::Action a = c.machine->OnExit(exit, c.kill_cause);
+        c.kill_cause.clear();
+        c.unresponsive = false;
         (planned ? logger_.Info(kComponent, "stopped",
                                 {{"service", c.spec.name}, {"pid", static_cast<int64_t>(pid)},
                                  {"exit", exit.Describe()}})
                  : logger_.Warn(kComponent, "exited",
                                 {{"service", c.spec.name}, {"pid", static_cast<int64_t>(pid)},
-                                 {"exit", exit.Describe()}, {"next", c.machine->StateText()}}));
+                                 {"exit", c.machine->last_exit()}, {"next", c.machine->StateText()}}));
         WritePidFileLocked();
         ActLocked(c, a);
       } else if (!r.ok()) {
@@ -276,11 +391,22 @@ void Supervisor::PollLocked() {
     }
     ActLocked(c, c.machine->Tick());
   }
+  for (Child& c : children_) StartWhenReadyLocked(c);
 }
 
 void Supervisor::Poll() {
+  std::vector<ProbeTarget> due;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    PollLocked();
+    due = DueProbesLocked();
+  }
+  if (due.empty()) return;
+  // Outside the lock: a probe takes up to its timeout, and the API reads the table meanwhile.
+  std::vector<Status> answers;
+  for (const ProbeTarget& t : due) answers.push_back(options_.probe->Check(t.name, t.pid));
   std::lock_guard<std::mutex> lock(mu_);
-  PollLocked();
+  for (size_t i = 0; i < due.size(); ++i) ApplyProbeLocked(due[i], answers[i]);
 }
 
 void Supervisor::Run(const CancelToken& stop, Duration interval) {
@@ -305,6 +431,8 @@ void Supervisor::Run(const CancelToken& stop, Duration interval) {
 
 Status Supervisor::StopAll() {
   std::unique_lock<std::mutex> lock(mu_);
+  stopping_all_ = true;
+  for (Child& c : children_) c.waiting = false;
   Status first = Status::Ok();
   for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
     Child& c = *it;
@@ -355,6 +483,7 @@ Status Supervisor::Start(const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
   Child* c = FindLocked(name);
   if (c == nullptr) return NotFoundError(fmt::format("no service {} here", name));
+  c->waiting = false;  // an operator start does not wait for the start order
   ActLocked(*c, c->machine->Start());
   return Status::Ok();
 }
@@ -363,6 +492,7 @@ Status Supervisor::Stop(const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
   Child* c = FindLocked(name);
   if (c == nullptr) return NotFoundError(fmt::format("no service {} here", name));
+  c->waiting = false;
   ActLocked(*c, c->machine->Stop());
   return Status::Ok();
 }
@@ -391,6 +521,22 @@ ChildStatus Supervisor::StatusLocked(const Child& c) const {
     auto stats = c.cgroup->Stats();
     if (stats.ok()) s.cgroup = *stats;
   }
+  s.after = c.spec.after;
+  s.started_at = c.started_at;
+  s.ready_at = c.ready_at;
+  if (c.waiting) {
+    const std::vector<std::string> missing = NotReadyLocked(c);
+    s.readiness = fmt::format("waiting for {}", fmt::join(missing, ", "));
+    if (s.state == ServiceState::kStopped) s.state_text = s.readiness;
+  } else if (c.pid > 0 && s.state == ServiceState::kStarting) {
+    s.readiness = "starting";
+  } else if (c.pid > 0 && s.state == ServiceState::kRunning) {
+    s.readiness = c.unresponsive ? fmt::format("unresponsive {:.1f} s",
+                                               std::chrono::duration<double>(
+                                                   clock_.MonotonicNow() - c.last_answer.value_or(c.spawned_at))
+                                                   .count())
+                                 : "ready";
+  }
   return s;
 }
 
@@ -407,6 +553,36 @@ std::optional<ChildStatus> Supervisor::Find(const std::string& name) const {
     if (c.spec.name == name) return StatusLocked(c);
   }
   return std::nullopt;
+}
+
+Result<std::vector<std::string>> OrderByDependencies(
+    const std::vector<std::string>& names, const std::map<std::string, std::vector<std::string>>& after) {
+  std::vector<std::string> out;
+  std::map<std::string, int> mark;  // 0 unvisited, 1 on the path, 2 done
+  std::vector<std::string> path;
+  auto known = [&](const std::string& n) { return std::find(names.begin(), names.end(), n) != names.end(); };
+  std::function<Status(const std::string&)> visit = [&](const std::string& n) -> Status {
+    if (mark[n] == 2) return Status::Ok();
+    if (mark[n] == 1) {
+      auto from = std::find(path.begin(), path.end(), n);
+      std::vector<std::string> cycle(from, path.end());
+      cycle.push_back(n);
+      return InvalidArgumentError(fmt::format("dependency cycle: {}", fmt::join(cycle, " -> ")));
+    }
+    mark[n] = 1;
+    path.push_back(n);
+    if (auto it = after.find(n); it != after.end()) {
+      for (const std::string& d : it->second) {
+        if (known(d)) DOLPHIN_RETURN_IF_ERROR(visit(d));
+      }
+    }
+    path.pop_back();
+    mark[n] = 2;
+    out.push_back(n);
+    return Status::Ok();
+  };
+  for (const std::string& n : names) DOLPHIN_RETURN_IF_ERROR(visit(n));
+  return out;
 }
 
 }  // namespace dolphin::supervisor

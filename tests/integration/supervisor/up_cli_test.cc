@@ -215,5 +215,73 @@ TEST_F(UpCliTest, DolphinServicesNeedTheSharedBus) {
   EXPECT_NE(ls.err.find("no running `dolphin up` found"), std::string::npos) << ls.err;
 }
 
+TEST_F(UpCliTest, DependencyCyclesAndUnknownNamesAreConfigErrors) {
+  std::ofstream(dir_.path() / "dolphin.toml") << R"([trader]
+enabled = false
+[health]
+enabled = false
+[scheduler]
+enabled = false
+[services.bridge]
+enabled = false
+[services.a]
+exec = ["sleep", "300"]
+after = ["b"]
+[services.b]
+exec = ["sleep", "300"]
+after = ["a"]
+)";
+  auto cycle = Dolphin({"up"});
+  EXPECT_EQ(cycle.exit_code, 2);
+  EXPECT_NE(cycle.err.find("dolphin: up: [services] after: dependency cycle: a -> b -> a\n"), std::string::npos)
+      << cycle.err;
+  EXPECT_FALSE(fs::exists(dir_.path() / "var" / "up.pid"));
+
+  std::ofstream(dir_.path() / "dolphin.toml") << R"([trader]
+enabled = false
+[services.a]
+exec = ["sleep", "300"]
+after = ["nope"]
+)";
+  auto unknown = Dolphin({"up"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("[services.a] after: expected a service"), std::string::npos) << unknown.err;
+  EXPECT_NE(unknown.err.find("got \"nope\""), std::string::npos) << unknown.err;
+}
+
+TEST_F(UpCliTest, ServicesStartAfterTheServicesTheyNameOnceThoseAreReady) {
+  std::ofstream(dir_.path() / "dolphin.toml") << fmt::format(R"([api]
+listen = "127.0.0.1:0"
+[trader]
+enabled = false
+[health]
+enabled = false
+[scheduler]
+enabled = false
+[services.bridge]
+enabled = false
+[services.first]
+exec = ["sh", "-c", "sleep 300; : {0}"]
+[services.second]
+exec = ["sh", "-c", "sleep 300; : {0}"]
+after = ["first"]
+)",
+                                                             marker_);
+  auto up = Up();
+  ASSERT_TRUE(WaitUp()) << up->Stderr();
+  ASSERT_TRUE(WaitFor([&] { return PidOf("second") > 0; })) << up->Stderr();
+  Json second = Row("second");
+  EXPECT_EQ(second["after"], Json::array({"first"}));
+  EXPECT_EQ(second.value("ready", ""), "ready");
+  EXPECT_LE(Row("first").value("ready_at", ""), second.value("started_at", ""));
+  EXPECT_NE(up->Stderr().find("start order: first; second (after first)"), std::string::npos) << up->Stderr();
+  up->Signal(SIGTERM);
+  ProcessResult r = up->Wait(std::chrono::seconds(30));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  // Reverse order: the dependent stops first.
+  EXPECT_LT(r.err.find("stopped service=second "), r.err.find("stopped service=first ")) << r.err;
+  EXPECT_TRUE(WithMarker(marker_).empty());
+}
+
 }  // namespace
 }  // namespace dolphin

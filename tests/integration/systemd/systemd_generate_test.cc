@@ -116,5 +116,24 @@ TEST_F(SystemdGenerateTest, TheMemoryBusAndAMissingOutFolderAreUsageErrors) {
   EXPECT_THAT(r.err, HasSubstr("--out"));
 }
 
+TEST_F(SystemdGenerateTest, TheWorkerServesEveryConfiguredPool) {
+  std::ofstream(dir_.path() / "pools.toml") << R"(state_dir = "var"
+[bus]
+backend = "hazelcast"
+[health]
+processes = "systemd"
+[pools.gpu]
+concurrency_limit = 2
+[pools.dolphin-obf]
+paused = true
+)";
+  auto r = Dolphin({"systemd", "generate", "-c", "pools.toml", "-o", "units"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string worker = Read(dir_.path() / "units" / "dolphin-prefect-worker.service");
+  EXPECT_THAT(worker, HasSubstr("serve worker --pool dolphin --pool dolphin-scan --pool dolphin-extf-indicators "
+                                "--pool dolphin-obf --pool gpu -c"));
+  EXPECT_THAT(worker, HasSubstr("\nDelegate=yes\n"));
+}
+
 }  // namespace
 }  // namespace dolphin

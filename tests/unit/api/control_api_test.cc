@@ -26,7 +26,9 @@ class ControlApiTest : public ::testing::Test {
     o.listen = "127.0.0.1:0";
     api_ = NewControlApi(o, *bus_, env_.env, env_.dir.path(), "test");
     api_->RegisterStatus("svc", [] { return Json{{"state", "running"}}; });
-    api_->RegisterView("services", [] { return Json{{"services", Json::array({"a"})}}; });
+    api_->RegisterRoutes("/api/services", [](const RouteRequest&) -> Result<Json> {
+      return Json{{"services", Json::array({"a"})}};
+    });
     api_->RegisterCommand("echo", [](const Json& body) -> Result<Json> {
       if (body.contains("fail")) return InvalidArgumentError("told to fail");
       return Json{{"echo", body}};

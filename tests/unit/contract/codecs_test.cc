@@ -308,6 +308,19 @@ TEST(MetaHealthCodecTest, RoundTrip) {
   EXPECT_EQ(*back, r);
 }
 
+TEST(MetaHealthCodecTest, TheSupervisorPartRoundTripsAndIsOptional) {
+  MetaHealth r = SampleHealth();
+  r.supervisor = SupervisorHealth{"limits not enforced: memory (...)", {"crasher"}};
+  const std::string text = EncodeMetaHealth(r);
+  auto j = Json::parse(text);
+  EXPECT_EQ(j["supervisor"]["failed_start_limit"], Json::array({"crasher"})) << text;
+  EXPECT_EQ(j["supervisor"]["unenforced"], "limits not enforced: memory (...)") << text;
+  auto back = DecodeMetaHealth(text);
+  ASSERT_OK(back);
+  EXPECT_EQ(*back, r);
+  EXPECT_FALSE(DecodeMetaHealth(EncodeMetaHealth(SampleHealth()))->supervisor.has_value());
+}
+
 TEST(MetaHealthCodecTest, StatusForRmIsTheOriginalMapping) {
   EXPECT_EQ(StatusForRm(0.81), HealthStatus::kGreen);
   EXPECT_EQ(StatusForRm(0.8), HealthStatus::kDegraded);

@@ -83,7 +83,7 @@ sources = ["scan", "bogus"]
 fresh_s = 60
 dead_s = 30
 max_restarts_per_hour = -1
-processes = "supervisor"
+processes = "launchd"
 systemd_restart = []
 colour = "x"
 )",

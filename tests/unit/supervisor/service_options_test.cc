@@ -177,6 +177,60 @@ TEST(ServiceOptionsTest, HazelcastNeedsNoExec) {
   auto o = Parse("[services.hazelcast]\nmemory_max = \"1G\"\n", &diag);
   ASSERT_OK(o);
   EXPECT_EQ(o->at("hazelcast").memory_max, 1 * kG);
+  // The member's threads: room for them unless its table says otherwise.
+  EXPECT_EQ(o->at("hazelcast").tasks_max, kMemberTasksMax);
+  EXPECT_EQ(EffectiveServiceOptions({}, "hazelcast").tasks_max, 256);
+  EXPECT_EQ(EffectiveServiceOptions({}, "bridge").tasks_max, 50);
+  auto own = Parse("[services.hazelcast]\ntasks_max = 300\n", &diag);
+  ASSERT_OK(own);
+  EXPECT_EQ(own->at("hazelcast").tasks_max, 300);
+}
+
+TEST(ServiceOptionsTest, StartOrderKeysAndTheirDefaults) {
+  ConfigDiagnostics diag;
+  auto o = Parse(R"([services.health]
+after = ["trader", "bridge", "scanner"]
+ready_timeout_s = 12.5
+[services.scanner]
+exec = ["scan"]
+)",
+                 &diag);
+  ASSERT_OK(o);
+  EXPECT_EQ(o->at("health").after, (std::vector<std::string>{"trader", "bridge", "scanner"}));
+  EXPECT_EQ(o->at("health").ready_timeout, milliseconds(12500));
+  EXPECT_EQ(ServiceOptions{}.ready_timeout, seconds(60));
+  EXPECT_FALSE(o->at("scanner").after.has_value());
+  EXPECT_EQ(AfterOf("health", o->at("health")), (std::vector<std::string>{"trader", "bridge", "scanner"}));
+  // Defaults: the member first, then the bridge, then everything else after both.
+  EXPECT_EQ(DefaultAfter("hazelcast"), std::vector<std::string>{});
+  EXPECT_EQ(DefaultAfter("bridge"), (std::vector<std::string>{"hazelcast"}));
+  for (const char* n : {"trader.BLUE", "sim", "health", "safety", "scheduler", "worker"}) {
+    EXPECT_EQ(DefaultAfter(n), (std::vector<std::string>{"hazelcast", "bridge"})) << n;
+  }
+  EXPECT_EQ(DefaultAfter("scanner"), std::vector<std::string>{});
+  // Written back.
+  ConfigWriter w;
+  WriteServicesOptions(*o, w);
+  auto back = Parse(w.text(), &diag);
+  ASSERT_OK(back) << w.text();
+  EXPECT_EQ(back->at("health").after, o->at("health").after);
+  EXPECT_EQ(back->at("health").ready_timeout, o->at("health").ready_timeout);
+}
+
+TEST(ServiceOptionsTest, AnAfterNameThatIsNoServiceIsOneLine) {
+  ConfigDiagnostics diag;
+  auto o = Parse(R"([services.bridge]
+after = ["nope", "bridge", "a.b"]
+)",
+                 &diag);
+  EXPECT_FALSE(o.ok());
+  std::vector<std::string> errors = diag.errors();
+  ASSERT_EQ(errors.size(), 3u);
+  EXPECT_EQ(errors[0],
+            "test.toml:2: [services.bridge] after: expected a service (bridge, trader, sim, health, safety, "
+            "scheduler, worker, hazelcast or a configured one), got \"nope\"");
+  EXPECT_EQ(errors[1], "test.toml:2: [services.bridge] after: expected other services, got \"bridge\" itself");
+  EXPECT_EQ(errors[2], "test.toml:2: [services.bridge] after: expected service names, got \"a.b\"");
 }
 
 TEST(ServiceOptionsTest, WrittenOptionsReadBackTheSame) {

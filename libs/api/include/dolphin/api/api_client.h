@@ -5,6 +5,7 @@
 // Thread-safety: one ApiClient per thread.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -32,6 +33,9 @@ class ApiClient {
   ApiClient(std::string addr, std::string token);
 
   const std::string& addr() const { return addr_; }
+  // Bounds each request's connect (at most 2 s), read and write. Default: 10 s. (Watch streams
+  // keep their own day-long read timeout.)
+  void set_timeout(std::chrono::milliseconds timeout) { timeout_ = timeout; }
 
   // GET; a non-2xx answer becomes an error carrying the server's message, except 404 which
   // is returned as a response (callers decide what "absent" means).
@@ -56,6 +60,7 @@ class ApiClient {
                            const std::string& body) const;
   std::string addr_;
   std::string token_;
+  std::chrono::milliseconds timeout_{10000};
 };
 
 }  // namespace dolphin::api

@@ -11,10 +11,9 @@
 //   GET    /api/watch/{map}[/{key}]    server-sent events: one `event: <TYPE>` per bus event,
 //                                      data = {"type","map","key","value"}; SNAPSHOT first
 //   POST   /api/command/{name}         operator commands registered by services (bearer token)
-//   GET    /api/{name}                 a read-only view registered with RegisterView (e.g.
-//                                      /api/services of `dolphin up`)
 //   *      <prefix>[/...]              routes registered by services (RegisterRoutes; the pool
-//                                      API: /api/pools, /api/deployments, ...; token but for GET)
+//                                      API: /api/pools, /api/deployments, ...; /api/services of
+//                                      `dolphin up`; token but for GET)
 //
 // Requests that change anything need "Authorization: Bearer <token>" with the token from
 // <state_dir>/api.token (created 0600 on first start, reused afterwards). Errors are 4xx/5xx
@@ -110,9 +109,6 @@ class ControlApi {
   virtual void RegisterStatus(const std::string& name, StatusProvider provider) = 0;
   // Serves POST /api/command/<name>. REQUIRES: before Start().
   virtual void RegisterCommand(const std::string& name, CommandHandler handler) = 0;
-  // Serves GET /api/<name> with what `provider` returns (one path segment of letters, digits,
-  // '_' and '-', not one of the built-in endpoints). REQUIRES: before Start().
-  virtual void RegisterView(const std::string& name, StatusProvider provider) = 0;
   // Serves GET, POST, PUT and DELETE of `prefix` ("/api/pools") and every path under it; all
   // but GET need the bearer token. REQUIRES: before Start(); `prefix` has no regex characters.
   virtual void RegisterRoutes(const std::string& prefix, RouteHandler handler) = 0;

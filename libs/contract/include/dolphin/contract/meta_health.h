@@ -55,6 +55,18 @@ struct StatusHoldInfo {
   bool operator==(const StatusHoldInfo&) const = default;
 };
 
+// `supervisor`: what the supervisor of the services (`dolphin up`) reports beyond M1. Absent
+// when no supervisor runs them (`dolphin run`, systemd).
+struct SupervisorHealth {
+  // The controllers it cannot enforce, in one line ("limits not enforced: memory (...)");
+  // empty when every limit is enforced.
+  std::string unenforced;
+  // Services in `failed (start limit)`: not restarted until an operator's `dolphin service start`.
+  std::vector<std::string> failed_start_limit;
+
+  bool operator==(const SupervisorHealth&) const = default;
+};
+
 struct MetaHealth {
   double rm_meta = 0;  // M1*M2*M3*M4*M5
   HealthStatus status = HealthStatus::kDead;      // published (after hold times)
@@ -71,6 +83,7 @@ struct MetaHealth {
   // subsystem_health.gave_up: recovery targets past their hourly cap, until an operator's
   // `dolphin health reset TARGET`.
   std::vector<std::string> gave_up;
+  std::optional<SupervisorHealth> supervisor;
   // When this health service started, and whether this record falls in its start-up grace
   // (no recovery yet; the safety service publishes nothing until a record outside it:
   // docs/safety.md). A record without these fields (another writer) counts as outside it.
@@ -88,7 +101,8 @@ std::string EncodeMetaHealth(const MetaHealth& record);
 
 // Required: rm_meta, status, m1_proc..m5_coherence (each a number in [0, 1]), timestamp.
 // Optional: raw_status (default: status), subsystem_health{processes, data_sources, checks,
-// gave_up}, recovery, reasons {sensor: [text]}, hold {towards, held_s, needed_s}, started_at,
+// gave_up}, recovery, reasons {sensor: [text]}, hold {towards, held_s, needed_s},
+// supervisor {unenforced, failed_start_limit}, started_at,
 // in_startup_grace (default false). Errors name the field: "DOLPHIN_META_HEALTH[latest]: m2_heartbeat: missing".
 Result<MetaHealth> DecodeMetaHealth(std::string_view json);
 

@@ -42,8 +42,9 @@ struct HealthOptions {
   // manage it. Empty: health never restarts a control plane it does not manage. Default: [].
   std::vector<std::string> control_plane_restart;
   // Who says whether a critical service is present (M1): "runner" (the services of this
-  // process: `dolphin run`) or "systemd" (each service's unit, through the two commands below).
-  // Default: "runner".
+  // process: `dolphin run`), "systemd" (each service's unit, through the two commands below) or
+  // "supervisor" (`dolphin up`'s child table, through its API; a `serve health` child of `up`
+  // uses it also when this is left at "runner"). Default: "runner".
   std::string processes = "runner";
   // With processes = "systemd": the probe prints ActiveState and MainPID, one per line;
   // "{unit}" is replaced by the service's unit (docs/health.md). Defaults: systemctl's.

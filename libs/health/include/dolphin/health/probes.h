@@ -8,9 +8,11 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "dolphin/contract/meta_health.h"
 #include "dolphin/core/status.h"
 #include "dolphin/core/time.h"
 #include "dolphin/health/assessment.h"
@@ -26,6 +28,10 @@ class ProcessProbe {
 
   // One entry per name in `services` (a service its runner does not know is not present).
   virtual std::map<std::string, ProcessState> Probe(const std::vector<std::string>& services) = 0;
+  // What the services' supervisor (`dolphin up`) reported at the last Probe(): the limits it
+  // cannot enforce and the services in `failed (start limit)` (the record's `supervisor` part).
+  // nullopt when no supervisor runs the services.
+  virtual std::optional<contract::SupervisorHealth> Supervision() { return std::nullopt; }
 
  protected:
   ProcessProbe() = default;

@@ -88,8 +88,10 @@ class RestartMachine {
   // The spawn itself failed (counts as an unclean exit: the policy decides on a restart).
   void OnSpawnFailed(std::string reason);
   // The child ended. kSpawn when an operator Restart() (or a Start() during the stop) is due
-  // now; kNone otherwise (an automatic restart comes from Tick() after restart_sec).
-  Action OnExit(const ExitInfo& exit);
+  // now; kNone otherwise (an automatic restart comes from Tick() after restart_sec). `cause`:
+  // why the supervisor killed it on its own ("unresponsive for 30.0 s"), appended to
+  // last_exit() ("signal 9 (SIGKILL): unresponsive for 30.0 s"); empty otherwise.
+  Action OnExit(const ExitInfo& exit, std::string_view cause = {});
 
   // Time has passed: kSpawn when a restart is due (or kNone and kFailedStartLimit when the
   // start limit refuses it), kKill when a stop outlived timeout_stop, else kNone.

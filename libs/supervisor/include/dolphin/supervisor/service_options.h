@@ -63,6 +63,15 @@ struct ServiceOptions {
   // (WatchdogSec=); 0 = off. Not applied to `exec` services (they do not speak sd_notify).
   // Config: watchdog_s. Default: 30 s (six 5 s heartbeats).
   Duration watchdog = std::chrono::seconds(30);
+  // `dolphin up`: a child that has not answered ready (a dolphin service's /api/health, the
+  // Hazelcast member's port) this long after its spawn is killed as a group and restarted by
+  // its policy (systemd's TimeoutStartSec=). Config: ready_timeout_s. Default: 60 s.
+  Duration ready_timeout = std::chrono::seconds(60);
+  // `dolphin up` starts this service only once every service named here answers ready, and
+  // stops it before them (systemd's After=). "trader" names every colour. nullopt: the default
+  // order, DefaultAfter(). A name that is no service is a config error; one that `up` does not
+  // run (disabled, an external member) is not waited for. Config: after = ["bridge"].
+  std::optional<std::vector<std::string>> after;
   // After SIGTERM to its group, the service has this long before the group is SIGKILLed
   // (TimeoutStopSec=). Config: timeout_stop_s. Default: 10 s.
   Duration timeout_stop = std::chrono::seconds(10);
@@ -93,9 +102,23 @@ Result<ServicesOptions> ParseServicesOptions(ConfigSection services);
 // Writes one [services.<name>] table per entry, every key explicit (reads back the same).
 void WriteServicesOptions(const ServicesOptions& options, ConfigWriter& out);
 
+// tasks_max of the Hazelcast member unless [services.hazelcast] says: a 5.x member runs about 60
+// threads (measured: 57-58 at rest, more under load), which the dolphin services' 50 would refuse.
+inline constexpr int64_t kMemberTasksMax = 256;
+// The defaults of service `name`: ServiceOptions{}, with tasks_max = kMemberTasksMax for
+// "hazelcast" (also under a [services.hazelcast] table that does not set tasks_max).
+ServiceOptions DefaultServiceOptions(std::string_view name);
+
 // The effective options of service `name`: its own table, else (for "trader.<COLOR>") the
-// [services.trader] table, else the defaults.
+// [services.trader] table, else DefaultServiceOptions(name).
 ServiceOptions EffectiveServiceOptions(const ServicesOptions& options, std::string_view name);
+
+// The default start order (docs/supervisor.md, "Start order"): hazelcast first, then bridge,
+// then every other dolphin service (traders, sim, health, safety, scheduler, worker) after
+// both; other exec services after nothing.
+std::vector<std::string> DefaultAfter(std::string_view name);
+// The services `name` starts after: options.after, else DefaultAfter(name).
+std::vector<std::string> AfterOf(std::string_view name, const ServiceOptions& options);
 
 // "2G", "512M", "64M", "1024K", "123" (bytes, base 1024, K/M/G/T) or "infinity" (nullopt).
 // InvalidArgument naming the expected form otherwise.

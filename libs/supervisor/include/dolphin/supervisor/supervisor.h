@@ -4,6 +4,10 @@
 // reverse order (SIGTERM to each group, SIGKILL after timeout_stop_s, cgroup removed), and
 // keeps a pid file so that the next supervisor, after this one was SIGKILLed, stops what it
 // left behind before starting anything (never two instances of one service).
+// Readiness and liveness: a child with `probe` is "starting" until the ChildProbe answers OK
+// for it, then "ready"; one that is not ready within ready_timeout, or that stops answering
+// for watchdog (its heartbeat through its API), is SIGKILLed as a group and restarted by its
+// policy. A child with `after` starts only once those children are ready.
 //
 // Thread-safety: every public method may be called from any thread (one mutex); Poll() is
 // called by one loop thread. Ownership: ProcessOps, the CgroupTree (may be null: no limits),
@@ -44,6 +48,27 @@ struct ChildSpec {
   // SupervisorOptions::log_max_bytes (for `exec` children; dolphin services write their own
   // logs, so a stalled supervisor never blocks them). Default: false (the file directly).
   bool drain_output = false;
+  // Started only once each child named here (in this table, enabled) is ready; children are
+  // given in start order (OrderByDependencies), so stopping in reverse stops dependents first.
+  std::vector<std::string> after;
+  // Ready once SupervisorOptions::probe answers OK for it, and killed when it stops answering
+  // for options.watchdog. false (or no probe): ready once spawned, never probed.
+  bool probe = false;
+};
+
+// How the supervisor asks a child whether it is ready and alive: a dolphin service's
+// /api/health, the Hazelcast member's port. Called from the supervisor's loop thread, outside
+// its lock; each call must be bounded (about a second).
+class ChildProbe {
+ public:
+  virtual ~ChildProbe() = default;
+  ChildProbe(const ChildProbe&) = delete;
+  ChildProbe& operator=(const ChildProbe&) = delete;
+  // OK when child `name` (process `pid`) answers; else why not, in one line.
+  virtual Status Check(const std::string& name, pid_t pid) = 0;
+
+ protected:
+  ChildProbe() = default;
 };
 
 struct SupervisorOptions {
@@ -56,6 +81,11 @@ struct SupervisorOptions {
   // Defaults: 16 MiB, 3 old files.
   int64_t log_max_bytes = int64_t{16} << 20;
   int log_keep = 3;
+  // Readiness and liveness checks of the children with `probe` (null: none, every child is
+  // ready once spawned). Not owned; must outlive the supervisor.
+  ChildProbe* probe = nullptr;
+  // How often a ready child is probed; a starting one four times as often. Default: 1 s.
+  Duration probe_interval = std::chrono::seconds(1);
 };
 
 // One row of `dolphin service ls` and /api/services.
@@ -69,6 +99,12 @@ struct ChildStatus {
   std::string last_exit;
   std::string limits;  // "memory 2G (swap 0), cpu 200%, tasks 50"
   std::optional<CgroupStats> cgroup;
+  // "ready", "starting", "unresponsive 4.0 s", "waiting for hazelcast"; empty when not running.
+  std::string readiness;
+  std::vector<std::string> after;
+  // Wall time of the last spawn and of its first ready answer (this run's).
+  std::optional<Timestamp> started_at;
+  std::optional<Timestamp> ready_at;
 };
 
 class Supervisor {
@@ -104,6 +140,10 @@ class Supervisor {
   std::optional<ChildStatus> Find(const std::string& name) const;
 
  private:
+  struct ProbeTarget {
+    std::string name;
+    pid_t pid;
+  };
   struct Child {
     ChildSpec spec;
     std::unique_ptr<RestartMachine> machine;
@@ -113,7 +153,26 @@ class Supervisor {
     int output_fd = -1;                  // the pipe's read end (drain_output)
     std::unique_ptr<WritableFile> log;  // where it is drained to
     int64_t log_bytes = 0;
+    // Start order: waiting for the children of spec.after to be ready.
+    bool waiting = false;
+    MonoTime waiting_since{};
+    bool wait_reported = false;
+    // This run's readiness and liveness.
+    MonoTime spawned_at{};
+    std::optional<Timestamp> started_at;
+    std::optional<Timestamp> ready_at;
+    std::optional<MonoTime> last_answer;
+    MonoTime next_probe{};
+    std::string probe_error;
+    bool unresponsive = false;
+    std::string kill_cause;  // why the supervisor killed it on its own
   };
+  // The names in c.spec.after that are not ready yet (those not run here are not waited for).
+  std::vector<std::string> NotReadyLocked(const Child& c) const;
+  void StartWhenReadyLocked(Child& c);
+  std::vector<ProbeTarget> DueProbesLocked();
+  void ApplyProbeLocked(const ProbeTarget& t, const Status& answer);
+  void KillOnItsOwnLocked(Child& c, std::string cause);
   Child* FindLocked(const std::string& name);
   void ActLocked(Child& c, RestartMachine::Action action);
   void SpawnLocked(Child& c);
@@ -133,9 +192,16 @@ class Supervisor {
   const SupervisorOptions options_;
   mutable std::mutex mu_;
   std::vector<Child> children_;  // guarded by mu_; start order
+  bool stopping_all_ = false;    // guarded by mu_; StopAll() began: nothing waiting starts
 };
 
 // "memory 2G (swap 0), cpu 200%, tasks 50".
 std::string DescribeLimits(const ServiceOptions& options);
+
+// `names` in start order: every name after the names of its `after` list (names not in `names`
+// are ignored), otherwise in the given order. InvalidArgument naming the cycle in one line
+// ("dependency cycle: bridge -> health -> bridge") when there is one.
+Result<std::vector<std::string>> OrderByDependencies(
+    const std::vector<std::string>& names, const std::map<std::string, std::vector<std::string>>& after);
 
 }  // namespace dolphin::supervisor
