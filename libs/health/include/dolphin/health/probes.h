@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "dolphin/contract/meta_health.h"
 #include "dolphin/core/status.h"
 #include "dolphin/core/time.h"
 #include "dolphin/health/assessment.h"
@@ -26,6 +27,9 @@ class ProcessProbe {
 
   // One entry per name in `services` (a service its runner does not know is not present).
   virtual std::map<std::string, ProcessState> Probe(const std::vector<std::string>& services) = 0;
+  // The scheduler's work pools by name (the record's subsystem_health.pools; a NOT_READY pool
+  // is named in reasons["pools"]); empty when this process sees no scheduler.
+  virtual std::map<std::string, contract::PoolHealth> ProbePools() { return {}; }
 
  protected:
   ProcessProbe() = default;
