@@ -16,6 +16,7 @@
 
 #include "dolphin/api/api_client.h"
 #include "dolphin/contract/names.h"
+#include "dolphin/scheduler/scheduler_service.h"
 #include "dolphin/core/host_port.h"
 
 extern char** environ;
@@ -24,11 +25,15 @@ namespace dolphin::cli {
 
 HostSeams::HostSeams(const AppConfig& config, Env env)
     : control_plane_restart_(config.health.control_plane_restart),
+      state_dir_(config.process.state_dir),
       env_(env),
       ports_(health::NewTcpPortProbe()) {
   const std::string processes = EffectiveHealthProcesses(config);
   if (processes == "systemd") systemd_ = std::make_unique<SystemdSeams>(config, env);
   if (processes == "supervisor") supervisor_ = std::make_unique<SupervisorSeams>(config, env);
+  for (const auto& [name, d] : config.scheduler.deployments) {
+    if (d.on_recovery) recovery_deployments_.push_back(name);
+  }
 }
 
 std::optional<contract::SupervisorHealth> HostSeams::Supervision() {
@@ -88,6 +93,91 @@ Status HostSeams::RestartService(const std::string& service) {
 bool HostSeams::CanRestartControlPlane() const {
   if (supervisor_) return supervisor_->CanRestartControlPlane();
   return !control_plane_restart_.empty();
+}
+
+scheduler::Engine* HostSeams::InProcessEngine() const {
+  if (runner_ == nullptr) return nullptr;
+  for (const auto& s : runner_->services()) {
+    if (auto* svc = dynamic_cast<scheduler::SchedulerService*>(s.get())) return svc->engine();
+  }
+  return nullptr;
+}
+
+std::map<std::string, contract::PoolHealth> HostSeams::ProbePools() {
+  std::map<std::string, contract::PoolHealth> out;
+  if (scheduler::Engine* engine = InProcessEngine(); engine != nullptr) {
+    auto pools = engine->PoolStatuses(env_.clock.Now());
+    if (!pools.ok()) return out;
+    for (const auto& p : *pools) out[p.pool.name] = {p.status, p.scheduled, p.late, p.workers};
+    return out;
+  }
+  auto client = api::ApiClient::FromStateDirAny(state_dir_, {"api.scheduler.addr", "api.addr"});
+  if (!client.ok()) return out;
+  auto r = client->Get("/api/pools");
+  if (!r.ok() || r->status != 200) return out;
+  auto j = ParseJson(r->body);
+  if (!j.ok() || !j->is_array()) return out;
+  for (const auto& p : *j) {
+    if (!p.is_object() || !p.contains("name") || !p["name"].is_string()) continue;
+    contract::PoolHealth ph;
+    ph.status = p.value("status", "");
+    ph.scheduled = p.value("scheduled", int64_t{0});
+    ph.late = p.value("late", int64_t{0});
+    if (p.contains("workers") && p["workers"].is_array()) {
+      for (const auto& w : p["workers"]) {
+        if (w.is_string()) ph.workers.push_back(w.get<std::string>());
+      }
+    }
+    out[p["name"].get<std::string>()] = std::move(ph);
+  }
+  return out;
+}
+
+bool HostSeams::HasRecoveryRuns() const {
+  if (scheduler::Engine* engine = InProcessEngine(); engine != nullptr) {
+    auto all = engine->WithStore([](scheduler::Store& s) { return s.ListDeployments(); });
+    if (all.ok()) {
+      return std::any_of(all->begin(), all->end(),
+                         [](const scheduler::DeploymentRecord& d) { return d.options.on_recovery; });
+    }
+  }
+  return !recovery_deployments_.empty();
+}
+
+Status HostSeams::TriggerRecoveryRuns() {
+  std::vector<std::string> names;
+  scheduler::Engine* engine = InProcessEngine();
+  if (engine != nullptr) {
+    DOLPHIN_ASSIGN_OR_RETURN(auto all, engine->WithStore([](scheduler::Store& s) { return s.ListDeployments(); }));
+    for (const auto& d : all) {
+      if (d.options.on_recovery) names.push_back(d.options.full_name());
+    }
+  } else {
+    names = recovery_deployments_;
+  }
+  std::string failed;
+  for (const std::string& name : names) {
+    Status st = Status::Ok();
+    if (engine != nullptr) {
+      auto run = engine->RunDeployment(name, Json::object(), env_.clock.Now());
+      st = run.status();
+      if (run.ok()) env_.logger.Info("health", "on_recovery run created", {{"deployment", name}, {"run", run->id}});
+    } else {
+      auto client = api::ApiClient::FromStateDirAny(state_dir_, {"api.scheduler.addr", "api.addr"});
+      st = client.status();
+      if (client.ok()) {
+        const size_t slash = name.find('/');
+        st = client
+                 ->Post(fmt::format("/api/deployments/{}/{}/run", api::ApiClient::Escape(name.substr(0, slash)),
+                                    api::ApiClient::Escape(name.substr(slash + 1))),
+                        "{}")
+                 .status();
+      }
+    }
+    if (!st.ok()) failed += fmt::format("{}{}: {}", failed.empty() ? "" : "; ", name, st.message());
+  }
+  if (!failed.empty()) return UnavailableError(fmt::format("on_recovery runs not created: {}", failed));
+  return Status::Ok();
 }
 
 Status HostSeams::RestartControlPlane() {

@@ -12,6 +12,7 @@
 #include "dolphin/api/control_api.h"
 #include "dolphin/health/health_service.h"
 #include "dolphin/runtime/runner.h"
+#include "dolphin/scheduler/engine.h"
 #include "wiring.h"
 
 namespace dolphin::cli {
@@ -89,13 +90,25 @@ class HostSeams final : public health::ProcessProbe, public health::RecoveryActi
   std::map<std::string, health::ProcessState> Probe(const std::vector<std::string>& services) override;
   std::optional<contract::SupervisorHealth> Supervision() override;
 
+  // The scheduler's pools: this process's scheduler service, else the pool API of the
+  // state_dir's scheduler (api.scheduler.addr or api.addr); empty when neither answers.
+  std::map<std::string, contract::PoolHealth> ProbePools() override;
+
   // RecoveryActions.
   Status RestartService(const std::string& service) override;
   bool CanRestartControlPlane() const override;
   Status RestartControlPlane() override;
+  // Step 3: a run of every `on_recovery = true` deployment, through this process's scheduler
+  // (Engine::RunDeployment) or the pool API (POST /api/deployments/{flow}/{name}/run).
+  bool HasRecoveryRuns() const override;
+  Status TriggerRecoveryRuns() override;
 
  private:
+  scheduler::Engine* InProcessEngine() const;
+
   const std::vector<std::string> control_plane_restart_;
+  const std::filesystem::path state_dir_;
+  std::vector<std::string> recovery_deployments_;  // configured on_recovery deployments
   Env env_;
   std::unique_ptr<health::PortProbe> ports_;
   std::unique_ptr<SystemdSeams> systemd_;

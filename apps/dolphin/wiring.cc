@@ -13,6 +13,7 @@
 
 #include "dolphin/bridge/bridge.h"
 #include "health_wiring.h"
+#include "worker_wiring.h"
 #include "dolphin/health/scoring.h"
 #include "dolphin/bus/in_memory_bus.h"
 #include "dolphin/safety/safety_service.h"
@@ -178,9 +179,20 @@ std::vector<std::unique_ptr<runtime::Service>> MakeRunServices(const AppConfig& 
     services.push_back(std::make_unique<health::HealthService>(env, bus, HealthServiceOptionsFor(config), seams,
                                                                seams.ports(), seams));
   }
+  scheduler::SchedulerService* scheduler_service = nullptr;
   if (config.scheduler.scheduler.enabled) {
-    services.push_back(std::make_unique<scheduler::SchedulerService>(config.scheduler,
-                                                                     SchedulerStorePath(config), env));
+    auto svc = std::make_unique<scheduler::SchedulerService>(config.scheduler, SchedulerStorePath(config), env);
+    scheduler_service = svc.get();
+    services.push_back(std::move(svc));
+  }
+  // The worker polls the engine of this process, so flows run out of the box.
+  if (scheduler_service != nullptr && config.worker.enabled) {
+    auto worker = MakeWorkerService(config, env, scheduler_service);
+    if (worker.ok()) {
+      services.push_back(std::move(*worker));
+    } else {
+      env.logger.Error("worker", "no worker", {{"error", worker.status().ToString()}});
+    }
   }
   if (config.safety.enabled) {
     services.push_back(std::make_unique<safety::SafetyService>(env, bus, SafetyServiceOptionsFor(config)));
@@ -309,6 +321,15 @@ Result<AppConfig> LoadAppConfig(const CliContext& ctx, ConfigDiagnostics& diag) 
       sch.ok()) {
     app.scheduler = std::move(*sch);
   }
+  if (auto w = scheduler::ParseWorkerOptions(root.Sub("worker")); w.ok()) {
+    app.worker = std::move(*w);
+    for (const std::string& p : app.worker.pools) {
+      if (app.scheduler.pools.count(p) == 0) {
+        diag.Error(fmt::format("{}: [worker] pools: unknown pool \"{}\"",
+                               app.file.has_file() ? app.file.file() : "configuration", p));
+      }
+    }
+  }
   for (const PendingSection& p : kPendingSections) {
     if (root.Has(p.name)) {
       root.WarnAt(p.name, fmt::format("accepted but not used yet: {} is not built yet", p.what));
@@ -349,6 +370,7 @@ std::string ShowAppConfig(const AppConfig& c) {
   health::WriteHealthOptions(c.health, w);
   indicators::WriteIndicatorsOptions(c.indicators, w);
   scheduler::WriteSchedulerSetup(c.scheduler, w);
+  scheduler::WriteWorkerOptions(c.worker, w);
   safety::WriteSafetyOptions(c.safety, w);
   // Every configured service and every service `dolphin up` runs by default, with its
   // effective options (the defaults written out), so the output reads back the same.
@@ -370,6 +392,7 @@ std::vector<std::string> DefaultServiceNames(const AppConfig& c) {
   if (c.health.enabled) names.push_back("health");
   if (c.safety.enabled) names.push_back("safety");
   if (c.scheduler.scheduler.enabled) names.push_back("scheduler");
+  if (c.scheduler.scheduler.enabled && c.worker.enabled) names.push_back("worker");
   return names;
 }
 
@@ -427,9 +450,12 @@ Result<std::vector<std::unique_ptr<runtime::Service>>> MakeServeServices(const A
   } else if (service == "scheduler") {
     services.push_back(std::make_unique<scheduler::SchedulerService>(config.scheduler,
                                                                      SchedulerStorePath(config), env));
+  } else if (service == "worker") {
+    DOLPHIN_ASSIGN_OR_RETURN(auto worker, MakeWorkerService(config, env, nullptr));
+    services.push_back(std::move(worker));
   } else {
-    return InvalidArgumentError(
-        fmt::format("serve {}: unknown service (expected bridge, trader, sim, health, safety or scheduler)", service));
+    return InvalidArgumentError(fmt::format(
+        "serve {}: unknown service (expected bridge, trader, sim, health, safety, scheduler or worker)", service));
   }
   return services;
 }

@@ -21,6 +21,7 @@
 #include "dolphin/runtime/runner.h"
 #include "dolphin/runtime/service.h"
 #include "dolphin/scheduler/scheduler_options.h"
+#include "dolphin/scheduler/worker.h"
 #include "dolphin/sim/sim_options.h"
 #include "dolphin/supervisor/service_options.h"
 #include "dolphin/trader/trader_options.h"
@@ -58,6 +59,8 @@ struct AppConfig {
   scheduler::SchedulerSetup scheduler = scheduler::DefaultSchedulerSetup();
   // [indicators.<flow>] (docs/indicators.md); each enabled flow adds its deployment to `scheduler`.
   indicators::IndicatorsOptions indicators = indicators::DefaultIndicatorsOptions();
+  // [worker]: the worker of `dolphin run` (with the scheduler) and `dolphin serve worker`.
+  scheduler::WorkerOptions worker;
 };
 
 class HostSeams;  // health_wiring.h
@@ -76,7 +79,7 @@ std::string ShowAppConfig(const AppConfig& config);
 
 // The supervised names of the services `dolphin run` runs, in start order: "trader.<COLOR>" per
 // colour (unless [trader] enabled = false), "bridge", "sim" when [sim] enabled, "health" when
-// [health] enabled. `dolphin up` runs these by default, each as `dolphin serve NAME`.
+// [health] enabled, "safety", "scheduler" and "worker" (with the scheduler, [worker] enabled). `dolphin up` runs these by default, each as `dolphin serve NAME`.
 std::vector<std::string> DefaultServiceNames(const AppConfig& config);
 
 // A logger writing to stderr as configured.
@@ -84,14 +87,15 @@ std::unique_ptr<Logger> MakeLogger(const AppConfig& config, const Clock& clock);
 
 // The services of `dolphin run`, in start order: the traders (one per colour, unless
 // [trader] enabled = false), the bridge, the simulator when [sim] enabled (the default
-// without a config file), health, safety and the scheduler (each when enabled). Stopped in
-// reverse order.
+// without a config file), health, safety, the scheduler and its worker (each when enabled).
+// Stopped in reverse order.
 std::vector<std::unique_ptr<runtime::Service>> MakeRunServices(const AppConfig& config,
                                                                bus::KvBus& bus, Env env,
                                                                HostSeams& seams);
 
 // The services of `dolphin serve SERVICE`: "bridge", "trader" (every colour, or only `color`
-// when not empty), "sim", "health", "safety", "scheduler". InvalidArgument for an unknown name.
+// when not empty), "sim", "health", "safety", "scheduler", "worker" (config.worker's pools,
+// name and api). InvalidArgument for an unknown name.
 Result<std::vector<std::unique_ptr<runtime::Service>>> MakeServeServices(const AppConfig& config,
                                                                         const std::string& service,
                                                                         const std::string& color,

@@ -10,6 +10,13 @@
 //   scheduler.runs_per_s       sequential whole runs per second.
 //   scheduler.store_per_10k    store file size per 10,000 finished runs (history included).
 //   scheduler.tick             one engine tick over that store (10k runs of history).
+//   scheduler.worker.due_to_running  through one real worker (WorkerService, in-process
+//                              engine client, real ProcessOps) running /bin/true: from the run
+//                              being due (created) to RUNNING (the process spawned and its
+//                              start recorded), runs one after another, worker_poll_interval_s
+//                              = 10 ms (the poll wait is part of the figure).
+//   scheduler.worker.runs_per_s      a burst of runs due at once through that worker (pool
+//                              limit 1: one process after another), created -> COMPLETED.
 // Each figure twice: store_sync = full (the default) and, suffixed .sync_normal, normal.
 #include <benchmark/benchmark.h>
 
@@ -24,6 +31,8 @@
 #include "dolphin/core/thread_factory.h"
 #include "dolphin/scheduler/engine.h"
 #include "dolphin/scheduler/store.h"
+#include "dolphin/scheduler/worker.h"
+#include "dolphin/supervisor/process_ops.h"
 #include "dolphin/sqlite/database.h"
 #include "histogram.h"
 
@@ -49,6 +58,73 @@ uint64_t FileBytes(const std::filesystem::path& p) {
 int Fail(const Status& s) {
   std::fprintf(stderr, "scheduler bench: %s\n", s.ToString().c_str());
   return 1;
+}
+
+constexpr int kWorkerRuns = 300;
+
+// One real worker over the engine of this process: sequential runs for the latency, then a
+// burst for the rate.
+int WorkerBench(Env env, const std::filesystem::path& dir, scheduler::StoreSync sync) {
+  const std::string suffix = sync == scheduler::StoreSync::kFull ? "" : ".sync_normal";
+  auto store = scheduler::OpenSqliteStore(dir / ("worker" + suffix + ".sqlite"), sync);
+  if (!store.ok()) return Fail(store.status());
+  scheduler::SchedulerSetup setup = scheduler::DefaultSchedulerSetup();
+  setup.scheduler.worker_poll_interval = std::chrono::milliseconds(10);
+  scheduler::DeploymentOptions d;
+  d.flow = "noop";
+  d.name = "true";
+  d.command = {"/bin/true"};
+  setup.deployments[d.full_name()] = d;
+  scheduler::Engine engine(setup.scheduler, **store, env);
+  if (Status s = engine.Sync(setup, env.clock.Now()); !s.ok()) return Fail(s);
+  auto ops = supervisor::NewProcessOps();
+  scheduler::WorkerSetup w;
+  w.name = "bench";
+  w.pools = {"dolphin"};
+  w.poll_interval = setup.scheduler.worker_poll_interval;
+  w.state_dir = dir / ("worker-state" + suffix);
+  scheduler::WorkerService worker(w, scheduler::NewEnginePoolClient([&] { return &engine; }, env.clock), *ops, env);
+  if (Status s = worker.Start(); !s.ok()) return Fail(s);
+  auto terminal = [&](int64_t id) {
+    auto r = engine.WithStore([&](scheduler::Store& st) { return st.GetRun(id); });
+    return r.ok() && scheduler::IsTerminal(r->state.type);
+  };
+  CancelToken never;
+  auto wait_all = [&](const std::vector<int64_t>& ids) {
+    for (int64_t id : ids) {
+      while (!terminal(id)) env.clock.WaitUntil(env.clock.MonotonicNow() + std::chrono::microseconds(200), never);
+    }
+  };
+  bench::Histogram latency;
+  for (int i = 0; i < kWorkerRuns; ++i) {
+    auto run = engine.RunDeployment("noop/true", Json::object(), env.clock.Now());
+    if (!run.ok()) return Fail(run.status());
+    wait_all({run->id});
+    auto done = engine.WithStore([&](scheduler::Store& st) { return st.GetRun(run->id); });
+    if (!done.ok() || !done->start_time) return Fail(InternalError("a run ended without starting"));
+    latency.Add(static_cast<double>((*done->start_time - run->due_at).count()));
+  }
+  std::vector<int64_t> ids;
+  const MonoTime t0 = env.clock.MonotonicNow();
+  for (int i = 0; i < kWorkerRuns; ++i) {
+    auto run = engine.RunDeployment("noop/true", Json::object(), env.clock.Now());
+    if (!run.ok()) return Fail(run.status());
+    ids.push_back(run->id);
+  }
+  wait_all(ids);
+  const double rate = kWorkerRuns / std::chrono::duration<double>(env.clock.MonotonicNow() - t0).count();
+  worker.Stop();
+  bench::Append(bench::FromHistogram("scheduler.worker.due_to_running" + suffix, "us", latency, 1e-3));
+  bench::Record r;
+  r.name = "scheduler.worker.runs_per_s" + suffix;
+  r.unit = "runs/s";
+  r.n = kWorkerRuns;
+  r.p50 = rate;
+  bench::Append(r);
+  std::printf("worker, store_sync %s: due -> RUNNING p50 %.0f us, p99 %.0f us (poll 10 ms); %.0f runs/s (/bin/true)\n",
+              suffix.empty() ? "full" : "normal", latency.Percentile(50) * 1e-3, latency.Percentile(99) * 1e-3,
+              rate);
+  return 0;
 }
 
 }  // namespace
@@ -156,6 +232,9 @@ int main(int argc, char** argv) {
                 *size.max, tick.Percentile(50) * 1e-3);
   }
   bench::Append(bench::FromHistogram("scheduler.sqlite_commit_floor", "us", floor, 1e-3));
+  for (scheduler::StoreSync sync : {scheduler::StoreSync::kFull, scheduler::StoreSync::kNormal}) {
+    if (int rc = WorkerBench(env, dir, sync); rc != 0) return rc;
+  }
   std::filesystem::remove_all(dir);
   return 0;
 }

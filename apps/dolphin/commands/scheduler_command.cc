@@ -7,7 +7,9 @@
 // unknown name or a bad argument is 2 (one line), the scheduler unreachable or refusing is 1.
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -18,6 +20,7 @@
 #include "dolphin/api/api_client.h"
 #include "dolphin/core/clock.h"
 #include "dolphin/core/json.h"
+#include "dolphin/scheduler/worker.h"
 
 namespace dolphin::cli {
 
@@ -31,6 +34,7 @@ struct Flags {
   std::string deployment;
   int limit = 0;
   int64_t tag_limit = 0;
+  bool follow = false;
 };
 
 Result<api::ApiClient> Client(const AppConfig& config) {
@@ -318,7 +322,7 @@ void PrintRun(const Json& r) {
 }
 
 void AddFlowRun(CLI::App& root, CliContext& ctx) {
-  CLI::App* fr = root.add_subcommand("flow-run", "Flow runs: ls | inspect ID | logs ID | cancel ID");
+  CLI::App* fr = root.add_subcommand("flow-run", "Flow runs: ls | inspect ID | logs ID [-f] | cancel ID");
   AddCommonOptions(fr, ctx);
   fr->require_subcommand(1);
   auto f = std::make_shared<Flags>();
@@ -365,23 +369,53 @@ void AddFlowRun(CLI::App& root, CliContext& ctx) {
       return kExitOk;
     };
   });
-  CLI::App* logs = fr->add_subcommand("logs", "The run's log file (written by its worker)");
+  CLI::App* logs = fr->add_subcommand("logs", "The run's log file (its output, written by its worker)");
   logs->add_option("ID", f->name, "The run's id")->required();
+  logs->add_flag("-f,--follow", f->follow, "Keep printing what the run writes until it is final");
   logs->callback([&ctx, f] {
     ctx.action = [&ctx, f] {
       int code = kExitOk;
       auto config = LoadOrReport(ctx, &code);
       if (!config) return code;
-      const auto path = config->process.state_dir / "run_logs" / "flow_runs" / (f->name + ".log");
-      std::ifstream in(path);
-      if (!in) {
-        PrintError(fmt::format("flow-run logs: no log for flow run {} ({} does not exist; the worker "
-                               "that writes it is not built yet)",
-                               f->name, path.string()));
-        return kExitFailure;
+      int64_t id = 0;
+      auto [ptr, ec] = std::from_chars(f->name.data(), f->name.data() + f->name.size(), id);
+      if (ec != std::errc() || ptr != f->name.data() + f->name.size() || id <= 0) {
+        PrintError(fmt::format("flow-run logs: flow run id: expected a positive integer, got \"{}\"", f->name));
+        return kExitUsage;
       }
-      std::cout << in.rdbuf();
-      return kExitOk;
+      const auto path = scheduler::FlowRunLogPath(config->process.state_dir, id);
+      uint64_t offset = 0;
+      auto print_new = [&] {
+        std::ifstream in(path, std::ios::binary);
+        if (!in) return;
+        in.seekg(static_cast<std::streamoff>(offset));
+        std::string chunk((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        offset += chunk.size();
+        std::fwrite(chunk.data(), 1, chunk.size(), stdout);
+        std::fflush(stdout);
+      };
+      if (!f->follow) {
+        if (!std::filesystem::exists(path)) {
+          PrintError(fmt::format("flow-run logs: no log for flow run {} yet ({} does not exist: no worker has "
+                                 "started it)",
+                                 id, path.string()));
+          return kExitFailure;
+        }
+        print_new();
+        return kExitOk;
+      }
+      // Follow: the run's state through the API, the file as it grows, until the run is final.
+      SystemClock clock;
+      CancelToken never;
+      while (true) {
+        auto j = Call(ctx, "flow-run logs", "GET", fmt::format("/api/flow_runs/{}", id), {}, &code);
+        if (!j) return code;
+        const std::string type = Str(*j, "state_type");
+        const bool final = type == "COMPLETED" || type == "FAILED" || type == "CRASHED" || type == "CANCELLED";
+        print_new();
+        if (final) return kExitOk;
+        clock.WaitUntil(clock.MonotonicNow() + std::chrono::milliseconds(200), never);
+      }
     };
   });
 }

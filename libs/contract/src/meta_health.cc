@@ -61,6 +61,25 @@ Status DecodeSubsystems(const Json& sub, MetaHealth& out) {
       out.data_sources[name] = ds;
     }
   }
+  if (const Json* pools = FindField(sub, "pools"); pools != nullptr && !pools->is_null()) {
+    if (!pools->is_object()) return InvalidArgumentError(fmt::format("{}: pools: expected an object", what));
+    for (const auto& [name, v] : pools->items()) {
+      const std::string w = fmt::format("{}: pools.{}", what, name);
+      if (!v.is_object()) return InvalidArgumentError(fmt::format("{}: expected an object", w));
+      PoolHealth ph;
+      DOLPHIN_ASSIGN_OR_RETURN(ph.status, GetString(v, "status", w));
+      DOLPHIN_ASSIGN_OR_RETURN(ph.scheduled, GetInt64Or(v, "scheduled", 0, w));
+      DOLPHIN_ASSIGN_OR_RETURN(ph.late, GetInt64Or(v, "late", 0, w));
+      if (const Json* ws = FindField(v, "workers"); ws != nullptr && !ws->is_null()) {
+        if (!ws->is_array()) return InvalidArgumentError(fmt::format("{}: workers: expected an array", w));
+        for (const Json& e : *ws) {
+          DOLPHIN_ASSIGN_OR_RETURN(std::string s, AsString(e, "workers[]", w));
+          ph.workers.push_back(std::move(s));
+        }
+      }
+      out.pools[name] = std::move(ph);
+    }
+  }
   if (const Json* g = FindField(sub, "gave_up"); g != nullptr && !g->is_null()) {
     if (!g->is_array()) return InvalidArgumentError(fmt::format("{}: gave_up: expected an array", what));
     for (const Json& e : *g) {
@@ -106,8 +125,12 @@ std::string EncodeMetaHealth(const MetaHealth& r) {
   for (const auto& [name, d] : r.data_sources) {
     sources[name] = {{"age_s", d.age_s ? Json(*d.age_s) : Json(nullptr)}, {"state", d.state}};
   }
+  Json pools = Json::object();
+  for (const auto& [name, p] : r.pools) {
+    pools[name] = {{"status", p.status}, {"scheduled", p.scheduled}, {"late", p.late}, {"workers", p.workers}};
+  }
   j["subsystem_health"] = {{"processes", std::move(processes)}, {"data_sources", std::move(sources)},
-                           {"checks", r.checks}, {"gave_up", r.gave_up}};
+                           {"pools", std::move(pools)}, {"checks", r.checks}, {"gave_up", r.gave_up}};
   Json recovery = Json::array();
   for (const RecoveryAction& a : r.recovery) {
     recovery.push_back({{"target", a.target}, {"action", a.action}, {"at", FormatRfc3339(a.at)}, {"result", a.result}});

@@ -207,6 +207,15 @@ contract::MetaHealth HealthService::RunCycle() {
     record.hold = contract::StatusHoldInfo{p->towards, SecondsOf(p->held), SecondsOf(p->needed)};
   }
   record.reasons = a.reasons;
+  // Work pools: shown, and a NOT_READY one named (its runs wait; not a sensor of rm_meta).
+  record.pools = processes_.ProbePools();
+  for (const auto& [name, p] : record.pools) {
+    if (p.status != "NOT_READY") continue;
+    record.reasons["pools"].push_back(fmt::format(
+        "pool {} NOT_READY: no worker heartbeat within zombie_after_s; {} scheduled ({} Late) wait (start one: "
+        "dolphin serve worker --pool {})",
+        name, p.scheduled, p.late, name));
+  }
   Recover(o, a, record, now);
   {
     std::lock_guard lock(mu_);

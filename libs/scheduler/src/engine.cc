@@ -55,6 +55,37 @@ Status Engine::ReleaseAndMove(FlowRun& run, RunState to, const std::string& mess
   return store_.DeleteLeases(run.id);
 }
 
+Result<FlowRun> Engine::HeldRun(int64_t run_id, const std::string& worker) {
+  DOLPHIN_ASSIGN_OR_RETURN(FlowRun r, store_.GetRun(run_id));
+  if (r.worker != worker) {
+    return FailedPreconditionError(
+        fmt::format("flow run {} is held by worker {}, not {}", run_id, r.worker, worker));
+  }
+  return r;
+}
+
+Status Engine::SeenWorker(const std::string& worker, const std::vector<std::string>& pools,
+                          Timestamp now) {
+  DOLPHIN_ASSIGN_OR_RETURN(std::optional<WorkerRecord> old, store_.GetWorker(worker));
+  DOLPHIN_RETURN_IF_ERROR(store_.UpsertWorker({worker, pools, old ? old->first_seen : now, now}));
+  return store_.RenewLeases(worker, now).status();
+}
+
+FlowRun Engine::NewRun(const DeploymentOptions& d, Timestamp due, Timestamp now) {
+  FlowRun r;
+  r.deployment = d.full_name();
+  r.flow = d.flow;
+  r.pool = d.pool;
+  r.parameters = d.parameters;
+  r.tags = d.tags;
+  r.state = kScheduled;
+  r.state_ts = now;
+  r.expected_start = due;
+  r.due_at = due;
+  r.created_at = now;
+  return r;
+}
+
 Result<std::map<std::string, DeploymentOptions>> Engine::Deployments() {
   DOLPHIN_ASSIGN_OR_RETURN(std::vector<DeploymentRecord> all, store_.ListDeployments());
   std::map<std::string, DeploymentOptions> out;
@@ -214,19 +245,9 @@ Status Engine::ScheduleDeployment(const DeploymentOptions& d, Timestamp now, Tic
   const std::vector<Timestamp> times =
       d.schedule->Upcoming(from, now + options_.lookahead, static_cast<size_t>(room));
   for (Timestamp t : times) {
-    FlowRun r;
-    r.deployment = name;
-    r.flow = d.flow;
-    r.pool = d.pool;
-    r.parameters = d.parameters;
-    r.tags = d.tags;
-    r.state = kScheduled;
-    r.state_ts = now;
-    r.expected_start = t;
-    r.due_at = t;
+    FlowRun r = NewRun(d, t, now);
     r.auto_scheduled = true;
     r.idempotency_key = fmt::format("{}@{}", name, t.UnixNanos());
-    r.created_at = now;
     DOLPHIN_ASSIGN_OR_RETURN(int64_t id, store_.InsertRun(r, d.schedule->ToString()));
     if (id != 0) ++report.created;
   }
@@ -366,10 +387,7 @@ Result<std::vector<ClaimedRun>> Engine::Claim(const std::string& worker,
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<ClaimedRun> claimed;
   Status s = store_.Atomically([&]() -> Status {
-    DOLPHIN_ASSIGN_OR_RETURN(std::optional<WorkerRecord> old, store_.GetWorker(worker));
-    DOLPHIN_RETURN_IF_ERROR(
-        store_.UpsertWorker({worker, pools, old ? old->first_seen : now, now}));
-    DOLPHIN_RETURN_IF_ERROR(store_.RenewLeases(worker, now).status());
+    DOLPHIN_RETURN_IF_ERROR(SeenWorker(worker, pools, now));
     DOLPHIN_ASSIGN_OR_RETURN(auto deployments, Deployments());
     DOLPHIN_ASSIGN_OR_RETURN(std::vector<TagLimit> tag_list, store_.ListTagLimits());
     std::map<std::string, int> tag_limits;
@@ -457,9 +475,7 @@ Result<std::vector<int64_t>> Engine::Heartbeat(const std::string& worker,
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<int64_t> kill;
   Status s = store_.Atomically([&]() -> Status {
-    DOLPHIN_ASSIGN_OR_RETURN(std::optional<WorkerRecord> old, store_.GetWorker(worker));
-    DOLPHIN_RETURN_IF_ERROR(store_.UpsertWorker({worker, pools, old ? old->first_seen : now, now}));
-    DOLPHIN_RETURN_IF_ERROR(store_.RenewLeases(worker, now).status());
+    DOLPHIN_RETURN_IF_ERROR(SeenWorker(worker, pools, now));
     for (int64_t id : holding) {
       auto r = store_.GetRun(id);
       if (!r.ok() || r->worker != worker || !HoldsSlots(r->state.type) ||
@@ -476,11 +492,7 @@ Result<std::vector<int64_t>> Engine::Heartbeat(const std::string& worker,
 Status Engine::Started(int64_t run_id, const std::string& worker, Timestamp now) {
   std::lock_guard<std::mutex> lock(mu_);
   return store_.Atomically([&]() -> Status {
-    DOLPHIN_ASSIGN_OR_RETURN(FlowRun r, store_.GetRun(run_id));
-    if (r.worker != worker) {
-      return FailedPreconditionError(
-          fmt::format("flow run {} is held by worker {}, not {}", run_id, r.worker, worker));
-    }
+    DOLPHIN_ASSIGN_OR_RETURN(FlowRun r, HeldRun(run_id, worker));
     DOLPHIN_RETURN_IF_ERROR(Move(r, kRunning, fmt::format("started by worker {}", worker), now));
     return store_.RenewRunLeases(run_id, now);
   });
@@ -492,13 +504,15 @@ Duration Engine::RetryDelay(const DeploymentOptions& d) {
       std::chrono::duration<double>(Seconds(d.retry_delay) * factor));
 }
 
-Status Engine::FinishLocked(FlowRun& r, int exit_code, Timestamp now) {
+Status Engine::FinishLocked(FlowRun& r, int exit_code, const std::string& output, Timestamp now) {
   DOLPHIN_ASSIGN_OR_RETURN(auto deployments, Deployments());
   auto it = deployments.find(r.deployment);
   const DeploymentOptions d = it != deployments.end() ? it->second : DeploymentOptions{};
   r.exit_code = exit_code;
-  const std::string how = exit_code >= 0 ? fmt::format("exit code {}", exit_code)
-                                         : fmt::format("killed by signal {}", -exit_code);
+  std::string how = exit_code >= 0 ? fmt::format("exit code {}", exit_code)
+                                   : fmt::format("killed by signal {}", -exit_code);
+  // A failure names what the flow said last (its last non-empty output line).
+  if (exit_code != 0 && !output.empty()) how += ": " + output;
   const bool timed_out = r.state == kCancellingTimedOut;
   const bool retry_left = r.run_count <= d.retries;
   if (r.state == kCancelling) {
@@ -520,14 +534,11 @@ Status Engine::FinishLocked(FlowRun& r, int exit_code, Timestamp now) {
   return ReleaseAndMove(r, kFailed, how, now);
 }
 
-Status Engine::Finished(int64_t run_id, const std::string& worker, int exit_code, Timestamp now) {
+Status Engine::Finished(int64_t run_id, const std::string& worker, int exit_code, Timestamp now,
+                        const std::string& output) {
   std::lock_guard<std::mutex> lock(mu_);
   return store_.Atomically([&]() -> Status {
-    DOLPHIN_ASSIGN_OR_RETURN(FlowRun r, store_.GetRun(run_id));
-    if (r.worker != worker) {
-      return FailedPreconditionError(
-          fmt::format("flow run {} is held by worker {}, not {}", run_id, r.worker, worker));
-    }
+    DOLPHIN_ASSIGN_OR_RETURN(FlowRun r, HeldRun(run_id, worker));
     if (!HoldsSlots(r.state.type)) {
       return FailedPreconditionError(
           fmt::format("flow run {} is {} already; the report is ignored", run_id, r.state.ToString()));
@@ -536,7 +547,7 @@ Status Engine::Finished(int64_t run_id, const std::string& worker, int exit_code
       DOLPHIN_RETURN_IF_ERROR(
           Move(r, kRunning, fmt::format("started by worker {} (reported with its end)", worker), now));
     }
-    return FinishLocked(r, exit_code, now);
+    return FinishLocked(r, exit_code, output, now);
   });
 }
 
@@ -544,11 +555,7 @@ Status Engine::StartFailed(int64_t run_id, const std::string& worker, const std:
                            Timestamp now) {
   std::lock_guard<std::mutex> lock(mu_);
   return store_.Atomically([&]() -> Status {
-    DOLPHIN_ASSIGN_OR_RETURN(FlowRun r, store_.GetRun(run_id));
-    if (r.worker != worker) {
-      return FailedPreconditionError(
-          fmt::format("flow run {} is held by worker {}, not {}", run_id, r.worker, worker));
-    }
+    DOLPHIN_ASSIGN_OR_RETURN(FlowRun r, HeldRun(run_id, worker));
     return ReleaseAndMove(r, kCrashed, fmt::format("could not start: {}", message), now);
   });
 }
@@ -587,19 +594,10 @@ Result<FlowRun> Engine::RunDeployment(const std::string& full_name, const Json& 
           "(in dolphin run or dolphin up, or dolphin serve {}); see dolphin status",
           full_name, d.service, d.service, d.service));
     }
-    r.deployment = full_name;
-    r.flow = d.flow;
-    r.pool = d.pool;
-    r.parameters = d.parameters;
+    r = NewRun(d, now, now);
     if (overrides.is_object()) {
       for (const auto& [k, v] : overrides.items()) r.parameters[k] = v;
     }
-    r.tags = d.tags;
-    r.state = kScheduled;
-    r.state_ts = now;
-    r.expected_start = now;
-    r.due_at = now;
-    r.created_at = now;
     DOLPHIN_ASSIGN_OR_RETURN(r.id, store_.InsertRun(r, "asked for (deployment run)"));
     return Status::Ok();
   });

@@ -208,12 +208,25 @@ Result<Json> FlowRuns(Engine& engine, const PoolApiRequest& r, const std::vector
       DOLPHIN_RETURN_IF_ERROR(engine.Started(id, worker, now));
       return Json{{"id", id}};
     }
+    if (p[3] == "start_failed") {
+      DOLPHIN_ASSIGN_OR_RETURN(std::string worker, Worker(r.body));
+      if (!r.body.contains("message") || !r.body["message"].is_string()) {
+        return InvalidArgumentError("message: expected a string (why the process could not start)");
+      }
+      DOLPHIN_RETURN_IF_ERROR(engine.StartFailed(id, worker, r.body["message"].get<std::string>(), now));
+      return Json{{"id", id}};
+    }
     if (p[3] == "finished") {
       DOLPHIN_ASSIGN_OR_RETURN(std::string worker, Worker(r.body));
       if (!r.body.contains("exit_code") || !r.body["exit_code"].is_number_integer()) {
         return InvalidArgumentError("exit_code: expected an integer (negative: killed by that signal)");
       }
-      DOLPHIN_RETURN_IF_ERROR(engine.Finished(id, worker, r.body["exit_code"].get<int>(), now));
+      std::string output;
+      if (r.body.contains("output")) {
+        if (!r.body["output"].is_string()) return InvalidArgumentError("output: expected a string (the last output line)");
+        output = r.body["output"].get<std::string>();
+      }
+      DOLPHIN_RETURN_IF_ERROR(engine.Finished(id, worker, r.body["exit_code"].get<int>(), now, output));
       return Json{{"id", id}};
     }
   }

@@ -33,6 +33,8 @@ enabled = false
 [scheduler]
 late_after_s = 1
 tick_interval_s = 0.2
+[worker]
+enabled = false
 [deployments."report/daily"]
 parameters = { days = 30 }
 tags = ["heavy"]

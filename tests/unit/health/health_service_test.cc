@@ -28,7 +28,9 @@ class FakeProcesses final : public ProcessProbe {
     }
     return out;
   }
+  std::map<std::string, contract::PoolHealth> ProbePools() override { return pools; }
   std::map<std::string, ProcessState> states;
+  std::map<std::string, contract::PoolHealth> pools;
 };
 
 class FakePorts final : public PortProbe {
@@ -165,6 +167,28 @@ TEST_F(HealthServiceTest, HealthySystemIsGreenAndPublishedEverywhere) {
   const std::string log = ReadFile(opts_.run_logs_dir / "meta_health.log");
   EXPECT_NE(log.find("status=GREEN"), std::string::npos) << log;
   EXPECT_EQ(actions_.restarted.size(), 0u);
+}
+
+// The scheduler's pools are in the record (and read back); a NOT_READY pool is named in
+// reasons["pools"] without changing rm_meta.
+TEST_F(HealthServiceTest, PoolsAreInTheRecordAndANotReadyPoolIsAReason) {
+  procs_.pools["dolphin"] = {"READY", 0, 0, {"w1"}};
+  procs_.pools["dolphin-scan"] = {"NOT_READY", 3, 1, {}};
+  Make();
+  FeedHealthy(1);
+  auto r = Cycle();
+  EXPECT_EQ(r.status, HealthStatus::kGreen);
+  EXPECT_EQ(r.rm_meta, 1.0);
+  ASSERT_EQ(r.pools.size(), 2u);
+  EXPECT_EQ(r.pools.at("dolphin").workers, std::vector<std::string>{"w1"});
+  ASSERT_EQ(r.reasons.count("pools"), 1u);
+  ASSERT_EQ(r.reasons.at("pools").size(), 1u);
+  EXPECT_EQ(r.reasons.at("pools")[0],
+            "pool dolphin-scan NOT_READY: no worker heartbeat within zombie_after_s; 3 scheduled (1 Late) wait "
+            "(start one: dolphin serve worker --pool dolphin-scan)");
+  auto decoded = contract::DecodeMetaHealth(ReadFile(opts_.run_logs_dir / "meta_health.json"));
+  ASSERT_OK(decoded);
+  EXPECT_EQ(decoded->pools, r.pools);
 }
 
 // The original system's scenario 2: upstream stops for 10 minutes. The status degrades; no

@@ -102,6 +102,32 @@ TEST_F(PoolApiTest, DeploymentsRunAndFlowRuns) {
   EXPECT_EQ(Call("GET", "/api/deployments/obf/poll").status().code(), StatusCode::kNotFound);
 }
 
+// The worker's reports: a failure names the last output line; a run that could not start is
+// CRASHED with the reason.
+TEST_F(PoolApiTest, FinishedWithOutputAndStartFailed) {
+  for (int i = 0; i < 2; ++i) ASSERT_OK(Call("POST", "/api/deployments/daily-backtest/daily/run"));
+  auto claimed = Call("POST", "/api/workers/w1/claim", Json{{"pools", {"dolphin"}}, {"max", 1}});
+  ASSERT_OK(claimed);
+  ASSERT_EQ(claimed->size(), 1u);
+  const std::string first = std::to_string((*claimed)[0]["id"].get<int64_t>());
+  ASSERT_OK(Call("POST", "/api/flow_runs/" + first + "/finished",
+                 Json{{"worker", "w1"}, {"exit_code", 2}, {"output", "bad input file"}}));
+  auto failed = Call("GET", "/api/flow_runs/" + first);
+  ASSERT_OK(failed);
+  EXPECT_EQ((*failed)["state_type"], "FAILED");
+  EXPECT_EQ((*failed)["state_message"], "exit code 2: bad input file");
+  claimed = Call("POST", "/api/workers/w1/claim", Json{{"pools", {"dolphin"}}, {"max", 1}});
+  ASSERT_OK(claimed);
+  ASSERT_EQ(claimed->size(), 1u);
+  const std::string second = std::to_string((*claimed)[0]["id"].get<int64_t>());
+  ASSERT_OK(Call("POST", "/api/flow_runs/" + second + "/start_failed",
+                 Json{{"worker", "w1"}, {"message", "execve: No such file or directory (ENOENT)"}}));
+  auto crashed = Call("GET", "/api/flow_runs/" + second);
+  ASSERT_OK(crashed);
+  EXPECT_EQ((*crashed)["state_type"], "CRASHED");
+  EXPECT_THAT((*crashed)["state_message"].get<std::string>(), HasSubstr("could not start: execve"));
+}
+
 TEST_F(PoolApiTest, TheBridgeMarkerAnswersWhereTheBridgeRuns) {
   auto r = Call("POST", "/api/deployments/scan-bridge-flow/scan-bridge/run");
   EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
@@ -146,6 +172,9 @@ TEST_F(PoolApiTest, BadBodiesAndParametersAreRefusedWithTheReason) {
       {"GET", "/api/flow_runs/abc", {}, {}, "flow run id: expected a positive integer, got \"abc\""},
       {"POST", "/api/flow_runs/1/finished", Json{{"worker", "w"}}, {}, "exit_code: expected an integer"},
       {"POST", "/api/flow_runs/1/started", Json::object(), {}, "worker: expected the worker's name"},
+      {"POST", "/api/flow_runs/1/finished", Json{{"worker", "w"}, {"exit_code", 1}, {"output", 3}}, {},
+       "output: expected a string"},
+      {"POST", "/api/flow_runs/1/start_failed", Json{{"worker", "w"}}, {}, "message: expected a string"},
       {"POST", "/api/workers/w/claim", Json{{"pools", "dolphin"}}, {}, "pools: expected an array of strings"},
       {"POST", "/api/pools/dolphin/pause", Json::array(), {}, "request body: expected a JSON object"},
   };

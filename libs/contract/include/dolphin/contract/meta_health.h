@@ -35,6 +35,18 @@ struct DataSourceHealth {
   bool operator==(const DataSourceHealth&) const = default;
 };
 
+// subsystem_health.pools[name]: a work pool of the scheduler (docs/scheduler.md), when the
+// health process sees one: READY (a worker heartbeat within zombie_after_s), NOT_READY (none:
+// its runs wait, Late), PAUSED.
+struct PoolHealth {
+  std::string status;
+  int64_t scheduled = 0;  // SCHEDULED runs, any name
+  int64_t late = 0;       // SCHEDULED/Late
+  std::vector<std::string> workers;
+
+  bool operator==(const PoolHealth&) const = default;
+};
+
 // One entry of `recovery`.
 struct RecoveryAction {
   std::string target;
@@ -74,10 +86,12 @@ struct MetaHealth {
   double m1_proc = 0, m2_heartbeat = 0, m3_data_freshness = 0, m4_control_plane = 0, m5_coherence = 0;
   std::map<std::string, ProcessHealth> processes;
   std::map<std::string, DataSourceHealth> data_sources;
+  std::map<std::string, PoolHealth> pools;  // empty when no scheduler is seen
   std::vector<std::string> checks;  // failed M5 checks
   std::vector<RecoveryAction> recovery;
   // What made each sensor less than 1, by sensor ("m1".."m5"): "bridge missing (run loop
-  // returned)", "scan stale (45.0s old)", "bus unreachable".
+  // returned)", "scan stale (45.0s old)", "bus unreachable"; and "pools": each NOT_READY pool
+  // (not a sensor: it does not change rm_meta).
   std::map<std::string, std::vector<std::string>> reasons;
   std::optional<StatusHoldInfo> hold;
   // subsystem_health.gave_up: recovery targets past their hourly cap, until an operator's
@@ -100,8 +114,8 @@ HealthStatus StatusForRm(double rm_meta);
 std::string EncodeMetaHealth(const MetaHealth& record);
 
 // Required: rm_meta, status, m1_proc..m5_coherence (each a number in [0, 1]), timestamp.
-// Optional: raw_status (default: status), subsystem_health{processes, data_sources, checks,
-// gave_up}, recovery, reasons {sensor: [text]}, hold {towards, held_s, needed_s},
+// Optional: raw_status (default: status), subsystem_health{processes, data_sources, pools,
+// checks, gave_up}, recovery, reasons {sensor: [text]}, hold {towards, held_s, needed_s},
 // supervisor {unenforced, failed_start_limit}, started_at,
 // in_startup_grace (default false). Errors name the field: "DOLPHIN_META_HEALTH[latest]: m2_heartbeat: missing".
 Result<MetaHealth> DecodeMetaHealth(std::string_view json);

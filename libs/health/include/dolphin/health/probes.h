@@ -32,6 +32,9 @@ class ProcessProbe {
   // cannot enforce and the services in `failed (start limit)` (the record's `supervisor` part).
   // nullopt when no supervisor runs the services.
   virtual std::optional<contract::SupervisorHealth> Supervision() { return std::nullopt; }
+  // The scheduler's work pools by name (the record's subsystem_health.pools; a NOT_READY pool
+  // is named in reasons["pools"]); empty when this process sees no scheduler.
+  virtual std::map<std::string, contract::PoolHealth> ProbePools() { return {}; }
 
  protected:
   ProcessProbe() = default;

@@ -97,8 +97,10 @@ class Engine {
   Status Started(int64_t run_id, const std::string& worker, Timestamp now);
   // The process ended: exit_code >= 0, or -signal. 0 -> COMPLETED; else FAILED (or
   // AwaitingRetry while retries remain); a CANCELLING run -> CANCELLED (TimedOut -> FAILED/
-  // TimedOut or a retry). Slots return.
-  Status Finished(int64_t run_id, const std::string& worker, int exit_code, Timestamp now);
+  // TimedOut or a retry). Slots return. `output`: the process's last non-empty output line,
+  // named in the state message of a failure ("exit code 3: no such file").
+  Status Finished(int64_t run_id, const std::string& worker, int exit_code, Timestamp now,
+                  const std::string& output = "");
   // The worker could not start it (spawn failed): CRASHED with `message`. Slots return.
   Status StartFailed(int64_t run_id, const std::string& worker, const std::string& message,
                      Timestamp now);
@@ -141,7 +143,14 @@ class Engine {
                      TickReport& report);
   Result<std::map<std::string, DeploymentOptions>> Deployments();
   Result<bool> PoolHasWorker(const std::string& pool, Timestamp now);
-  Status FinishLocked(FlowRun& run, int exit_code, Timestamp now);
+  Status FinishLocked(FlowRun& run, int exit_code, const std::string& output, Timestamp now);
+  // The run, if `worker` holds it (FailedPrecondition naming its holder otherwise).
+  Result<FlowRun> HeldRun(int64_t run_id, const std::string& worker);
+  // Records a worker's heartbeat and renews its leases.
+  Status SeenWorker(const std::string& worker, const std::vector<std::string>& pools,
+                    Timestamp now);
+  // A SCHEDULED run of `d` due at `due`, not yet stored.
+  static FlowRun NewRun(const DeploymentOptions& d, Timestamp due, Timestamp now);
   Duration RetryDelay(const DeploymentOptions& d);
   Status DeleteFutureRuns(const std::string& full_name, Timestamp now);
 

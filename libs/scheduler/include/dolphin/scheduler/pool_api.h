@@ -19,7 +19,9 @@
 //   POST   /api/workers/{name}/claim                   body: {"pools": [...], "max": N}
 //   POST   /api/workers/{name}/heartbeat               body: {"pools": [...], "holding": [ids]}
 //   POST   /api/flow_runs/{id}/started                 body: {"worker": W}
-//   POST   /api/flow_runs/{id}/finished                body: {"worker": W, "exit_code": N}
+//   POST   /api/flow_runs/{id}/finished                body: {"worker": W, "exit_code": N,
+//                                                            "output": last output line}
+//   POST   /api/flow_runs/{id}/start_failed            body: {"worker": W, "message": why}
 //
 // Errors are Status values the control API maps to HTTP: a bad body or parameter ->
 // InvalidArgument (400) with the reason, unknown names -> NotFound (404), a state that does not
