@@ -14,7 +14,7 @@ constexpr const char* kScopePool = "pool";
 constexpr const char* kScopeDeployment = "deployment";
 constexpr const char* kScopeTag = "tag";
 
-std::string SecondsText(Duration d) { return fmt::format("{} s", FormatDouble(Seconds(d))); }
+std::string SecondsText(Duration d) { return fmt::format("{} s", FormatDouble(SecondsOf(d))); }
 
 std::string CursorKey(const std::string& deployment) { return "scheduled_until:" + deployment; }
 
@@ -308,7 +308,7 @@ Result<TickReport> Engine::Tick(Timestamp now) {
           "worker {} stopped heartbeating: its leases were last renewed {} ({} ago, "
           "zombie_after_s {}); slots returned",
           r.worker, FormatRfc3339(renewed), FormatDuration(now - renewed),
-          FormatDouble(Seconds(options_.zombie_after)));
+          FormatDouble(SecondsOf(options_.zombie_after)));
       DOLPHIN_RETURN_IF_ERROR(ReleaseAndMove(r, kCrashed, why, now));
       env_.logger.Warn(kComponent, "zombie flow run crashed",
                        {{"run", id}, {"deployment", r.deployment}, {"worker", r.worker}});
@@ -501,7 +501,7 @@ Status Engine::Started(int64_t run_id, const std::string& worker, Timestamp now)
 Duration Engine::RetryDelay(const DeploymentOptions& d) {
   const double factor = 1.0 + d.retry_jitter * (2.0 * random_.Uniform() - 1.0);
   return std::chrono::duration_cast<Duration>(
-      std::chrono::duration<double>(Seconds(d.retry_delay) * factor));
+      std::chrono::duration<double>(SecondsOf(d.retry_delay) * factor));
 }
 
 Status Engine::FinishLocked(FlowRun& r, int exit_code, const std::string& output, Timestamp now) {

@@ -111,7 +111,7 @@ void WriteWorkerOptions(const WorkerOptions& o, ConfigWriter& out) {
   out.Value("name", o.name);
   out.Value("max_runs", o.max_runs);
   out.Value("api", o.api);
-  out.Value("kill_grace_s", Seconds(o.kill_grace));
+  out.Value("kill_grace_s", SecondsOf(o.kill_grace));
 }
 
 Result<std::vector<WorkItem>> WorkItemsFromJson(const Json& claimed) {

@@ -139,8 +139,4 @@ Result<std::pair<std::string, std::string>> SplitDeploymentName(std::string_view
 // Writes the three kinds of section (`dolphin config show`).
 void WriteSchedulerSetup(const SchedulerSetup& setup, ConfigWriter& out);
 
-// Seconds as a number: dolphin::SecondsOf (dolphin/core/time.h). This name stays only for
-// src/engine.cc until it calls SecondsOf itself; nothing else uses it.
-inline double Seconds(Duration d) { return SecondsOf(d); }
-
 }  // namespace dolphin::scheduler
