@@ -25,6 +25,8 @@ dolphin_require_package(tomlplusplus libtomlplusplus-dev)
 dolphin_require_package(CLI11 libcli11-dev)
 dolphin_require_package(Threads libc6-dev)
 dolphin_require_pkgconfig(HTTPLIB cpp-httplib libcpp-httplib-dev)
+# GET /metrics (libs/metrics only): prometheus-cpp's registry and text serializer, no web server.
+dolphin_require_pkgconfig(PROMETHEUS_CPP prometheus-cpp-core prometheus-cpp-dev)
 dolphin_require_pkgconfig(LZ4 liblz4 liblz4-dev)
 dolphin_require_pkgconfig(ZSTD libzstd libzstd-dev)
 # sd_notify / sd_watchdog_enabled for the services under systemd (apps/dolphin only).

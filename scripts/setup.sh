@@ -27,12 +27,14 @@ RUN_PACKAGES=(
   build-essential g++ cmake ninja-build pkg-config
   libtomlplusplus-dev nlohmann-json3-dev libfmt-dev libcli11-dev libsqlite3-dev libsimdjson-dev
   libeigen3-dev libcpp-httplib-dev liblz4-dev libzstd-dev libsystemd-dev
+  prometheus-cpp-dev  # GET /metrics: registry + text serializer (libs/metrics)
 )
 # Tests, benchmarks and fuzzing (the hooks in scripts/setup.d/ add Node.js, Java and Maven).
 TEST_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
   python3 python3-venv ca-certificates
   systemd  # systemd-analyze verify checks the generated units (tests)
+  prometheus  # promtool check metrics/rules and a real Prometheus server scraping dolphin (tests)
 )
 
 packages=("${RUN_PACKAGES[@]}")

@@ -15,6 +15,7 @@
 
 #include "../cli.h"
 #include "../signals.h"
+#include "../metrics_wiring.h"
 #include "../wiring.h"
 #include "dolphin/api/api_client.h"
 #include "dolphin/api/control_api.h"
@@ -117,7 +118,7 @@ int RunUp(const CliContext& ctx) {
   auto logger = MakeLogger(*config, clock);
   CancelToken cancel;
   SignalCanceller signals(cancel, *logger, "up");
-  ProcessEnv process_env(clock, *logger);
+  ProcessEnv process_env(clock, *logger, "up");
   const Env& env = process_env.env();
   if (Status st = env.fs.CreateDirs(config->process.state_dir / "run_logs"); !st.ok()) {
     PrintError(st.message());
@@ -144,6 +145,7 @@ int RunUp(const CliContext& ctx) {
   so.pid_file = config->process.state_dir / "up.pid";
   so.self_pid = ::getpid();
   supervisor::Supervisor sup(std::move(*children), *ops, tree->get(), clock, env.fs, *logger, so);
+  SupervisorMetrics sup_metrics(env.metrics, sup);  // GET /metrics: children, restarts, start limits
 
   auto bus = bus::NewInMemoryBus(16);  // `up` has no bus of its own; the API needs one
   api::ApiOptions api_options = config->api;
