@@ -21,6 +21,7 @@
 #include <sstream>
 #include <thread>
 
+#include "dashboard_assets.h"
 #include "dolphin/contract/json_fields.h"
 #include "dolphin/contract/names.h"
 #include "dolphin/core/host_port.h"
@@ -389,6 +390,15 @@ class ControlApiImpl final : public ControlApi {
                    {{"code", std::to_string(res.status)}})
           .Increment();
     });
+    // The dashboard (docs/observability.md "Dashboard"): static, compiled in, read-only.
+    for (const EmbeddedAsset& asset : DashboardAssets()) {
+      const EmbeddedAsset* a = &asset;
+      s.Get(a->path, [a](const httplib::Request&, httplib::Response& res) {
+        res.set_header("Cache-Control", "no-cache");
+        res.set_header("X-Content-Type-Options", "nosniff");
+        res.set_content(reinterpret_cast<const char*>(a->data), a->size, a->content_type);
+      });
+    }
     s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content(env_.metrics.Exposition(), kMetricsContentType);
     });

@@ -321,6 +321,30 @@ TEST_F(ControlApiMetricsTest, ServesTheExpositionAndCountsRequests) {
   EXPECT_THAT(r->body, ::testing::HasSubstr(R"(dolphin_api_requests_total{code="404"} 1)"));
 }
 
+TEST_F(ControlApiMetricsTest, ServesTheDashboardCompiledIn) {
+  auto page = client_->Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_THAT(page->body, ::testing::HasSubstr("no data yet"));
+  EXPECT_THAT(page->body, ::testing::HasSubstr(R"(<script src="/dashboard/chart.js">)"));
+  auto chart = client_->Get("/dashboard/chart.js");
+  ASSERT_TRUE(chart);
+  EXPECT_EQ(chart->status, 200);
+  EXPECT_EQ(chart->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_THAT(chart->body, ::testing::HasSubstr("Chart.js v3"));  // Debian's libjs-chart.js
+  for (const char* path : {"/dashboard/dashboard.js", "/dashboard/dashboard.css"}) {
+    auto r = client_->Get(path);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << path;
+    EXPECT_GT(r->body.size(), 100u) << path;
+  }
+  // Read-only: nothing but GET is served there.
+  auto post = client_->Post("/", "x", "text/plain");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 404);
+}
+
 TEST_F(ControlApiMetricsTest, UnknownPathsAre404) {
   ExpectError(client_->Get("/nothing/here"), 404, "no such endpoint: GET /nothing/here");
   ExpectError(client_->Get("/metrics/extra"), 404, "no such endpoint");
