@@ -25,11 +25,18 @@ dolphin_require_package(tomlplusplus libtomlplusplus-dev)
 dolphin_require_package(CLI11 libcli11-dev)
 dolphin_require_package(Threads libc6-dev)
 dolphin_require_pkgconfig(HTTPLIB cpp-httplib libcpp-httplib-dev)
+# GET /metrics (libs/metrics only): prometheus-cpp's registry and text serializer, no web server.
+dolphin_require_pkgconfig(PROMETHEUS_CPP prometheus-cpp-core prometheus-cpp-dev)
 dolphin_require_pkgconfig(LZ4 liblz4 liblz4-dev)
 dolphin_require_pkgconfig(ZSTD libzstd libzstd-dev)
 # sd_notify / sd_watchdog_enabled for the services under systemd (apps/dolphin only).
 dolphin_require_pkgconfig(SYSTEMD libsystemd libsystemd-dev)
 dolphin_require_package(SQLite3 libsqlite3-dev)
+# The dashboard's charting library (libs/api embeds it at build time; no npm): libjs-chart.js.
+find_file(DOLPHIN_CHARTJS chart.min.js PATHS /usr/share/javascript/chart.js NO_DEFAULT_PATH)
+if(NOT DOLPHIN_CHARTJS)
+  message(FATAL_ERROR "/usr/share/javascript/chart.js/chart.min.js not found: install the Debian package 'libjs-chart.js' (or run scripts/setup.sh)")
+endif()
 dolphin_require_package(simdjson libsimdjson-dev)
 dolphin_require_package(Eigen3 libeigen3-dev)
 # HTTP for the indicator flows (libs/net only).

@@ -28,6 +28,8 @@ RUN_PACKAGES=(
   libtomlplusplus-dev nlohmann-json3-dev libfmt-dev libcli11-dev libsqlite3-dev libsimdjson-dev
   libeigen3-dev libcpp-httplib-dev liblz4-dev libzstd-dev libsystemd-dev
   libcurl4-openssl-dev
+  prometheus-cpp-dev  # GET /metrics: registry + text serializer (libs/metrics)
+  libjs-chart.js  # the dashboard's charts, embedded at build time (libs/api)
 )
 # Tests, benchmarks and fuzzing (the hooks in scripts/setup.d/ add Node.js, Java and Maven).
 TEST_PACKAGES=(
@@ -35,6 +37,8 @@ TEST_PACKAGES=(
   clang-format  # scripts/check_format.sh (CI) and scripts/format_tree.sh; .clang-format is for v14
   python3 python3-venv ca-certificates
   systemd  # systemd-analyze verify checks the generated units (tests)
+  prometheus  # promtool check metrics/rules and a real Prometheus server scraping dolphin (tests)
+  chromium  # the dashboard in headless Chromium (tests)
 )
 
 packages=("${RUN_PACKAGES[@]}")

@@ -16,6 +16,8 @@
 #include "worker_wiring.h"
 #include "dolphin/health/scoring.h"
 #include "dolphin/bus/in_memory_bus.h"
+#include "dolphin/bus/metered_bus.h"
+#include "dolphin/metrics/prometheus_metrics.h"
 #include "dolphin/safety/safety_service.h"
 #include "dolphin/sim/simulator.h"
 #include "dolphin/trader/trader_service.h"
@@ -406,9 +408,16 @@ uint64_t OsSeed(const Clock& clock) {
 
 }  // namespace
 
-ProcessEnv::ProcessEnv(Clock& clock, Logger& logger)
+ProcessEnv::ProcessEnv(Clock& clock, Logger& logger, std::string metrics_process)
     : random_(OsSeed(clock)),
-      env_{clock, logger, FileSystem::Default(), random_, ThreadFactory::Default()} {
+      metrics_(metrics_process.empty()
+                   ? nullptr
+                   : metrics::NewPrometheusMetrics({.process = metrics_process,
+                                                    .version = DOLPHIN_VERSION,
+                                                    .start_time = clock.Now()},
+                                                   logger)),
+      env_{clock, logger, FileSystem::Default(), random_, ThreadFactory::Default(),
+           metrics_ ? *metrics_ : NullMetrics()} {
   logger.Debug("dolphin", "random source seeded", {{"seed", random_.seed()}});
 }
 
@@ -511,10 +520,14 @@ std::optional<TraderConfig> LoadTraderConfigOrReport(const CliContext& ctx, cons
 }
 
 Result<std::unique_ptr<bus::KvBus>> MakeBus(const AppConfig& c, Env env) {
+  // Every backend behind the metered decorator (GET /metrics; discards with NullMetrics()).
   if (c.bus.backend == "memory") {
-    return bus::NewInMemoryBus(static_cast<size_t>(c.bus.listener_queue_capacity));
+    return bus::NewMeteredBus(bus::NewInMemoryBus(static_cast<size_t>(c.bus.listener_queue_capacity)), env);
   }
-  if (c.bus.backend == "hazelcast") return bus::NewHazelcastBus(c.bus, env);
+  if (c.bus.backend == "hazelcast") {
+    DOLPHIN_ASSIGN_OR_RETURN(std::unique_ptr<bus::KvBus> hz, bus::NewHazelcastBus(c.bus, env));
+    return bus::NewMeteredBus(std::move(hz), env);
+  }
   return UnimplementedError(
       fmt::format("[bus] backend = \"{}\" is not built yet", c.bus.backend));
 }

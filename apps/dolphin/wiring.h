@@ -133,16 +133,19 @@ std::optional<TraderConfig> LoadTraderConfigOrReport(const CliContext& ctx, cons
 
 // The process's Env (core/env.h): the given clock and logger, FileSystem::Default(),
 // ThreadFactory::Default() and a Random seeded from the operating system (the seed is logged
-// at debug level). The clock and logger must outlive it; components keep copies of env().
+// at debug level). With a `metrics_process` name ("run", "up", "serve.bridge") env().metrics is
+// the process's prometheus-cpp registry (libs/metrics, served at GET /metrics); without one,
+// NullMetrics(). The clock and logger must outlive it; components keep copies of env().
 class ProcessEnv {
  public:
-  ProcessEnv(Clock& clock, Logger& logger);
+  ProcessEnv(Clock& clock, Logger& logger, std::string metrics_process = "");
   ProcessEnv(const ProcessEnv&) = delete;
   ProcessEnv& operator=(const ProcessEnv&) = delete;
   const Env& env() const { return env_; }
 
  private:
   Random random_;
+  std::unique_ptr<Metrics> metrics_;  // nullptr: NullMetrics()
   Env env_;
 };
 

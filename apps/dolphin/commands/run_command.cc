@@ -9,6 +9,7 @@
 #include "../cli.h"
 #include "../signals.h"
 #include "../health_wiring.h"
+#include "../metrics_wiring.h"
 #include "../sd_notifier.h"
 #include "../wiring.h"
 #include "host.h"
@@ -41,7 +42,9 @@ int HostServices(const CliContext& ctx, const std::string& process_name, bool em
   auto logger = MakeLogger(*config, clock);
   CancelToken cancel;
   SignalCanceller signals(cancel, *logger, process_name);
-  ProcessEnv process_env(clock, *logger);
+  // Metrics under the process's heartbeat name: "run", "serve.bridge", ...
+  ProcessEnv process_env(clock, *logger,
+                         process_name == "run" ? process_name : "serve." + process_name);
   const Env& env = process_env.env();
 
   auto bus = MakeBus(*config, env);
@@ -69,6 +72,7 @@ int HostServices(const CliContext& ctx, const std::string& process_name, bool em
   runtime::Runner runner(env, **bus, ro, &notifier);
   for (auto& service : *services) runner.Add(std::move(service));
   seams.AttachRunner(&runner);
+  RunnerMetrics runner_metrics(env.metrics, runner);  // GET /metrics: the services' up/status
 
   api::ApiOptions api_options = config->api;
   if (!api_listen.empty()) api_options.listen = api_listen;

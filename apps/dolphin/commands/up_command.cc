@@ -15,6 +15,7 @@
 
 #include "../cli.h"
 #include "../health_wiring.h"
+#include "../metrics_wiring.h"
 #include "../signals.h"
 #include "../wiring.h"
 #include "dolphin/api/api_client.h"
@@ -249,7 +250,7 @@ int RunUp(const CliContext& ctx) {
   auto logger = MakeLogger(*config, clock);
   CancelToken cancel;
   SignalCanceller signals(cancel, *logger, "up");
-  ProcessEnv process_env(clock, *logger);
+  ProcessEnv process_env(clock, *logger, "up");
   const Env& env = process_env.env();
   if (Status st = env.fs.CreateDirs(config->process.state_dir / "run_logs"); !st.ok()) {
     PrintError(st.message());
@@ -293,6 +294,7 @@ int RunUp(const CliContext& ctx) {
   so.self_pid = ::getpid();
   so.probe = &probe;
   supervisor::Supervisor sup(std::move(plan->children), *ops, tree->get(), clock, env.fs, *logger, so);
+  SupervisorMetrics sup_metrics(env.metrics, sup);  // GET /metrics: children, restarts, start limits
 
   auto bus = bus::NewInMemoryBus(16);  // `up` has no bus of its own; the API needs one
   api::ApiOptions api_options = config->api;

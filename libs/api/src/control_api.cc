@@ -21,6 +21,7 @@
 #include <sstream>
 #include <thread>
 
+#include "dashboard_assets.h"
 #include "dolphin/contract/json_fields.h"
 #include "dolphin/contract/names.h"
 #include "dolphin/core/host_port.h"
@@ -31,6 +32,50 @@ namespace dolphin::api {
 namespace {
 
 constexpr char kJson[] = "application/json";
+// The Prometheus text exposition format (what promtool and a Prometheus server expect).
+constexpr char kMetricsContentType[] = "text/plain; version=0.0.4; charset=utf-8";
+// Query strings are a few short parameters (?keys_only, ?limit=20): anything much larger is a
+// mistake or an attack, refused with 400 before it reaches a handler.
+constexpr size_t kMaxQueryBytes = 2048;
+constexpr size_t kMaxQueryParams = 32;
+
+bool IsHex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// Why the raw query string of `target` ("/path?a=1&b=2") is refused, or empty when it is fine:
+// too long, too many parameters, a broken %-escape, a control character, or decoded bytes that
+// are not UTF-8.
+std::string QueryProblem(std::string_view target, const httplib::Params& params) {
+  const size_t q = target.find('?');
+  if (q == std::string_view::npos) return {};
+  const std::string_view query = target.substr(q + 1);
+  if (query.size() > kMaxQueryBytes) {
+    return fmt::format("query string too long ({} bytes, at most {})", query.size(), kMaxQueryBytes);
+  }
+  if (params.size() > kMaxQueryParams) {
+    return fmt::format("too many query parameters ({}, at most {})", params.size(), kMaxQueryParams);
+  }
+  for (size_t i = 0; i < query.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(query[i]);
+    if (c == '%') {
+      if (i + 2 >= query.size() || !IsHex(query[i + 1]) || !IsHex(query[i + 2])) {
+        return fmt::format("malformed %-escape at byte {} of the query string", i);
+      }
+    } else if (c < 0x20 || c == 0x7f) {
+      return fmt::format("control character at byte {} of the query string", i);
+    }
+  }
+  for (const auto& [k, v] : params) {
+    for (const std::string* text : {&k, &v}) {
+      if (!IsValidUtf8(*text)) return "a query parameter is not valid UTF-8";
+      for (unsigned char c : *text) {
+        if (c < 0x20 || c == 0x7f) return "a query parameter holds a control character";
+      }
+    }
+  }
+  return {};
+}
 
 // httplib's pool with its workers named "api-http" (they would inherit "api-accept"), so
 // /proc/<pid>/task and top -H tell them apart (docs/services.md §2).
@@ -328,6 +373,32 @@ class ControlApiImpl final : public ControlApi {
       res.set_content(ErrorBody(what), kJson);
     });
 
+    // Query strings are checked once, before routing, for every endpoint.
+    s.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+      const std::string why = QueryProblem(req.target, req.params);
+      if (why.empty()) return httplib::Server::HandlerResponse::Unhandled;
+      SendError(res, 400, fmt::format("bad request {}: {}", req.path, why));
+      return httplib::Server::HandlerResponse::Handled;
+    });
+    // One count per answered request, by status code (a bounded set).
+    s.set_logger([this](const httplib::Request&, const httplib::Response& res) {
+      env_.metrics
+          .Counter("dolphin_api_requests_total", "Control API requests answered, by HTTP status code",
+                   {{"code", std::to_string(res.status)}})
+          .Increment();
+    });
+    // The dashboard (docs/observability.md "Dashboard"): static, compiled in, read-only.
+    for (const EmbeddedAsset& asset : DashboardAssets()) {
+      const EmbeddedAsset* a = &asset;
+      s.Get(a->path, [a](const httplib::Request&, httplib::Response& res) {
+        res.set_header("Cache-Control", "no-cache");
+        res.set_header("X-Content-Type-Options", "nosniff");
+        res.set_content(reinterpret_cast<const char*>(a->data), a->size, a->content_type);
+      });
+    }
+    s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+      res.set_content(env_.metrics.Exposition(), kMetricsContentType);
+    });
     s.Get("/api/health", [this](const httplib::Request&, httplib::Response& res) {
       SendJson(res, Health());
     });

@@ -157,10 +157,44 @@ void WriteBridgeOptions(const BridgeOptions& o, ConfigWriter& out) {
 
 namespace {
 
+// The bridge's metric handles (docs/observability.md "bridge"), taken once.
+struct BridgeMeters {
+  explicit BridgeMeters(Metrics& m)
+      : seen(m.Counter("dolphin_bridge_scans_seen_total", "Scans decoded from files")),
+        published(m.Counter("dolphin_bridge_scans_published_total", "Scans put on the bus")),
+        duplicates(m.Counter("dolphin_bridge_scans_skipped_total",
+                             "Scans not published, by reason", {{"reason", "duplicate"}})),
+        stale(m.Counter("dolphin_bridge_scans_skipped_total", "Scans not published, by reason",
+                        {{"reason", "stale"}})),
+        unreadable(m.Counter("dolphin_bridge_errors_total", "Bridge errors, by kind",
+                             {{"kind", "unreadable"}})),
+        quarantined(m.Counter("dolphin_bridge_errors_total", "Bridge errors, by kind",
+                              {{"kind", "quarantined"}})),
+        put_failed(m.Counter("dolphin_bridge_errors_total", "Bridge errors, by kind",
+                             {{"kind", "put_failed"}})),
+        epochs(m.Counter("dolphin_bridge_epochs_started_total", "Upstream restarts (new epochs)")),
+        latency(m.Histogram("dolphin_bridge_scan_publish_latency_seconds",
+                            "Scan file in place -> bus put done", MetricBuckets::kLatency)),
+        last_scan(m.Gauge("dolphin_bridge_last_scan_number", "Number of the last published scan")),
+        last_publish(m.Gauge("dolphin_bridge_last_publish_timestamp_seconds",
+                             "When the last scan was published, Unix seconds")) {}
+  MetricCounter& seen;
+  MetricCounter& published;
+  MetricCounter& duplicates;
+  MetricCounter& stale;
+  MetricCounter& unreadable;
+  MetricCounter& quarantined;
+  MetricCounter& put_failed;
+  MetricCounter& epochs;
+  MetricHistogram& latency;
+  MetricGauge& last_scan;
+  MetricGauge& last_publish;
+};
+
 class BridgeImpl final : public Bridge {
  public:
   BridgeImpl(BridgeOptions options, bus::KvBus& bus, Env env)
-      : options_(std::move(options)), bus_(bus), env_(env) {}
+      : options_(std::move(options)), bus_(bus), env_(env), meters_(env.metrics) {}
   ~BridgeImpl() override { Stop(); }
 
   std::string name() const override { return "bridge"; }
@@ -487,6 +521,7 @@ class BridgeImpl final : public Bridge {
       std::lock_guard<std::mutex> l(mu_);
       ++hung_reads_;
       ++stats_.unreadable;
+      meters_.unreadable.Increment();
       hung_.push_back(job);
       return std::nullopt;
     }
@@ -536,6 +571,7 @@ class BridgeImpl final : public Bridge {
     if (!bytes->ok()) {
       std::lock_guard<std::mutex> lock(mu_);
       ++stats_.unreadable;
+      meters_.unreadable.Increment();
       env_.logger.Warn("bridge", "cannot read file", {{"file", file}, {"error", bytes->status().message()}});
       return;
     }
@@ -624,6 +660,7 @@ class BridgeImpl final : public Bridge {
       std::lock_guard<std::mutex> lock(mu_);
       ++stats_.quarantined;
     }
+    meters_.quarantined.Increment();
     env_.logger.Warn("bridge", "quarantined unparseable file",
                      {{"file", p.filename().string()}, {"to", dest.string()}, {"error", error}});
   }
@@ -632,6 +669,7 @@ class BridgeImpl final : public Bridge {
               bool republish, const FileSig& sig) {
     const DecodedScan& scan = *scan_ptr;
     const int64_t n = scan.scan_number;
+    meters_.seen.Increment();
     contract::SequencePosition last;
     last.epoch = epoch_;
     if (have_last_) last.scan_number = last_number_;
@@ -652,8 +690,10 @@ class BridgeImpl final : public Bridge {
       std::lock_guard<std::mutex> lock(mu_);
       if (d == SequenceDecision::kDuplicate) {
         ++stats_.duplicates;
+        meters_.duplicates.Increment();
       } else {
         ++stats_.stale;
+        meters_.stale.Increment();
       }
       env_.logger.Info("bridge", d == SequenceDecision::kDuplicate ? "duplicate scan not published" : "stale scan not published",
                        {{"scan", n}, {"last_scan", last_number_}, {"file", file}});
@@ -663,6 +703,7 @@ class BridgeImpl final : public Bridge {
       epoch_ = contract::EpochSequencer::Advance(last, n, scan.timestamp, d).epoch;
       std::lock_guard<std::mutex> lock(mu_);
       ++stats_.epochs_started;
+      meters_.epochs.Increment();
     }
     for (const auto& c : scan.collisions) {
       if (logged_collisions_.insert(c).second) {
@@ -694,6 +735,12 @@ class BridgeImpl final : public Bridge {
       OnPutFailure(std::move(put), st);
     } else {
       OnPublished(put, f.bridge_ts, republish);
+      // File in place (its ctime) -> published: the bridge's part of DESIGN §8's budget.
+      if (!republish) {
+        meters_.latency.Observe(
+            std::chrono::duration<double>(env_.clock.Now() - Timestamp::FromUnixNanos(sig.ctime_ns))
+                .count());
+      }
     }
     if (!persist_first && env_.clock.MonotonicNow() - last_state_save_ >= std::chrono::seconds(1)) SaveState();
     if (st.ok() && options_.log_each_scan) {
@@ -712,6 +759,9 @@ class BridgeImpl final : public Bridge {
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.published;
     stats_published_ = stats_.published;
+    meters_.published.Increment();
+    meters_.last_scan.Set(static_cast<double>(put.scan_number));
+    meters_.last_publish.Set(static_cast<double>(ts.UnixNanos()) / 1e9);
     stats_.last_scan_number = put.scan_number;
     stats_.epoch = put.epoch;
     last_publish_ts_ = ts;
@@ -725,6 +775,7 @@ class BridgeImpl final : public Bridge {
   void OnPutFailure(PendingPut put, const Status& st) {
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.put_failures;
+    meters_.put_failed.Increment();
     env_.logger.Warn("bridge", "bus put failed; will retry the newest scan",
                      {{"scan", put.scan_number}, {"error", st.ToString()},
                       {"failures", stats_.put_failures}});
@@ -882,6 +933,7 @@ class BridgeImpl final : public Bridge {
   const BridgeOptions options_;
   bus::KvBus& bus_;
   Env env_;
+  BridgeMeters meters_;
 
   // Loop-thread state.
   std::thread thread_;

@@ -305,6 +305,10 @@ void HealthService::Attempt(const std::string& target, const std::string& what, 
     while (recovery_.size() > options_.recovery_history) recovery_.pop_front();
   }
   ++actions_run_;
+  env_.metrics
+      .Counter("dolphin_health_recovery_actions_total", "Recovery actions run, by target and result",
+               {{"target", target}, {"result", st.ok() ? "ok" : "failed"}})
+      .Increment();
   if (st.ok()) {
     env_.logger.Warn(kComponent, "recovery action",
                      {{"target", target}, {"action", what}, {"why", why}, {"result", "ok"}});
@@ -318,6 +322,21 @@ void HealthService::Attempt(const std::string& target, const std::string& what, 
 
 void HealthService::Publish(const contract::MetaHealth& record, const Assessment& a, bool bus_readable) {
   const std::string json = contract::EncodeMetaHealth(record);
+  // GET /metrics: the raw sensors and rm_meta, and the published (held) status.
+  Metrics& m = env_.metrics;
+  m.Gauge("dolphin_health_rm_meta", "rm_meta = M1*M2*M3*M4*M5 (raw)").Set(record.rm_meta);
+  const std::pair<const char*, double> sensors[] = {
+      {"m1_proc", record.m1_proc},
+      {"m2_heartbeat", record.m2_heartbeat},
+      {"m3_data_freshness", record.m3_data_freshness},
+      {"m4_control_plane", record.m4_control_plane},
+      {"m5_coherence", record.m5_coherence}};
+  for (const auto& [sensor, value] : sensors) {
+    m.Gauge("dolphin_health_sensor", "MHS sensor value in [0, 1]", {{"sensor", sensor}}).Set(value);
+  }
+  SetStateGauge(m, "dolphin_health_status", "Published MHS status (1 = current)", {}, "status",
+                {"GREEN", "DEGRADED", "CRITICAL", "DEAD"}, contract::HealthStatusName(record.status));
+  m.Counter("dolphin_health_cycles_total", "Health cycles published").Increment();
   const MonoTime now = env_.clock.MonotonicNow();
   const bool changed = !last_published_status_ || *last_published_status_ != record.status;
   const bool minute = !last_minute_line_ || now - *last_minute_line_ >= std::chrono::minutes(1);

@@ -186,8 +186,13 @@ std::optional<contract::SafetyRecord> SafetyService::RunCycle() {
   }
   if (!st.ok()) {
     env_.logger.Error(kComponent, "posture not published", {{"error", st.ToString()}});
+    env_.metrics.Counter("dolphin_safety_publish_failures_total", "Posture records the bus refused").Increment();
     return std::nullopt;
   }
+  // GET /metrics: the published posture (one series per value) and Rm.
+  SetStateGauge(env_.metrics, "dolphin_safety_posture", "Published safety posture (1 = current)", {}, "posture",
+                {"APEX", "STALKER", "TURTLE", "HIBERNATE"}, contract::PostureName(record.posture));
+  env_.metrics.Gauge("dolphin_safety_rm", "Published risk multiplier Rm in [0, 1]").Set(record.rm);
   if (!previous || previous->posture != record.posture) {
     const bool worse = previous && record.posture > previous->posture;
     const std::string from = previous ? std::string(contract::PostureName(previous->posture)) : "none";

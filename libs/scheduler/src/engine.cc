@@ -46,7 +46,13 @@ Status Engine::Move(FlowRun& run, RunState to, const std::string& message, Times
   run.state_ts = now;
   if (to.type == StateType::kRunning && !run.start_time) run.start_time = now;
   if (IsTerminal(to.type)) run.end_time = now;
-  return store_.UpdateRun(run, from, message);
+  DOLPHIN_RETURN_IF_ERROR(store_.UpdateRun(run, from, message));
+  // GET /metrics: every state a run enters, by state name (Late, Crashed, Completed, ...).
+  env_.metrics
+      .Counter("dolphin_scheduler_flow_run_transitions_total", "Flow runs entering a state, by state name",
+               {{"state", std::string(StateNameText(to.name))}})
+      .Increment();
+  return Status::Ok();
 }
 
 Status Engine::ReleaseAndMove(FlowRun& run, RunState to, const std::string& message,

@@ -68,11 +68,30 @@ void SchedulerService::Loop() {
     if (!report.ok()) {
       env_.logger.Warn(kComponent, "tick failed", {{"error", report.status().message()}});
     }
+    ExportPoolMetrics();
     next = next + setup_.scheduler.tick_interval;
     const MonoTime mono = env_.clock.MonotonicNow();
     if (next < mono) next = mono;  // a slow tick never makes a burst of catch-up ticks
   }
   loop_running_ = false;
+}
+
+// GET /metrics: each pool's runs and slots after a tick (pool names come from the config).
+void SchedulerService::ExportPoolMetrics() {
+  auto pools = engine_->PoolStatuses(env_.clock.Now());
+  if (!pools.ok()) return;
+  for (const auto& p : *pools) {
+    const MetricLabels l{{"pool", p.pool.name}};
+    env_.metrics.Gauge("dolphin_scheduler_pool_late_runs", "SCHEDULED runs named Late", l).Set(static_cast<double>(p.late));
+    env_.metrics.Gauge("dolphin_scheduler_pool_scheduled_runs", "SCHEDULED runs, any name", l)
+        .Set(static_cast<double>(p.scheduled));
+    env_.metrics.Gauge("dolphin_scheduler_pool_running_runs", "PENDING, RUNNING, CANCELLING and PAUSED runs", l)
+        .Set(static_cast<double>(p.running));
+    env_.metrics.Gauge("dolphin_scheduler_pool_slots_used", "Concurrency slots held", l)
+        .Set(static_cast<double>(p.slots_used));
+    env_.metrics.Gauge("dolphin_scheduler_pool_workers", "Workers online for the pool", l)
+        .Set(static_cast<double>(p.workers.size()));
+  }
 }
 
 runtime::ServiceHealth SchedulerService::Health() const {

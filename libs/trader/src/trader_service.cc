@@ -82,6 +82,46 @@ SafetyValue ParseSafety(const std::string& text) {
   return v;
 }
 
+// The trader's metric handles, labelled with its colour (docs/observability.md "trader").
+struct TraderMeters {
+  TraderMeters(Metrics& m, const std::string& color)
+      : metrics(m),
+        labels{{"color", color}},
+        processed(m.Counter("dolphin_trader_scans_processed_total", "Scans decided and committed", labels)),
+        stale(m.Counter("dolphin_trader_scans_stale_total", "Scans too old for entries (max_scan_age_s)", labels)),
+        missed(m.Counter("dolphin_trader_scans_missed_total", "Scans never seen (gaps in scan numbers)", labels)),
+        failures(m.Counter("dolphin_trader_scan_failures_total", "Scans not processed (journal or venue error)", labels)),
+        orders(m.Counter("dolphin_trader_orders_total", "Orders sent to the venue", labels)),
+        decision_latency(m.Histogram("dolphin_trader_scan_decision_latency_seconds",
+                                     "Scan published on the bus (bridge_ts) -> trader decision",
+                                     MetricBuckets::kLatency, labels)),
+        journal_commit(m.Histogram("dolphin_trader_journal_commit_seconds",
+                                   "One scan's journal transaction (fills, snapshot, marker)",
+                                   MetricBuckets::kDuration, labels)),
+        equity(m.Gauge("dolphin_trader_equity", "Equity, quote currency", labels)),
+        positions(m.Gauge("dolphin_trader_positions", "Open positions", labels)),
+        last_scan(m.Gauge("dolphin_trader_last_scan_number", "Number of the last processed scan", labels)) {}
+
+  MetricLabels With(std::string_view name, std::string_view value) const {
+    MetricLabels l = labels;
+    l.emplace_back(std::string(name), std::string(value));
+    return l;
+  }
+
+  Metrics& metrics;
+  const MetricLabels labels;
+  MetricCounter& processed;
+  MetricCounter& stale;
+  MetricCounter& missed;
+  MetricCounter& failures;
+  MetricCounter& orders;
+  MetricHistogram& decision_latency;
+  MetricHistogram& journal_commit;
+  MetricGauge& equity;
+  MetricGauge& positions;
+  MetricGauge& last_scan;
+};
+
 class TraderServiceImpl final : public TraderService {
  public:
   TraderServiceImpl(TraderOptions options, bus::KvBus& bus, Env env, DecisionObserver observer)
@@ -90,7 +130,8 @@ class TraderServiceImpl final : public TraderService {
         env_(env),
         observer_(std::move(observer)),
         name_("trader." + o_.engine.color),
-        engine_(std::make_unique<Engine>(o_.engine, MakeStrategy(o_))) {}
+        engine_(std::make_unique<Engine>(o_.engine, MakeStrategy(o_))),
+        meters_(env.metrics, o_.engine.color) {}
 
   ~TraderServiceImpl() override { Stop(); }
 
@@ -329,7 +370,9 @@ class TraderServiceImpl final : public TraderService {
   void PublishLocked() {
     published_since_beat_ = true;
     Timestamp now = env_.clock.Now();
-    Status st = bus_.Put(StateMapName(o_.engine.color), kStateKey, DumpJson(StateLocked(now)));
+    const Json state = StateLocked(now);
+    ExportStateLocked(state);
+    Status st = bus_.Put(StateMapName(o_.engine.color), kStateKey, DumpJson(state));
     if (st.ok() && engine_->has_last()) {
       st = bus_.Put(PnlMapName(o_.engine.color), engine_->day().day, DumpJson(engine_->PnlJson(now)));
     }
@@ -337,6 +380,22 @@ class TraderServiceImpl final : public TraderService {
       ++stats_.publish_failures;
       env_.logger.Warn(name_, "cannot publish state", {{"error", st.ToString()}});
     }
+  }
+
+  // The gauges of what was just published: trading state and posture as one series per value.
+  void ExportStateLocked(const Json& state) {
+    meters_.equity.Set(engine_->equity());
+    meters_.positions.Set(static_cast<double>(engine_->positions().size()));
+    SetStateGauge(meters_.metrics, "dolphin_trader_state", "Trading state (1 = current)", meters_.labels,
+                  "state", {"ACTIVE", "REDUCING", "HALTED"}, JsonString(state, "trading_state"));
+    SetStateGauge(meters_.metrics, "dolphin_trader_posture", "Posture the last scan applied (1 = current)",
+                  meters_.labels, "posture", {"APEX", "STALKER", "TURTLE", "HIBERNATE"},
+                  JsonString(state, "posture"));
+  }
+
+  static std::string JsonString(const Json& j, const char* key) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
   }
 
   Result<Json> Control(std::string_view action, std::optional<bool> halted, std::optional<bool> flatten) {
@@ -470,10 +529,13 @@ class TraderServiceImpl final : public TraderService {
                                           fmt::format("{} closing orders on scan #{}", result->intents.size(),
                                                       scan.scan_number)};
     }
+    const MonoTime commit_start = env_.clock.MonotonicNow();
     if (Status st = journal_->CommitScan(commit); !st.ok()) {
       Fail(scan, st);
       return;
     }
+    meters_.journal_commit.Observe(
+        std::chrono::duration<double>(env_.clock.MonotonicNow() - commit_start).count());
     if (commit.controls) controls_ = *commit.controls;
     journal_failing_ = false;
     if (!result->intents.empty() || !result->fills.empty()) crash_.Reach("after_commit", env_.logger);
@@ -485,6 +547,24 @@ class TraderServiceImpl final : public TraderService {
     stats_.fills += static_cast<int64_t>(result->fills.size());
     stats_.last_scan_number = scan.scan_number;
     stats_.last_decision_latency = scan.bridge_ts ? decided_wall - *scan.bridge_ts : Duration(0);
+    meters_.processed.Increment();
+    if (ctx.stale) meters_.stale.Increment();
+    meters_.missed.Increment(static_cast<double>(result->missed_before));
+    meters_.orders.Increment(static_cast<double>(result->intents.size()));
+    meters_.last_scan.Set(static_cast<double>(scan.scan_number));
+    if (scan.bridge_ts) {
+      meters_.decision_latency.Observe(std::chrono::duration<double>(decided_wall - *scan.bridge_ts).count());
+    }
+    for (const Fill& f : result->fills) {
+      meters_.metrics.Counter("dolphin_trader_fills_total", "Fills, by side", meters_.With("side", SideName(f.side)))
+          .Increment();
+    }
+    for (const RiskDenial& r : result->rejections) {
+      meters_.metrics
+          .Counter("dolphin_trader_orders_refused_total", "Orders refused or clipped by risk, by rule",
+                   meters_.With("rule", RiskRuleName(r.rule)))
+          .Increment();
+    }
     if (result->missed_before > 0) {
       env_.logger.Warn(name_, "scans missed",
                        {{"from", gap->from_scan}, {"to", gap->to_scan}, {"count", result->missed_before}});
@@ -533,6 +613,7 @@ class TraderServiceImpl final : public TraderService {
   // journal's state and the scan stays unprocessed.
   void Fail(const Scan& scan, const Status& st) {
     ++stats_.failures;
+    meters_.failures.Increment();
     journal_failing_ = true;
     env_.logger.Error(name_, "scan not processed", {{"scan", scan.scan_number}, {"error", st.ToString()}});
     if (Status rs = RestoreEngine(); !rs.ok()) {
@@ -557,6 +638,7 @@ class TraderServiceImpl final : public TraderService {
   std::optional<Json> ob_features_;
   std::optional<Json> exf_;
   TraderStats stats_;
+  TraderMeters meters_;
   bool journal_failing_ = false;
   bool published_since_beat_ = false;
   std::vector<bus::ListenerId> listeners_;

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "dolphin/bus/in_memory_bus.h"
+#include "dolphin/metrics/prometheus_metrics.h"
 #include "dolphin/testing/testing.h"
 
 namespace dolphin::api {
@@ -269,6 +270,114 @@ TEST(ControlApiPortTest, TakenPortIsAClearError) {
   o.listen = fmt::format("127.0.0.1:{}", first->port());
   auto second = NewControlApi(o, *b, env.env, env.dir.path() / "other", "b");
   EXPECT_THAT(second->Start(), StatusHasMessage("cannot listen on"));
+}
+
+// GET /metrics and bad input (issue 16): the exposition of env.metrics with Prometheus' content
+// type, unknown paths 404, huge or malformed query strings 400 on every endpoint.
+class ControlApiMetricsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    metrics_ = metrics::NewPrometheusMetrics({.process = "test", .version = "1.0", .start_time = Timestamp()},
+                                             t_.logger);
+    env_ = std::make_unique<Env>(Env{t_.clock, t_.logger, FileSystem::Default(), t_.random,
+                                     ThreadFactory::Default(), *metrics_});
+    bus_ = bus::NewInMemoryBus();
+    ApiOptions o;
+    o.listen = "127.0.0.1:0";
+    api_ = NewControlApi(o, *bus_, *env_, t_.dir.path(), "test");
+    ASSERT_OK(api_->Start());
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", api_->port());
+    client_->set_read_timeout(5, 0);
+  }
+  void TearDown() override {
+    client_.reset();
+    api_->Stop();
+  }
+
+  void ExpectError(const httplib::Result& r, int status, const std::string& needle) {
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, status) << r->body;
+    EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
+    auto j = ParseJson(r->body);
+    ASSERT_OK(j);
+    EXPECT_THAT((*j)["error"].get<std::string>(), ::testing::HasSubstr(needle));
+  }
+
+  testing::TestEnv t_;
+  std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<Env> env_;
+  std::unique_ptr<bus::KvBus> bus_;
+  std::unique_ptr<ControlApi> api_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(ControlApiMetricsTest, ServesTheExpositionAndCountsRequests) {
+  ASSERT_TRUE(client_->Get("/api/health"));
+  ASSERT_TRUE(client_->Get("/api/nothing"));
+  auto r = client_->Get("/metrics");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_THAT(r->body, ::testing::HasSubstr(R"(dolphin_build_info{process="test",version="1.0"} 1)"));
+  // A request is counted once its reply is written, so the count may trail the reply a little.
+  std::string body;
+  EXPECT_TRUE(WaitFor([&] {
+    auto m = client_->Get("/metrics");
+    body = m ? m->body : "";
+    return body.find(R"(dolphin_api_requests_total{code="404"} 1)") != std::string::npos;
+  })) << body;
+  EXPECT_THAT(body, ::testing::HasSubstr(R"(dolphin_api_requests_total{code="200"} )"));
+}
+
+TEST_F(ControlApiMetricsTest, ServesTheDashboardCompiledIn) {
+  auto page = client_->Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_THAT(page->body, ::testing::HasSubstr("no data yet"));
+  EXPECT_THAT(page->body, ::testing::HasSubstr(R"(<script src="/dashboard/chart.js">)"));
+  auto chart = client_->Get("/dashboard/chart.js");
+  ASSERT_TRUE(chart);
+  EXPECT_EQ(chart->status, 200);
+  EXPECT_EQ(chart->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_THAT(chart->body, ::testing::HasSubstr("Chart.js v3"));  // Debian's libjs-chart.js
+  for (const char* path : {"/dashboard/dashboard.js", "/dashboard/dashboard.css"}) {
+    auto r = client_->Get(path);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << path;
+    EXPECT_GT(r->body.size(), 100u) << path;
+  }
+  // Read-only: nothing but GET is served there.
+  auto post = client_->Post("/", "x", "text/plain");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 404);
+}
+
+TEST_F(ControlApiMetricsTest, UnknownPathsAre404) {
+  ExpectError(client_->Get("/nothing/here"), 404, "no such endpoint: GET /nothing/here");
+  ExpectError(client_->Get("/metrics/extra"), 404, "no such endpoint");
+  ExpectError(client_->Get("/api/command/x"), 404, "no such endpoint");
+}
+
+TEST_F(ControlApiMetricsTest, HugeOrMalformedQueryParametersAre400) {
+  ExpectError(client_->Get("/api/health?x=" + std::string(3000, 'a')), 400, "query string too long");
+  std::string many = "/api/status?";
+  for (int i = 0; i < 40; ++i) many += fmt::format("p{}=1&", i);
+  ExpectError(client_->Get(many), 400, "too many query parameters");
+  ExpectError(client_->Get("/api/bus/M?keys_only=%zz"), 400, "malformed %-escape");
+  ExpectError(client_->Get("/metrics?x=%4"), 400, "malformed %-escape");
+  ExpectError(client_->Get("/api/bus?x=%01"), 400, "control character");
+  ExpectError(client_->Get("/api/health?x=%C3%28"), 400, "not valid UTF-8");
+  // A well-formed query still works, and the server is still up.
+  auto ok = client_->Get("/api/bus/M?keys_only=1");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  std::string body;
+  EXPECT_TRUE(WaitFor([&] {
+    auto m = client_->Get("/metrics");
+    body = m ? m->body : "";
+    return body.find(R"(dolphin_api_requests_total{code="400"} 6)") != std::string::npos;
+  })) << body;
 }
 
 }  // namespace

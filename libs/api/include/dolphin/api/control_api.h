@@ -1,6 +1,9 @@
 // ControlApi: the local HTTP control API of `dolphin run` and every `dolphin serve` process
 // (docs/architecture.md §9), served with cpp-httplib.
 //
+//   GET    /metrics                    Prometheus text exposition of env.metrics (core/metrics.h;
+//                                      docs/observability.md); counts every request it answers
+//                                      in dolphin_api_requests_total{code}
 //   GET    /api/health                 liveness: {"status":"ok", version, pid, uptime_s, bus}
 //   GET    /api/status                 every registered service's status + heartbeats + maps
 //   GET    /api/bus                    maps and their key counts
@@ -17,7 +20,9 @@
 //
 // Requests that change anything need "Authorization: Bearer <token>" with the token from
 // <state_dir>/api.token (created 0600 on first start, reused afterwards). Errors are 4xx/5xx
-// with a one-line JSON body {"error": "..."}; nothing a client sends can crash the server.
+// with a one-line JSON body {"error": "..."}; nothing a client sends can crash the server. An
+// unknown path is 404; a query string longer than 2 KiB, with more than 32 parameters, a broken
+// %-escape, a control character or bytes that are not UTF-8 is 400 on every endpoint.
 // The bound address is written to <state_dir>/api.addr ("127.0.0.1:4200"; ApiOptions::addr_file),
 // removed on Stop(). Both files are written with env.fs.WriteAtomically (core/file_system.h).
 // Thread-safety: Register* before Start(); Start/Stop from one thread; handlers run on the

@@ -45,6 +45,7 @@ class SchedulerService final : public runtime::Service {
 
  private:
   void Loop();
+  void ExportPoolMetrics();
 
   const SchedulerSetup setup_;
   const std::filesystem::path store_path_;
