@@ -16,8 +16,8 @@
 
 #include "dolphin/api/api_client.h"
 #include "dolphin/contract/names.h"
-#include "dolphin/scheduler/scheduler_service.h"
 #include "dolphin/core/host_port.h"
+#include "dolphin/scheduler/scheduler_service.h"
 
 extern char** environ;
 
@@ -44,7 +44,8 @@ HostSeams::~HostSeams() = default;
 
 void HostSeams::AttachRunner(runtime::Runner* runner) { runner_ = runner; }
 
-std::map<std::string, health::ProcessState> HostSeams::Probe(const std::vector<std::string>& services) {
+std::map<std::string, health::ProcessState> HostSeams::Probe(
+    const std::vector<std::string>& services) {
   if (systemd_) return systemd_->Probe(services);
   if (supervisor_) return supervisor_->Probe(services);
   std::map<std::string, health::ProcessState> out;
@@ -72,8 +73,9 @@ std::map<std::string, health::ProcessState> HostSeams::Probe(const std::vector<s
         // present, with the stall in its detail and heartbeat, and never "restarted".
         p.present = true;
         p.pid = pid;
-        p.detail = st->health.status == contract::HeartbeatStatus::kStalled ? "stalled: " + st->health.detail
-                                                                            : "running";
+        p.detail = st->health.status == contract::HeartbeatStatus::kStalled
+                       ? "stalled: " + st->health.detail
+                       : "running";
       }
     }
     out[name] = std::move(p);
@@ -137,8 +139,9 @@ bool HostSeams::HasRecoveryRuns() const {
   if (scheduler::Engine* engine = InProcessEngine(); engine != nullptr) {
     auto all = engine->WithStore([](scheduler::Store& s) { return s.ListDeployments(); });
     if (all.ok()) {
-      return std::any_of(all->begin(), all->end(),
-                         [](const scheduler::DeploymentRecord& d) { return d.options.on_recovery; });
+      return std::any_of(all->begin(), all->end(), [](const scheduler::DeploymentRecord& d) {
+        return d.options.on_recovery;
+      });
     }
   }
   return !recovery_deployments_.empty();
@@ -148,7 +151,8 @@ Status HostSeams::TriggerRecoveryRuns() {
   std::vector<std::string> names;
   scheduler::Engine* engine = InProcessEngine();
   if (engine != nullptr) {
-    DOLPHIN_ASSIGN_OR_RETURN(auto all, engine->WithStore([](scheduler::Store& s) { return s.ListDeployments(); }));
+    DOLPHIN_ASSIGN_OR_RETURN(
+        auto all, engine->WithStore([](scheduler::Store& s) { return s.ListDeployments(); }));
     for (const auto& d : all) {
       if (d.options.on_recovery) names.push_back(d.options.full_name());
     }
@@ -161,14 +165,17 @@ Status HostSeams::TriggerRecoveryRuns() {
     if (engine != nullptr) {
       auto run = engine->RunDeployment(name, Json::object(), env_.clock.Now());
       st = run.status();
-      if (run.ok()) env_.logger.Info("health", "on_recovery run created", {{"deployment", name}, {"run", run->id}});
+      if (run.ok())
+        env_.logger.Info("health", "on_recovery run created",
+                         {{"deployment", name}, {"run", run->id}});
     } else {
       auto client = api::ApiClient::FromStateDirAny(state_dir_, {"api.scheduler.addr", "api.addr"});
       st = client.status();
       if (client.ok()) {
         const size_t slash = name.find('/');
         st = client
-                 ->Post(fmt::format("/api/deployments/{}/{}/run", api::ApiClient::Escape(name.substr(0, slash)),
+                 ->Post(fmt::format("/api/deployments/{}/{}/run",
+                                    api::ApiClient::Escape(name.substr(0, slash)),
                                     api::ApiClient::Escape(name.substr(slash + 1))),
                         "{}")
                  .status();
@@ -176,7 +183,8 @@ Status HostSeams::TriggerRecoveryRuns() {
     }
     if (!st.ok()) failed += fmt::format("{}{}: {}", failed.empty() ? "" : "; ", name, st.message());
   }
-  if (!failed.empty()) return UnavailableError(fmt::format("on_recovery runs not created: {}", failed));
+  if (!failed.empty())
+    return UnavailableError(fmt::format("on_recovery runs not created: {}", failed));
   return Status::Ok();
 }
 
@@ -200,9 +208,10 @@ health::HealthServiceOptions HealthServiceOptionsFor(const AppConfig& config) {
     o.critical.push_back("bridge");
     for (const auto& c : colors) o.critical.push_back(contract::TraderServiceName(c));
     // A trader on posture "bus" trades by what safety publishes: safety is critical then.
-    const bool any_bus = config.trader.enabled &&
-                         std::any_of(config.trader.traders.begin(), config.trader.traders.end(),
-                                     [](const trader::TraderOptions& t) { return t.posture.from_bus; });
+    const bool any_bus =
+        config.trader.enabled &&
+        std::any_of(config.trader.traders.begin(), config.trader.traders.end(),
+                    [](const trader::TraderOptions& t) { return t.posture.from_bus; });
     if (config.safety.enabled && any_bus) o.critical.push_back("safety");
   }
   std::vector<std::string> sources;
@@ -217,7 +226,8 @@ health::HealthServiceOptions HealthServiceOptionsFor(const AppConfig& config) {
     if (config.scheduler.scheduler.enabled) {
       for (const std::string& flow : indicators::FlowNames()) {
         const std::string source = indicators::HealthSourceOf(flow);
-        if (config.indicators.enabled(flow) && config.scheduler.deployments.count(indicators::DeploymentName(flow)) &&
+        if (config.indicators.enabled(flow) &&
+            config.scheduler.deployments.count(indicators::DeploymentName(flow)) &&
             std::find(sources.begin(), sources.end(), source) == sources.end()) {
           sources.push_back(source);
         }
@@ -242,7 +252,8 @@ health::HealthServiceOptions HealthServiceOptionsFor(const AppConfig& config) {
   // cycle after that): its record is not missing before then, only pending.
   for (auto& spec : o.sources) {
     if (spec.name == "safety") {
-      spec.missing_ok_for = config.health.startup_grace + config.health.interval + 2 * config.safety.interval;
+      spec.missing_ok_for =
+          config.health.startup_grace + config.health.interval + 2 * config.safety.interval;
     }
   }
   o.run_logs_dir = config.process.state_dir / "run_logs";
@@ -284,7 +295,8 @@ void RegisterHealthCommands(api::ControlApi& api,
 namespace {
 
 // Runs argv; with `capture` its stdout comes back, else it goes to our stderr.
-Result<std::string> Spawn(const std::vector<std::string>& argv, Duration timeout, Clock& clock, bool capture) {
+Result<std::string> Spawn(const std::vector<std::string>& argv, Duration timeout, Clock& clock,
+                          bool capture) {
   if (argv.empty() || argv[0].empty()) return InvalidArgumentError("empty command");
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -333,21 +345,25 @@ Result<std::string> Spawn(const std::vector<std::string>& argv, Duration timeout
       ::kill(pid, SIGKILL);
       ::waitpid(pid, &status, 0);
       ::close(fds[0]);
-      return DeadlineExceededError(fmt::format("{} did not finish within {}", argv[0], FormatDuration(timeout)));
+      return DeadlineExceededError(
+          fmt::format("{} did not finish within {}", argv[0], FormatDuration(timeout)));
     }
     clock.WaitFor(std::chrono::milliseconds(20), never);
   }
   drain();
   ::close(fds[0]);
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return out;
-  if (WIFEXITED(status)) return UnavailableError(fmt::format("{} exited with status {}", argv[0], WEXITSTATUS(status)));
-  if (WIFSIGNALED(status)) return UnavailableError(fmt::format("{} killed by signal {}", argv[0], WTERMSIG(status)));
+  if (WIFEXITED(status))
+    return UnavailableError(fmt::format("{} exited with status {}", argv[0], WEXITSTATUS(status)));
+  if (WIFSIGNALED(status))
+    return UnavailableError(fmt::format("{} killed by signal {}", argv[0], WTERMSIG(status)));
   return UnavailableError(fmt::format("{} ended abnormally", argv[0]));
 }
 
 }  // namespace
 
-Result<std::string> RunCommandOutput(const std::vector<std::string>& argv, Duration timeout, Clock& clock) {
+Result<std::string> RunCommandOutput(const std::vector<std::string>& argv, Duration timeout,
+                                     Clock& clock) {
   return Spawn(argv, timeout, clock, /*capture=*/true);
 }
 
@@ -360,7 +376,8 @@ namespace {
 std::vector<std::string> WithUnit(const std::vector<std::string>& argv, const std::string& unit) {
   std::vector<std::string> out;
   for (std::string a : argv) {
-    for (size_t at = a.find("{unit}"); at != std::string::npos; at = a.find("{unit}", at + unit.size())) {
+    for (size_t at = a.find("{unit}"); at != std::string::npos;
+         at = a.find("{unit}", at + unit.size())) {
       a.replace(at, 6, unit);
     }
     out.push_back(std::move(a));
@@ -373,12 +390,14 @@ std::vector<std::string> WithUnit(const std::vector<std::string>& argv, const st
 SystemdSeams::SystemdSeams(const AppConfig& config, Env env)
     : options_(config.health), env_(env), ports_(health::NewTcpPortProbe()) {}
 
-std::map<std::string, health::ProcessState> SystemdSeams::Probe(const std::vector<std::string>& services) {
+std::map<std::string, health::ProcessState> SystemdSeams::Probe(
+    const std::vector<std::string>& services) {
   std::map<std::string, health::ProcessState> out;
   for (const auto& name : services) {
     health::ProcessState p;
     const std::string unit = health::SystemdUnitFor(name);
-    auto text = RunCommandOutput(WithUnit(options_.systemd_probe, unit), std::chrono::seconds(10), env_.clock);
+    auto text = RunCommandOutput(WithUnit(options_.systemd_probe, unit), std::chrono::seconds(10),
+                                 env_.clock);
     if (!text.ok()) {
       p.detail = fmt::format("{}: probe failed: {}", unit, text.status().message());
       out[name] = std::move(p);
@@ -415,11 +434,13 @@ std::map<std::string, health::ProcessState> SystemdSeams::Probe(const std::vecto
 }
 
 Status SystemdSeams::RestartService(const std::string& service) {
-  return RunCommand(WithUnit(options_.systemd_restart, health::SystemdUnitFor(service)), std::chrono::seconds(60),
-                    env_.clock);
+  return RunCommand(WithUnit(options_.systemd_restart, health::SystemdUnitFor(service)),
+                    std::chrono::seconds(60), env_.clock);
 }
 
-bool SystemdSeams::CanRestartControlPlane() const { return !options_.control_plane_restart.empty(); }
+bool SystemdSeams::CanRestartControlPlane() const {
+  return !options_.control_plane_restart.empty();
+}
 
 Status SystemdSeams::RestartControlPlane() {
   return RunCommand(options_.control_plane_restart, std::chrono::seconds(120), env_.clock);
@@ -427,7 +448,8 @@ Status SystemdSeams::RestartControlPlane() {
 
 std::string EffectiveHealthProcesses(const AppConfig& config) {
   const char* by = std::getenv(kSupervisedByEnv);
-  if (config.health.processes == "runner" && by != nullptr && std::string_view(by) == "up") return "supervisor";
+  if (config.health.processes == "runner" && by != nullptr && std::string_view(by) == "up")
+    return "supervisor";
   return config.health.processes;
 }
 
@@ -437,7 +459,8 @@ SupervisorSeams::SupervisorSeams(const AppConfig& config, Env env)
       env_(env) {}
 
 Result<Json> SupervisorSeams::Table() {
-  DOLPHIN_ASSIGN_OR_RETURN(api::ApiClient client, api::ApiClient::FromStateDir(state_dir_, kUpAddrFile));
+  DOLPHIN_ASSIGN_OR_RETURN(api::ApiClient client,
+                           api::ApiClient::FromStateDir(state_dir_, kUpAddrFile));
   client.set_timeout(std::chrono::seconds(2));
   DOLPHIN_ASSIGN_OR_RETURN(api::ApiResponse r, client.Get("/api/services"));
   DOLPHIN_ASSIGN_OR_RETURN(Json j, ParseJson(r.body, "up's /api/services"));
@@ -447,7 +470,8 @@ Result<Json> SupervisorSeams::Table() {
   return j;
 }
 
-std::map<std::string, health::ProcessState> SupervisorSeams::Probe(const std::vector<std::string>& services) {
+std::map<std::string, health::ProcessState> SupervisorSeams::Probe(
+    const std::vector<std::string>& services) {
   std::map<std::string, health::ProcessState> out;
   auto table = Table();
   if (!table.ok()) {
@@ -480,14 +504,17 @@ std::map<std::string, health::ProcessState> SupervisorSeams::Probe(const std::ve
     }
     const Json& row = it->second;
     const std::string state = row.value("state", "");
-    const std::string ready = row.contains("ready") && row["ready"].is_string() ? row["ready"].get<std::string>() : "";
+    const std::string ready =
+        row.contains("ready") && row["ready"].is_string() ? row["ready"].get<std::string>() : "";
     p.restarts = row.value("restarts", int64_t{0});
-    p.detail = fmt::format("up: {}", ready.empty() || state != "running" ? row.value("state_text", state) : ready);
+    p.detail = fmt::format(
+        "up: {}", ready.empty() || state != "running" ? row.value("state_text", state) : ready);
     if (state == "running" && ready == "ready") {
       p.present = true;
       p.pid = row.value("pid", int64_t{0});
       p.detail = "up: ready";
-    } else if (state == "starting" || state == "running" || state == "restarting" || state == "stopping") {
+    } else if (state == "starting" || state == "running" || state == "restarting" ||
+               state == "stopping") {
       p.in_runner_backoff = true;  // up is starting, checking or restarting it: its business
     } else if (state == "failed (start limit)") {
       // The operator's to clear (`dolphin service start`), never health's.
@@ -503,7 +530,8 @@ std::optional<contract::SupervisorHealth> SupervisorSeams::Supervision() { retur
 
 Status SupervisorSeams::RestartService(const std::string& service) {
   if (service == "health") return FailedPreconditionError("health never restarts itself");
-  DOLPHIN_ASSIGN_OR_RETURN(api::ApiClient client, api::ApiClient::FromStateDir(state_dir_, kUpAddrFile));
+  DOLPHIN_ASSIGN_OR_RETURN(api::ApiClient client,
+                           api::ApiClient::FromStateDir(state_dir_, kUpAddrFile));
   client.set_timeout(std::chrono::seconds(5));
   Json body;
   body["name"] = service;

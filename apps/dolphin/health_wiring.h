@@ -26,7 +26,8 @@ class SystemdSeams final : public health::ProcessProbe, public health::RecoveryA
   health::PortProbe& ports() { return *ports_; }
   // active with a MainPID: present; activating/deactivating: systemd's own restart (no action);
   // failed/inactive: restartable; anything else (or a failing probe): missing, not restartable.
-  std::map<std::string, health::ProcessState> Probe(const std::vector<std::string>& services) override;
+  std::map<std::string, health::ProcessState> Probe(
+      const std::vector<std::string>& services) override;
   Status RestartService(const std::string& service) override;
   bool CanRestartControlPlane() const override;
   Status RestartControlPlane() override;
@@ -57,7 +58,8 @@ class SupervisorSeams final : public health::ProcessProbe, public health::Recove
   // ready: present; starting, unresponsive or restarting: up's own business (no action);
   // stopped or failed: restartable; failed (start limit): missing, the operator's to clear;
   // up unreachable: missing, not restartable.
-  std::map<std::string, health::ProcessState> Probe(const std::vector<std::string>& services) override;
+  std::map<std::string, health::ProcessState> Probe(
+      const std::vector<std::string>& services) override;
   std::optional<contract::SupervisorHealth> Supervision() override;
   Status RestartService(const std::string& service) override;
   bool CanRestartControlPlane() const override;
@@ -87,7 +89,8 @@ class HostSeams final : public health::ProcessProbe, public health::RecoveryActi
   // ProcessProbe: present = started, loop running and not stalled. A loop that returned (or a
   // failed restart) may be restarted by health; a stalled service (a thread hung in a call)
   // cannot; a service this process does not host is reported as such.
-  std::map<std::string, health::ProcessState> Probe(const std::vector<std::string>& services) override;
+  std::map<std::string, health::ProcessState> Probe(
+      const std::vector<std::string>& services) override;
   std::optional<contract::SupervisorHealth> Supervision() override;
 
   // The scheduler's pools: this process's scheduler service, else the pool API of the
@@ -133,6 +136,7 @@ void RegisterHealthCommands(api::ControlApi& api,
 // blocked (the CLI blocks SIGINT/SIGTERM in its own threads).
 Status RunCommand(const std::vector<std::string>& argv, Duration timeout, Clock& clock);
 // The same, returning what the command printed on stdout.
-Result<std::string> RunCommandOutput(const std::vector<std::string>& argv, Duration timeout, Clock& clock);
+Result<std::string> RunCommandOutput(const std::vector<std::string>& argv, Duration timeout,
+                                     Clock& clock);
 
 }  // namespace dolphin::cli

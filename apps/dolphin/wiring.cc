@@ -12,18 +12,18 @@
 #include <thread>
 
 #include "dolphin/bridge/bridge.h"
-#include "health_wiring.h"
-#include "worker_wiring.h"
-#include "dolphin/health/scoring.h"
 #include "dolphin/bus/in_memory_bus.h"
 #include "dolphin/bus/metered_bus.h"
+#include "dolphin/bus_hazelcast/hazelcast_bus.h"
+#include "dolphin/health/scoring.h"
 #include "dolphin/metrics/prometheus_metrics.h"
 #include "dolphin/safety/safety_service.h"
-#include "dolphin/sim/simulator.h"
-#include "dolphin/trader/trader_service.h"
-#include "dolphin/bus_hazelcast/hazelcast_bus.h"
 #include "dolphin/scheduler/pool_api.h"
 #include "dolphin/scheduler/scheduler_service.h"
+#include "dolphin/sim/simulator.h"
+#include "dolphin/trader/trader_service.h"
+#include "health_wiring.h"
+#include "worker_wiring.h"
 
 namespace dolphin::cli {
 
@@ -98,7 +98,8 @@ class SimService final : public runtime::Service {
       ::pthread_setname_np(::pthread_self(), "sim");
       auto sim = sim::Simulator::Create(options_, env_);
       if (!sim.ok()) {
-        env_.logger.Error("sim", "cannot start the simulator", {{"error", sim.status().ToString()}});
+        env_.logger.Error("sim", "cannot start the simulator",
+                          {{"error", sim.status().ToString()}});
         failed_ = true;
         return;
       }
@@ -178,12 +179,13 @@ std::vector<std::unique_ptr<runtime::Service>> MakeRunServices(const AppConfig& 
   services.push_back(bridge::NewBridge(bridge_options, bus, env));
   if (config.sim.enabled) services.push_back(std::make_unique<SimService>(config.sim, env));
   if (config.health.enabled) {
-    services.push_back(std::make_unique<health::HealthService>(env, bus, HealthServiceOptionsFor(config), seams,
-                                                               seams.ports(), seams));
+    services.push_back(std::make_unique<health::HealthService>(
+        env, bus, HealthServiceOptionsFor(config), seams, seams.ports(), seams));
   }
   scheduler::SchedulerService* scheduler_service = nullptr;
   if (config.scheduler.scheduler.enabled) {
-    auto svc = std::make_unique<scheduler::SchedulerService>(config.scheduler, SchedulerStorePath(config), env);
+    auto svc = std::make_unique<scheduler::SchedulerService>(config.scheduler,
+                                                             SchedulerStorePath(config), env);
     scheduler_service = svc.get();
     services.push_back(std::move(svc));
   }
@@ -197,7 +199,8 @@ std::vector<std::unique_ptr<runtime::Service>> MakeRunServices(const AppConfig& 
     }
   }
   if (config.safety.enabled) {
-    services.push_back(std::make_unique<safety::SafetyService>(env, bus, SafetyServiceOptionsFor(config)));
+    services.push_back(
+        std::make_unique<safety::SafetyService>(env, bus, SafetyServiceOptionsFor(config)));
   }
   return services;
 }
@@ -279,9 +282,11 @@ Result<AppConfig> LoadAppConfig(const CliContext& ctx, ConfigDiagnostics& diag) 
   if (auto sf = safety::ParseSafetyOptions(root.Sub("safety"), !app.file.has_file()); sf.ok()) {
     app.safety = *sf;
   }
-  const auto default_posture = app.safety.enabled ? trader::PostureSetting::Bus()
-                                                  : trader::PostureSetting::Fixed(contract::Posture::kTurtle);
-  if (auto t = trader::ParseTraderSetup(root.Sub("trader"), app.process.state_dir, default_posture); t.ok()) {
+  const auto default_posture = app.safety.enabled
+                                   ? trader::PostureSetting::Bus()
+                                   : trader::PostureSetting::Fixed(contract::Posture::kTurtle);
+  if (auto t = trader::ParseTraderSetup(root.Sub("trader"), app.process.state_dir, default_posture);
+      t.ok()) {
     app.trader = *t;
   }
   if (auto h = health::ParseHealthOptions(root.Sub("health")); h.ok()) app.health = *h;
@@ -292,34 +297,39 @@ Result<AppConfig> LoadAppConfig(const CliContext& ctx, ConfigDiagnostics& diag) 
   // safety's input limit, and safety must publish faster than the traders' posture limit.
   if (app.safety.enabled &&
       app.process.heartbeat_interval_s >= SecondsOf(app.safety.posture_max_age)) {
-    diag.Error(fmt::format("{}: heartbeat_interval_s ({}) must be below [safety] posture_max_age_s ({}): a trader "
-                           "without scans would look stale to safety (HIBERNATE)",
-                           app.file.has_file() ? app.file.file() : "configuration", app.process.heartbeat_interval_s,
-                           SecondsOf(app.safety.posture_max_age)));
+    diag.Error(fmt::format(
+        "{}: heartbeat_interval_s ({}) must be below [safety] posture_max_age_s ({}): a trader "
+        "without scans would look stale to safety (HIBERNATE)",
+        app.file.has_file() ? app.file.file() : "configuration", app.process.heartbeat_interval_s,
+        SecondsOf(app.safety.posture_max_age)));
   }
   if (app.safety.enabled) {
     const double interval = SecondsOf(app.safety.interval);
     for (const trader::TraderOptions& t : app.trader.traders) {
       if (t.posture.from_bus && interval >= t.posture_max_age_s) {
-        diag.Error(fmt::format("{}: [safety] interval_s ({}) must be below [trader.{}] posture_max_age_s ({}): the "
-                               "trader would find the posture stale between two decisions",
-                               app.file.has_file() ? app.file.file() : "configuration", interval, t.engine.color,
-                               t.posture_max_age_s));
+        diag.Error(fmt::format(
+            "{}: [safety] interval_s ({}) must be below [trader.{}] posture_max_age_s ({}): the "
+            "trader would find the posture stale between two decisions",
+            app.file.has_file() ? app.file.file() : "configuration", interval, t.engine.color,
+            t.posture_max_age_s));
       }
     }
   }
   if (app.safety.enabled && !app.health.enabled) {
-    diag.Error(fmt::format("{}: [safety] enabled = true needs [health] enabled: the posture is decided from the "
-                           "health record (enable [health], or set [safety] enabled = false)",
-                           app.file.has_file() ? app.file.file() : "configuration"));
+    diag.Error(fmt::format(
+        "{}: [safety] enabled = true needs [health] enabled: the posture is decided from the "
+        "health record (enable [health], or set [safety] enabled = false)",
+        app.file.has_file() ? app.file.file() : "configuration"));
   }
   // esof runs by default only without a config file (DESIGN §9), like safety.
   app.indicators = indicators::DefaultIndicatorsOptions(!app.file.has_file());
-  if (auto ind = indicators::ParseIndicatorsOptions(root.Sub("indicators"), !app.file.has_file()); ind.ok()) {
+  if (auto ind = indicators::ParseIndicatorsOptions(root.Sub("indicators"), !app.file.has_file());
+      ind.ok()) {
     app.indicators = std::move(*ind);
   }
-  if (auto sch = scheduler::ParseSchedulerSetup(IndicatorDeployments(app.indicators), root.Sub("scheduler"),
-                                                root.Sub("pools"), root.Sub("deployments"));
+  if (auto sch = scheduler::ParseSchedulerSetup(IndicatorDeployments(app.indicators),
+                                                root.Sub("scheduler"), root.Sub("pools"),
+                                                root.Sub("deployments"));
       sch.ok()) {
     app.scheduler = std::move(*sch);
   }
@@ -387,7 +397,8 @@ std::string ShowAppConfig(const AppConfig& c) {
 std::vector<std::string> DefaultServiceNames(const AppConfig& c) {
   std::vector<std::string> names;
   if (c.trader.enabled) {
-    for (const trader::TraderOptions& t : c.trader.traders) names.push_back("trader." + t.engine.color);
+    for (const trader::TraderOptions& t : c.trader.traders)
+      names.push_back("trader." + t.engine.color);
   }
   names.push_back("bridge");
   if (c.sim.enabled) names.push_back("sim");
@@ -410,13 +421,16 @@ uint64_t OsSeed(const Clock& clock) {
 
 ProcessEnv::ProcessEnv(Clock& clock, Logger& logger, std::string metrics_process)
     : random_(OsSeed(clock)),
-      metrics_(metrics_process.empty()
-                   ? nullptr
-                   : metrics::NewPrometheusMetrics({.process = metrics_process,
-                                                    .version = DOLPHIN_VERSION,
-                                                    .start_time = clock.Now()},
-                                                   logger)),
-      env_{clock, logger, FileSystem::Default(), random_, ThreadFactory::Default(),
+      metrics_(metrics_process.empty() ? nullptr
+                                       : metrics::NewPrometheusMetrics({.process = metrics_process,
+                                                                        .version = DOLPHIN_VERSION,
+                                                                        .start_time = clock.Now()},
+                                                                       logger)),
+      env_{clock,
+           logger,
+           FileSystem::Default(),
+           random_,
+           ThreadFactory::Default(),
            metrics_ ? *metrics_ : NullMetrics()} {
   logger.Debug("dolphin", "random source seeded", {{"seed", random_.seed()}});
 }
@@ -428,16 +442,17 @@ std::unique_ptr<Logger> MakeLogger(const AppConfig& c, const Clock& clock) {
 }
 
 Result<std::vector<std::unique_ptr<runtime::Service>>> MakeServeServices(const AppConfig& config,
-                                                                        const std::string& service,
-                                                                        const std::string& color,
-                                                                        bus::KvBus& bus, Env env,
-                                                                        HostSeams& seams) {
+                                                                         const std::string& service,
+                                                                         const std::string& color,
+                                                                         bus::KvBus& bus, Env env,
+                                                                         HostSeams& seams) {
   std::vector<std::unique_ptr<runtime::Service>> services;
   if (service == "bridge") {
     services.push_back(bridge::NewBridge(TestHooks(config.bridge), bus, env));
   } else if (service == "trader") {
     for (const trader::TraderOptions& t : config.trader.traders) {
-      if (color.empty() || t.engine.color == color) services.push_back(trader::NewTraderService(t, bus, env));
+      if (color.empty() || t.engine.color == color)
+        services.push_back(trader::NewTraderService(t, bus, env));
     }
     if (services.empty()) return TraderOptionsFor(config, color).status();
   } else if (service == "sim") {
@@ -449,22 +464,24 @@ Result<std::vector<std::unique_ptr<runtime::Service>>> MakeServeServices(const A
           "set processes = \"systemd\" for services run by systemd, run it under `dolphin up` (processes "
           "= \"supervisor\"), or run health inside `dolphin run`");
     }
-    services.push_back(std::make_unique<health::HealthService>(env, bus, HealthServiceOptionsFor(config), seams,
-                                                               seams.ports(), seams));
+    services.push_back(std::make_unique<health::HealthService>(
+        env, bus, HealthServiceOptionsFor(config), seams, seams.ports(), seams));
   } else if (service == "safety") {
     if (!config.safety.enabled) {
       return InvalidArgumentError("serve safety: [safety] enabled = false in the configuration");
     }
-    services.push_back(std::make_unique<safety::SafetyService>(env, bus, SafetyServiceOptionsFor(config)));
+    services.push_back(
+        std::make_unique<safety::SafetyService>(env, bus, SafetyServiceOptionsFor(config)));
   } else if (service == "scheduler") {
-    services.push_back(std::make_unique<scheduler::SchedulerService>(config.scheduler,
-                                                                     SchedulerStorePath(config), env));
+    services.push_back(std::make_unique<scheduler::SchedulerService>(
+        config.scheduler, SchedulerStorePath(config), env));
   } else if (service == "worker") {
     DOLPHIN_ASSIGN_OR_RETURN(auto worker, MakeWorkerService(config, env, nullptr));
     services.push_back(std::move(worker));
   } else {
     return InvalidArgumentError(fmt::format(
-        "serve {}: unknown service (expected bridge, trader, sim, health, safety, scheduler or worker)", service));
+        "serve {}: unknown service (expected bridge, trader, sim, health, safety, scheduler or worker)",
+        service));
   }
   return services;
 }
@@ -477,23 +494,26 @@ void RegisterTraderCommands(api::ControlApi& api,
   }
   if (traders.empty()) return;
   using Action = Result<Json> (trader::TraderService::*)();
-  for (auto [name, action] : {std::pair<const char*, Action>{"halt", &trader::TraderService::Halt},
-                              std::pair<const char*, Action>{"resume", &trader::TraderService::Resume},
-                              std::pair<const char*, Action>{"flatten", &trader::TraderService::Flatten}}) {
-    api.RegisterCommand(fmt::format("trader.{}", name), [traders, action](const Json& body) -> Result<Json> {
-      std::string color = "BLUE";
-      if (auto it = body.find("color"); it != body.end()) {
-        if (!it->is_string()) return InvalidArgumentError("color: expected a string such as \"BLUE\"");
-        color = it->get<std::string>();
-      }
-      auto t = traders.find(color);
-      if (t == traders.end()) {
-        std::string known;
-        for (const auto& [c, unused] : traders) known += (known.empty() ? "" : ", ") + c;
-        return NotFoundError(fmt::format("no trader {} here (running: {})", color, known));
-      }
-      return (t->second->*action)();
-    });
+  for (auto [name, action] :
+       {std::pair<const char*, Action>{"halt", &trader::TraderService::Halt},
+        std::pair<const char*, Action>{"resume", &trader::TraderService::Resume},
+        std::pair<const char*, Action>{"flatten", &trader::TraderService::Flatten}}) {
+    api.RegisterCommand(
+        fmt::format("trader.{}", name), [traders, action](const Json& body) -> Result<Json> {
+          std::string color = "BLUE";
+          if (auto it = body.find("color"); it != body.end()) {
+            if (!it->is_string())
+              return InvalidArgumentError("color: expected a string such as \"BLUE\"");
+            color = it->get<std::string>();
+          }
+          auto t = traders.find(color);
+          if (t == traders.end()) {
+            std::string known;
+            for (const auto& [c, unused] : traders) known += (known.empty() ? "" : ", ") + c;
+            return NotFoundError(fmt::format("no trader {} here (running: {})", color, known));
+          }
+          return (t->second->*action)();
+        });
   }
 }
 
@@ -503,11 +523,12 @@ Result<trader::TraderOptions> TraderOptionsFor(const AppConfig& config, const st
     if (t.engine.color == color) return t;
     known += (known.empty() ? "" : ", ") + t.engine.color;
   }
-  return NotFoundError(fmt::format("--color {}: no such trader in the configuration (configured: {})", color, known));
+  return NotFoundError(fmt::format(
+      "--color {}: no such trader in the configuration (configured: {})", color, known));
 }
 
-std::optional<TraderConfig> LoadTraderConfigOrReport(const CliContext& ctx, const std::string& color,
-                                                     int* exit_code) {
+std::optional<TraderConfig> LoadTraderConfigOrReport(const CliContext& ctx,
+                                                     const std::string& color, int* exit_code) {
   auto config = LoadOrReport(ctx, exit_code);
   if (!config) return std::nullopt;
   auto options = TraderOptionsFor(*config, color);
@@ -522,14 +543,14 @@ std::optional<TraderConfig> LoadTraderConfigOrReport(const CliContext& ctx, cons
 Result<std::unique_ptr<bus::KvBus>> MakeBus(const AppConfig& c, Env env) {
   // Every backend behind the metered decorator (GET /metrics; discards with NullMetrics()).
   if (c.bus.backend == "memory") {
-    return bus::NewMeteredBus(bus::NewInMemoryBus(static_cast<size_t>(c.bus.listener_queue_capacity)), env);
+    return bus::NewMeteredBus(
+        bus::NewInMemoryBus(static_cast<size_t>(c.bus.listener_queue_capacity)), env);
   }
   if (c.bus.backend == "hazelcast") {
     DOLPHIN_ASSIGN_OR_RETURN(std::unique_ptr<bus::KvBus> hz, bus::NewHazelcastBus(c.bus, env));
     return bus::NewMeteredBus(std::move(hz), env);
   }
-  return UnimplementedError(
-      fmt::format("[bus] backend = \"{}\" is not built yet", c.bus.backend));
+  return UnimplementedError(fmt::format("[bus] backend = \"{}\" is not built yet", c.bus.backend));
 }
 
 }  // namespace dolphin::cli

@@ -16,10 +16,10 @@
 #include "dolphin/core/logging.h"
 #include "dolphin/health/health_options.h"
 #include "dolphin/indicators/indicators_options.h"
-#include "dolphin/safety/safety_options.h"
-#include "dolphin/safety/safety_service.h"
 #include "dolphin/runtime/runner.h"
 #include "dolphin/runtime/service.h"
+#include "dolphin/safety/safety_options.h"
+#include "dolphin/safety/safety_service.h"
 #include "dolphin/scheduler/scheduler_options.h"
 #include "dolphin/scheduler/worker.h"
 #include "dolphin/sim/sim_options.h"
@@ -35,8 +35,7 @@ struct ProcessOptions {
   std::filesystem::path state_dir;
   // Every service's DOLPHIN_HEARTBEAT period, seconds. Default: RunnerOptions' (5 s), the one
   // place that default is written.
-  double heartbeat_interval_s =
-      SecondsOf(runtime::RunnerOptions{}.heartbeat_interval);
+  double heartbeat_interval_s = SecondsOf(runtime::RunnerOptions{}.heartbeat_interval);
   // [log] level: debug | info | warn | error. Default: info.
   std::string log_level = "info";
   // [log] format: human | json. Default: human.
@@ -66,8 +65,8 @@ struct AppConfig {
 class HostSeams;  // health_wiring.h
 
 // Loads and validates the whole configuration. Every problem goes to `diag` (errors make the
-// result an error). Sections of docs/architecture.md §11 whose library is not built yet are accepted
-// with a warning; anything else unknown is an error.
+// result an error). Sections of docs/architecture.md §11 whose library is not built yet are
+// accepted with a warning; anything else unknown is an error.
 Result<AppConfig> LoadAppConfig(const CliContext& ctx, ConfigDiagnostics& diag);
 
 // Loads the configuration or prints every problem and returns the exit code (2) to use.
@@ -79,7 +78,8 @@ std::string ShowAppConfig(const AppConfig& config);
 
 // The supervised names of the services `dolphin run` runs, in start order: "trader.<COLOR>" per
 // colour (unless [trader] enabled = false), "bridge", "sim" when [sim] enabled, "health" when
-// [health] enabled, "safety", "scheduler" and "worker" (with the scheduler, [worker] enabled). `dolphin up` runs these by default, each as `dolphin serve NAME`.
+// [health] enabled, "safety", "scheduler" and "worker" (with the scheduler, [worker] enabled).
+// `dolphin up` runs these by default, each as `dolphin serve NAME`.
 std::vector<std::string> DefaultServiceNames(const AppConfig& config);
 
 // A logger writing to stderr as configured.
@@ -97,10 +97,10 @@ std::vector<std::unique_ptr<runtime::Service>> MakeRunServices(const AppConfig& 
 // when not empty), "sim", "health", "safety", "scheduler", "worker" (config.worker's pools,
 // name and api). InvalidArgument for an unknown name.
 Result<std::vector<std::unique_ptr<runtime::Service>>> MakeServeServices(const AppConfig& config,
-                                                                        const std::string& service,
-                                                                        const std::string& color,
-                                                                        bus::KvBus& bus, Env env,
-                                                                        HostSeams& seams);
+                                                                         const std::string& service,
+                                                                         const std::string& color,
+                                                                         bus::KvBus& bus, Env env,
+                                                                         HostSeams& seams);
 
 // The safety service's options: [safety] and every enabled trader colour.
 safety::SafetyServiceOptions SafetyServiceOptionsFor(const AppConfig& config);
@@ -128,8 +128,8 @@ struct TraderConfig {
   AppConfig app;
   trader::TraderOptions trader;
 };
-std::optional<TraderConfig> LoadTraderConfigOrReport(const CliContext& ctx, const std::string& color,
-                                                     int* exit_code);
+std::optional<TraderConfig> LoadTraderConfigOrReport(const CliContext& ctx,
+                                                     const std::string& color, int* exit_code);
 
 // The process's Env (core/env.h): the given clock and logger, FileSystem::Default(),
 // ThreadFactory::Default() and a Random seeded from the operating system (the seed is logged

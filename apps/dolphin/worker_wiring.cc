@@ -20,16 +20,20 @@ class HttpPoolClient final : public scheduler::PoolClient {
   explicit HttpPoolClient(const AppConfig& config)
       : state_dir_(config.process.state_dir), api_(config.worker.api) {}
 
-  Result<std::vector<scheduler::WorkItem>> Claim(const std::string& worker, const std::vector<std::string>& pools,
+  Result<std::vector<scheduler::WorkItem>> Claim(const std::string& worker,
+                                                 const std::vector<std::string>& pools,
                                                  size_t max_runs) override {
-    DOLPHIN_ASSIGN_OR_RETURN(Json j, Post(fmt::format("/api/workers/{}/claim", api::ApiClient::Escape(worker)),
-                                          Json{{"pools", pools}, {"max", max_runs}}));
+    DOLPHIN_ASSIGN_OR_RETURN(
+        Json j, Post(fmt::format("/api/workers/{}/claim", api::ApiClient::Escape(worker)),
+                     Json{{"pools", pools}, {"max", max_runs}}));
     return scheduler::WorkItemsFromJson(j);
   }
-  Result<std::vector<int64_t>> Heartbeat(const std::string& worker, const std::vector<std::string>& pools,
+  Result<std::vector<int64_t>> Heartbeat(const std::string& worker,
+                                         const std::vector<std::string>& pools,
                                          const std::vector<int64_t>& holding) override {
-    DOLPHIN_ASSIGN_OR_RETURN(Json j, Post(fmt::format("/api/workers/{}/heartbeat", api::ApiClient::Escape(worker)),
-                                          Json{{"pools", pools}, {"holding", holding}}));
+    DOLPHIN_ASSIGN_OR_RETURN(
+        Json j, Post(fmt::format("/api/workers/{}/heartbeat", api::ApiClient::Escape(worker)),
+                     Json{{"pools", pools}, {"holding", holding}}));
     std::vector<int64_t> kill;
     if (j.is_object() && j.contains("kill") && j["kill"].is_array()) {
       for (const auto& e : j["kill"]) {
@@ -41,13 +45,15 @@ class HttpPoolClient final : public scheduler::PoolClient {
   Status Started(int64_t id, const std::string& worker) override {
     return Post(fmt::format("/api/flow_runs/{}/started", id), Json{{"worker", worker}}).status();
   }
-  Status Finished(int64_t id, const std::string& worker, int exit_code, const std::string& output) override {
+  Status Finished(int64_t id, const std::string& worker, int exit_code,
+                  const std::string& output) override {
     return Post(fmt::format("/api/flow_runs/{}/finished", id),
                 Json{{"worker", worker}, {"exit_code", exit_code}, {"output", output}})
         .status();
   }
   Status StartFailed(int64_t id, const std::string& worker, const std::string& why) override {
-    return Post(fmt::format("/api/flow_runs/{}/start_failed", id), Json{{"worker", worker}, {"message", why}})
+    return Post(fmt::format("/api/flow_runs/{}/start_failed", id),
+                Json{{"worker", worker}, {"message", why}})
         .status();
   }
 
@@ -91,8 +97,8 @@ std::unique_ptr<scheduler::PoolClient> NewHttpPoolClient(const AppConfig& config
   return std::make_unique<HttpPoolClient>(config);
 }
 
-Result<std::unique_ptr<runtime::Service>> MakeWorkerService(const AppConfig& config, Env env,
-                                                            scheduler::SchedulerService* in_process) {
+Result<std::unique_ptr<runtime::Service>> MakeWorkerService(
+    const AppConfig& config, Env env, scheduler::SchedulerService* in_process) {
   // The real ProcessOps holds no state: one for every worker of the process.
   static const std::unique_ptr<supervisor::ProcessOps> ops = supervisor::NewProcessOps();
   scheduler::WorkerSetup w;
@@ -106,7 +112,8 @@ Result<std::unique_ptr<runtime::Service>> MakeWorkerService(const AppConfig& con
     if (sch.pools.count(p) == 0) {
       std::string known;
       for (const auto& [name, pool] : sch.pools) known += (known.empty() ? "" : ", ") + name;
-      return InvalidArgumentError(fmt::format("worker: --pool {}: unknown pool (configured: {})", p, known));
+      return InvalidArgumentError(
+          fmt::format("worker: --pool {}: unknown pool (configured: {})", p, known));
     }
   }
   w.max_runs = static_cast<size_t>(config.worker.max_runs);
@@ -118,12 +125,14 @@ Result<std::unique_ptr<runtime::Service>> MakeWorkerService(const AppConfig& con
   std::error_code ec;
   w.self_exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec) w.self_exe = "dolphin";
-  const supervisor::ServiceOptions limits = supervisor::EffectiveServiceOptions(config.services, "worker");
+  const supervisor::ServiceOptions limits =
+      supervisor::EffectiveServiceOptions(config.services, "worker");
   w.env = limits.env;
   w.working_dir = limits.working_dir;
   std::unique_ptr<scheduler::PoolClient> client;
   if (in_process != nullptr) {
-    client = scheduler::NewEnginePoolClient([in_process] { return in_process->engine(); }, env.clock);
+    client =
+        scheduler::NewEnginePoolClient([in_process] { return in_process->engine(); }, env.clock);
   } else {
     client = NewHttpPoolClient(config);
   }

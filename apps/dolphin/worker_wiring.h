@@ -20,7 +20,7 @@ std::unique_ptr<scheduler::PoolClient> NewHttpPoolClient(const AppConfig& config
 
 // The worker service. `in_process`: the scheduler service of this process (its engine is
 // used directly), or null (HTTP). InvalidArgument (one line) for a pool that is not configured.
-Result<std::unique_ptr<runtime::Service>> MakeWorkerService(const AppConfig& config, Env env,
-                                                            scheduler::SchedulerService* in_process);
+Result<std::unique_ptr<runtime::Service>> MakeWorkerService(
+    const AppConfig& config, Env env, scheduler::SchedulerService* in_process);
 
 }  // namespace dolphin::cli

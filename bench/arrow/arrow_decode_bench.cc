@@ -1,15 +1,15 @@
-// Arrow decode + JSON encode of one 400-asset scan file (docs/architecture.md §8 layout), the work the
-// bridge does per scan: ReadIpc(bytes) then EncodeRowJson. Budget (docs/architecture.md §10): p50 < 50 us.
-// The same file is decoded by pyarrow (open_file().read_all().to_pylist()) in the same run; its
-// figures are appended as their own record and as floor_p99/ratio of ours (ratio = our p50 /
-// pyarrow p50, so < 1 means faster than pyarrow).
+// Arrow decode + JSON encode of one 400-asset scan file (docs/architecture.md §8 layout), the work
+// the bridge does per scan: ReadIpc(bytes) then EncodeRowJson. Budget (docs/architecture.md §10):
+// p50 < 50 us. The same file is decoded by pyarrow (open_file().read_all().to_pylist()) in the same
+// run; its figures are appended as their own record and as floor_p99/ratio of ours (ratio = our p50
+// / pyarrow p50, so < 1 means faster than pyarrow).
 //
 // Usage: arrow_decode_bench [iterations]   (DOLPHIN_BENCH_PYTHON overrides .venv/bin/python)
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <optional>
 #include <span>
@@ -47,10 +47,10 @@ dolphin::arrow::Table ScanTable(int assets) {
       dolphin::arrow::Utf8ListColumn("assets", {symbols}),
       dolphin::arrow::Float64ListColumn("asset_prices", {prices}),
       dolphin::arrow::Float64ListColumn("eigenvalues", {eigen})};
-  const char* scalars[] = {"w50_lambda_max", "w150_lambda_max", "w300_lambda_max",
-                           "w750_lambda_max", "w50_velocity",   "w150_velocity",
-                           "w300_velocity",  "w750_velocity",   "vel_div",
-                           "instability_50", "instability_150"};
+  const char* scalars[] = {"w50_lambda_max",  "w150_lambda_max", "w300_lambda_max",
+                           "w750_lambda_max", "w50_velocity",    "w150_velocity",
+                           "w300_velocity",   "w750_velocity",   "vel_div",
+                           "instability_50",  "instability_150"};
   double v = 0.0123456789;
   for (const char* name : scalars) {
     cols.push_back(Float64Column(name, {v}));
@@ -64,9 +64,10 @@ dolphin::arrow::Table ScanTable(int assets) {
 }
 
 double NowNs() {
-  return static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                 std::chrono::steady_clock::now().time_since_epoch())  // determinism-ok: benchmark timing
-                                 .count());
+  return static_cast<double>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(
+          std::chrono::steady_clock::now().time_since_epoch())  // determinism-ok: benchmark timing
+          .count());
 }
 
 double ThreadCpuNs() {
@@ -127,7 +128,8 @@ int main(int argc, char** argv) {
     o.compression = v.compression;
     if (v.dictionary) o.dictionary_columns = {"assets"};
     std::string path = (dir / (std::string("scan400_") + v.name + ".arrow")).string();
-    if (!dolphin::arrow::WriteIpcFile(dolphin::FileSystem::Default(), path, ScanTable(400), o).ok()) return 1;
+    if (!dolphin::arrow::WriteIpcFile(dolphin::FileSystem::Default(), path, ScanTable(400), o).ok())
+      return 1;
     auto bytes = dolphin::arrow::ReadFileBytes(path);
     if (!bytes.ok()) return 1;
     size_t json_size = 0;
@@ -137,16 +139,21 @@ int main(int argc, char** argv) {
 
     std::optional<double> py_p50, py_p99;
     if (std::filesystem::exists(python)) {
-      std::string cmd = python + " " + DOLPHIN_SOURCE_DIR + "/bench/arrow/pyarrow_decode.py " + path +
-                        " " + std::to_string(std::max(200, iterations / 10));
+      std::string cmd = python + " " + DOLPHIN_SOURCE_DIR + "/bench/arrow/pyarrow_decode.py " +
+                        path + " " + std::to_string(std::max(200, iterations / 10));
       std::FILE* p = popen(cmd.c_str(), "r");
       double p50 = 0, p99 = 0, mx = 0;
       unsigned long long n = 0;
       if (p != nullptr && std::fscanf(p, "%lf %lf %lf %llu", &p50, &p99, &mx, &n) == 4) {
         py_p50 = p50 / 1000.0;
         py_p99 = p99 / 1000.0;
-        dolphin::bench::Record r{std::string("arrow_pyarrow_read_all_to_pylist_400_") + v.name, "us",
-                                 n, p50 / 1000.0, p99 / 1000.0, mx / 1000.0, std::nullopt,
+        dolphin::bench::Record r{std::string("arrow_pyarrow_read_all_to_pylist_400_") + v.name,
+                                 "us",
+                                 n,
+                                 p50 / 1000.0,
+                                 p99 / 1000.0,
+                                 mx / 1000.0,
+                                 std::nullopt,
                                  std::nullopt};
         dolphin::bench::Append(r);
       } else {
@@ -156,8 +163,8 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr, "# %s missing: pyarrow not timed\n", python.c_str());
     }
-    auto rec = dolphin::bench::FromHistogram(
-        std::string("arrow_decode_json_400_assets_") + v.name, "us", h, 1e-3);
+    auto rec = dolphin::bench::FromHistogram(std::string("arrow_decode_json_400_assets_") + v.name,
+                                             "us", h, 1e-3);
     rec.floor_p99 = py_p99;
     if (py_p50 && rec.p50) rec.ratio = *rec.p50 / *py_p50;
     dolphin::bench::Append(rec);

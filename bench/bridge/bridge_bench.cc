@@ -1,6 +1,7 @@
 // Scan file renamed into place -> DOLPHIN_FEATURES listener callback on the memory bus, for
 // 400-asset scans, beside the bare rename -> inotify wake floor measured in the same run; the
-// bridge's CPU per scan; the same through mtime polling at 10 ms. docs/architecture.md §10 JSON lines.
+// bridge's CPU per scan; the same through mtime polling at 10 ms. docs/architecture.md §10 JSON
+// lines.
 #include <sys/inotify.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -18,8 +19,8 @@
 
 #include "dolphin/arrow/ipc_writer.h"
 #include "dolphin/bridge/bridge.h"
-#include "dolphin/contract/scan_json.h"
 #include "dolphin/bus/in_memory_bus.h"
+#include "dolphin/contract/scan_json.h"
 #include "dolphin/core/json.h"
 #include "floors.h"
 #include "histogram.h"
@@ -30,14 +31,15 @@ namespace fs = std::filesystem;
 using SteadyClock = std::chrono::steady_clock;  // determinism-ok: benchmark timing
 
 int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             SteadyClock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now().time_since_epoch())
+      .count();
 }
 
 double CpuSeconds(int who) {
   struct rusage ru;
   getrusage(who, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 std::string ScanBytes(int64_t number, int assets) {
@@ -52,11 +54,12 @@ std::string ScanBytes(int64_t number, int assets) {
   namespace a = dolphin::arrow;
   a::TableBuilder b;
   b.AddMetadata("synthetic", "true");
-  std::vector<a::Column> cols = {
-      a::Int64Column("scan_number", {number}),
-      a::TimestampColumn("timestamp", a::TimeUnit::kMicro, "UTC", {1774434600000000 + number * 1000000}),
-      a::Utf8ListColumn("assets", {symbols}), a::Float64ListColumn("asset_prices", {prices}),
-      a::Float64ListColumn("eigenvalues", {eig})};
+  std::vector<a::Column> cols = {a::Int64Column("scan_number", {number}),
+                                 a::TimestampColumn("timestamp", a::TimeUnit::kMicro, "UTC",
+                                                    {1774434600000000 + number * 1000000}),
+                                 a::Utf8ListColumn("assets", {symbols}),
+                                 a::Float64ListColumn("asset_prices", {prices}),
+                                 a::Float64ListColumn("eigenvalues", {eig})};
   for (const char* n : {"w50_lambda_max", "w150_lambda_max", "w300_lambda_max", "w750_lambda_max",
                         "w50_velocity", "w150_velocity", "w300_velocity", "w750_velocity",
                         "vel_div", "instability_50", "instability_150"}) {
@@ -139,7 +142,8 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "bridge bench: %d scans of %d assets in %s\n", n, assets, root.c_str());
 
   auto floor = dolphin::bench::InotifyFloor(root / "floor", n);  // ns
-  auto floor_rec = dolphin::bench::FromHistogram("bridge.rename_to_inotify_floor", "us", floor, 1e-3);
+  auto floor_rec =
+      dolphin::bench::FromHistogram("bridge.rename_to_inotify_floor", "us", floor, 1e-3);
   dolphin::bench::Append(floor_rec);
 
   auto inotify = RunBridge(root / "inotify", n, assets, false);
@@ -148,8 +152,14 @@ int main(int argc, char** argv) {
   rec.floor_p99 = floor_rec.p99;
   rec.ratio = *rec.p99 / *floor_rec.p99;
   dolphin::bench::Append(rec);
-  dolphin::bench::Record cpu{"bridge.cpu_per_scan.400_assets", "us", static_cast<uint64_t>(n),
-                             inotify.cpu_per_scan_us, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
+  dolphin::bench::Record cpu{"bridge.cpu_per_scan.400_assets",
+                             "us",
+                             static_cast<uint64_t>(n),
+                             inotify.cpu_per_scan_us,
+                             std::nullopt,
+                             std::nullopt,
+                             std::nullopt,
+                             std::nullopt};
   dolphin::bench::Append(cpu);
 
   int n_poll = std::min(n, 500);
@@ -159,8 +169,14 @@ int main(int argc, char** argv) {
   prec.floor_p99 = floor_rec.p99;
   prec.ratio = *prec.p99 / *floor_rec.p99;
   dolphin::bench::Append(prec);
-  dolphin::bench::Record pcpu{"bridge.cpu_per_scan.400_assets.poll_10ms", "us", static_cast<uint64_t>(n_poll),
-                              polled.cpu_per_scan_us, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
+  dolphin::bench::Record pcpu{"bridge.cpu_per_scan.400_assets.poll_10ms",
+                              "us",
+                              static_cast<uint64_t>(n_poll),
+                              polled.cpu_per_scan_us,
+                              std::nullopt,
+                              std::nullopt,
+                              std::nullopt,
+                              std::nullopt};
   dolphin::bench::Append(pcpu);
   std::error_code ec;
   fs::remove_all(root, ec);

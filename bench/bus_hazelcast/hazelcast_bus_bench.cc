@@ -103,8 +103,14 @@ int main(int argc, char** argv) {
   double t0 = NowUs();
   for (int i = 0; i < n; ++i) (void)bus.Put(map, "t" + std::to_string(i % 64), Value1K(i));
   double secs = (NowUs() - t0) / 1e6;
-  Record tput{"hazelcast.cpp.set_throughput_1thread", "ops/s", static_cast<uint64_t>(n),
-              n / secs, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
+  Record tput{"hazelcast.cpp.set_throughput_1thread",
+              "ops/s",
+              static_cast<uint64_t>(n),
+              n / secs,
+              std::nullopt,
+              std::nullopt,
+              std::nullopt,
+              std::nullopt};
   dolphin::bench::Append(tput);
 
   // Put on the writer's connection -> callback of a key listener on the reader's connection.

@@ -21,13 +21,15 @@ namespace {
 
 int64_t MonoNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())  // determinism-ok: benchmark timing
+             std::chrono::steady_clock::now()
+                 .time_since_epoch())  // determinism-ok: benchmark timing
       .count();
 }
 
 void Pause(double gap_ms) {
   if (gap_ms > 0) {
-    std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(gap_ms * 1000)));  // determinism-ok: benchmark pacing
+    std::this_thread::sleep_for(std::chrono::microseconds(
+        static_cast<int64_t>(gap_ms * 1000)));  // determinism-ok: benchmark pacing
   }
 }
 

@@ -11,7 +11,8 @@ namespace dolphin::bench {
 // Bare rename() -> inotify wake (IN_MOVED_TO) in `dir` (created, removed at the end), n samples.
 // gap_ms > 0 idles that long between samples (the "paced" floor: every thread wakes from idle).
 // Values in nanoseconds divided by `unit_ns` (1 = ns, 1000 = us).
-Histogram InotifyFloor(const std::filesystem::path& dir, int n, double gap_ms = 0, double unit_ns = 1);
+Histogram InotifyFloor(const std::filesystem::path& dir, int n, double gap_ms = 0,
+                       double unit_ns = 1);
 
 // 1 KB request/response over loopback TCP with TCP_NODELAY: one round trip. n samples after a
 // 10 % warm-up; gap_ms and unit_ns as above. Aborts with a line on stderr if loopback fails.

@@ -1,5 +1,5 @@
-// Health cycle cost (docs/architecture.md §10: < 0.5 % of one core at the 5 s cadence, < 64 MB): one
-// HealthService::RunCycle over the embedded bus holding what a running system holds (a
+// Health cycle cost (docs/architecture.md §10: < 0.5 % of one core at the 5 s cadence, < 64 MB):
+// one HealthService::RunCycle over the embedded bus holding what a running system holds (a
 // 400-asset scan, heartbeats of bridge + 4 traders, 4 trader states), with the real TCP port
 // probe against a loopback listener, the record written to meta_health.json and the log.
 // Reports thread CPU per cycle (and the share of one core at a 5 s cadence) and the process's
@@ -47,7 +47,8 @@ double PeakRssMb() {
 
 class AllPresent final : public health::ProcessProbe {
  public:
-  std::map<std::string, health::ProcessState> Probe(const std::vector<std::string>& names) override {
+  std::map<std::string, health::ProcessState> Probe(
+      const std::vector<std::string>& names) override {
     std::map<std::string, health::ProcessState> out;
     for (const auto& n : names) out[n] = {true, 1, 0, false, false, "running"};
     return out;
@@ -61,9 +62,14 @@ class NoActions final : public health::RecoveryActions {
 };
 
 std::string ScanJson(Timestamp now, int64_t n) {
-  Json j = {{"scan_number", n}, {"timestamp", FormatRfc3339(now)}, {"bridge_ts", FormatRfc3339(now)},
-            {"epoch", 1}, {"regime", "BULL"}, {"vel_div", -0.01}};
-  for (const char* w : {"w50_lambda_max", "w150_lambda_max", "w300_lambda_max", "w750_lambda_max"}) j[w] = 0.3;
+  Json j = {{"scan_number", n},
+            {"timestamp", FormatRfc3339(now)},
+            {"bridge_ts", FormatRfc3339(now)},
+            {"epoch", 1},
+            {"regime", "BULL"},
+            {"vel_div", -0.01}};
+  for (const char* w : {"w50_lambda_max", "w150_lambda_max", "w300_lambda_max", "w750_lambda_max"})
+    j[w] = 0.3;
   Json eig = Json::array();
   for (int i = 10; i > 0; --i) eig.push_back(i * 0.7);
   j["eigenvalues"] = eig;
@@ -86,7 +92,8 @@ int main(int argc, char** argv) {
   o.critical = {"bridge"};
   for (const auto& c : colors) o.critical.push_back(contract::TraderServiceName(c));
   o.sources = health::SourceSpecs({"scan", "state"}, colors);
-  const auto dir = std::filesystem::temp_directory_path() / ("dolphin-health-bench-" + std::to_string(::getpid()));
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("dolphin-health-bench-" + std::to_string(::getpid()));
   o.run_logs_dir = dir;
   // A loopback listener M4 connects to each cycle.
   int lfd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -121,8 +128,12 @@ int main(int argc, char** argv) {
       (void)bus->Put(contract::kHeartbeatMap, s, contract::EncodeHeartbeat(b));
     }
     for (const auto& c : colors) {
-      Json st = {{"updated_at", FormatRfc3339(now)}, {"color", c}, {"trading_state", "ACTIVE"},
-                 {"posture", "TURTLE"}, {"equity", 10000.0}, {"positions", Json::array()}};
+      Json st = {{"updated_at", FormatRfc3339(now)},
+                 {"color", c},
+                 {"trading_state", "ACTIVE"},
+                 {"posture", "TURTLE"},
+                 {"equity", 10000.0},
+                 {"positions", Json::array()}};
       (void)bus->Put(contract::StateMapName(c), contract::kStateKey, st.dump());
     }
   };
@@ -166,9 +177,10 @@ int main(int argc, char** argv) {
   rss.unit = "MB";
   rss.max = PeakRssMb();
   bench::Append(rss);
-  std::printf("health cycle: CPU p50 %.0f us, p99 %.0f us (bus reads alone p99 %.0f us); %.4f %% of a core at 5 s; peak RSS %.1f MB\n",
-              cycle_cpu.Percentile(50) * 1e-3, cycle_cpu.Percentile(99) * 1e-3, floor_cpu.Percentile(99) * 1e-3,
-              *share.p50, *rss.max);
+  std::printf(
+      "health cycle: CPU p50 %.0f us, p99 %.0f us (bus reads alone p99 %.0f us); %.4f %% of a core at 5 s; peak RSS %.1f MB\n",
+      cycle_cpu.Percentile(50) * 1e-3, cycle_cpu.Percentile(99) * 1e-3,
+      floor_cpu.Percentile(99) * 1e-3, *share.p50, *rss.max);
   ::shutdown(lfd, SHUT_RDWR);
   ::close(lfd);
   acceptor.join();

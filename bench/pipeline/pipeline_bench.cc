@@ -1,6 +1,7 @@
 // File renamed -> trader decision with the bridge and the trader as SEPARATE PROCESSES
 // (`dolphin serve bridge`, `dolphin serve trader`) over one Hazelcast member on loopback,
-// 400-asset scans (docs/architecture.md §10: p50 < 5 ms; p99 <= 1.5 x (floor p99 + 2 TCP round trips)).
+// 400-asset scans (docs/architecture.md §10: p50 < 5 ms; p99 <= 1.5 x (floor p99 + 2 TCP round
+// trips)).
 //
 // Method (docs/hazelcast.md, "Benchmarks"):
 //  - floors, in the same run: the bare rename() -> inotify wake (as bench/bridge) and a 1 KB
@@ -49,9 +50,9 @@
 #include <fmt/format.h>
 
 #include <atomic>
-#include <csignal>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -65,8 +66,8 @@
 #include <vector>
 
 #include "dolphin/bus/bus_options.h"
-#include "dolphin/contract/names.h"
 #include "dolphin/bus_hazelcast/hazelcast_bus.h"
+#include "dolphin/contract/names.h"
 #include "dolphin/core/clock.h"
 #include "dolphin/core/json.h"
 #include "dolphin/core/logging.h"
@@ -98,7 +99,8 @@ int64_t MonoNs() {
   return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 void SleepMs(double ms) {
-  std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(ms * 1000)));  // determinism-ok: benchmark pacing
+  std::this_thread::sleep_for(std::chrono::microseconds(
+      static_cast<int64_t>(ms * 1000)));  // determinism-ok: benchmark pacing
 }
 
 [[noreturn]] void Die(const std::string& why) {
@@ -220,8 +222,8 @@ struct ModeResult {
   int breakdown_misses = 0;
   int stale = 0;
   int with_orders = 0;
-  double cpu_bridge_us = 0, cpu_trader_us = 0;           // user + sys per scan
-  double sys_bridge_us = 0, sys_trader_us = 0;           // of which sys
+  double cpu_bridge_us = 0, cpu_trader_us = 0;  // user + sys per scan
+  double sys_bridge_us = 0, sys_trader_us = 0;  // of which sys
 };
 
 // --probe: the bench's own key listener on DOLPHIN_FEATURES (a third client of the member),
@@ -255,7 +257,8 @@ std::vector<ScanFile> EncodeScans(int count, int assets) {
     auto f = (*scanner)->Next();
     auto bytes = dolphin::sim::EncodeScanArrow(*f);
     if (!bytes.ok()) Die("encode: " + bytes.status().ToString());
-    files.push_back({f->scan_number, dolphin::sim::ScanFileName(f->scan_number, f->timestamp), std::move(*bytes)});
+    files.push_back({f->scan_number, dolphin::sim::ScanFileName(f->scan_number, f->timestamp),
+                     std::move(*bytes)});
   }
   return files;
 }
@@ -271,19 +274,22 @@ bool WaitForFile(const fs::path& p, const Child& c, std::chrono::seconds timeout
 }
 
 ModeResult RunMode(const std::string& sync, const fs::path& root, const std::string& dolphin,
-                   const std::string& member, dolphin::bus::KvBus& bus, const std::vector<ScanFile>& scans,
-                   int warmup, double gap_ms, Probe* probe, const std::string& bridge_state_dir) {
+                   const std::string& member, dolphin::bus::KvBus& bus,
+                   const std::vector<ScanFile>& scans, int warmup, double gap_ms, Probe* probe,
+                   const std::string& bridge_state_dir) {
   ModeResult res;
   res.sync = sync;
   const fs::path dir = root / ("sync_" + sync);
   const fs::path staging = dir / "staging";
-  const fs::path day = dir / "scans" / dolphin::FormatUtcDate(dolphin::Timestamp::FromUnixNanos(RealtimeNs()));
+  const fs::path day =
+      dir / "scans" / dolphin::FormatUtcDate(dolphin::Timestamp::FromUnixNanos(RealtimeNs()));
   fs::create_directories(staging);
   fs::create_directories(day);
   for (const ScanFile& s : scans) std::ofstream(staging / s.name, std::ios::binary) << s.bytes;
 
   const fs::path cfg = dir / "dolphin.toml";
-  std::ofstream(cfg) << fmt::format(R"([log]
+  std::ofstream(cfg) << fmt::format(
+      R"([log]
 level = "warn"
 [api]
 listen = "127.0.0.1:0"
@@ -299,29 +305,34 @@ scan_dir = "{}"
 posture = "APEX"
 max_scan_age_s = 3600
 journal_sync = "{}"
-)", member, (dir / "scans").string(),
-                                    bridge_state_dir.empty()
-                                        ? std::string()
-                                        : fmt::format("state_file = \"{}/bridge_state.{}.json\"", bridge_state_dir, sync),
-                                    sync);
+)",
+      member, (dir / "scans").string(),
+      bridge_state_dir.empty()
+          ? std::string()
+          : fmt::format("state_file = \"{}/bridge_state.{}.json\"", bridge_state_dir, sync),
+      sync);
 
   // A previous mode (or run) may have left its newest scan and state on the member.
-  for (auto [map, key] : {std::pair{kFeaturesMap, kScanKey}, std::pair{"DOLPHIN_STATE_BLUE", "latest_nautilus"}}) {
+  for (auto [map, key] :
+       {std::pair{kFeaturesMap, kScanKey}, std::pair{"DOLPHIN_STATE_BLUE", "latest_nautilus"}}) {
     if (auto st = bus.Remove(map, key); !st.ok()) Die("remove: " + st.status().ToString());
   }
 
-  Child trader = Spawn({dolphin, "serve", "trader", "-c", cfg.string()}, dir / "trader.log", "trader");
+  Child trader =
+      Spawn({dolphin, "serve", "trader", "-c", cfg.string()}, dir / "trader.log", "trader");
   if (!WaitForFile(dir / "var" / "api.trader.addr", trader, std::chrono::seconds(60))) {
     Die("trader did not start:\n" + Tail(trader.log));
   }
-  Child bridge = Spawn({dolphin, "serve", "bridge", "-c", cfg.string()}, dir / "bridge.log", "bridge");
+  Child bridge =
+      Spawn({dolphin, "serve", "bridge", "-c", cfg.string()}, dir / "bridge.log", "bridge");
   if (!WaitForFile(dir / "var" / "api.bridge.addr", bridge, std::chrono::seconds(60))) {
     Die("bridge did not start:\n" + Tail(bridge.log));
   }
 
   const fs::path journal_dir = dir / "var" / "journal";
   const fs::path journal_file = journal_dir / "trader_BLUE.sqlite";
-  if (!WaitForFile(journal_file, trader, std::chrono::seconds(30))) Die("no journal:\n" + Tail(trader.log));
+  if (!WaitForFile(journal_file, trader, std::chrono::seconds(30)))
+    Die("no journal:\n" + Tail(trader.log));
   auto journal = dolphin::trader::OpenJournalReadOnly(journal_file);
   if (!journal.ok()) Die("journal: " + journal.status().ToString());
   int ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
@@ -339,7 +350,8 @@ journal_sync = "{}"
     while (true) {
       auto last = last_processed();
       if (last && last->scan_number >= number) {
-        if (last->scan_number != number) Die(fmt::format("expected scan {}, journal has {}", number, last->scan_number));
+        if (last->scan_number != number)
+          Die(fmt::format("expected scan {}, journal has {}", number, last->scan_number));
         while (read(ifd, buf, sizeof(buf)) > 0) {
         }
         return *last;
@@ -355,7 +367,8 @@ journal_sync = "{}"
     }
   };
 
-  std::fprintf(stderr, "pipeline bench: sync=%s, %zu scans (%d warm-up), trader pid %d, bridge pid %d\n",
+  std::fprintf(stderr,
+               "pipeline bench: sync=%s, %zu scans (%d warm-up), trader pid %d, bridge pid %d\n",
                sync.c_str(), scans.size(), warmup, trader.pid, bridge.pid);
   Cpu cpu_b0, cpu_t0;
   for (size_t i = 0; i < scans.size(); ++i) {
@@ -366,7 +379,8 @@ journal_sync = "{}"
     const ScanFile& s = scans[i];
     const fs::path from = staging / s.name, to = day / s.name;
     const int64_t t0 = RealtimeNs();
-    if (::rename(from.c_str(), to.c_str()) != 0) Die(fmt::format("rename {}: {}", from.string(), std::strerror(errno)));
+    if (::rename(from.c_str(), to.c_str()) != 0)
+      Die(fmt::format("rename {}: {}", from.string(), std::strerror(errno)));
     const dolphin::trader::ProcessedScan p = wait_decision(s.number);
     const int64_t decided = p.processed_at.UnixNanos();
     // Outside the timed part: where did the time go (the bridge's bridge_ts)?
@@ -408,8 +422,10 @@ journal_sync = "{}"
   int rb = Stop(bridge);
   int rt = Stop(trader);
   if (rb != 0 || rt != 0) {
-    std::fprintf(stderr, "pipeline bench: exit codes bridge %d trader %d\n--- trader:\n%s\n--- bridge:\n%s\n", rb,
-                 rt, Tail(trader.log).c_str(), Tail(bridge.log).c_str());
+    std::fprintf(
+        stderr,
+        "pipeline bench: exit codes bridge %d trader %d\n--- trader:\n%s\n--- bridge:\n%s\n", rb,
+        rt, Tail(trader.log).c_str(), Tail(bridge.log).c_str());
   }
   return res;
 }
@@ -462,7 +478,8 @@ int main(int argc, char** argv) {
     else Die("unknown argument " + a + " (see the header of bench/pipeline/pipeline_bench.cc)");
   }
   if (member.empty()) Die("--member host:port is required (scripts/bench-pipeline.sh starts one)");
-  if (!fs::exists(dolphin)) Die("no dolphin binary at " + dolphin + " (build target dolphin, or --dolphin)");
+  if (!fs::exists(dolphin))
+    Die("no dolphin binary at " + dolphin + " (build target dolphin, or --dolphin)");
   std::vector<std::string> modes;
   if (sync == "both") modes = {"normal", "full"};
   else if (sync == "normal" || sync == "full") modes = {sync};
@@ -478,8 +495,8 @@ int main(int argc, char** argv) {
   char tmpl[] = "/tmp/dolphin-pipeline-bench-XXXXXX";
   if (!mkdtemp(tmpl)) Die("mkdtemp failed");
   const fs::path root = tmpl;
-  std::fprintf(stderr, "pipeline bench: member %s, %d+%d scans of %d assets, dolphin %s, in %s\n", member.c_str(),
-               warmup, n, assets, dolphin.c_str(), root.c_str());
+  std::fprintf(stderr, "pipeline bench: member %s, %d+%d scans of %d assets, dolphin %s, in %s\n",
+               member.c_str(), warmup, n, assets, dolphin.c_str(), root.c_str());
 
   dolphin::SystemClock clock;
   dolphin::StreamLogger logger(clock, stderr, dolphin::LogFormat::kHuman, dolphin::LogLevel::kWarn);
@@ -496,11 +513,13 @@ int main(int argc, char** argv) {
   const int64_t enc0 = MonoNs();
   const std::vector<ScanFile> scans = EncodeScans(n + warmup, assets);
   std::fprintf(stderr, "pipeline bench: encoded %zu scans (%.1f KB each) in %.1f s\n", scans.size(),
-               static_cast<double>(scans.back().bytes.size()) / 1024, static_cast<double>(MonoNs() - enc0) / 1e9);
+               static_cast<double>(scans.back().bytes.size()) / 1024,
+               static_cast<double>(MonoNs() - enc0) / 1e9);
 
   const Histogram inotify = dolphin::bench::InotifyFloor(root / "floor", floor_n);
   const Histogram tcp = dolphin::bench::TcpFloor(floor_n);
-  Record ri = dolphin::bench::FromHistogram("pipeline.rename_to_inotify_floor", "us", inotify, 1e-3);
+  Record ri =
+      dolphin::bench::FromHistogram("pipeline.rename_to_inotify_floor", "us", inotify, 1e-3);
   Record rt = dolphin::bench::FromHistogram("pipeline.tcp_floor_rtt_1k", "us", tcp, 1e-3);
   dolphin::bench::Append(ri);
   dolphin::bench::Append(rt);
@@ -513,9 +532,10 @@ int main(int argc, char** argv) {
     inotify_paced = dolphin::bench::InotifyFloor(root / "floor_paced", paced_n, gap_ms);
     tcp_paced = dolphin::bench::TcpFloor(paced_n, gap_ms);
     dolphin::bench::Append(dolphin::bench::FromHistogram(
-        fmt::format("pipeline.rename_to_inotify_floor.paced_{:g}ms", gap_ms), "us", inotify_paced, 1e-3));
-    dolphin::bench::Append(dolphin::bench::FromHistogram(fmt::format("pipeline.tcp_floor_rtt_1k.paced_{:g}ms", gap_ms),
-                                                         "us", tcp_paced, 1e-3));
+        fmt::format("pipeline.rename_to_inotify_floor.paced_{:g}ms", gap_ms), "us", inotify_paced,
+        1e-3));
+    dolphin::bench::Append(dolphin::bench::FromHistogram(
+        fmt::format("pipeline.tcp_floor_rtt_1k.paced_{:g}ms", gap_ms), "us", tcp_paced, 1e-3));
   }
 
   // A second connection: the probe's listener (--probe) and the bus-hop figure's listener, so
@@ -525,14 +545,15 @@ int main(int argc, char** argv) {
   if (!pb.ok()) Die("cannot connect to " + member + ": " + pb.status().ToString());
   std::unique_ptr<dolphin::bus::KvBus> probe_bus = std::move(*pb);
   if (probe) {
-    auto id = probe_bus->AddKeyListener(kFeaturesMap, kScanKey, [&](const dolphin::bus::BusEvent& e) {
-      const int64_t now = RealtimeNs();
-      size_t at = e.value.find("\"scan_number\":");
-      if (at == std::string::npos) return;
-      const int64_t number = std::atoll(e.value.c_str() + at + 14);
-      std::lock_guard<std::mutex> lock(probe_state.mu);
-      probe_state.arrived.emplace(number, now);
-    });
+    auto id =
+        probe_bus->AddKeyListener(kFeaturesMap, kScanKey, [&](const dolphin::bus::BusEvent& e) {
+          const int64_t now = RealtimeNs();
+          size_t at = e.value.find("\"scan_number\":");
+          if (at == std::string::npos) return;
+          const int64_t number = std::atoll(e.value.c_str() + at + 14);
+          std::lock_guard<std::mutex> lock(probe_state.mu);
+          probe_state.arrived.emplace(number, now);
+        });
     if (!id.ok()) Die("probe listener: " + id.status().ToString());
   }
 
@@ -542,28 +563,33 @@ int main(int argc, char** argv) {
       std::lock_guard<std::mutex> lock(probe_state.mu);
       probe_state.arrived.clear();
     }
-    results.push_back(RunMode(mode, root, dolphin, member, **bus, scans, warmup, gap_ms, probe ? &probe_state : nullptr,
-                              bridge_state_dir));
+    results.push_back(RunMode(mode, root, dolphin, member, **bus, scans, warmup, gap_ms,
+                              probe ? &probe_state : nullptr, bridge_state_dir));
     const ModeResult& r = results.back();
     // Diagnostic variants get their own names, never mixed with the plain figure.
-    const std::string variant = std::string(probe ? "probed." : "") + (bridge_state_dir.empty() ? "" : "bridge_state_elsewhere.");
-    const std::string base = "pipeline.hazelcast." + variant + "rename_to_decision.400_assets.sync_" + mode;
+    const std::string variant = std::string(probe ? "probed." : "") +
+                                (bridge_state_dir.empty() ? "" : "bridge_state_elsewhere.");
+    const std::string base =
+        "pipeline.hazelcast." + variant + "rename_to_decision.400_assets.sync_" + mode;
     Record rec = dolphin::bench::FromHistogram(base, "us", r.latency, 1e-3);
     rec.floor_p99 = floor_p99;
     rec.ratio = *rec.p99 / floor_p99;
     dolphin::bench::Append(rec);
-    dolphin::bench::Append(dolphin::bench::FromHistogram(base + ".rename_to_bridge_ts", "us", r.to_bridge, 1e-3));
     dolphin::bench::Append(
-        dolphin::bench::FromHistogram(base + ".bridge_ts_to_decision", "us", r.bridge_to_decision, 1e-3));
+        dolphin::bench::FromHistogram(base + ".rename_to_bridge_ts", "us", r.to_bridge, 1e-3));
+    dolphin::bench::Append(dolphin::bench::FromHistogram(base + ".bridge_ts_to_decision", "us",
+                                                         r.bridge_to_decision, 1e-3));
     if (probe) {
-      dolphin::bench::Append(
-          dolphin::bench::FromHistogram(base + ".bridge_ts_to_probe_event", "us", r.bridge_to_probe, 1e-3));
-      dolphin::bench::Append(
-          dolphin::bench::FromHistogram(base + ".probe_event_to_decision", "us", r.probe_to_decision, 1e-3));
+      dolphin::bench::Append(dolphin::bench::FromHistogram(base + ".bridge_ts_to_probe_event", "us",
+                                                           r.bridge_to_probe, 1e-3));
+      dolphin::bench::Append(dolphin::bench::FromHistogram(base + ".probe_event_to_decision", "us",
+                                                           r.probe_to_decision, 1e-3));
     }
-    for (auto [who, v] : {std::pair{"bridge", r.cpu_bridge_us}, std::pair{"trader", r.cpu_trader_us}}) {
-      dolphin::bench::Append(Record{fmt::format("pipeline.hazelcast.{}cpu_per_scan.{}.sync_{}", variant, who, mode), "us",
-                                    r.latency.count(), v, std::nullopt, std::nullopt, std::nullopt, std::nullopt});
+    for (auto [who, v] :
+         {std::pair{"bridge", r.cpu_bridge_us}, std::pair{"trader", r.cpu_trader_us}}) {
+      dolphin::bench::Append(Record{
+          fmt::format("pipeline.hazelcast.{}cpu_per_scan.{}.sync_{}", variant, who, mode), "us",
+          r.latency.count(), v, std::nullopt, std::nullopt, std::nullopt, std::nullopt});
     }
   }
 
@@ -603,7 +629,8 @@ int main(int argc, char** argv) {
       const int64_t t0 = MonoNs();
       if (auto st = (*bus)->Put(map, "scan", v2); !st.ok()) Die("put: " + st.ToString());
       std::unique_lock<std::mutex> lock(mu);
-      if (!cv.wait_for(lock, std::chrono::seconds(10), [&] { return seen == i; })) Die("bus hop: event lost");
+      if (!cv.wait_for(lock, std::chrono::seconds(10), [&] { return seen == i; }))
+        Die("bus hop: event lost");
       if (h) h->Add(static_cast<double>(seen_at - t0));
       ++i;
     };
@@ -618,25 +645,29 @@ int main(int argc, char** argv) {
     (void)probe_bus->RemoveListener(*id);
     (void)(*bus)->Remove(map, "scan");
   }
-  Record rh = dolphin::bench::FromHistogram("pipeline.hazelcast.put_to_listener.scan_json", "us", hop, 1e-3);
+  Record rh = dolphin::bench::FromHistogram("pipeline.hazelcast.put_to_listener.scan_json", "us",
+                                            hop, 1e-3);
   rh.floor_p99 = *rt.p99;
   rh.ratio = *rh.p99 / *rt.p99;
   dolphin::bench::Append(rh);
   if (gap_ms > 0) {
     dolphin::bench::Append(dolphin::bench::FromHistogram(
-        fmt::format("pipeline.hazelcast.put_to_listener.scan_json.paced_{:g}ms", gap_ms), "us", hop_paced, 1e-3));
+        fmt::format("pipeline.hazelcast.put_to_listener.scan_json.paced_{:g}ms", gap_ms), "us",
+        hop_paced, 1e-3));
   }
 
-  std::printf("\nfile renamed -> trader decision, `dolphin serve bridge` + `dolphin serve trader` over one\n"
-              "Hazelcast member on loopback, %d-asset scans, %d measured after %d warm-up, %.0f ms between scans\n",
-              assets, n, warmup, gap_ms);
-  std::printf("load average at start %s, at end %s (2 cores)%s%s\n\n", load_start.c_str(), LoadAvg().c_str(),
-              probe ? "; --probe: a third client listens too (diagnostic figures)" : "",
-              bridge_state_dir.empty() ? "" : ("; the bridge's state_file in " + bridge_state_dir).c_str());
+  std::printf(
+      "\nfile renamed -> trader decision, `dolphin serve bridge` + `dolphin serve trader` over one\n"
+      "Hazelcast member on loopback, %d-asset scans, %d measured after %d warm-up, %.0f ms between scans\n",
+      assets, n, warmup, gap_ms);
+  std::printf(
+      "load average at start %s, at end %s (2 cores)%s%s\n\n", load_start.c_str(),
+      LoadAvg().c_str(), probe ? "; --probe: a third client listens too (diagnostic figures)" : "",
+      bridge_state_dir.empty() ? "" : ("; the bridge's state_file in " + bridge_state_dir).c_str());
   std::printf("%-44s %9s %9s %9s\n", "figure (us)", "p50", "p99", "max");
   auto row = [](const std::string& name, const Histogram& h) {
-    std::printf("%-44s %9s %9s %9s\n", name.c_str(), Us(h.Percentile(50)).c_str(), Us(h.Percentile(99)).c_str(),
-                Us(h.Max()).c_str());
+    std::printf("%-44s %9s %9s %9s\n", name.c_str(), Us(h.Percentile(50)).c_str(),
+                Us(h.Percentile(99)).c_str(), Us(h.Max()).c_str());
   };
   row("floor: rename -> inotify wake", inotify);
   row("floor: 1 KB loopback TCP round trip", tcp);
@@ -645,7 +676,9 @@ int main(int argc, char** argv) {
     row(fmt::format("paced floor: inotify wake, {:g} ms idle", gap_ms), inotify_paced);
     row(fmt::format("paced floor: TCP round trip, {:g} ms idle", gap_ms), tcp_paced);
   }
-  row(fmt::format("bus hop: put -> listener, {:.1f} KB scan JSON", static_cast<double>(value_bytes) / 1024), hop);
+  row(fmt::format("bus hop: put -> listener, {:.1f} KB scan JSON",
+                  static_cast<double>(value_bytes) / 1024),
+      hop);
   if (gap_ms > 0) row(fmt::format("  the same, {:g} ms idle before each", gap_ms), hop_paced);
   bool ok = true;
   for (const ModeResult& r : results) {
@@ -659,11 +692,13 @@ int main(int argc, char** argv) {
     const double p50 = r.latency.Percentile(50) / 1e3, p99 = r.latency.Percentile(99) / 1e3;
     const bool p50_ok = p50 < 5000, p99_ok = p99 <= 1.5 * floor_p99;
     ok = ok && p50_ok && p99_ok;
-    std::printf("  budget: p50 %.0f < 5000 %s; p99 %.0f <= 1.5 x %.0f = %.0f %s (ratio %.2f)\n", p50,
-                p50_ok ? "ok" : "MISSED", p99, floor_p99, 1.5 * floor_p99, p99_ok ? "ok" : "MISSED", p99 / floor_p99);
-    std::printf("  cpu per scan (user+sys): bridge %.0f us (sys %.0f), trader %.0f us (sys %.0f)\n", r.cpu_bridge_us,
-                r.sys_bridge_us, r.cpu_trader_us, r.sys_trader_us);
-    std::printf("  scans with orders %d, stale %d, without breakdown %d\n", r.with_orders, r.stale, r.breakdown_misses);
+    std::printf("  budget: p50 %.0f < 5000 %s; p99 %.0f <= 1.5 x %.0f = %.0f %s (ratio %.2f)\n",
+                p50, p50_ok ? "ok" : "MISSED", p99, floor_p99, 1.5 * floor_p99,
+                p99_ok ? "ok" : "MISSED", p99 / floor_p99);
+    std::printf("  cpu per scan (user+sys): bridge %.0f us (sys %.0f), trader %.0f us (sys %.0f)\n",
+                r.cpu_bridge_us, r.sys_bridge_us, r.cpu_trader_us, r.sys_trader_us);
+    std::printf("  scans with orders %d, stale %d, without breakdown %d\n", r.with_orders, r.stale,
+                r.breakdown_misses);
   }
   std::fflush(stdout);
   if (!keep) {

@@ -32,8 +32,8 @@
 #include "dolphin/scheduler/engine.h"
 #include "dolphin/scheduler/store.h"
 #include "dolphin/scheduler/worker.h"
-#include "dolphin/supervisor/process_ops.h"
 #include "dolphin/sqlite/database.h"
+#include "dolphin/supervisor/process_ops.h"
 #include "histogram.h"
 
 namespace {
@@ -83,7 +83,8 @@ int WorkerBench(Env env, const std::filesystem::path& dir, scheduler::StoreSync 
   w.pools = {"dolphin"};
   w.poll_interval = setup.scheduler.worker_poll_interval;
   w.state_dir = dir / ("worker-state" + suffix);
-  scheduler::WorkerService worker(w, scheduler::NewEnginePoolClient([&] { return &engine; }, env.clock), *ops, env);
+  scheduler::WorkerService worker(
+      w, scheduler::NewEnginePoolClient([&] { return &engine; }, env.clock), *ops, env);
   if (Status s = worker.Start(); !s.ok()) return Fail(s);
   auto terminal = [&](int64_t id) {
     auto r = engine.WithStore([&](scheduler::Store& st) { return st.GetRun(id); });
@@ -92,7 +93,8 @@ int WorkerBench(Env env, const std::filesystem::path& dir, scheduler::StoreSync 
   CancelToken never;
   auto wait_all = [&](const std::vector<int64_t>& ids) {
     for (int64_t id : ids) {
-      while (!terminal(id)) env.clock.WaitUntil(env.clock.MonotonicNow() + std::chrono::microseconds(200), never);
+      while (!terminal(id))
+        env.clock.WaitUntil(env.clock.MonotonicNow() + std::chrono::microseconds(200), never);
     }
   };
   bench::Histogram latency;
@@ -112,18 +114,21 @@ int WorkerBench(Env env, const std::filesystem::path& dir, scheduler::StoreSync 
     ids.push_back(run->id);
   }
   wait_all(ids);
-  const double rate = kWorkerRuns / std::chrono::duration<double>(env.clock.MonotonicNow() - t0).count();
+  const double rate =
+      kWorkerRuns / std::chrono::duration<double>(env.clock.MonotonicNow() - t0).count();
   worker.Stop();
-  bench::Append(bench::FromHistogram("scheduler.worker.due_to_running" + suffix, "us", latency, 1e-3));
+  bench::Append(
+      bench::FromHistogram("scheduler.worker.due_to_running" + suffix, "us", latency, 1e-3));
   bench::Record r;
   r.name = "scheduler.worker.runs_per_s" + suffix;
   r.unit = "runs/s";
   r.n = kWorkerRuns;
   r.p50 = rate;
   bench::Append(r);
-  std::printf("worker, store_sync %s: due -> RUNNING p50 %.0f us, p99 %.0f us (poll 10 ms); %.0f runs/s (/bin/true)\n",
-              suffix.empty() ? "full" : "normal", latency.Percentile(50) * 1e-3, latency.Percentile(99) * 1e-3,
-              rate);
+  std::printf(
+      "worker, store_sync %s: due -> RUNNING p50 %.0f us, p99 %.0f us (poll 10 ms); %.0f runs/s (/bin/true)\n",
+      suffix.empty() ? "full" : "normal", latency.Percentile(50) * 1e-3,
+      latency.Percentile(99) * 1e-3, rate);
   return 0;
 }
 
@@ -147,8 +152,10 @@ int main(int argc, char** argv) {
     o.wal = true;
     auto db = sqlite::Database::Open(dir / "floor.sqlite", o);
     if (!db.ok()) return Fail(db.status());
-    if (Status s = (*db)->Exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"); !s.ok()) return Fail(s);
-    auto ins = (*db)->Prepare("INSERT INTO t (v) VALUES (?1)", sqlite::Database::Lifetime::kPersistent);
+    if (Status s = (*db)->Exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"); !s.ok())
+      return Fail(s);
+    auto ins =
+        (*db)->Prepare("INSERT INTO t (v) VALUES (?1)", sqlite::Database::Lifetime::kPersistent);
     if (!ins.ok()) return Fail(ins.status());
     for (int i = 0; i < kWarmup + 2000; ++i) {
       const MonoTime t0 = clock.MonotonicNow();
@@ -225,11 +232,12 @@ int main(int argc, char** argv) {
     size.n = kWarmup + kRuns;
     size.max = static_cast<double>(bytes) / 1e6 * 10000.0 / (kWarmup + kRuns);
     bench::Append(size);
-    std::printf("store_sync %s: due -> RUNNING p50 %.0f us, p99 %.0f us (bare FULL commit p99 %.0f us); "
-                "%.0f runs/s; store %.2f MB per 10k runs; tick p50 %.0f us\n",
-                suffix.empty() ? "full" : "normal", due_to_running.Percentile(50) * 1e-3,
-                due_to_running.Percentile(99) * 1e-3, floor.Percentile(99) * 1e-3, runs_per_s,
-                *size.max, tick.Percentile(50) * 1e-3);
+    std::printf(
+        "store_sync %s: due -> RUNNING p50 %.0f us, p99 %.0f us (bare FULL commit p99 %.0f us); "
+        "%.0f runs/s; store %.2f MB per 10k runs; tick p50 %.0f us\n",
+        suffix.empty() ? "full" : "normal", due_to_running.Percentile(50) * 1e-3,
+        due_to_running.Percentile(99) * 1e-3, floor.Percentile(99) * 1e-3, runs_per_s, *size.max,
+        tick.Percentile(50) * 1e-3);
   }
   bench::Append(bench::FromHistogram("scheduler.sqlite_commit_floor", "us", floor, 1e-3));
   for (scheduler::StoreSync sync : {scheduler::StoreSync::kFull, scheduler::StoreSync::kNormal}) {

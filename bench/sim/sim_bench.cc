@@ -12,8 +12,8 @@
 #include <filesystem>
 #include <string>
 
-#include "dolphin/sim/scanner.h"
 #include "dolphin/sim/scan_sink.h"
+#include "dolphin/sim/scanner.h"
 #include "histogram.h"
 
 namespace {
@@ -46,7 +46,8 @@ int Main(int argc, char** argv) {
   }
   const double create_s = std::chrono::duration<double>(Clock::now() - t_create).count();
   std::unique_ptr<dolphin::sim::ScanSink> sink;
-  if (!write_dir.empty()) sink = dolphin::sim::NewScanFileSink(dolphin::FileSystem::Default(), write_dir);
+  if (!write_dir.empty())
+    sink = dolphin::sim::NewScanFileSink(dolphin::FileSystem::Default(), write_dir);
   dolphin::bench::Histogram per_scan;
   dolphin::bench::Histogram batches;
   per_scan.Reserve(scans);
@@ -82,9 +83,10 @@ int Main(int argc, char** argv) {
   tp.n = static_cast<uint64_t>(scans);
   tp.p50 = batches.Percentile(50);
   dolphin::bench::Append(tp);
-  std::printf("overall %.1f scans/s over %d scans; create (750 warm-up scans) %.2f s; "
-              "vel_div <= -0.02 in %.2f %% of scans\n",
-              scans / total_s, scans, create_s, 100.0 * below / scans);
+  std::printf(
+      "overall %.1f scans/s over %d scans; create (750 warm-up scans) %.2f s; "
+      "vel_div <= -0.02 in %.2f %% of scans\n",
+      scans / total_s, scans, create_s, 100.0 * below / scans);
   return 0;
 }
 

@@ -1,5 +1,6 @@
-// Trader benchmarks (docs/trader.md and docs/architecture.md §10), one binary, every figure appended as one JSON
-// line through the shared histogram helper and summed up in a table at the end:
+// Trader benchmarks (docs/trader.md and docs/architecture.md §10), one binary, every figure
+// appended as one JSON line through the shared histogram helper and summed up in a table at the
+// end:
 //  1. bus put -> trader decision for 400-asset simulator scans (exactly the JSON the bridge
 //     publishes), journal_sync = full and = normal, beside the bus's own put -> callback floor
 //     (a key listener doing nothing, interleaved sample by sample in the same run); also
@@ -37,8 +38,8 @@
 #include <vector>
 
 #include "dolphin/bridge/bridge.h"
-#include "dolphin/contract/scan_json.h"
 #include "dolphin/bus/in_memory_bus.h"
+#include "dolphin/contract/scan_json.h"
 #include "dolphin/core/clock.h"
 #include "dolphin/core/json.h"
 #include "dolphin/core/logging.h"
@@ -131,7 +132,8 @@ std::vector<ScanFile> ScanFiles(const std::vector<dolphin::sim::ScanFeatures>& p
     f.timestamp = start + std::chrono::seconds(5) * (i - 1);
     auto bytes = dolphin::sim::EncodeScanArrow(f);
     if (!bytes.ok()) Die("EncodeScanArrow", bytes.status());
-    files.push_back({i, f.timestamp, dolphin::sim::ScanFileName(i, f.timestamp), std::move(*bytes)});
+    files.push_back(
+        {i, f.timestamp, dolphin::sim::ScanFileName(i, f.timestamp), std::move(*bytes)});
   }
   return files;
 }
@@ -155,7 +157,8 @@ std::vector<std::string> BusJson(const std::vector<ScanFile>& files, int64_t epo
 
 class ObservedTrader {
  public:
-  ObservedTrader(dolphin::bus::KvBus& bus, dolphin::Env env, const fs::path& journal, std::string sync)
+  ObservedTrader(dolphin::bus::KvBus& bus, dolphin::Env env, const fs::path& journal,
+                 std::string sync)
       : bus_(bus) {
     trader::TraderOptions o;
     o.journal = journal;
@@ -163,15 +166,17 @@ class ObservedTrader {
     o.log_each_scan = false;
     // Publish() (state + PnL puts) runs after the observer; the next scan waits for the PnL put
     // so it never queues behind the previous scan's publication (scans come 5 s apart live).
-    auto pnl = bus.AddMapListener(dolphin::contract::PnlMapName(o.engine.color), [this](const dolphin::bus::BusEvent&) {
-      std::lock_guard<std::mutex> lock(mu_);
-      ++published_;
-      cv_.notify_all();
-    });
+    auto pnl = bus.AddMapListener(dolphin::contract::PnlMapName(o.engine.color),
+                                  [this](const dolphin::bus::BusEvent&) {
+                                    std::lock_guard<std::mutex> lock(mu_);
+                                    ++published_;
+                                    cv_.notify_all();
+                                  });
     if (!pnl.ok()) Die("pnl listener", pnl.status());
     pnl_listener_ = *pnl;
     service_ = trader::NewTraderService(
-        o, bus, env, [this](const trader::Scan& scan, const trader::ScanResult& r, dolphin::MonoTime decided) {
+        o, bus, env,
+        [this](const trader::Scan& scan, const trader::ScanResult& r, dolphin::MonoTime decided) {
           const int64_t now = NowNs();
           std::lock_guard<std::mutex> lock(mu_);
           last_scan_ = scan.scan_number;
@@ -199,9 +204,11 @@ class ObservedTrader {
     std::unique_lock<std::mutex> lock(mu_);
     if (!cv_.wait_for(lock, std::chrono::seconds(30),
                       [&] { return last_scan_ >= number && published_ >= number; })) {
-      std::fprintf(stderr, "trader bench: scan %lld not decided within 30 s (stats: processed %lld, failures %lld)\n",
-                   static_cast<long long>(number), static_cast<long long>(service_->Stats().processed),
-                   static_cast<long long>(service_->Stats().failures));
+      std::fprintf(
+          stderr,
+          "trader bench: scan %lld not decided within 30 s (stats: processed %lld, failures %lld)\n",
+          static_cast<long long>(number), static_cast<long long>(service_->Stats().processed),
+          static_cast<long long>(service_->Stats().failures));
       std::exit(1);
     }
     return {decided_ns_, committed_ns_, bridge_ts_};
@@ -221,22 +228,23 @@ class ObservedTrader {
   dolphin::bus::ListenerId pnl_listener_{};
   std::mutex mu_;
   std::condition_variable cv_;
-  int64_t last_scan_ = 0, decided_ns_ = 0, committed_ns_ = 0, bridge_ts_ = 0, published_ = 0, intents_ = 0,
-          fills_ = 0;
+  int64_t last_scan_ = 0, decided_ns_ = 0, committed_ns_ = 0, bridge_ts_ = 0, published_ = 0,
+          intents_ = 0, fills_ = 0;
 };
 
 // A key listener doing nothing but note when it ran: the bus's own put -> callback floor.
 class BusTap {
  public:
   BusTap(dolphin::bus::KvBus& bus, const char* key) : bus_(bus) {
-    auto id = bus.AddKeyListener(dolphin::contract::kFeaturesMap, key, [this](const dolphin::bus::BusEvent& e) {
-      const int64_t now = NowNs();
-      if (e.type == dolphin::bus::EventType::kSnapshot) return;
-      std::lock_guard<std::mutex> lock(mu_);
-      at_ = now;
-      ++count_;
-      cv_.notify_all();
-    });
+    auto id = bus.AddKeyListener(dolphin::contract::kFeaturesMap, key,
+                                 [this](const dolphin::bus::BusEvent& e) {
+                                   const int64_t now = NowNs();
+                                   if (e.type == dolphin::bus::EventType::kSnapshot) return;
+                                   std::lock_guard<std::mutex> lock(mu_);
+                                   at_ = now;
+                                   ++count_;
+                                   cv_.notify_all();
+                                 });
     if (!id.ok()) Die("tap listener", id.status());
     id_ = *id;
   }
@@ -255,7 +263,8 @@ class BusTap {
   double Sample(const char* key, const std::string& value) {
     const int64_t want = count() + 1;
     const int64_t t0 = NowNs();
-    if (dolphin::Status st = bus_.Put(dolphin::contract::kFeaturesMap, key, value); !st.ok()) Die("put", st);
+    if (dolphin::Status st = bus_.Put(dolphin::contract::kFeaturesMap, key, value); !st.ok())
+      Die("put", st);
     return static_cast<double>(Wait(want) - t0);
   }
 
@@ -275,8 +284,8 @@ struct PutRun {
   int64_t intents = 0, fills = 0;
 };
 
-PutRun PutToDecision(const std::vector<std::string>& json, const fs::path& journal, const std::string& sync,
-                     bench::Histogram& floor, dolphin::Env env) {
+PutRun PutToDecision(const std::vector<std::string>& json, const fs::path& journal,
+                     const std::string& sync, bench::Histogram& floor, dolphin::Env env) {
   auto bus = dolphin::bus::NewInMemoryBus();
   PutRun run;
   {
@@ -285,7 +294,9 @@ PutRun PutToDecision(const std::vector<std::string>& json, const fs::path& journ
     for (size_t i = 0; i < json.size(); ++i) {
       const double f = floor_tap.Sample(kFloorKey, json[i]);
       const int64_t t0 = NowNs();
-      if (dolphin::Status st = bus->Put(dolphin::contract::kFeaturesMap, dolphin::contract::kScanKey, json[i]); !st.ok()) {
+      if (dolphin::Status st =
+              bus->Put(dolphin::contract::kFeaturesMap, dolphin::contract::kScanKey, json[i]);
+          !st.ok()) {
         Die("put", st);
       }
       auto d = observed.Wait(static_cast<int64_t>(i) + 1);
@@ -351,9 +362,10 @@ struct RenameRun {
   int64_t intents = 0;
 };
 
-RenameRun RenameToDecision(const std::vector<ScanFile>& files, const fs::path& root, const std::string& sync,
-                           bench::Histogram& floor_hist, bench::Histogram& bridge_hist,
-                           bench::Histogram& after_bridge_hist, dolphin::Env env) {
+RenameRun RenameToDecision(const std::vector<ScanFile>& files, const fs::path& root,
+                           const std::string& sync, bench::Histogram& floor_hist,
+                           bench::Histogram& bridge_hist, bench::Histogram& after_bridge_hist,
+                           dolphin::Env env) {
   RenameRun run;
   auto bus = dolphin::bus::NewInMemoryBus();
   dolphin::bridge::BridgeOptions o;
@@ -398,9 +410,9 @@ RenameRun RenameToDecision(const std::vector<ScanFile>& files, const fs::path& r
 // ---------------------------------------------------------------------------------------------
 // 3 and 4: in-memory scans with a few assets and a vel_div series that trades regularly.
 
-// vel_div is an AR(1) series (sd ~0.013: <= -0.02 on ~7 % of scans, an entry on ~2-3 %); BTCUSDT's log return
-// follows the previous vel_div a little (the edge the strategy bets on, so it neither bleeds
-// into the daily loss limit nor stops trading), the other assets walk at random.
+// vel_div is an AR(1) series (sd ~0.013: <= -0.02 on ~7 % of scans, an entry on ~2-3 %); BTCUSDT's
+// log return follows the previous vel_div a little (the edge the strategy bets on, so it neither
+// bleeds into the daily loss limit nor stops trading), the other assets walk at random.
 std::vector<trader::Scan> BacktestScans(int64_t n, uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> noise(0.0, 1.0);
@@ -439,7 +451,8 @@ BacktestRun RunBacktest(const std::vector<trader::Scan>& scans) {
   BacktestRun run;
   const trader::ScanContext ctx;  // TURTLE, not stale: what a live trader with defaults sees
   {
-    trader::Backtest bt(trader::EngineOptions{}, trader::NewVelDivStrategy(trader::VelDivOptions{}));
+    trader::Backtest bt(trader::EngineOptions{},
+                        trader::NewVelDivStrategy(trader::VelDivOptions{}));
     const int64_t t0 = NowNs();
     for (const trader::Scan& s : scans) {
       if (dolphin::Status st = bt.Add(s, ctx); !st.ok()) Die("backtest", st);
@@ -450,7 +463,8 @@ BacktestRun RunBacktest(const std::vector<trader::Scan>& scans) {
   {
     // The same replay straight through Engine::OnScan (no per-scan equity series, no fills
     // kept): how much of the total is the Backtest driver's own.
-    trader::Engine engine(trader::EngineOptions{}, trader::NewVelDivStrategy(trader::VelDivOptions{}));
+    trader::Engine engine(trader::EngineOptions{},
+                          trader::NewVelDivStrategy(trader::VelDivOptions{}));
     const int64_t t0 = NowNs();
     for (const trader::Scan& s : scans) {
       auto r = engine.OnScan(s, ctx);
@@ -486,9 +500,10 @@ void BacktestBreakdown(const std::vector<trader::Scan>& scans) {
   t0 = NowNs();
   for (const trader::Scan& s : scans) sink += dolphin::FormatUtcDate(s.timestamp).size();
   const double day = SecondsSince(t0);
-  std::printf("backtest breakdown over %zu scans: strategy OnScan (fmt reason) %.3f s, last_signal JSON %.3f s, "
-              "FormatUtcDate %.3f s (sink %zu)\n",
-              scans.size(), strat, json, day, sink);
+  std::printf(
+      "backtest breakdown over %zu scans: strategy OnScan (fmt reason) %.3f s, last_signal JSON %.3f s, "
+      "FormatUtcDate %.3f s (sink %zu)\n",
+      scans.size(), strat, json, day, sink);
 }
 
 struct JournalRun {
@@ -501,14 +516,16 @@ struct JournalRun {
 // CommitIntents from the before_send hook on scans that trade, then CommitScan with the fills,
 // the processed marker and DumpJson(SaveState()). Timed: the journal calls only (per scan);
 // the snapshot's SaveState + DumpJson separately.
-JournalRun JournalCost(const std::vector<trader::Scan>& scans, int n, const fs::path& path, trader::JournalSync sync) {
+JournalRun JournalCost(const std::vector<trader::Scan>& scans, int n, const fs::path& path,
+                       trader::JournalSync sync) {
   JournalRun run;
   trader::JournalOptions o;
   o.sync = sync;
   auto opened = trader::OpenJournal(path, o);
   if (!opened.ok()) Die("open journal", opened.status());
   std::unique_ptr<trader::Journal> journal = std::move(*opened);
-  trader::Engine engine(trader::EngineOptions{}, trader::NewVelDivStrategy(trader::VelDivOptions{}));
+  trader::Engine engine(trader::EngineOptions{},
+                        trader::NewVelDivStrategy(trader::VelDivOptions{}));
   const trader::ScanContext ctx;
   for (int i = 0; i < n; ++i) {
     const trader::Scan& s = scans[static_cast<size_t>(i)];
@@ -555,15 +572,18 @@ std::string LoadAverage() {
 }
 
 void PrintTable() {
-  std::printf("\n%-52s %6s %9s %10s %10s %10s %7s  %s\n", "trader benchmark", "unit", "n", "p50", "p99",
-              "floor_p99", "ratio", "budget");
-  auto num = [](const std::optional<double>& v) { return v ? fmt::format("{:.6g}", *v) : std::string("-"); };
+  std::printf("\n%-52s %6s %9s %10s %10s %10s %7s  %s\n", "trader benchmark", "unit", "n", "p50",
+              "p99", "floor_p99", "ratio", "budget");
+  auto num = [](const std::optional<double>& v) {
+    return v ? fmt::format("{:.6g}", *v) : std::string("-");
+  };
   for (const Row& row : g_rows) {
     const bench::Record& r = row.record;
     std::printf("%-52s %6s %9llu %10s %10s %10s %7s  %s%s%s\n", r.name.c_str(), r.unit.c_str(),
-                static_cast<unsigned long long>(r.n.value_or(0)), num(r.p50).c_str(), num(r.p99).c_str(),
-                num(r.floor_p99).c_str(), r.ratio ? fmt::format("{:.2f}", *r.ratio).c_str() : "-",
-                row.budget.c_str(), row.verdict.empty() ? "" : ": ", row.verdict.c_str());
+                static_cast<unsigned long long>(r.n.value_or(0)), num(r.p50).c_str(),
+                num(r.p99).c_str(), num(r.floor_p99).c_str(),
+                r.ratio ? fmt::format("{:.2f}", *r.ratio).c_str() : "-", row.budget.c_str(),
+                row.verdict.empty() ? "" : ": ", row.verdict.c_str());
   }
 }
 
@@ -591,17 +611,19 @@ int Main(int argc, char** argv) {
     } else if (std::strncmp(argv[i], "--benchmark", 11) == 0) {
       // scripts/bench.sh passes Google Benchmark flags to every bench: nothing to do here.
     } else {
-      std::fprintf(stderr,
-                   "usage: %s [--latency-scans N] [--e2e-scans N] [--backtest-scans N] [--journal-scans N] "
-                   "[--pool N]\n",
-                   argv[0]);
+      std::fprintf(
+          stderr,
+          "usage: %s [--latency-scans N] [--e2e-scans N] [--backtest-scans N] [--journal-scans N] "
+          "[--pool N]\n",
+          argv[0]);
       return 2;
     }
   }
   latency_scans = std::max(latency_scans, kWarmup + 1);
   e2e_scans = std::max(e2e_scans, kWarmup + 1);
   pool_size = std::max(pool_size, 1);
-  journal_scans = static_cast<int>(std::min<int64_t>(std::max(journal_scans, 1), std::max<int64_t>(backtest_scans, 1)));
+  journal_scans = static_cast<int>(
+      std::min<int64_t>(std::max(journal_scans, 1), std::max<int64_t>(backtest_scans, 1)));
 
   char tmpl[] = "/tmp/dolphin-trader-bench-XXXXXX";
   if (mkdtemp(tmpl) == nullptr) {
@@ -626,16 +648,22 @@ int Main(int argc, char** argv) {
   auto json = BusJson(files, epoch, clock);
   json.resize(static_cast<size_t>(latency_scans));
   files.resize(static_cast<size_t>(e2e_scans));
-  std::fprintf(stderr, "trader bench: %d-scan simulator pool (400 assets), %zu-byte bus JSON, %zu-byte files, %.1f s, in %s\n",
-               pool_size, json.front().size(), files.front().bytes.size(), SecondsSince(t0), root.c_str());
+  std::fprintf(
+      stderr,
+      "trader bench: %d-scan simulator pool (400 assets), %zu-byte bus JSON, %zu-byte files, %.1f s, in %s\n",
+      pool_size, json.front().size(), files.front().bytes.size(), SecondsSince(t0), root.c_str());
 
   // 1. bus put -> decision, sync full and normal, one floor over both (interleaved samples).
   bench::Histogram bus_floor;
   t0 = NowNs();
-  PutRun put_full = PutToDecision(json, root / "put_full" / "trader_BLUE.sqlite", "full", bus_floor, env);
-  PutRun put_normal = PutToDecision(json, root / "put_normal" / "trader_BLUE.sqlite", "normal", bus_floor, env);
-  std::fprintf(stderr, "trader bench: put -> decision, %d scans x 2, %.1f s (intents %lld / %lld)\n", latency_scans,
-               SecondsSince(t0), static_cast<long long>(put_full.intents), static_cast<long long>(put_normal.intents));
+  PutRun put_full =
+      PutToDecision(json, root / "put_full" / "trader_BLUE.sqlite", "full", bus_floor, env);
+  PutRun put_normal =
+      PutToDecision(json, root / "put_normal" / "trader_BLUE.sqlite", "normal", bus_floor, env);
+  std::fprintf(stderr,
+               "trader bench: put -> decision, %d scans x 2, %.1f s (intents %lld / %lld)\n",
+               latency_scans, SecondsSince(t0), static_cast<long long>(put_full.intents),
+               static_cast<long long>(put_normal.intents));
   Report(Latency("trader.bus_put_to_callback_floor.400_assets", bus_floor, nullptr));
   Report(Latency("trader.put_to_decision.400_assets.sync_full", put_full.decision, &bus_floor));
   Report(Latency("trader.put_to_decision.400_assets.sync_normal", put_normal.decision, &bus_floor));
@@ -646,23 +674,29 @@ int Main(int argc, char** argv) {
   // normal, which shows how much of the tail is the previous scan's fsync), one floor over both.
   bench::Histogram inotify_floor, bridge_part, after_bridge;
   t0 = NowNs();
-  RenameRun e2e = RenameToDecision(files, root / "e2e_full", "full", inotify_floor, bridge_part, after_bridge, env);
-  RenameRun e2e_normal =
-      RenameToDecision(files, root / "e2e_normal", "normal", inotify_floor, bridge_part, after_bridge, env);
-  std::fprintf(stderr, "trader bench: rename -> decision, %d scans x 2, %.1f s (intents %lld / %lld)\n", e2e_scans,
-               SecondsSince(t0), static_cast<long long>(e2e.intents), static_cast<long long>(e2e_normal.intents));
+  RenameRun e2e = RenameToDecision(files, root / "e2e_full", "full", inotify_floor, bridge_part,
+                                   after_bridge, env);
+  RenameRun e2e_normal = RenameToDecision(files, root / "e2e_normal", "normal", inotify_floor,
+                                          bridge_part, after_bridge, env);
+  std::fprintf(stderr,
+               "trader bench: rename -> decision, %d scans x 2, %.1f s (intents %lld / %lld)\n",
+               e2e_scans, SecondsSince(t0), static_cast<long long>(e2e.intents),
+               static_cast<long long>(e2e_normal.intents));
   Report(Latency("trader.rename_to_inotify_floor", inotify_floor, nullptr));
-  std::fprintf(stderr, "trader bench: the rename() call itself in the scan folder: p50 %.1f / p99 %.1f us (full), "
-               "p50 %.1f / p99 %.1f us (normal)\n", e2e.rename_call.Percentile(50) / 1e3,
-               e2e.rename_call.Percentile(99) / 1e3, e2e_normal.rename_call.Percentile(50) / 1e3,
-               e2e_normal.rename_call.Percentile(99) / 1e3);
-  for (auto [run, suffix] : {std::pair<RenameRun*, const char*>{&e2e, "sync_full"}, {&e2e_normal, "sync_normal"}}) {
-    bench::Record r = Latency(fmt::format("trader.rename_to_decision.400_assets.{}", suffix), run->decision,
-                              &inotify_floor);
+  std::fprintf(
+      stderr,
+      "trader bench: the rename() call itself in the scan folder: p50 %.1f / p99 %.1f us (full), "
+      "p50 %.1f / p99 %.1f us (normal)\n",
+      e2e.rename_call.Percentile(50) / 1e3, e2e.rename_call.Percentile(99) / 1e3,
+      e2e_normal.rename_call.Percentile(50) / 1e3, e2e_normal.rename_call.Percentile(99) / 1e3);
+  for (auto [run, suffix] :
+       {std::pair<RenameRun*, const char*>{&e2e, "sync_full"}, {&e2e_normal, "sync_normal"}}) {
+    bench::Record r = Latency(fmt::format("trader.rename_to_decision.400_assets.{}", suffix),
+                              run->decision, &inotify_floor);
     const bool ok = *r.p50 < 1000.0 && *r.ratio <= 1.5;
     Report(r, "p50 < 1000 us, ratio <= 1.5",
-           fmt::format("{} (p50 {}, ratio {})", ok ? "MET" : "MISSED", *r.p50 < 1000.0 ? "ok" : "over",
-                       *r.ratio <= 1.5 ? "ok" : "over"));
+           fmt::format("{} (p50 {}, ratio {})", ok ? "MET" : "MISSED",
+                       *r.p50 < 1000.0 ? "ok" : "over", *r.ratio <= 1.5 ? "ok" : "over"));
   }
   // The bridge's own part: rename -> its bridge_ts stamp (taken after the decode, before the put).
   // The rest: bridge_ts -> decision (JSON build, the bridge's state file, the put, the trader),
@@ -670,43 +704,59 @@ int Main(int argc, char** argv) {
   Report(Latency("trader.rename_to_bridge_ts.400_assets", bridge_part, &inotify_floor));
   Report(Latency("trader.bridge_ts_to_decision.400_assets", after_bridge, nullptr));
   Report(Latency("trader.rename_to_commit.400_assets.sync_full", e2e.commit, &inotify_floor));
-  Report(Latency("trader.rename_to_commit.400_assets.sync_normal", e2e_normal.commit, &inotify_floor));
+  Report(
+      Latency("trader.rename_to_commit.400_assets.sync_normal", e2e_normal.commit, &inotify_floor));
 
   // 3. backtest throughput.
   t0 = NowNs();
   auto scans = BacktestScans(backtest_scans, 20260325);
   const double gen_s = SecondsSince(t0);
   BacktestRun bt = RunBacktest(scans);
-  std::fprintf(stderr,
-               "trader bench: backtest of %lld scans (generated in %.1f s): %.2f s; fills %lld, round trips %lld "
-               "(entries on %.2f %% of scans), wins %lld, final equity %.2f, engine only %.2f s\n",
-               static_cast<long long>(backtest_scans), gen_s, bt.seconds, static_cast<long long>(bt.report.fills),
-               static_cast<long long>(bt.report.round_trips),
-               100.0 * static_cast<double>(bt.report.round_trips) / static_cast<double>(backtest_scans),
-               static_cast<long long>(bt.report.wins), bt.report.final_equity, bt.engine_only_seconds);
+  std::fprintf(
+      stderr,
+      "trader bench: backtest of %lld scans (generated in %.1f s): %.2f s; fills %lld, round trips %lld "
+      "(entries on %.2f %% of scans), wins %lld, final equity %.2f, engine only %.2f s\n",
+      static_cast<long long>(backtest_scans), gen_s, bt.seconds,
+      static_cast<long long>(bt.report.fills), static_cast<long long>(bt.report.round_trips),
+      100.0 * static_cast<double>(bt.report.round_trips) / static_cast<double>(backtest_scans),
+      static_cast<long long>(bt.report.wins), bt.report.final_equity, bt.engine_only_seconds);
   const std::string scale = backtest_scans == 1000000 ? "1M" : std::to_string(backtest_scans);
   {
-    bench::Record r{"trader.backtest." + scale + "_scans", "s", static_cast<uint64_t>(backtest_scans), bt.seconds,
-                    std::nullopt, std::nullopt, std::nullopt, std::nullopt};
+    bench::Record r{"trader.backtest." + scale + "_scans",
+                    "s",
+                    static_cast<uint64_t>(backtest_scans),
+                    bt.seconds,
+                    std::nullopt,
+                    std::nullopt,
+                    std::nullopt,
+                    std::nullopt};
     const double budget_s = 10.0 * static_cast<double>(backtest_scans) / 1e6;
     Report(r, fmt::format("< {:.3g} s", budget_s), bt.seconds < budget_s ? "MET" : "MISSED");
     Report({"trader.backtest.throughput", "scans/s", static_cast<uint64_t>(backtest_scans),
-            static_cast<double>(backtest_scans) / bt.seconds, std::nullopt, std::nullopt, std::nullopt, std::nullopt},
-           ">= 100000 scans/s", static_cast<double>(backtest_scans) / bt.seconds >= 1e5 ? "MET" : "MISSED");
-    Report({"trader.backtest.engine_only." + scale + "_scans", "s", static_cast<uint64_t>(backtest_scans),
-            bt.engine_only_seconds, std::nullopt, std::nullopt, std::nullopt, std::nullopt});
-    if (bt.seconds >= budget_s || std::getenv("DOLPHIN_TRADER_BENCH_BREAKDOWN") != nullptr) BacktestBreakdown(scans);
+            static_cast<double>(backtest_scans) / bt.seconds, std::nullopt, std::nullopt,
+            std::nullopt, std::nullopt},
+           ">= 100000 scans/s",
+           static_cast<double>(backtest_scans) / bt.seconds >= 1e5 ? "MET" : "MISSED");
+    Report({"trader.backtest.engine_only." + scale + "_scans", "s",
+            static_cast<uint64_t>(backtest_scans), bt.engine_only_seconds, std::nullopt,
+            std::nullopt, std::nullopt, std::nullopt});
+    if (bt.seconds >= budget_s || std::getenv("DOLPHIN_TRADER_BENCH_BREAKDOWN") != nullptr)
+      BacktestBreakdown(scans);
   }
 
   // 4. the journal's cost per scan: full, then normal, each on its own file (sequential passes,
   // so one file's writes never ride on the other's fsync); the engine is deterministic, so both
   // commit the same scans, intents, fills and snapshots.
   t0 = NowNs();
-  JournalRun j_full = JournalCost(scans, journal_scans, root / "journal_cost" / "full.sqlite", trader::JournalSync::kFull);
-  JournalRun j_normal =
-      JournalCost(scans, journal_scans, root / "journal_cost" / "normal.sqlite", trader::JournalSync::kNormal);
-  std::fprintf(stderr, "trader bench: journal, %d scans x 2 (%lld trade), snapshot up to %zu bytes, %.1f s\n",
-               journal_scans, static_cast<long long>(j_full.trade_scans), j_full.snapshot_bytes, SecondsSince(t0));
+  JournalRun j_full = JournalCost(scans, journal_scans, root / "journal_cost" / "full.sqlite",
+                                  trader::JournalSync::kFull);
+  JournalRun j_normal = JournalCost(scans, journal_scans, root / "journal_cost" / "normal.sqlite",
+                                    trader::JournalSync::kNormal);
+  std::fprintf(
+      stderr,
+      "trader bench: journal, %d scans x 2 (%lld trade), snapshot up to %zu bytes, %.1f s\n",
+      journal_scans, static_cast<long long>(j_full.trade_scans), j_full.snapshot_bytes,
+      SecondsSince(t0));
   Report(Latency("trader.journal.per_scan.sync_full", j_full.per_scan, nullptr));
   Report(Latency("trader.journal.per_scan.sync_normal", j_normal.per_scan, nullptr));
   Report(Latency("trader.journal.snapshot_json", j_full.snapshot, nullptr));
@@ -716,8 +766,9 @@ int Main(int argc, char** argv) {
   std::error_code ec;
   fs::remove_all(root, ec);
   PrintTable();
-  std::printf("total %.1f s; load average at start %s, at end %s; results: %s\n", SecondsSince(all0),
-              load0.c_str(), LoadAverage().c_str(), bench::ResultsPath().c_str());
+  std::printf("total %.1f s; load average at start %s, at end %s; results: %s\n",
+              SecondsSince(all0), load0.c_str(), LoadAverage().c_str(),
+              bench::ResultsPath().c_str());
   return 0;
 }
 

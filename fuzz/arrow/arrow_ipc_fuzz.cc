@@ -31,9 +31,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string rows = Render(*table);
   if (rows.size() >= kMaxRendered) return 0;
   dolphin::arrow::WriterOptions wo;
-  wo.format = (size & 1) != 0 ? dolphin::arrow::IpcFormat::kStream : dolphin::arrow::IpcFormat::kFile;
+  wo.format =
+      (size & 1) != 0 ? dolphin::arrow::IpcFormat::kStream : dolphin::arrow::IpcFormat::kFile;
   auto bytes = dolphin::arrow::WriteIpc(*table, wo);
-  if (!bytes.ok()) return 0;  // e.g. list offsets not starting at 0, delta dictionaries
+  if (!bytes.ok()) return 0;              // e.g. list offsets not starting at 0, delta dictionaries
   dolphin::arrow::ReaderOptions relaxed;  // what we wrote ourselves may be larger than the input
   auto again = dolphin::arrow::ReadIpc(
       std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()),

@@ -1,5 +1,6 @@
-// `dolphin arrow cat|schema FILE` (docs/architecture.md §8 and §9): rows as JSON Lines, or the schema.
-// Both detect the IPC file vs stream format; a bad file exits 1 with one line saying what is wrong.
+// `dolphin arrow cat|schema FILE` (docs/architecture.md §8 and §9): rows as JSON Lines, or the
+// schema. Both detect the IPC file vs stream format; a bad file exits 1 with one line saying what
+// is wrong.
 #include <iostream>
 #include <memory>
 #include <string>
@@ -18,8 +19,9 @@ void AddArrowCommand(CLI::App& root, CliContext& ctx) {
     const char* help;
   };
   for (const Verb& v : {Verb{"cat", "Print every row as one JSON object per line (JSON Lines)"},
-                        Verb{"schema", "Print the schema: fields, types, nullability, "
-                                       "dictionaries, metadata"}}) {
+                        Verb{"schema",
+                             "Print the schema: fields, types, nullability, "
+                             "dictionaries, metadata"}}) {
     CLI::App* sub = cmd->add_subcommand(v.name, v.help);
     AddCommonOptions(sub, ctx);
     auto file = std::make_shared<std::string>();

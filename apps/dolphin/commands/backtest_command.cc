@@ -31,15 +31,17 @@ struct BacktestFlags {
 // A progress bar on a terminal, one line per 10 % otherwise.
 class ProgressBar {
  public:
-  ProgressBar(std::string label, bool quiet) : label_(std::move(label)), quiet_(quiet), tty_(::isatty(2) == 1) {}
+  ProgressBar(std::string label, bool quiet)
+      : label_(std::move(label)), quiet_(quiet), tty_(::isatty(2) == 1) {}
   void operator()(size_t done, size_t total) {
     if (quiet_ || total == 0) return;
     int pct = static_cast<int>(done * 100 / total);
     if (tty_) {
       if (pct == last_ && done != total) return;
       int width = 30, filled = pct * width / 100;
-      std::fprintf(stderr, "\r%s [%s%s] %3d%% %zu/%zu", label_.c_str(), std::string(filled, '#').c_str(),
-                   std::string(width - filled, '.').c_str(), pct, done, total);
+      std::fprintf(stderr, "\r%s [%s%s] %3d%% %zu/%zu", label_.c_str(),
+                   std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), pct,
+                   done, total);
       if (done == total) std::fprintf(stderr, "\n");
     } else if (pct / 10 != last_ / 10 || done == total) {
       std::fprintf(stderr, "%s: %d%% (%zu/%zu)\n", label_.c_str(), pct, done, total);
@@ -55,15 +57,16 @@ class ProgressBar {
 };
 
 bool SameFill(const trader::Fill& a, const trader::Fill& b) {
-  return a.client_order_id == b.client_order_id && a.epoch == b.epoch && a.scan_number == b.scan_number &&
-         a.asset == b.asset && a.side == b.side && a.qty == b.qty && a.price == b.price && a.fee == b.fee &&
+  return a.client_order_id == b.client_order_id && a.epoch == b.epoch &&
+         a.scan_number == b.scan_number && a.asset == b.asset && a.side == b.side &&
+         a.qty == b.qty && a.price == b.price && a.fee == b.fee &&
          a.realized_pnl == b.realized_pnl && a.ts == b.ts;
 }
 
 std::string FillLine(const trader::Fill& f) {
-  return fmt::format("{} scan #{} {} {} {} @ {} fee {} realized {}", f.client_order_id, f.scan_number,
-                     trader::SideName(f.side), FormatDouble(f.qty), f.asset, FormatDouble(f.price),
-                     FormatDouble(f.fee), FormatDouble(f.realized_pnl));
+  return fmt::format("{} scan #{} {} {} {} @ {} fee {} realized {}", f.client_order_id,
+                     f.scan_number, trader::SideName(f.side), FormatDouble(f.qty), f.asset,
+                     FormatDouble(f.price), FormatDouble(f.fee), FormatDouble(f.realized_pnl));
 }
 
 int Run(const CliContext& ctx, const BacktestFlags& f) {
@@ -81,7 +84,8 @@ int Run(const CliContext& ctx, const BacktestFlags& f) {
   std::vector<std::pair<trader::Scan, trader::ScanContext>> sequence;
   std::vector<trader::Fill> journal_fills;
   if (f.parity) {
-    std::filesystem::path path = f.journal.empty() ? options->journal : std::filesystem::path(f.journal);
+    std::filesystem::path path =
+        f.journal.empty() ? options->journal : std::filesystem::path(f.journal);
     auto journal = trader::OpenJournalReadOnly(path);
     if (!journal.ok()) {
       PrintError(journal.status().message());
@@ -103,7 +107,8 @@ int Run(const CliContext& ctx, const BacktestFlags& f) {
   } else {
     trader::ScanContext context;
     if (options->posture.from_bus) {
-      std::fprintf(stderr, "dolphin: posture = \"bus\" has no history here: the backtest uses TURTLE\n");
+      std::fprintf(stderr,
+                   "dolphin: posture = \"bus\" has no history here: the backtest uses TURTLE\n");
     } else {
       context.posture = options->posture.fixed;
     }
@@ -131,7 +136,8 @@ int Run(const CliContext& ctx, const BacktestFlags& f) {
   } else {
     std::printf("%s", report.Format().c_str());
     if (f.fills) {
-      for (const trader::Fill& x : report.fill_list) std::printf("  fill %s\n", FillLine(x).c_str());
+      for (const trader::Fill& x : report.fill_list)
+        std::printf("  fill %s\n", FillLine(x).c_str());
     }
   }
   if (!f.parity) return kExitOk;
@@ -145,12 +151,12 @@ int Run(const CliContext& ctx, const BacktestFlags& f) {
     }
   }
   if (journal_fills.size() != report.fill_list.size()) {
-    std::printf("parity: FAILED: the journal has %zu fills, the backtest %zu\n", journal_fills.size(),
-                report.fill_list.size());
+    std::printf("parity: FAILED: the journal has %zu fills, the backtest %zu\n",
+                journal_fills.size(), report.fill_list.size());
     return kExitFailure;
   }
-  std::printf("parity: OK: %zu fills identical to the journal over %zu processed scans\n", journal_fills.size(),
-              sequence.size());
+  std::printf("parity: OK: %zu fills identical to the journal over %zu processed scans\n",
+              journal_fills.size(), sequence.size());
   return kExitOk;
 }
 
@@ -158,13 +164,17 @@ int Run(const CliContext& ctx, const BacktestFlags& f) {
 
 void AddBacktestCommand(CLI::App& root, CliContext& ctx) {
   auto flags = std::make_shared<BacktestFlags>();
-  CLI::App* cmd = root.add_subcommand("backtest", "Replay archived scan files through the trader engine");
+  CLI::App* cmd =
+      root.add_subcommand("backtest", "Replay archived scan files through the trader engine");
   AddCommonOptions(cmd, ctx);
-  cmd->add_option("--scans", flags->scans, "Folder of scan files (day folders included)")->required();
+  cmd->add_option("--scans", flags->scans, "Folder of scan files (day folders included)")
+      ->required();
   cmd->add_option("--color", flags->color, "Trader colour whose options to use (default BLUE)");
-  cmd->add_flag("--parity", flags->parity,
-                "Replay exactly the journal's processed sequence with its recorded context and compare fills");
-  cmd->add_option("--journal", flags->journal, "Journal for --parity (default: the colour's configured journal)");
+  cmd->add_flag(
+      "--parity", flags->parity,
+      "Replay exactly the journal's processed sequence with its recorded context and compare fills");
+  cmd->add_option("--journal", flags->journal,
+                  "Journal for --parity (default: the colour's configured journal)");
   cmd->add_flag("--json", flags->json, "Print the report as JSON");
   cmd->add_flag("--fills", flags->fills, "Also list every fill");
   cmd->add_flag("-q,--quiet", flags->quiet, "No progress output");

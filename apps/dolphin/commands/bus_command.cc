@@ -199,7 +199,7 @@ int DirectWatch(const AppConfig& config, const CliContext& ctx, const BusFlags& 
   bus::KvBus& bus = direct.bus();
 
   std::mutex mu;
-  int64_t seen = 0;     // guarded by mu
+  int64_t seen = 0;      // guarded by mu
   bool stopped = false;  // guarded by mu
   auto on_event = [&](const bus::BusEvent& e) {
     std::lock_guard<std::mutex> lock(mu);
@@ -282,27 +282,31 @@ void AddBusCommand(CLI::App& root, CliContext& ctx) {
   get->callback([&ctx, f] { ctx.action = [&ctx, f] { return Get(ctx, *f); }; });
 
   CLI::App* put = cmd->add_subcommand(
-      "put", "Set MAP[KEY] to a JSON VALUE ('-' reads stdin); the embedded bus needs the API token");
+      "put",
+      "Set MAP[KEY] to a JSON VALUE ('-' reads stdin); the embedded bus needs the API token");
   AddCommonOptions(put, ctx);
   put->add_option("MAP", f->map, "Map name")->required();
   put->add_option("KEY", f->key, "Key")->required();
   put->add_option("VALUE", f->value, "JSON text, or - for stdin")->required();
   put->callback([&ctx, f] { ctx.action = [&ctx, f] { return Put(ctx, *f); }; });
 
-  CLI::App* keys = cmd->add_subcommand("keys", "List the keys of MAP (or every map with its key count)");
+  CLI::App* keys =
+      cmd->add_subcommand("keys", "List the keys of MAP (or every map with its key count)");
   AddCommonOptions(keys, ctx);
   keys->add_option("MAP", f->map, "Map name (omit to list maps)");
   keys->callback([&ctx, f] { ctx.action = [&ctx, f] { return Keys(ctx, *f); }; });
 
-  CLI::App* watch = cmd->add_subcommand("watch", "Stream changes of MAP (or MAP[KEY]): current values first");
+  CLI::App* watch =
+      cmd->add_subcommand("watch", "Stream changes of MAP (or MAP[KEY]): current values first");
   AddCommonOptions(watch, ctx);
   watch->add_option("MAP", f->map, "Map name")->required();
   watch->add_option("KEY", f->key, "Key (omit for the whole map)");
   watch->add_flag("--json", f->json_lines, "One JSON object per event");
   watch->add_option("-n,--count", f->count, "Stop after N events (default: until interrupted)")
       ->check(CLI::NonNegativeNumber);
-  watch->add_option("--timeout", f->timeout_s,
-                    "Stop after this many seconds (exit 0; default: until interrupted)")
+  watch
+      ->add_option("--timeout", f->timeout_s,
+                   "Stop after this many seconds (exit 0; default: until interrupted)")
       ->check(CLI::PositiveNumber);
   watch->callback([&ctx, f] { ctx.action = [&ctx, f] { return Watch(ctx, *f); }; });
 }

@@ -51,7 +51,8 @@ class DirectBus {
 
 // A control API path for a bus map (and key): `prefix` + percent-encoded segments, e.g.
 // BusApiPath("/api/bus/", "DOLPHIN_STATE_BLUE", "latest_nautilus").
-std::string BusApiPath(const std::string& prefix, const std::string& map, const std::string& key = "");
+std::string BusApiPath(const std::string& prefix, const std::string& map,
+                       const std::string& key = "");
 
 // A bus value shown as JSON when it is JSON text, else as a JSON string (as the control API).
 Json BusValueAsJson(const std::string& value);

@@ -37,7 +37,8 @@ Result<std::optional<std::string>> FetchRecord(const AppConfig& config, const Cl
     return direct.bus().Get(contract::kMetaHealthMap, contract::kMetaHealthKey);
   }
   DOLPHIN_ASSIGN_OR_RETURN(auto client, api::ApiClient::FromStateDir(config.process.state_dir));
-  auto r = client.Get(fmt::format("/api/bus/{}/{}", contract::kMetaHealthMap, contract::kMetaHealthKey));
+  auto r =
+      client.Get(fmt::format("/api/bus/{}/{}", contract::kMetaHealthMap, contract::kMetaHealthKey));
   if (!r.ok()) {
     if (r.status().code() == StatusCode::kNotFound) return std::optional<std::string>();
     return r.status();
@@ -90,12 +91,13 @@ void PrintRecord(const contract::MetaHealth& m, Timestamp now) {
   if (!m.recovery.empty()) {
     std::printf("\nRECENT RECOVERY\n");
     for (const auto& r : m.recovery) {
-      std::printf("%s  %-14s %-26s %s\n", FormatRfc3339(r.at).c_str(), r.target.c_str(), r.action.c_str(),
-                  r.result.c_str());
+      std::printf("%s  %-14s %-26s %s\n", FormatRfc3339(r.at).c_str(), r.target.c_str(),
+                  r.action.c_str(), r.result.c_str());
     }
   }
   for (const auto& t : m.gave_up) {
-    std::printf("\nGAVE UP on %s: no recovery until `dolphin health reset %s`\n", t.c_str(), t.c_str());
+    std::printf("\nGAVE UP on %s: no recovery until `dolphin health reset %s`\n", t.c_str(),
+                t.c_str());
   }
 }
 
@@ -109,8 +111,9 @@ int Show(const CliContext& ctx, const HealthFlags& f) {
     return kExitFailure;
   }
   if (!text->has_value()) {
-    PrintError(fmt::format("health: no record in {}[\"{}\"] (is the health service running? [health] enabled = {})",
-                           contract::kMetaHealthMap, contract::kMetaHealthKey, config->health.enabled));
+    PrintError(fmt::format(
+        "health: no record in {}[\"{}\"] (is the health service running? [health] enabled = {})",
+        contract::kMetaHealthMap, contract::kMetaHealthKey, config->health.enabled));
     return kExitFailure;
   }
   if (f.json && !f.check) {
@@ -127,14 +130,16 @@ int Show(const CliContext& ctx, const HealthFlags& f) {
   if (f.check) {
     const Duration max_age = 3 * config->health.interval;
     const Duration age = now - m->timestamp;
-    const bool ok_status =
-        m->status == contract::HealthStatus::kGreen || m->status == contract::HealthStatus::kDegraded;
+    const bool ok_status = m->status == contract::HealthStatus::kGreen ||
+                           m->status == contract::HealthStatus::kDegraded;
     if (age > max_age) {
-      std::printf("health record is %s old (more than 3 x interval_s = %s): the watchdog is not running\n",
-                  FormatDuration(age).c_str(), FormatDuration(max_age).c_str());
+      std::printf(
+          "health record is %s old (more than 3 x interval_s = %s): the watchdog is not running\n",
+          FormatDuration(age).c_str(), FormatDuration(max_age).c_str());
       return kExitFailure;
     }
-    std::printf("%s rm_meta=%.3f\n", std::string(contract::HealthStatusName(m->status)).c_str(), m->rm_meta);
+    std::printf("%s rm_meta=%.3f\n", std::string(contract::HealthStatusName(m->status)).c_str(),
+                m->rm_meta);
     return ok_status ? kExitOk : kExitFailure;
   }
   PrintRecord(*m, now);
@@ -146,7 +151,8 @@ int Reset(const CliContext& ctx, const HealthFlags& f) {
   auto config = LoadOrReport(ctx, &code);
   if (!config) return code;
   // `dolphin run` writes api.addr; `dolphin serve health` api.health.addr.
-  auto client = api::ApiClient::FromStateDirAny(config->process.state_dir, {"api.health.addr", "api.addr"});
+  auto client =
+      api::ApiClient::FromStateDirAny(config->process.state_dir, {"api.health.addr", "api.addr"});
   if (!client.ok()) {
     PrintError(client.status().message());
     return kExitFailure;
@@ -156,7 +162,8 @@ int Reset(const CliContext& ctx, const HealthFlags& f) {
     PrintError(fmt::format("health reset {}: {}", f.target, reply.status().message()));
     return reply.status().code() == StatusCode::kNotFound ? kExitUsage : kExitFailure;
   }
-  std::printf("health: recovery of %s reset (cooldown, back-off and hourly count cleared)\n", f.target.c_str());
+  std::printf("health: recovery of %s reset (cooldown, back-off and hourly count cleared)\n",
+              f.target.c_str());
   return kExitOk;
 }
 
@@ -165,14 +172,18 @@ int Reset(const CliContext& ctx, const HealthFlags& f) {
 void AddHealthCommand(CLI::App& root, CliContext& ctx) {
   auto flags = std::make_shared<HealthFlags>();
   CLI::App* cmd = root.add_subcommand(
-      "health", "Meta-health (MHS v2): status, the five sensors and why, data sources, processes, recovery");
+      "health",
+      "Meta-health (MHS v2): status, the five sensors and why, data sources, processes, recovery");
   AddCommonOptions(cmd, ctx);
   cmd->add_flag("--json", flags->json, "Print the DOLPHIN_META_HEALTH[\"latest\"] record as JSON");
-  cmd->add_flag("--check", flags->check,
-                "Exit 0 for GREEN/DEGRADED, 1 for CRITICAL/DEAD or a record older than 3 x interval_s");
-  CLI::App* reset = cmd->add_subcommand("reset", "Clear a gave-up recovery target (needs the token)");
+  cmd->add_flag(
+      "--check", flags->check,
+      "Exit 0 for GREEN/DEGRADED, 1 for CRITICAL/DEAD or a record older than 3 x interval_s");
+  CLI::App* reset =
+      cmd->add_subcommand("reset", "Clear a gave-up recovery target (needs the token)");
   AddCommonOptions(reset, ctx);
-  reset->add_option("TARGET", flags->target, "The target: a service name or control_plane")->required();
+  reset->add_option("TARGET", flags->target, "The target: a service name or control_plane")
+      ->required();
   reset->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return Reset(ctx, *flags); }; });
   cmd->callback([&ctx, flags, cmd] {
     if (cmd->got_subcommand("reset")) return;

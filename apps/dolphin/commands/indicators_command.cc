@@ -11,9 +11,9 @@
 #include "../cli.h"
 #include "../signals.h"
 #include "../wiring.h"
+#include "direct_bus.h"
 #include "dolphin/api/api_client.h"
 #include "dolphin/indicators/flows.h"
-#include "direct_bus.h"
 
 namespace dolphin::cli {
 namespace {
@@ -61,8 +61,8 @@ int Run(CliContext& ctx, const RunFlags& flags) {
   }
   const std::string params = EnvOr("DOLPHIN_PARAMETERS", "{}");
   if (auto p = ParseJson(params, "DOLPHIN_PARAMETERS"); !p.ok() || !p->is_object()) {
-    PrintError(fmt::format("indicators run {}: DOLPHIN_PARAMETERS: expected a JSON object, got {}", flags.flow,
-                           params.substr(0, 80)));
+    PrintError(fmt::format("indicators run {}: DOLPHIN_PARAMETERS: expected a JSON object, got {}",
+                           flags.flow, params.substr(0, 80)));
     return kExitUsage;
   }
   SystemClock clock;
@@ -89,14 +89,22 @@ int Run(CliContext& ctx, const RunFlags& flags) {
     bus = std::move(*b);
     sink = indicators::NewBusFeatureSink(*bus);
   }
-  const std::string run_id = !flags.flow_run_id.empty()
-                                 ? flags.flow_run_id
-                                 : EnvOr("DOLPHIN_FLOW_RUN_ID", "manual-" + FormatRfc3339(clock.Now()));
-  indicators::FlowContext fc{process_env.env(), *sink, indicators::CurlHttpClientFactory(clock),
-                             config->indicators,  run_id, DOLPHIN_VERSION, cancel};
-  logger->Info("indicators", "flow run starting",
-               {{"flow", flags.flow}, {"flow_run_id", run_id},
-                {"deployment", EnvOr("DOLPHIN_DEPLOYMENT", indicators::DeploymentName(flags.flow))}});
+  const std::string run_id =
+      !flags.flow_run_id.empty()
+          ? flags.flow_run_id
+          : EnvOr("DOLPHIN_FLOW_RUN_ID", "manual-" + FormatRfc3339(clock.Now()));
+  indicators::FlowContext fc{process_env.env(),
+                             *sink,
+                             indicators::CurlHttpClientFactory(clock),
+                             config->indicators,
+                             run_id,
+                             DOLPHIN_VERSION,
+                             cancel};
+  logger->Info(
+      "indicators", "flow run starting",
+      {{"flow", flags.flow},
+       {"flow_run_id", run_id},
+       {"deployment", EnvOr("DOLPHIN_DEPLOYMENT", indicators::DeploymentName(flags.flow))}});
   auto r = indicators::RunFlow(flags.flow, fc);
   std::fflush(stderr);
   if (!r.ok()) {
@@ -124,16 +132,20 @@ int List(CliContext& ctx) {
 }  // namespace
 
 void AddIndicatorsCommand(CLI::App& root, CliContext& ctx) {
-  CLI::App* cmd = root.add_subcommand("indicators", "The layer-3 indicator flows (docs/indicators.md)");
+  CLI::App* cmd =
+      root.add_subcommand("indicators", "The layer-3 indicator flows (docs/indicators.md)");
   cmd->require_subcommand(1);
   AddCommonOptions(cmd, ctx);
   auto flags = std::make_shared<RunFlags>();
   CLI::App* run = cmd->add_subcommand(
-      "run", "Run one indicator flow once (obf: until stopped) and publish into DOLPHIN_FEATURES; exit 1 with "
-             "the reason as the last line when the fetch or its check fails");
+      "run",
+      "Run one indicator flow once (obf: until stopped) and publish into DOLPHIN_FEATURES; exit 1 with "
+      "the reason as the last line when the fetch or its check fails");
   AddCommonOptions(run, ctx);
-  run->add_option("FLOW", flags->flow, "extf-funding, extf-dvol, extf-fear-greed, obf or esof")->required();
-  run->add_option("--flow-run-id", flags->flow_run_id, "The _flow_run_id to publish (default $DOLPHIN_FLOW_RUN_ID)");
+  run->add_option("FLOW", flags->flow, "extf-funding, extf-dvol, extf-fear-greed, obf or esof")
+      ->required();
+  run->add_option("--flow-run-id", flags->flow_run_id,
+                  "The _flow_run_id to publish (default $DOLPHIN_FLOW_RUN_ID)");
   run->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return Run(ctx, *flags); }; });
   CLI::App* ls = cmd->add_subcommand("ls", "List the indicator flows with their configuration");
   AddCommonOptions(ls, ctx);

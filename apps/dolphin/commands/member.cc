@@ -30,7 +30,8 @@ fs::path MemberJar(const std::string& flag, const fs::path& state_dir) {
   fs::path jar = flag;
   if (jar.empty()) {
     const char* env_jar = std::getenv("HAZELCAST_JAR");
-    jar = env_jar != nullptr && *env_jar ? fs::path(env_jar) : state_dir / "hazelcast" / "hazelcast.jar";
+    jar = env_jar != nullptr && *env_jar ? fs::path(env_jar)
+                                         : state_dir / "hazelcast" / "hazelcast.jar";
   }
   return fs::absolute(jar).lexically_normal();
 }

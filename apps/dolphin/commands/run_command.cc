@@ -7,14 +7,14 @@
 #include <thread>
 
 #include "../cli.h"
-#include "../signals.h"
 #include "../health_wiring.h"
 #include "../metrics_wiring.h"
 #include "../sd_notifier.h"
+#include "../signals.h"
 #include "../wiring.h"
-#include "host.h"
 #include "dolphin/core/clock.h"
 #include "dolphin/runtime/runner.h"
+#include "host.h"
 
 namespace dolphin::cli {
 
@@ -27,7 +27,8 @@ struct RunFlags {
 }  // namespace
 
 int HostServices(const CliContext& ctx, const std::string& process_name, bool embedded_ok,
-                 const ServiceFactory& make_services, double duration_s, const std::string& api_listen) {
+                 const ServiceFactory& make_services, double duration_s,
+                 const std::string& api_listen) {
   int code = kExitOk;
   auto config = LoadOrReport(ctx, &code);
   if (!config) return code;
@@ -112,7 +113,8 @@ int HostServices(const CliContext& ctx, const std::string& process_name, bool em
   }
   // M4 checks this process's own API port too: known only now (port 0 picks one).
   for (const auto& s : runner.services()) {
-    if (auto* h = dynamic_cast<health::HealthService*>(s.get())) h->SetPorts(HealthPorts(*config, api->address()));
+    if (auto* h = dynamic_cast<health::HealthService*>(s.get()))
+      h->SetPorts(HealthPorts(*config, api->address()));
   }
   logger->Info(process_name, "dolphin started",
                {{"version", DOLPHIN_VERSION},
@@ -133,13 +135,14 @@ std::string ApiAddrFile(const std::string& process_name) {
   return process_name == "run" ? "api.addr" : fmt::format("api.{}.addr", process_name);
 }
 
-
 void AddRunCommand(CLI::App& root, CliContext& ctx) {
   auto flags = std::make_shared<RunFlags>();
   CLI::App* cmd = root.add_subcommand(
-      "run", "Run every configured service in one process on the embedded bus, until SIGINT/SIGTERM");
+      "run",
+      "Run every configured service in one process on the embedded bus, until SIGINT/SIGTERM");
   AddCommonOptions(cmd, ctx);
-  cmd->add_option("--duration", flags->duration_s, "Stop after this many seconds (default: run until a signal)")
+  cmd->add_option("--duration", flags->duration_s,
+                  "Stop after this many seconds (default: run until a signal)")
       ->check(CLI::PositiveNumber);
   cmd->callback([&ctx, flags] {
     ctx.action = [&ctx, flags] {

@@ -28,7 +28,7 @@ namespace {
 
 struct Flags {
   bool json = false;
-  std::string name;        // pool / deployment / tag / run id
+  std::string name;  // pool / deployment / tag / run id
   std::vector<std::string> params;
   std::string state;
   std::string deployment;
@@ -75,8 +75,8 @@ std::optional<Json> Call(const CliContext& ctx, const std::string& verb, const s
   if (!r.ok()) {
     PrintError(fmt::format("{}: {}", verb, ErrorText(r.status().message())));
     const StatusCode c = r.status().code();
-    *exit_code = c == StatusCode::kInvalidArgument || c == StatusCode::kNotFound ? kExitUsage
-                                                                                  : kExitFailure;
+    *exit_code =
+        c == StatusCode::kInvalidArgument || c == StatusCode::kNotFound ? kExitUsage : kExitFailure;
     return std::nullopt;
   }
   if (r->status == 404) {
@@ -101,8 +101,8 @@ std::string Str(const Json& j, const char* key) {
 
 std::string Secs(const Json& j, const char* key) {
   if (!j.is_object() || !j.contains(key) || !j[key].is_number()) return "-";
-  return FormatDuration(std::chrono::duration_cast<Duration>(
-      std::chrono::duration<double>(j[key].get<double>())));
+  return FormatDuration(
+      std::chrono::duration_cast<Duration>(std::chrono::duration<double>(j[key].get<double>())));
 }
 
 // "2026-03-25 10:30:01" from RFC 3339 text (seconds, UTC), "-" when absent.
@@ -117,7 +117,8 @@ std::string When(const Json& j, const char* key) {
 std::string Join(const Json& j, const char* key) {
   if (!j.is_object() || !j.contains(key) || !j[key].is_array() || j[key].empty()) return "-";
   std::string out;
-  for (const auto& e : j[key]) out += (out.empty() ? "" : ",") + (e.is_string() ? e.get<std::string>() : e.dump());
+  for (const auto& e : j[key])
+    out += (out.empty() ? "" : ",") + (e.is_string() ? e.get<std::string>() : e.dump());
   return out;
 }
 
@@ -133,9 +134,11 @@ int Print(const Json& j, bool json, const std::function<void(const Json&)>& tabl
 void PrintObject(const Json& j) {
   for (const auto& [k, v] : j.items()) {
     if (k == "history" || k == "parameters" || k == "deployment_spec") continue;
-    std::printf("%-20s %s\n", k.c_str(), v.is_string() ? v.get<std::string>().c_str() : v.dump().c_str());
+    std::printf("%-20s %s\n", k.c_str(),
+                v.is_string() ? v.get<std::string>().c_str() : v.dump().c_str());
   }
-  if (j.contains("parameters")) std::printf("%-20s %s\n", "parameters", j["parameters"].dump().c_str());
+  if (j.contains("parameters"))
+    std::printf("%-20s %s\n", "parameters", j["parameters"].dump().c_str());
 }
 
 // ---- pool
@@ -144,15 +147,16 @@ void PoolTable(const Json& pools) {
   std::printf("%-26s %-9s %5s %4s %9s %4s %7s %s\n", "POOL", "STATUS", "LIMIT", "USED", "SCHEDULED",
               "LATE", "RUNNING", "WORKERS");
   for (const auto& p : pools) {
-    std::printf("%-26s %-9s %5s %4s %9s %4s %7s %s\n", Str(p, "name").c_str(), Str(p, "status").c_str(),
-                Str(p, "concurrency_limit").c_str(), Str(p, "slots_used").c_str(),
-                Str(p, "scheduled").c_str(), Str(p, "late").c_str(), Str(p, "running").c_str(),
-                Join(p, "workers").c_str());
+    std::printf("%-26s %-9s %5s %4s %9s %4s %7s %s\n", Str(p, "name").c_str(),
+                Str(p, "status").c_str(), Str(p, "concurrency_limit").c_str(),
+                Str(p, "slots_used").c_str(), Str(p, "scheduled").c_str(), Str(p, "late").c_str(),
+                Str(p, "running").c_str(), Join(p, "workers").c_str());
   }
 }
 
 void AddPool(CLI::App& root, CliContext& ctx) {
-  CLI::App* pool = root.add_subcommand("pool", "Work pools: ls | inspect NAME | pause NAME | resume NAME");
+  CLI::App* pool =
+      root.add_subcommand("pool", "Work pools: ls | inspect NAME | pause NAME | resume NAME");
   AddCommonOptions(pool, ctx);
   pool->require_subcommand(1);
   auto f = std::make_shared<Flags>();
@@ -172,22 +176,25 @@ void AddPool(CLI::App& root, CliContext& ctx) {
   inspect->callback([&ctx, f] {
     ctx.action = [&ctx, f] {
       int code = kExitOk;
-      auto j = Call(ctx, "pool inspect", "GET", "/api/pools/" + api::ApiClient::Escape(f->name), {}, &code);
+      auto j = Call(ctx, "pool inspect", "GET", "/api/pools/" + api::ApiClient::Escape(f->name), {},
+                    &code);
       if (!j) return code;
       return Print(*j, f->json, PrintObject);
     };
   });
   for (const char* action : {"pause", "resume"}) {
-    CLI::App* cmd = pool->add_subcommand(action, std::string(action) == "pause"
-                                                     ? "Hand out no runs of the pool (schedules go on; no herd on resume)"
-                                                     : "Hand out runs again (runs later than max_lateness_s are cancelled)");
+    CLI::App* cmd = pool->add_subcommand(
+        action, std::string(action) == "pause"
+                    ? "Hand out no runs of the pool (schedules go on; no herd on resume)"
+                    : "Hand out runs again (runs later than max_lateness_s are cancelled)");
     cmd->add_option("NAME", f->name, "The pool")->required();
     const std::string a = action;
     cmd->callback([&ctx, f, a] {
       ctx.action = [&ctx, f, a] {
         int code = kExitOk;
-        auto j = Call(ctx, "pool " + a, "POST", "/api/pools/" + api::ApiClient::Escape(f->name) + "/" + a,
-                      Json::object(), &code);
+        auto j =
+            Call(ctx, "pool " + a, "POST",
+                 "/api/pools/" + api::ApiClient::Escape(f->name) + "/" + a, Json::object(), &code);
         if (!j) return code;
         std::printf("pool %s %s\n", f->name.c_str(), a == "pause" ? "paused" : "resumed");
         return kExitOk;
@@ -202,14 +209,16 @@ void DeploymentTable(const Json& ds) {
   std::printf("%-40s %-24s %-22s %5s %-8s %-6s %s\n", "DEPLOYMENT", "POOL", "SCHEDULE", "LIMIT",
               "PAUSED", "RETRY", "TAGS");
   for (const auto& d : ds) {
-    std::printf("%-40s %-24s %-22s %5s %-8s %-6s %s\n", Str(d, "deployment").c_str(), Str(d, "pool").c_str(),
-                Str(d, "schedule").c_str(), Str(d, "concurrency_limit").c_str(), Str(d, "paused").c_str(),
+    std::printf("%-40s %-24s %-22s %5s %-8s %-6s %s\n", Str(d, "deployment").c_str(),
+                Str(d, "pool").c_str(), Str(d, "schedule").c_str(),
+                Str(d, "concurrency_limit").c_str(), Str(d, "paused").c_str(),
                 Str(d, "retries").c_str(), Join(d, "tags").c_str());
   }
 }
 
 // "flow/name" -> "flow/name" escaped per segment; an error line for anything else.
-std::optional<std::string> DeploymentPath(const std::string& name, const std::string& verb, int* code) {
+std::optional<std::string> DeploymentPath(const std::string& name, const std::string& verb,
+                                          int* code) {
   const size_t slash = name.find('/');
   if (slash == std::string::npos || slash == 0 || slash + 1 == name.size() ||
       name.find('/', slash + 1) != std::string::npos) {
@@ -223,7 +232,8 @@ std::optional<std::string> DeploymentPath(const std::string& name, const std::st
 
 void AddDeployment(CLI::App& root, CliContext& ctx) {
   CLI::App* dep = root.add_subcommand(
-      "deployment", "Deployments: ls | inspect NAME | run NAME [--param k=v] | pause NAME | resume NAME");
+      "deployment",
+      "Deployments: ls | inspect NAME | run NAME [--param k=v] | pause NAME | resume NAME");
   AddCommonOptions(dep, ctx);
   dep->require_subcommand(1);
   auto f = std::make_shared<Flags>();
@@ -252,7 +262,8 @@ void AddDeployment(CLI::App& root, CliContext& ctx) {
   });
   CLI::App* run = dep->add_subcommand("run", "Create a flow run due now");
   run->add_option("NAME", f->name, "<flow>/<name>")->required();
-  run->add_option("--param", f->params, "k=v (v as JSON when it parses, else a string); repeatable");
+  run->add_option("--param", f->params,
+                  "k=v (v as JSON when it parses, else a string); repeatable");
   run->callback([&ctx, f] {
     ctx.action = [&ctx, f] {
       int code = kExitOk;
@@ -269,17 +280,20 @@ void AddDeployment(CLI::App& root, CliContext& ctx) {
       }
       auto path = DeploymentPath(f->name, "deployment run", &code);
       if (!path) return code;
-      auto j = Call(ctx, "deployment run", "POST", *path + "/run", Json{{"parameters", params}}, &code);
+      auto j =
+          Call(ctx, "deployment run", "POST", *path + "/run", Json{{"parameters", params}}, &code);
       if (!j) return code;
-      std::printf("flow run %s of %s created (%s/%s, due %s)\n", Str(*j, "id").c_str(), f->name.c_str(),
-                  Str(*j, "state_type").c_str(), Str(*j, "state_name").c_str(), When(*j, "due_at").c_str());
+      std::printf("flow run %s of %s created (%s/%s, due %s)\n", Str(*j, "id").c_str(),
+                  f->name.c_str(), Str(*j, "state_type").c_str(), Str(*j, "state_name").c_str(),
+                  When(*j, "due_at").c_str());
       return kExitOk;
     };
   });
   for (const char* action : {"pause", "resume"}) {
-    CLI::App* cmd = dep->add_subcommand(action, std::string(action) == "pause"
-                                                    ? "Create no runs (future scheduled runs are deleted)"
-                                                    : "Schedule again from now (no backfill, no herd)");
+    CLI::App* cmd =
+        dep->add_subcommand(action, std::string(action) == "pause"
+                                        ? "Create no runs (future scheduled runs are deleted)"
+                                        : "Schedule again from now (no backfill, no herd)");
     cmd->add_option("NAME", f->name, "<flow>/<name>")->required();
     const std::string a = action;
     cmd->callback([&ctx, f, a] {
@@ -299,14 +313,16 @@ void AddDeployment(CLI::App& root, CliContext& ctx) {
 // ---- flow-run
 
 void RunTable(const Json& runs) {
-  std::printf("%-6s %-36s %-34s %-19s %9s %9s %s\n", "ID", "DEPLOYMENT", "STATE", "START", "DURATION",
-              "LATENESS", "WORKER");
+  std::printf("%-6s %-36s %-34s %-19s %9s %9s %s\n", "ID", "DEPLOYMENT", "STATE", "START",
+              "DURATION", "LATENESS", "WORKER");
   for (const auto& r : runs) {
     const std::string state = Str(r, "state_type") + "/" + Str(r, "state_name");
-    const std::string start = r.contains("start_time") && !r["start_time"].is_null() ? When(r, "start_time")
-                                                                                     : When(r, "expected_start_time");
-    std::printf("%-6s %-36s %-34s %-19s %9s %9s %s\n", Str(r, "id").c_str(), Str(r, "deployment").c_str(),
-                state.c_str(), start.c_str(), Secs(r, "duration_s").c_str(), Secs(r, "lateness_s").c_str(),
+    const std::string start = r.contains("start_time") && !r["start_time"].is_null()
+                                  ? When(r, "start_time")
+                                  : When(r, "expected_start_time");
+    std::printf("%-6s %-36s %-34s %-19s %9s %9s %s\n", Str(r, "id").c_str(),
+                Str(r, "deployment").c_str(), state.c_str(), start.c_str(),
+                Secs(r, "duration_s").c_str(), Secs(r, "lateness_s").c_str(),
                 Str(r, "worker").c_str());
   }
 }
@@ -316,20 +332,23 @@ void PrintRun(const Json& r) {
   if (r.contains("history") && r["history"].is_array()) {
     std::printf("\nHISTORY\n");
     for (const auto& h : r["history"]) {
-      std::printf("%s  %-34s %s\n", When(h, "timestamp").c_str(), Str(h, "to").c_str(), Str(h, "message").c_str());
+      std::printf("%s  %-34s %s\n", When(h, "timestamp").c_str(), Str(h, "to").c_str(),
+                  Str(h, "message").c_str());
     }
   }
 }
 
 void AddFlowRun(CLI::App& root, CliContext& ctx) {
-  CLI::App* fr = root.add_subcommand("flow-run", "Flow runs: ls | inspect ID | logs ID [-f] | cancel ID");
+  CLI::App* fr =
+      root.add_subcommand("flow-run", "Flow runs: ls | inspect ID | logs ID [-f] | cancel ID");
   AddCommonOptions(fr, ctx);
   fr->require_subcommand(1);
   auto f = std::make_shared<Flags>();
   CLI::App* ls = fr->add_subcommand("ls", "Flow runs, newest first");
   ls->add_option("--state", f->state, "A state type (RUNNING) or name (Late)");
   ls->add_option("--deployment", f->deployment, "<flow>/<name>");
-  ls->add_option("--limit", f->limit, "At most this many (default 100)")->check(CLI::PositiveNumber);
+  ls->add_option("--limit", f->limit, "At most this many (default 100)")
+      ->check(CLI::PositiveNumber);
   ls->add_flag("--json", f->json, "Print the API's JSON");
   ls->callback([&ctx, f] {
     ctx.action = [&ctx, f] {
@@ -352,24 +371,29 @@ void AddFlowRun(CLI::App& root, CliContext& ctx) {
   inspect->callback([&ctx, f] {
     ctx.action = [&ctx, f] {
       int code = kExitOk;
-      auto j = Call(ctx, "flow-run inspect", "GET", "/api/flow_runs/" + api::ApiClient::Escape(f->name), {}, &code);
+      auto j = Call(ctx, "flow-run inspect", "GET",
+                    "/api/flow_runs/" + api::ApiClient::Escape(f->name), {}, &code);
       if (!j) return code;
       return Print(*j, f->json, PrintRun);
     };
   });
-  CLI::App* cancel = fr->add_subcommand("cancel", "Cancel a run (a running one: its worker kills it)");
+  CLI::App* cancel =
+      fr->add_subcommand("cancel", "Cancel a run (a running one: its worker kills it)");
   cancel->add_option("ID", f->name, "The run's id")->required();
   cancel->callback([&ctx, f] {
     ctx.action = [&ctx, f] {
       int code = kExitOk;
-      auto j = Call(ctx, "flow-run cancel", "POST", "/api/flow_runs/" + api::ApiClient::Escape(f->name) + "/cancel",
-                    Json::object(), &code);
+      auto j = Call(ctx, "flow-run cancel", "POST",
+                    "/api/flow_runs/" + api::ApiClient::Escape(f->name) + "/cancel", Json::object(),
+                    &code);
       if (!j) return code;
-      std::printf("flow run %s: %s/%s\n", f->name.c_str(), Str(*j, "state_type").c_str(), Str(*j, "state_name").c_str());
+      std::printf("flow run %s: %s/%s\n", f->name.c_str(), Str(*j, "state_type").c_str(),
+                  Str(*j, "state_name").c_str());
       return kExitOk;
     };
   });
-  CLI::App* logs = fr->add_subcommand("logs", "The run's log file (its output, written by its worker)");
+  CLI::App* logs =
+      fr->add_subcommand("logs", "The run's log file (its output, written by its worker)");
   logs->add_option("ID", f->name, "The run's id")->required();
   logs->add_flag("-f,--follow", f->follow, "Keep printing what the run writes until it is final");
   logs->callback([&ctx, f] {
@@ -380,7 +404,8 @@ void AddFlowRun(CLI::App& root, CliContext& ctx) {
       int64_t id = 0;
       auto [ptr, ec] = std::from_chars(f->name.data(), f->name.data() + f->name.size(), id);
       if (ec != std::errc() || ptr != f->name.data() + f->name.size() || id <= 0) {
-        PrintError(fmt::format("flow-run logs: flow run id: expected a positive integer, got \"{}\"", f->name));
+        PrintError(fmt::format(
+            "flow-run logs: flow run id: expected a positive integer, got \"{}\"", f->name));
         return kExitUsage;
       }
       const auto path = scheduler::FlowRunLogPath(config->process.state_dir, id);
@@ -396,9 +421,10 @@ void AddFlowRun(CLI::App& root, CliContext& ctx) {
       };
       if (!f->follow) {
         if (!std::filesystem::exists(path)) {
-          PrintError(fmt::format("flow-run logs: no log for flow run {} yet ({} does not exist: no worker has "
-                                 "started it)",
-                                 id, path.string()));
+          PrintError(fmt::format(
+              "flow-run logs: no log for flow run {} yet ({} does not exist: no worker has "
+              "started it)",
+              id, path.string()));
           return kExitFailure;
         }
         print_new();
@@ -411,7 +437,8 @@ void AddFlowRun(CLI::App& root, CliContext& ctx) {
         auto j = Call(ctx, "flow-run logs", "GET", fmt::format("/api/flow_runs/{}", id), {}, &code);
         if (!j) return code;
         const std::string type = Str(*j, "state_type");
-        const bool final = type == "COMPLETED" || type == "FAILED" || type == "CRASHED" || type == "CANCELLED";
+        const bool final =
+            type == "COMPLETED" || type == "FAILED" || type == "CRASHED" || type == "CANCELLED";
         print_new();
         if (final) return kExitOk;
         clock.WaitUntil(clock.MonotonicNow() + std::chrono::milliseconds(200), never);
@@ -423,7 +450,8 @@ void AddFlowRun(CLI::App& root, CliContext& ctx) {
 // ---- concurrency-limit
 
 void AddConcurrencyLimit(CLI::App& root, CliContext& ctx) {
-  CLI::App* cl = root.add_subcommand("concurrency-limit", "Tag concurrency limits: ls | create TAG N | delete TAG");
+  CLI::App* cl = root.add_subcommand("concurrency-limit",
+                                     "Tag concurrency limits: ls | create TAG N | delete TAG");
   AddCommonOptions(cl, ctx);
   cl->require_subcommand(1);
   auto f = std::make_shared<Flags>();
@@ -452,7 +480,8 @@ void AddConcurrencyLimit(CLI::App& root, CliContext& ctx) {
       auto j = Call(ctx, "concurrency-limit create", "POST", "/api/concurrency_limits",
                     Json{{"tag", f->name}, {"concurrency_limit", f->tag_limit}}, &code);
       if (!j) return code;
-      std::printf("concurrency limit for tag %s: %lld\n", f->name.c_str(), static_cast<long long>(f->tag_limit));
+      std::printf("concurrency limit for tag %s: %lld\n", f->name.c_str(),
+                  static_cast<long long>(f->tag_limit));
       return kExitOk;
     };
   });

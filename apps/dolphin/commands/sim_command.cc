@@ -45,8 +45,8 @@ int Sim(const CliContext& ctx, const SimFlags& flags) {
   auto config = LoadOrReport(ctx, &code);
   if (!config) return code;
   ConfigDiagnostics diag;
-  auto parsed = sim::ParseSimOptions(config->file.Root(&diag).Sub("sim"),
-                                     config->process.state_dir, /*enabled_by_default=*/true);
+  auto parsed = sim::ParseSimOptions(config->file.Root(&diag).Sub("sim"), config->process.state_dir,
+                                     /*enabled_by_default=*/true);
   if (!parsed.ok()) {
     for (const auto& e : diag.errors()) PrintError(e);
     return kExitUsage;
@@ -70,8 +70,7 @@ int Sim(const CliContext& ctx, const SimFlags& flags) {
   auto simulator = sim::Simulator::Create(options, process_env.env());
   if (!simulator.ok()) {
     PrintError(simulator.status().message());
-    return simulator.status().code() == StatusCode::kInvalidArgument ? kExitUsage
-                                                                      : kExitFailure;
+    return simulator.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
   }
   Status st = (*simulator)->Run(cancel);
   if (!st.ok()) {
@@ -90,24 +89,37 @@ void AddSimCommand(CLI::App& root, CliContext& ctx) {
       "sim", "Write synthetic NG6 scan files (Arrow, one per scan) into <scan_dir>/YYYY-MM-DD/");
   AddCommonOptions(cmd, ctx);
   const sim::SimOptions defaults;  // the help texts show the options' own defaults
-  flags->out_opt = cmd->add_option("--out", flags->out, "Scan folder (default: [sim] scan_dir, <state_dir>/scans)");
-  flags->count_opt = cmd->add_option("--count", flags->count, "Stop after N scans (0 = run until a signal)")
-                         ->check(CLI::NonNegativeNumber);
-  flags->interval_opt = cmd->add_option("--interval-ms", flags->interval_ms,
-                                        fmt::format("Milliseconds between scans, 0 = as fast as possible (default {})",
-                                                    std::chrono::duration_cast<std::chrono::milliseconds>(defaults.interval).count()))
-                            ->check(CLI::NonNegativeNumber);
-  flags->assets_opt = cmd->add_option("--assets", flags->assets, fmt::format("Number of synthetic assets (default {})", defaults.assets))
-                          ->check(CLI::Range(int64_t{2}, int64_t{20000}));
-  flags->seed_opt = cmd->add_option("--seed", flags->seed, fmt::format("Seed of the synthetic market (default {})", defaults.seed))
-                        ->check(CLI::NonNegativeNumber);
-  flags->start_opt = cmd->add_option("--start-scan", flags->start_scan,
-                                     fmt::format("Number of the first scan (lower than before = upstream restart; default {})",
-                                                 defaults.start_scan))
-                         ->check(CLI::NonNegativeNumber);
-  flags->prices_opt = cmd->add_option("--prices", flags->prices,
-                                      "Replay a CSV of timestamp,symbol,close rows instead of the synthetic market")
-                          ->check(CLI::ExistingFile);
+  flags->out_opt = cmd->add_option("--out", flags->out,
+                                   "Scan folder (default: [sim] scan_dir, <state_dir>/scans)");
+  flags->count_opt =
+      cmd->add_option("--count", flags->count, "Stop after N scans (0 = run until a signal)")
+          ->check(CLI::NonNegativeNumber);
+  flags->interval_opt =
+      cmd->add_option(
+             "--interval-ms", flags->interval_ms,
+             fmt::format(
+                 "Milliseconds between scans, 0 = as fast as possible (default {})",
+                 std::chrono::duration_cast<std::chrono::milliseconds>(defaults.interval).count()))
+          ->check(CLI::NonNegativeNumber);
+  flags->assets_opt =
+      cmd->add_option("--assets", flags->assets,
+                      fmt::format("Number of synthetic assets (default {})", defaults.assets))
+          ->check(CLI::Range(int64_t{2}, int64_t{20000}));
+  flags->seed_opt =
+      cmd->add_option("--seed", flags->seed,
+                      fmt::format("Seed of the synthetic market (default {})", defaults.seed))
+          ->check(CLI::NonNegativeNumber);
+  flags->start_opt =
+      cmd->add_option(
+             "--start-scan", flags->start_scan,
+             fmt::format(
+                 "Number of the first scan (lower than before = upstream restart; default {})",
+                 defaults.start_scan))
+          ->check(CLI::NonNegativeNumber);
+  flags->prices_opt =
+      cmd->add_option("--prices", flags->prices,
+                      "Replay a CSV of timestamp,symbol,close rows instead of the synthetic market")
+          ->check(CLI::ExistingFile);
   cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return Sim(ctx, *flags); }; });
 }
 

@@ -52,14 +52,19 @@ BusReader DirectReader(bus::KvBus& bus) {
     return **v;
   };
   r.maps = [&bus] { return bus.Maps().value_or(std::vector<std::string>{}); };
-  r.keys = [&bus](const std::string& m) { return bus.Keys(m).value_or(std::vector<std::string>{}); };
+  r.keys = [&bus](const std::string& m) {
+    return bus.Keys(m).value_or(std::vector<std::string>{});
+  };
   return r;
 }
 
 BusReader ApiReader(const api::ApiClient& client) {
   BusReader r;
-  auto path = [](const std::string& m, const std::string& k = "") { return BusApiPath("/api/bus/", m, k); };
-  r.get = [&client, path](const std::string& m, const std::string& k) -> std::optional<std::string> {
+  auto path = [](const std::string& m, const std::string& k = "") {
+    return BusApiPath("/api/bus/", m, k);
+  };
+  r.get = [&client, path](const std::string& m,
+                          const std::string& k) -> std::optional<std::string> {
     auto v = client.Get(path(m, k));
     if (!v.ok() || v->status != 200) return std::nullopt;
     return v->body;
@@ -82,7 +87,9 @@ BusReader ApiReader(const api::ApiClient& client) {
     return out;
   };
   r.maps = [object_keys] { return object_keys("/api/bus", "maps"); };
-  r.keys = [object_keys, path](const std::string& m) { return object_keys(path(m) + "?keys_only=1", "keys"); };
+  r.keys = [object_keys, path](const std::string& m) {
+    return object_keys(path(m) + "?keys_only=1", "keys");
+  };
   return r;
 }
 
@@ -91,7 +98,8 @@ double AgeOf(Timestamp now, Timestamp t) { return SecondsOf(now - t); }
 std::string Day(Timestamp t) { return FormatRfc3339(t).substr(0, 10); }
 
 // One dolphin process, from its control API's /api/status.
-Json ProcessJson(const std::string& file, const Result<std::string>& addr, const std::filesystem::path& state_dir) {
+Json ProcessJson(const std::string& file, const Result<std::string>& addr,
+                 const std::filesystem::path& state_dir) {
   Json p = {{"addr_file", file}};
   if (!addr.ok()) {
     p["problem"] = std::string(addr.status().message());
@@ -116,7 +124,8 @@ Json ProcessJson(const std::string& file, const Result<std::string>& addr, const
   p["status"] = std::move(*j);
   // The scheduler's pools, where this process serves them.
   if (auto pools = client->Get("/api/pools"); pools.ok() && pools->status == 200) {
-    if (auto pj = ParseJson(pools->body, "pools reply"); pj.ok() && pj->is_array()) p["pools"] = std::move(*pj);
+    if (auto pj = ParseJson(pools->body, "pools reply"); pj.ok() && pj->is_array())
+      p["pools"] = std::move(*pj);
   }
   return p;
 }
@@ -151,7 +160,8 @@ Json Gather(const BusReader& bus, const std::vector<Json>& processes, Timestamp 
         for (const char* k : {"status", "pid", "detail"}) {
           if (const Json* f = FindField(*j, k); f != nullptr) svc[k] = *f;
         }
-        if (auto ts = contract::GetTimestamp(*j, "ts", "heartbeat"); ts.ok()) svc["age_s"] = AgeOf(now, *ts);
+        if (auto ts = contract::GetTimestamp(*j, "ts", "heartbeat"); ts.ok())
+          svc["age_s"] = AgeOf(now, *ts);
       } else {
         svc["detail"] = *v;
       }
@@ -164,7 +174,8 @@ Json Gather(const BusReader& bus, const std::vector<Json>& processes, Timestamp 
     if (sections == nullptr || !sections->is_object()) continue;
     const Json* list = nullptr;
     for (const auto& [unused, section] : sections->items()) {
-      if (const Json* l = FindField(section, "service_states"); l != nullptr && l->is_array()) list = l;
+      if (const Json* l = FindField(section, "service_states"); l != nullptr && l->is_array())
+        list = l;
     }
     if (list == nullptr) continue;
     for (const Json& st : *list) {
@@ -195,13 +206,17 @@ Json Gather(const BusReader& bus, const std::vector<Json>& processes, Timestamp 
         if (const Json* v = FindField(c, k); v != nullptr) svc[k] = *v;
       }
       if (const Json* st = FindField(c, "state_text"); st != nullptr) svc["supervisor_state"] = *st;
-      if (const Json* pid = FindField(c, "pid"); pid != nullptr && !svc.contains("pid")) svc["pid"] = *pid;
-      // Readiness and liveness by up's checks: "ready", "starting", "unresponsive 4.0 s", "waiting for ...".
+      if (const Json* pid = FindField(c, "pid"); pid != nullptr && !svc.contains("pid"))
+        svc["pid"] = *pid;
+      // Readiness and liveness by up's checks: "ready", "starting", "unresponsive 4.0 s", "waiting
+      // for ...".
       const Json* ready = FindField(c, "ready");
-      const bool has_ready = ready != nullptr && ready->is_string() && !ready->get<std::string>().empty();
+      const bool has_ready =
+          ready != nullptr && ready->is_string() && !ready->get<std::string>().empty();
       if (has_ready) svc["supervisor_ready"] = *ready;
       if (const Json* st = FindField(c, "state"); st != nullptr && st->is_string()) {
-        svc["up"] = st->get<std::string>() == "running" && (!has_ready || ready->get<std::string>() == "ready");
+        svc["up"] = st->get<std::string>() == "running" &&
+                    (!has_ready || ready->get<std::string>() == "ready");
       }
     }
     if (const Json* u = FindField(*sup, "unenforced"); u != nullptr) s["limits_unenforced"] = *u;
@@ -284,7 +299,8 @@ Json Gather(const BusReader& bus, const std::vector<Json>& processes, Timestamp 
     const std::string color = map.substr(kPrefix.size());
     Json t = Json::object();
     auto v = bus.get(map, contract::kStateKey);
-    auto st = v ? contract::DecodeTraderState(*v) : Result<contract::TraderState>(NotFoundError("missing"));
+    auto st = v ? contract::DecodeTraderState(*v)
+                : Result<contract::TraderState>(NotFoundError("missing"));
     if (!st.ok()) {
       t["problem"] = std::string(st.status().message());
       traders[color] = std::move(t);
@@ -294,7 +310,8 @@ Json Gather(const BusReader& bus, const std::vector<Json>& processes, Timestamp 
     t["posture"] = contract::PostureName(st->posture);
     t["posture_source"] = st->posture_source;
     if (auto j = contract::ParseObject(*v, "state"); j.ok()) {
-      if (const Json* why = FindField(*j, "posture_reason"); why != nullptr) t["posture_reason"] = *why;
+      if (const Json* why = FindField(*j, "posture_reason"); why != nullptr)
+        t["posture_reason"] = *why;
       // What the next scan applies (the decoded `posture` is what the last scan applied).
       if (const Json* next = FindField(*j, "posture_next"); next != nullptr && next->is_string()) {
         t["posture_last_scan"] = t["posture"];
@@ -307,8 +324,11 @@ Json Gather(const BusReader& bus, const std::vector<Json>& processes, Timestamp 
     t["equity"] = st->equity;
     Json positions = Json::array();
     for (const auto& p : st->positions) {
-      positions.push_back({{"asset", p.asset}, {"side", p.side}, {"qty", p.qty},
-                           {"avg_price", p.avg_price}, {"unrealized", p.unrealized}});
+      positions.push_back({{"asset", p.asset},
+                           {"side", p.side},
+                           {"qty", p.qty},
+                           {"avg_price", p.avg_price},
+                           {"unrealized", p.unrealized}});
     }
     t["positions"] = std::move(positions);
     if (st->scan_ts) {
@@ -360,8 +380,7 @@ std::string Num(const Json& o, std::string_view key, const char* fmt_spec = "{:.
 std::string Ago(const Json& o, std::string_view key = "age_s") {
   const Json* v = FindField(o, key);
   if (v == nullptr || !v->is_number()) return "?";
-  return FormatDuration(DurationOfSeconds(std::max(0.0, v->get<double>()))) +
-         " ago";
+  return FormatDuration(DurationOfSeconds(std::max(0.0, v->get<double>()))) + " ago";
 }
 
 std::string Fit(std::string s, size_t width) {
@@ -376,16 +395,15 @@ void Print(const Json& s) {
       continue;
     }
     const Json* up = FindField(p, "uptime_s");
-    std::printf("%s\n",
-                Fit(fmt::format("{} {}  pid {}  up {}  bus {}  api {}", Text(p, "service"), Text(p, "version"),
-                                Text(p, "pid"),
-                                up != nullptr && up->is_number()
-                                    ? FormatDuration(std::chrono::duration_cast<Duration>(
-                                          std::chrono::duration<double>(up->get<double>())))
-                                    : "?",
-                                Text(p, "bus"), Text(p, "api")),
-                    79)
-                    .c_str());
+    std::printf("%s\n", Fit(fmt::format("{} {}  pid {}  up {}  bus {}  api {}", Text(p, "service"),
+                                        Text(p, "version"), Text(p, "pid"),
+                                        up != nullptr && up->is_number()
+                                            ? FormatDuration(std::chrono::duration_cast<Duration>(
+                                                  std::chrono::duration<double>(up->get<double>())))
+                                            : "?",
+                                        Text(p, "bus"), Text(p, "api")),
+                            79)
+                            .c_str());
     if (p.contains("limits")) std::printf("  limits: %s\n", Fit(Text(p, "limits"), 69).c_str());
   }
 
@@ -393,17 +411,22 @@ void Print(const Json& s) {
   if (h.contains("problem")) {
     std::printf("\nHEALTH   %s\n", Fit(Text(h, "problem"), 70).c_str());
   } else {
-    std::printf("\nHEALTH   %-8s rm %s  M1 %s M2 %s M3 %s M4 %s M5 %s  %s\n", Text(h, "status").c_str(),
-                Num(h, "rm_meta").c_str(), Num(h, "m1_proc", "{:.1f}").c_str(), Num(h, "m2_heartbeat", "{:.1f}").c_str(),
-                Num(h, "m3_data_freshness", "{:.1f}").c_str(), Num(h, "m4_control_plane", "{:.1f}").c_str(),
+    std::printf("\nHEALTH   %-8s rm %s  M1 %s M2 %s M3 %s M4 %s M5 %s  %s\n",
+                Text(h, "status").c_str(), Num(h, "rm_meta").c_str(),
+                Num(h, "m1_proc", "{:.1f}").c_str(), Num(h, "m2_heartbeat", "{:.1f}").c_str(),
+                Num(h, "m3_data_freshness", "{:.1f}").c_str(),
+                Num(h, "m4_control_plane", "{:.1f}").c_str(),
                 Num(h, "m5_coherence", "{:.1f}").c_str(), Ago(h).c_str());
     if (Text(h, "raw_status") != Text(h, "status")) {
-      std::printf("         raw %s: the published status follows after its hold time\n", Text(h, "raw_status").c_str());
+      std::printf("         raw %s: the published status follows after its hold time\n",
+                  Text(h, "raw_status").c_str());
     }
     if (h.value("in_startup_grace", false)) std::printf("         (in its start-up grace)\n");
-    for (const Json& r : h["reasons"]) std::printf("         %s\n", Fit(r.get<std::string>(), 70).c_str());
+    for (const Json& r : h["reasons"])
+      std::printf("         %s\n", Fit(r.get<std::string>(), 70).c_str());
     for (const Json& g : h["gave_up"]) {
-      std::printf("%s\n", Fit(fmt::format("         GAVE UP on {0}: `dolphin health reset {0}`", g.get<std::string>()),
+      std::printf("%s\n", Fit(fmt::format("         GAVE UP on {0}: `dolphin health reset {0}`",
+                                          g.get<std::string>()),
                               79)
                               .c_str());
     }
@@ -412,44 +435,53 @@ void Print(const Json& s) {
   if (sf.contains("problem")) {
     std::printf("SAFETY   %s\n", Fit(Text(sf, "problem"), 70).c_str());
   } else {
-    std::printf("SAFETY   %-9s Rm %s  %s\n", Text(sf, "posture").c_str(), Num(sf, "Rm").c_str(), Ago(sf).c_str());
-    for (const Json& r : sf["reasons"]) std::printf("         %s\n", Fit(r.get<std::string>(), 70).c_str());
+    std::printf("SAFETY   %-9s Rm %s  %s\n", Text(sf, "posture").c_str(), Num(sf, "Rm").c_str(),
+                Ago(sf).c_str());
+    for (const Json& r : sf["reasons"])
+      std::printf("         %s\n", Fit(r.get<std::string>(), 70).c_str());
   }
   const Json& sc = s["scan"];
   if (sc.contains("problem")) {
     std::printf("SCAN     %s\n", Fit(Text(sc, "problem"), 70).c_str());
   } else {
-    std::printf("%s\n", Fit(fmt::format("SCAN     #{}  {}  regime {}  vel_div {}", Text(sc, "scan_number"), Ago(sc),
-                                        Text(sc, "regime"), Num(sc, "vel_div", "{:.4f}")),
-                            79)
-                            .c_str());
+    std::printf("%s\n",
+                Fit(fmt::format("SCAN     #{}  {}  regime {}  vel_div {}", Text(sc, "scan_number"),
+                                Ago(sc), Text(sc, "regime"), Num(sc, "vel_div", "{:.4f}")),
+                    79)
+                    .c_str());
   }
 
-  std::printf("\n%-20s %-9s %-8s %-4s %-12s %s\n", "SERVICE", "STATUS", "PID", "RST", "BEAT", "DETAIL");
+  std::printf("\n%-20s %-9s %-8s %-4s %-12s %s\n", "SERVICE", "STATUS", "PID", "RST", "BEAT",
+              "DETAIL");
   for (const auto& [name, v] : s["services"].items()) {
     std::string status = Text(v, "status", "-");
-    auto is_false = [&](const char* k) { return v.contains(k) && v[k].is_boolean() && !v[k].get<bool>(); };
+    auto is_false = [&](const char* k) {
+      return v.contains(k) && v[k].is_boolean() && !v[k].get<bool>();
+    };
     if (is_false("up")) status = "DOWN";
     if (is_false("present") && status != "DOWN") status = "MISSING";
-    if (v.contains("gave_up") && v["gave_up"].is_boolean() && v["gave_up"].get<bool>()) status = "GAVE-UP";
-    if (const Json* st = FindField(v, "supervisor_state"); st != nullptr && st->is_string() &&
-        st->get<std::string>().rfind("failed", 0) == 0) {
+    if (v.contains("gave_up") && v["gave_up"].is_boolean() && v["gave_up"].get<bool>())
+      status = "GAVE-UP";
+    if (const Json* st = FindField(v, "supervisor_state");
+        st != nullptr && st->is_string() && st->get<std::string>().rfind("failed", 0) == 0) {
       status = "FAILED";  // e.g. "failed (start limit)": in the detail column below
     }
     std::string detail = Text(v, "detail", "");
-    if (const Json* st = FindField(v, "supervisor_state"); st != nullptr && st->is_string() &&
-        st->get<std::string>() != "running") {
+    if (const Json* st = FindField(v, "supervisor_state");
+        st != nullptr && st->is_string() && st->get<std::string>() != "running") {
       detail = st->get<std::string>() + (detail.empty() ? "" : "; " + detail);
     }
-    if (const Json* r = FindField(v, "supervisor_ready"); r != nullptr && r->is_string() && r->get<std::string>() != "ready") {
+    if (const Json* r = FindField(v, "supervisor_ready");
+        r != nullptr && r->is_string() && r->get<std::string>() != "ready") {
       const std::string ready = r->get<std::string>();
       if (ready.rfind("starting", 0) == 0) status = "STARTING";
       if (ready.rfind("unresponsive", 0) == 0) status = "UNRESP";
       if (ready.rfind("waiting", 0) == 0) status = "WAITING";
-      if (detail.find(ready) == std::string::npos) detail = ready + (detail.empty() ? "" : "; " + detail);
+      if (detail.find(ready) == std::string::npos)
+        detail = ready + (detail.empty() ? "" : "; " + detail);
     }
-    const std::string line = fmt::format("{:<20} {:<9} {:<8} {:<4} {:<12} {}", Fit(name, 20), status,
-                                         Text(v, "pid", "-"), Text(v, "restarts", "-"),
+    const std::string line = fmt::format("{:<20} {:<9} {:<8} {:<4} {:<12} {}", Fit(name, 20),
+                                         status, Text(v, "pid", "-"), Text(v, "restarts", "-"),
                                          v.contains("age_s") ? Ago(v) : std::string("-"), detail);
     std::printf("%s\n", Fit(line, 79).c_str());
     if (const Json* l = FindField(v, "limits"); l != nullptr && !l->is_null()) {
@@ -458,31 +490,36 @@ void Print(const Json& s) {
   }
 
   if (!s["traders"].empty()) {
-    std::printf("\n%-7s %-9s %-9s %-3s %-12s %-10s %-6s %s\n", "TRADER", "STATE", "POSTURE", "POS", "EQUITY",
-                "PNL TODAY", "DD", "SCANS IN/COAL");
+    std::printf("\n%-7s %-9s %-9s %-3s %-12s %-10s %-6s %s\n", "TRADER", "STATE", "POSTURE", "POS",
+                "EQUITY", "PNL TODAY", "DD", "SCANS IN/COAL");
     for (const auto& [color, t] : s["traders"].items()) {
       if (t.contains("problem")) {
         std::printf("%-7s %s\n", color.c_str(), Fit(Text(t, "problem"), 70).c_str());
         continue;
       }
       const Json* l = FindField(t, "listener");
-      std::string listener = l != nullptr ? fmt::format("{}/{}", Text(*l, "delivered"), Text(*l, "coalesced")) : "-";
+      std::string listener =
+          l != nullptr ? fmt::format("{}/{}", Text(*l, "delivered"), Text(*l, "coalesced")) : "-";
       const Json* pnl = FindField(t, "pnl_today");
       const std::string row = fmt::format(
-          "{:<7} {:<9} {:<9} {:<3} {:<12} {:<10} {:<6} {}", color, Text(t, "trading_state"), Text(t, "posture"),
-          t["positions"].size(), Num(t, "equity"),
-          pnl != nullptr && pnl->is_number() ? fmt::format("{:+.2f}", pnl->get<double>()) : std::string("-"),
-          t.contains("drawdown_pct") ? fmt::format("{:.2f}%", t["drawdown_pct"].get<double>()) : std::string("-"),
+          "{:<7} {:<9} {:<9} {:<3} {:<12} {:<10} {:<6} {}", color, Text(t, "trading_state"),
+          Text(t, "posture"), t["positions"].size(), Num(t, "equity"),
+          pnl != nullptr && pnl->is_number() ? fmt::format("{:+.2f}", pnl->get<double>())
+                                             : std::string("-"),
+          t.contains("drawdown_pct") ? fmt::format("{:.2f}%", t["drawdown_pct"].get<double>())
+                                     : std::string("-"),
           listener);
       std::printf("%s\n", Fit(row, 79).c_str());
       for (const Json& p : t["positions"]) {
-        std::printf("  %s\n", Fit(fmt::format("{} {} {:.6g} @ {:.6g}  unrealized {:+.2f}", Text(p, "asset"),
-                                              Text(p, "side"), p.value("qty", 0.0), p.value("avg_price", 0.0),
-                                              p.value("unrealized", 0.0)),
-                                  77)
-                                  .c_str());
+        std::printf("  %s\n",
+                    Fit(fmt::format("{} {} {:.6g} @ {:.6g}  unrealized {:+.2f}", Text(p, "asset"),
+                                    Text(p, "side"), p.value("qty", 0.0), p.value("avg_price", 0.0),
+                                    p.value("unrealized", 0.0)),
+                        77)
+                        .c_str());
       }
-      if (t.contains("posture_reason")) std::printf("  %s\n", Fit(Text(t, "posture_reason"), 77).c_str());
+      if (t.contains("posture_reason"))
+        std::printf("  %s\n", Fit(Text(t, "posture_reason"), 77).c_str());
     }
   }
   if (s.contains("limits_unenforced") && s["limits_unenforced"].is_string() &&
@@ -492,14 +529,18 @@ void Print(const Json& s) {
   if (s["pools"].empty()) {
     std::printf("\nPOOLS    none (no scheduler runs here)\n");
   } else {
-    std::printf("\n%-26s %-10s %-6s %-7s %-5s %s\n", "POOL", "STATUS", "SLOTS", "RUNNING", "LATE", "WORKERS");
+    std::printf("\n%-26s %-10s %-6s %-7s %-5s %s\n", "POOL", "STATUS", "SLOTS", "RUNNING", "LATE",
+                "WORKERS");
     for (const Json& p : s["pools"]) {
-      const std::string slots = fmt::format("{}/{}", Text(p, "slots_used"), Text(p, "concurrency_limit"));
+      const std::string slots =
+          fmt::format("{}/{}", Text(p, "slots_used"), Text(p, "concurrency_limit"));
       std::string status = Text(p, "status");
-      if (const Json* paused = FindField(p, "paused"); paused != nullptr && paused->is_boolean() && paused->get<bool>()) {
+      if (const Json* paused = FindField(p, "paused");
+          paused != nullptr && paused->is_boolean() && paused->get<bool>()) {
         status = "PAUSED";
       }
-      std::printf("%s\n", Fit(fmt::format("{:<26} {:<10} {:<6} {:<7} {:<5} {}", Fit(Text(p, "name"), 26), status, slots,
+      std::printf("%s\n", Fit(fmt::format("{:<26} {:<10} {:<6} {:<7} {:<5} {}",
+                                          Fit(Text(p, "name"), 26), status, slots,
                                           Text(p, "running"), Text(p, "late"), Text(p, "workers")),
                               79)
                               .c_str());
@@ -513,7 +554,8 @@ std::vector<std::string> AddrFiles(const std::filesystem::path& state_dir) {
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(state_dir, ec)) {
     const std::string name = e.path().filename().string();
-    if (name.rfind("api", 0) == 0 && name.size() > 5 && name.substr(name.size() - 5) == ".addr") out.push_back(name);
+    if (name.rfind("api", 0) == 0 && name.size() > 5 && name.substr(name.size() - 5) == ".addr")
+      out.push_back(name);
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -587,9 +629,11 @@ void AddStatusCommand(CLI::App& root, CliContext& ctx) {
   CLI::App* cmd = root.add_subcommand(
       "status", "The whole system on one screen: services, scan, health, safety posture, traders");
   AddCommonOptions(cmd, ctx);
-  cmd->add_flag("--json", *as_json,
-                "Print one JSON object {ts, processes, services, scan, health, safety, traders, pools}");
-  cmd->callback([&ctx, as_json] { ctx.action = [&ctx, as_json] { return Status_(ctx, *as_json); }; });
+  cmd->add_flag(
+      "--json", *as_json,
+      "Print one JSON object {ts, processes, services, scan, health, safety, traders, pools}");
+  cmd->callback(
+      [&ctx, as_json] { ctx.action = [&ctx, as_json] { return Status_(ctx, *as_json); }; });
 }
 
 }  // namespace dolphin::cli

@@ -16,10 +16,10 @@
 
 #include "../cli.h"
 #include "../wiring.h"
-#include "member.h"
 #include "dolphin/core/file_system.h"
 #include "dolphin/core/host_port.h"
 #include "dolphin/systemd_units/unit_files.h"
+#include "member.h"
 
 extern char** environ;
 
@@ -67,7 +67,8 @@ int Generate(const CliContext& ctx, const GenerateFlags& flags) {
   std::error_code ec;
   in.dolphin_binary = fs::read_symlink("/proc/self/exe", ec);
   if (ec) {
-    PrintError(fmt::format("systemd generate: cannot find this binary (/proc/self/exe): {}", ec.message()));
+    PrintError(fmt::format("systemd generate: cannot find this binary (/proc/self/exe): {}",
+                           ec.message()));
     return kExitFailure;
   }
   if (!ctx.config_path.empty()) {
@@ -118,7 +119,8 @@ int Generate(const CliContext& ctx, const GenerateFlags& flags) {
     std::vector<std::string> exec = hz.exec;
     const fs::path program = FindOnPath(exec[0]);
     if (program.empty()) {
-      PrintError(fmt::format("systemd generate: [services.hazelcast] exec: {} not found on PATH", exec[0]));
+      PrintError(fmt::format("systemd generate: [services.hazelcast] exec: {} not found on PATH",
+                             exec[0]));
       return kExitUsage;
     }
     exec[0] = program.string();
@@ -133,17 +135,19 @@ int Generate(const CliContext& ctx, const GenerateFlags& flags) {
     }
     const fs::path jar = MemberJar(flags.hazelcast_jar, in.state_dir);
     if (!fs::exists(jar)) {
-      std::fprintf(stderr, "dolphin: warning: hazelcast.service: the member jar %s does not exist yet\n",
+      std::fprintf(stderr,
+                   "dolphin: warning: hazelcast.service: the member jar %s does not exist yet\n",
                    jar.c_str());
     }
     in.hazelcast = systemd_units::HazelcastUnit{
         systemd_units::HazelcastMemberCommand(java, jar, member_config, hz)};
   }
   if (config->health.enabled && config->health.processes != "systemd") {
-    std::fprintf(stderr,
-                 "dolphin: warning: meta_health_daemon.service: [health] processes = \"%s\" makes `serve "
-                 "health` refuse to start; set processes = \"systemd\"\n",
-                 config->health.processes.c_str());
+    std::fprintf(
+        stderr,
+        "dolphin: warning: meta_health_daemon.service: [health] processes = \"%s\" makes `serve "
+        "health` refuse to start; set processes = \"systemd\"\n",
+        config->health.processes.c_str());
   }
 
   auto units = systemd_units::RenderUnits(in);
@@ -157,12 +161,14 @@ int Generate(const CliContext& ctx, const GenerateFlags& flags) {
   for (const systemd_units::UnitFile& u : *units) written.emplace_back(u.path, u.text);
   std::string member_yaml;
   if (in.hazelcast && hz.exec.empty()) {
-    member_yaml = systemd_units::HazelcastMemberConfig(config->bus.cluster_name, member_host, member_port);
+    member_yaml =
+        systemd_units::HazelcastMemberConfig(config->bus.cluster_name, member_host, member_port);
     written.emplace_back("hazelcast.yaml", member_yaml);
   }
   for (const auto& [rel, text] : written) {
     fs::create_directories((out / rel).parent_path(), ec);
-    if (Status st = files.WriteAtomically(out / rel, text, {.sync = false, .mode = 0644}); !st.ok()) {
+    if (Status st = files.WriteAtomically(out / rel, text, {.sync = false, .mode = 0644});
+        !st.ok()) {
       PrintError(fmt::format("systemd generate: {}", st.message()));
       return kExitFailure;
     }
@@ -172,14 +178,16 @@ int Generate(const CliContext& ctx, const GenerateFlags& flags) {
   for (const systemd_units::UnitFile& u : *units) {
     if (u.path.find('/') != std::string::npos) continue;  // drop-ins
     if (u.path.find("@.") != std::string::npos) {
-      for (const std::string& c : in.trader_colors) enable += fmt::format(" dolphin-nautilus-trader@{}.service", c);
+      for (const std::string& c : in.trader_colors)
+        enable += fmt::format(" dolphin-nautilus-trader@{}.service", c);
     } else {
       enable += " " + u.path;
     }
   }
   if (!flags.install) {
     std::printf("install: dolphin systemd generate -o %s --install%s, or copy them to %s; then\n",
-                flags.out_dir.c_str(), ctx.config_path.empty() ? "" : (" -c " + in.config_file.string()).c_str(),
+                flags.out_dir.c_str(),
+                ctx.config_path.empty() ? "" : (" -c " + in.config_file.string()).c_str(),
                 flags.unit_dir.c_str());
     std::printf("  systemctl daemon-reload && systemctl enable --now%s\n", enable.c_str());
     return kExitOk;
@@ -189,24 +197,28 @@ int Generate(const CliContext& ctx, const GenerateFlags& flags) {
   const fs::path unit_dir = fs::absolute(flags.unit_dir).lexically_normal();
   for (const systemd_units::UnitFile& u : *units) {
     fs::create_directories((unit_dir / u.path).parent_path(), ec);
-    if (Status st = files.WriteAtomically(unit_dir / u.path, u.text, {.sync = true, .mode = 0644}); !st.ok()) {
+    if (Status st = files.WriteAtomically(unit_dir / u.path, u.text, {.sync = true, .mode = 0644});
+        !st.ok()) {
       PrintError(fmt::format("systemd generate --install: {}", st.message()));
       return kExitFailure;
     }
     std::printf("installed %s\n", (unit_dir / u.path).c_str());
   }
   std::vector<fs::path> dirs = {in.state_dir};
-  for (const auto& [service, paths] : in.writable_paths) dirs.insert(dirs.end(), paths.begin(), paths.end());
+  for (const auto& [service, paths] : in.writable_paths)
+    dirs.insert(dirs.end(), paths.begin(), paths.end());
   for (const fs::path& d : dirs) {
     fs::create_directories(d, ec);
     if (ec) {
-      PrintError(fmt::format("systemd generate --install: cannot create {}: {}", d.string(), ec.message()));
+      PrintError(fmt::format("systemd generate --install: cannot create {}: {}", d.string(),
+                             ec.message()));
       return kExitFailure;
     }
   }
   if (!member_yaml.empty()) {
     fs::create_directories(member_config.parent_path(), ec);
-    if (Status st = files.WriteAtomically(member_config, member_yaml, {.sync = true, .mode = 0644}); !st.ok()) {
+    if (Status st = files.WriteAtomically(member_config, member_yaml, {.sync = true, .mode = 0644});
+        !st.ok()) {
       PrintError(fmt::format("systemd generate --install: {}", st.message()));
       return kExitFailure;
     }
@@ -220,33 +232,36 @@ int Generate(const CliContext& ctx, const GenerateFlags& flags) {
     return kExitOk;
   }
   if (int rc = RunCommand({"systemctl", "daemon-reload"}); rc != 0) {
-    PrintError(fmt::format("systemd generate --install: `systemctl daemon-reload` exited with {}", rc));
+    PrintError(
+        fmt::format("systemd generate --install: `systemctl daemon-reload` exited with {}", rc));
     return kExitFailure;
   }
-  std::printf("systemctl daemon-reload done; enable with: systemctl enable --now%s\n", enable.c_str());
+  std::printf("systemctl daemon-reload done; enable with: systemctl enable --now%s\n",
+              enable.c_str());
   return kExitOk;
 }
 
 }  // namespace
 
 void AddSystemdCommand(CLI::App& root, CliContext& ctx) {
-  CLI::App* cmd = root.add_subcommand("systemd", "systemd units of this configuration: systemd generate");
+  CLI::App* cmd =
+      root.add_subcommand("systemd", "systemd units of this configuration: systemd generate");
   cmd->require_subcommand(1);
   auto flags = std::make_shared<GenerateFlags>();
   CLI::App* gen = cmd->add_subcommand(
-      "generate", "Write one unit per service (original names, configured limits, Type=notify, hardening)");
+      "generate",
+      "Write one unit per service (original names, configured limits, Type=notify, hardening)");
   AddCommonOptions(gen, ctx);
   gen->add_option("-o,--out", flags->out_dir, "Folder to write the units into")->required();
-  gen->add_flag("--install", flags->install,
-                "Also copy them to --unit-dir and run `systemctl daemon-reload` (where systemd runs)");
+  gen->add_flag(
+      "--install", flags->install,
+      "Also copy them to --unit-dir and run `systemctl daemon-reload` (where systemd runs)");
   gen->add_option("--unit-dir", flags->unit_dir, "Where --install puts the units")
       ->capture_default_str();
   gen->add_option("--hazelcast-jar", flags->hazelcast_jar,
                   "The member jar hazelcast.service runs (default: $HAZELCAST_JAR, else "
                   "<state_dir>/hazelcast/hazelcast.jar)");
-  gen->callback([&ctx, flags] {
-    ctx.action = [&ctx, flags] { return Generate(ctx, *flags); };
-  });
+  gen->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return Generate(ctx, *flags); }; });
 }
 
 }  // namespace dolphin::cli

@@ -29,7 +29,8 @@ int Control(const CliContext& ctx, const TraderFlags& f, const std::string& acti
   if (!config) return code;
   // `dolphin run` writes api.addr; `dolphin serve trader [--color C]` api.trader[.C].addr.
   auto client = api::ApiClient::FromStateDirAny(
-      config->process.state_dir, {"api.addr", fmt::format("api.trader.{}.addr", f.color), "api.trader.addr"});
+      config->process.state_dir,
+      {"api.addr", fmt::format("api.trader.{}.addr", f.color), "api.trader.addr"});
   if (!client.ok()) {
     PrintError(client.status().message());
     return kExitFailure;
@@ -51,10 +52,12 @@ int Control(const CliContext& ctx, const TraderFlags& f, const std::string& acti
   static const Json kNoControls = Json::object();
   const Json* controls = contract::FindField(s, "controls");
   if (controls == nullptr || !controls->is_object()) controls = &kNoControls;
-  std::printf("trader %s: %s, trading_state %s, halted=%s, flatten_pending=%s\n", f.color.c_str(), action.c_str(),
-              contract::GetString(s, "trading_state", kWhat).value_or("?").c_str(),
-              contract::GetBoolOr(*controls, "halted", false, kWhat).value_or(false) ? "true" : "false",
-              contract::GetBoolOr(*controls, "flatten_pending", false, kWhat).value_or(false) ? "true" : "false");
+  std::printf(
+      "trader %s: %s, trading_state %s, halted=%s, flatten_pending=%s\n", f.color.c_str(),
+      action.c_str(), contract::GetString(s, "trading_state", kWhat).value_or("?").c_str(),
+      contract::GetBoolOr(*controls, "halted", false, kWhat).value_or(false) ? "true" : "false",
+      contract::GetBoolOr(*controls, "flatten_pending", false, kWhat).value_or(false) ? "true"
+                                                                                      : "false");
   return kExitOk;
 }
 
@@ -76,20 +79,23 @@ int Fills(const CliContext& ctx, const TraderFlags& f) {
   if (f.csv) {
     std::printf("ts,client_order_id,epoch,scan_number,asset,side,qty,price,fee,realized_pnl\n");
     for (const trader::Fill& x : *fills) {
-      std::printf("%s,%s,%lld,%lld,%s,%s,%s,%s,%s,%s\n", FormatRfc3339(x.ts).c_str(), x.client_order_id.c_str(),
-                  static_cast<long long>(x.epoch), static_cast<long long>(x.scan_number), x.asset.c_str(),
+      std::printf("%s,%s,%lld,%lld,%s,%s,%s,%s,%s,%s\n", FormatRfc3339(x.ts).c_str(),
+                  x.client_order_id.c_str(), static_cast<long long>(x.epoch),
+                  static_cast<long long>(x.scan_number), x.asset.c_str(),
                   std::string(trader::SideName(x.side)).c_str(), FormatDouble(x.qty).c_str(),
-                  FormatDouble(x.price).c_str(), FormatDouble(x.fee).c_str(), FormatDouble(x.realized_pnl).c_str());
+                  FormatDouble(x.price).c_str(), FormatDouble(x.fee).c_str(),
+                  FormatDouble(x.realized_pnl).c_str());
     }
     return kExitOk;
   }
-  std::printf("%-32s %-34s %8s %-8s %-4s %14s %14s %10s %12s\n", "ts", "order", "scan", "asset", "side", "qty",
-              "price", "fee", "realized");
+  std::printf("%-32s %-34s %8s %-8s %-4s %14s %14s %10s %12s\n", "ts", "order", "scan", "asset",
+              "side", "qty", "price", "fee", "realized");
   double fees = 0, realized = 0;
   for (const trader::Fill& x : *fills) {
-    std::printf("%-32s %-34s %8lld %-8s %-4s %14.8g %14.8g %10.4f %12.4f\n", FormatRfc3339(x.ts).c_str(),
-                x.client_order_id.c_str(), static_cast<long long>(x.scan_number), x.asset.c_str(),
-                std::string(trader::SideName(x.side)).c_str(), x.qty, x.price, x.fee, x.realized_pnl);
+    std::printf(
+        "%-32s %-34s %8lld %-8s %-4s %14.8g %14.8g %10.4f %12.4f\n", FormatRfc3339(x.ts).c_str(),
+        x.client_order_id.c_str(), static_cast<long long>(x.scan_number), x.asset.c_str(),
+        std::string(trader::SideName(x.side)).c_str(), x.qty, x.price, x.fee, x.realized_pnl);
     fees += x.fee;
     realized += x.realized_pnl;
   }
@@ -102,7 +108,8 @@ int Fills(const CliContext& ctx, const TraderFlags& f) {
 
 void AddTraderCommand(CLI::App& root, CliContext& ctx) {
   auto flags = std::make_shared<TraderFlags>();
-  CLI::App* cmd = root.add_subcommand("trader", "Operator controls: trader halt|resume|flatten|fills --color C");
+  CLI::App* cmd = root.add_subcommand(
+      "trader", "Operator controls: trader halt|resume|flatten|fills --color C");
   cmd->require_subcommand(1);
   struct Verb {
     const char* name;
@@ -118,7 +125,9 @@ void AddTraderCommand(CLI::App& root, CliContext& ctx) {
     std::string name = v.name;
     if (name == "fills") sub->add_flag("--csv", flags->csv, "CSV output");
     sub->callback([&ctx, flags, name] {
-      ctx.action = [&ctx, flags, name] { return name == "fills" ? Fills(ctx, *flags) : Control(ctx, *flags, name); };
+      ctx.action = [&ctx, flags, name] {
+        return name == "fills" ? Fills(ctx, *flags) : Control(ctx, *flags, name);
+      };
     });
   }
 }

@@ -33,7 +33,6 @@ namespace dolphin::cli {
 
 namespace {
 
-
 // This binary, for the `dolphin serve NAME` children.
 std::string SelfExe() {
   char buf[PATH_MAX];
@@ -80,7 +79,8 @@ Result<UpPlan> PlanFor(const AppConfig& config) {
           "up: the Hazelcast member (service hazelcast) needs java, not found on PATH (install "
           "openjdk-17-jre-headless, set [services.hazelcast] exec, or enabled = false for an external member)");
     }
-    const std::filesystem::path state_dir = std::filesystem::absolute(config.process.state_dir).lexically_normal();
+    const std::filesystem::path state_dir =
+        std::filesystem::absolute(config.process.state_dir).lexically_normal();
     const std::filesystem::path jar = MemberJar("", state_dir);
     if (!std::filesystem::exists(jar)) {
       return FailedPreconditionError(fmt::format(
@@ -90,15 +90,16 @@ Result<UpPlan> PlanFor(const AppConfig& config) {
     supervisor::ChildSpec c;
     c.name = "hazelcast";
     c.options = MemberServiceOptions(config.services);
-    c.argv = systemd_units::HazelcastMemberCommand(java, jar, state_dir / "hazelcast" / "hazelcast.yaml", c.options);
+    c.argv = systemd_units::HazelcastMemberCommand(
+        java, jar, state_dir / "hazelcast" / "hazelcast.yaml", c.options);
     c.output_file = logs / "hazelcast.log";
     c.drain_output = true;
     // Ready, and alive, while its port accepts connections. It does not speak sd_notify, so its
     // liveness timeout is its ready timeout.
     c.options.watchdog = c.options.ready_timeout;
     c.probe = true;
-    plan.member_yaml =
-        systemd_units::HazelcastMemberConfig(config.bus.cluster_name, plan.member->host, plan.member->port);
+    plan.member_yaml = systemd_units::HazelcastMemberConfig(config.bus.cluster_name,
+                                                            plan.member->host, plan.member->port);
     out.push_back(std::move(c));
   }
   for (const auto& [name, options] : config.services) {
@@ -124,8 +125,9 @@ Result<UpPlan> PlanFor(const AppConfig& config) {
   std::vector<std::string> dolphin_names;
   std::string api_host = "127.0.0.1";
   if (auto hp = api::ParseHostPort(config.api.listen); hp.ok()) api_host = hp->first;
-  const std::string child_listen =
-      api_host.find(':') != std::string::npos ? fmt::format("[{}]:0", api_host) : fmt::format("{}:0", api_host);
+  const std::string child_listen = api_host.find(':') != std::string::npos
+                                       ? fmt::format("[{}]:0", api_host)
+                                       : fmt::format("{}:0", api_host);
   for (const std::string& name : DefaultServiceNames(config)) {
     supervisor::ServiceOptions options = supervisor::EffectiveServiceOptions(config.services, name);
     if (options.enabled) dolphin_names.push_back(name);
@@ -135,8 +137,9 @@ Result<UpPlan> PlanFor(const AppConfig& config) {
     c.argv = {SelfExe(), "serve", name.substr(0, dot)};
     if (dot != std::string::npos) c.argv.insert(c.argv.end(), {"--color", name.substr(dot + 1)});
     if (config.file.has_file()) {
-      c.argv.insert(c.argv.end(),
-                    {"-c", std::filesystem::absolute(config.file.file()).lexically_normal().string()});
+      c.argv.insert(
+          c.argv.end(),
+          {"-c", std::filesystem::absolute(config.file.file()).lexically_normal().string()});
     }
     // A control API of its own on a free port (api.<name>.addr), never [api] listen's.
     c.argv.insert(c.argv.end(), {"--api-listen", child_listen});
@@ -167,7 +170,8 @@ Result<UpPlan> PlanFor(const AppConfig& config) {
     after[c.name] = c.after;
   }
   auto order = supervisor::OrderByDependencies(names, after);
-  if (!order.ok()) return InvalidArgumentError(fmt::format("up: [services] after: {}", order.status().message()));
+  if (!order.ok())
+    return InvalidArgumentError(fmt::format("up: [services] after: {}", order.status().message()));
   for (const std::string& n : *order) {
     for (auto& c : out) {
       if (c.name == n) plan.children.push_back(std::move(c));
@@ -181,7 +185,9 @@ Result<UpPlan> PlanFor(const AppConfig& config) {
 class UpProbe final : public supervisor::ChildProbe {
  public:
   UpProbe(std::filesystem::path state_dir, std::optional<HostPort> member)
-      : state_dir_(std::move(state_dir)), member_(std::move(member)), ports_(health::NewTcpPortProbe()) {}
+      : state_dir_(std::move(state_dir)),
+        member_(std::move(member)),
+        ports_(health::NewTcpPortProbe()) {}
 
   Status Check(const std::string& name, pid_t pid) override {
     if (name == "hazelcast" && member_) {
@@ -271,7 +277,8 @@ int RunUp(const CliContext& ctx) {
   }
   const std::string unenforced = (*tree)->UnenforcedSummary();
   if (!unenforced.empty()) logger->Warn("up", unenforced);
-  for (const std::string& line : (*tree)->Describe()) logger->Info("up", "cgroup", {{"controller", line}});
+  for (const std::string& line : (*tree)->Describe())
+    logger->Info("up", "cgroup", {{"controller", line}});
 
   if (plan->member) {
     const std::filesystem::path yaml = config->process.state_dir / "hazelcast" / "hazelcast.yaml";
@@ -284,7 +291,8 @@ int RunUp(const CliContext& ctx) {
   }
   std::vector<std::string> order;
   for (const auto& c : plan->children) {
-    order.push_back(c.after.empty() ? c.name : fmt::format("{} (after {})", c.name, fmt::join(c.after, ", ")));
+    order.push_back(
+        c.after.empty() ? c.name : fmt::format("{} (after {})", c.name, fmt::join(c.after, ", ")));
   }
   logger->Info("up", fmt::format("start order: {}", fmt::join(order, "; ")));
 
@@ -293,8 +301,10 @@ int RunUp(const CliContext& ctx) {
   so.pid_file = config->process.state_dir / "up.pid";
   so.self_pid = ::getpid();
   so.probe = &probe;
-  supervisor::Supervisor sup(std::move(plan->children), *ops, tree->get(), clock, env.fs, *logger, so);
-  SupervisorMetrics sup_metrics(env.metrics, sup);  // GET /metrics: children, restarts, start limits
+  supervisor::Supervisor sup(std::move(plan->children), *ops, tree->get(), clock, env.fs, *logger,
+                             so);
+  SupervisorMetrics sup_metrics(env.metrics,
+                                sup);  // GET /metrics: children, restarts, start limits
 
   auto bus = bus::NewInMemoryBus(16);  // `up` has no bus of its own; the API needs one
   api::ApiOptions api_options = config->api;
@@ -319,18 +329,20 @@ int RunUp(const CliContext& ctx) {
   });
   api->RegisterStatus("supervisor", table);
   using Command = Status (supervisor::Supervisor::*)(const std::string&);
-  for (auto [verb, method] : {std::pair<const char*, Command>{"start", &supervisor::Supervisor::Start},
-                              std::pair<const char*, Command>{"stop", &supervisor::Supervisor::Stop},
-                              std::pair<const char*, Command>{"restart", &supervisor::Supervisor::Restart}}) {
-    api->RegisterCommand(fmt::format("service.{}", verb), [&sup, method](const Json& body) -> Result<Json> {
-      auto it = body.find("name");
-      if (it == body.end() || !it->is_string()) {
-        return InvalidArgumentError("name: expected the service's name as a string");
-      }
-      DOLPHIN_RETURN_IF_ERROR((sup.*method)(it->get<std::string>()));
-      auto row = sup.Find(it->get<std::string>());
-      return row ? ChildJson(*row) : Json::object();
-    });
+  for (auto [verb, method] :
+       {std::pair<const char*, Command>{"start", &supervisor::Supervisor::Start},
+        std::pair<const char*, Command>{"stop", &supervisor::Supervisor::Stop},
+        std::pair<const char*, Command>{"restart", &supervisor::Supervisor::Restart}}) {
+    api->RegisterCommand(
+        fmt::format("service.{}", verb), [&sup, method](const Json& body) -> Result<Json> {
+          auto it = body.find("name");
+          if (it == body.end() || !it->is_string()) {
+            return InvalidArgumentError("name: expected the service's name as a string");
+          }
+          DOLPHIN_RETURN_IF_ERROR((sup.*method)(it->get<std::string>()));
+          auto row = sup.Find(it->get<std::string>());
+          return row ? ChildJson(*row) : Json::object();
+        });
   }
   if (Status st = sup.StartAll(); !st.ok()) {
     PrintError(fmt::format("up: {}", st.message()));
@@ -342,7 +354,8 @@ int RunUp(const CliContext& ctx) {
     return kExitFailure;
   }
   logger->Info("up", "dolphin up started",
-               {{"version", DOLPHIN_VERSION}, {"api", api->address()},
+               {{"version", DOLPHIN_VERSION},
+                {"api", api->address()},
                 {"services", static_cast<int64_t>(sup.Table().size())},
                 {"state_dir", config->process.state_dir.string()}});
   sup.Run(cancel);
@@ -391,15 +404,17 @@ int RunService(const CliContext& ctx, const ServiceFlags& flags) {
       std::printf("%s\n", j->dump().c_str());
       return kExitOk;
     }
-    std::printf("%-16s %-8s %-26s %-18s %8s %4s  %s\n", "SERVICE", "PID", "STATE", "READY", "RESTARTS", "OOM",
-                "LAST EXIT");
+    std::printf("%-16s %-8s %-26s %-18s %8s %4s  %s\n", "SERVICE", "PID", "STATE", "READY",
+                "RESTARTS", "OOM", "LAST EXIT");
     for (const Json& s : (*j)["services"]) {
-      const std::string ready = s.contains("ready") && s["ready"].is_string() ? s["ready"].get<std::string>() : "";
+      const std::string ready =
+          s.contains("ready") && s["ready"].is_string() ? s["ready"].get<std::string>() : "";
       std::printf("%-16s %-8s %-26s %-18s %8lld %4lld  %s\n", s.value("name", "").c_str(),
                   s.value("pid", 0) > 0 ? std::to_string(s.value("pid", 0)).c_str() : "-",
                   s.value("state_text", "").c_str(), ready.empty() ? "-" : ready.c_str(),
                   static_cast<long long>(s.value("restarts", 0)),
-                  static_cast<long long>(s.value("oom_kills", 0)), s.value("last_exit", "").c_str());
+                  static_cast<long long>(s.value("oom_kills", 0)),
+                  s.value("last_exit", "").c_str());
     }
     const std::string unenforced = j->value("unenforced", "");
     if (!unenforced.empty()) std::printf("%s\n", unenforced.c_str());
@@ -426,23 +441,21 @@ int RunService(const CliContext& ctx, const ServiceFlags& flags) {
 
 void AddUpCommand(CLI::App& root, CliContext& ctx) {
   CLI::App* cmd = root.add_subcommand(
-      "up", "Run every enabled [services.<name>] as a supervised child under its limits, until SIGINT/SIGTERM");
+      "up",
+      "Run every enabled [services.<name>] as a supervised child under its limits, until SIGINT/SIGTERM");
   AddCommonOptions(cmd, ctx);
-  cmd->callback([&ctx] {
-    ctx.action = [&ctx] { return RunUp(ctx); };
-  });
+  cmd->callback([&ctx] { ctx.action = [&ctx] { return RunUp(ctx); }; });
 
   auto flags = std::make_shared<ServiceFlags>();
-  CLI::App* svc = root.add_subcommand("service", "The services of a running `dolphin up`: ls | start | stop | restart NAME");
+  CLI::App* svc = root.add_subcommand(
+      "service", "The services of a running `dolphin up`: ls | start | stop | restart NAME");
   AddCommonOptions(svc, ctx);
   svc->add_option("VERB", flags->verb, "ls | start | stop | restart")
       ->required()
       ->check(CLI::IsMember({"ls", "start", "stop", "restart"}));
   svc->add_option("NAME", flags->name, "the service (start, stop, restart)");
   svc->add_flag("--json", flags->json, "ls: the /api/services document");
-  svc->callback([&ctx, flags] {
-    ctx.action = [&ctx, flags] { return RunService(ctx, *flags); };
-  });
+  svc->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return RunService(ctx, *flags); }; });
 }
 
 }  // namespace dolphin::cli

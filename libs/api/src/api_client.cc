@@ -13,7 +13,8 @@ namespace dolphin::api {
 
 namespace {
 
-std::unique_ptr<httplib::Client> Connect(const std::string& addr, std::chrono::milliseconds timeout) {
+std::unique_ptr<httplib::Client> Connect(const std::string& addr,
+                                         std::chrono::milliseconds timeout) {
   // An unreadable address falls back to the default listen address (ApiOptions, written once).
   auto hp = ParseHostPort(addr);
   if (!hp.ok()) hp = ParseHostPort(ApiOptions{}.listen);
@@ -21,12 +22,18 @@ std::unique_ptr<httplib::Client> Connect(const std::string& addr, std::chrono::m
   const int port = hp.ok() ? hp->second : 0;
   auto c = std::make_unique<httplib::Client>(host, port);
   const auto connect = std::min(timeout, std::chrono::milliseconds(2000));
-  c->set_connection_timeout(std::chrono::duration_cast<std::chrono::seconds>(connect).count(),
-                            std::chrono::duration_cast<std::chrono::microseconds>(connect % std::chrono::seconds(1)).count());
-  c->set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(timeout).count(),
-                      std::chrono::duration_cast<std::chrono::microseconds>(timeout % std::chrono::seconds(1)).count());
-  c->set_write_timeout(std::chrono::duration_cast<std::chrono::seconds>(timeout).count(),
-                       std::chrono::duration_cast<std::chrono::microseconds>(timeout % std::chrono::seconds(1)).count());
+  c->set_connection_timeout(
+      std::chrono::duration_cast<std::chrono::seconds>(connect).count(),
+      std::chrono::duration_cast<std::chrono::microseconds>(connect % std::chrono::seconds(1))
+          .count());
+  c->set_read_timeout(
+      std::chrono::duration_cast<std::chrono::seconds>(timeout).count(),
+      std::chrono::duration_cast<std::chrono::microseconds>(timeout % std::chrono::seconds(1))
+          .count());
+  c->set_write_timeout(
+      std::chrono::duration_cast<std::chrono::seconds>(timeout).count(),
+      std::chrono::duration_cast<std::chrono::microseconds>(timeout % std::chrono::seconds(1))
+          .count());
   return c;
 }
 
@@ -101,8 +108,8 @@ Result<ApiResponse> ApiClient::Send(const std::string& method, const std::string
                       : method == "POST" ? client->Post(path, headers, body, "application/json")
                                          : client->Delete(path, headers);
   if (!r) {
-    return UnavailableError(fmt::format("cannot reach dolphin at {}: {}", addr_,
-                                        httplib::to_string(r.error())));
+    return UnavailableError(
+        fmt::format("cannot reach dolphin at {}: {}", addr_, httplib::to_string(r.error())));
   }
   if (r->status == 404 && method == "GET") return ApiResponse{r->status, r->body};
   if (r->status < 200 || r->status >= 300) return StatusForHttp(r->status, ServerError(*r));
@@ -120,10 +127,9 @@ Result<ApiResponse> ApiClient::Delete(const std::string& path) const {
   return Send("DELETE", path, "");
 }
 
-Status ApiClient::Watch(
-    const std::string& path,
-    const std::function<bool(const std::string&, const std::string&)>& on_event,
-    const std::function<bool()>& keep_going) const {
+Status ApiClient::Watch(const std::string& path,
+                        const std::function<bool(const std::string&, const std::string&)>& on_event,
+                        const std::function<bool()>& keep_going) const {
   auto client = Connect(addr_, timeout_);
   client->set_read_timeout(3600 * 24, 0);
   std::string buffer;
@@ -175,8 +181,8 @@ Status ApiClient::Watch(
     return StatusForHttp(status, ServerError(fake));
   }
   if (!r && r.error() != httplib::Error::Canceled) {
-    return UnavailableError(fmt::format("watch stream from {} ended: {}", addr_,
-                                        httplib::to_string(r.error())));
+    return UnavailableError(
+        fmt::format("watch stream from {} ended: {}", addr_, httplib::to_string(r.error())));
   }
   return Status::Ok();
 }

@@ -1,8 +1,8 @@
 #include "dolphin/api/control_api.h"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,8 +12,8 @@
 
 #include <atomic>
 #include <cerrno>
-#include <cstdio>
 #include <condition_variable>
+#include <cstdio>
 #include <deque>
 #include <fstream>
 #include <map>
@@ -51,10 +51,12 @@ std::string QueryProblem(std::string_view target, const httplib::Params& params)
   if (q == std::string_view::npos) return {};
   const std::string_view query = target.substr(q + 1);
   if (query.size() > kMaxQueryBytes) {
-    return fmt::format("query string too long ({} bytes, at most {})", query.size(), kMaxQueryBytes);
+    return fmt::format("query string too long ({} bytes, at most {})", query.size(),
+                       kMaxQueryBytes);
   }
   if (params.size() > kMaxQueryParams) {
-    return fmt::format("too many query parameters ({}, at most {})", params.size(), kMaxQueryParams);
+    return fmt::format("too many query parameters ({}, at most {})", params.size(),
+                       kMaxQueryParams);
   }
   for (size_t i = 0; i < query.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(query[i]);
@@ -135,8 +137,7 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
 }
 
 bool IsLoopback(const std::string& host) {
-  return host == "127.0.0.1" || host == "localhost" || host == "::1" ||
-         host.rfind("127.", 0) == 0;
+  return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
 Result<std::string> ReadSmallFile(const std::filesystem::path& path) {
@@ -212,8 +213,8 @@ class ControlApiImpl final : public ControlApi {
     std::error_code ec;
     std::filesystem::create_directories(state_dir_, ec);
     if (ec) {
-      return IoError(fmt::format("cannot create state_dir {}: {}", state_dir_.string(),
-                                 ec.message()));
+      return IoError(
+          fmt::format("cannot create state_dir {}: {}", state_dir_.string(), ec.message()));
     }
     DOLPHIN_ASSIGN_OR_RETURN(token_, EnsureApiToken(env_.fs, state_dir_));
     if (!IsLoopback(host)) {
@@ -241,14 +242,15 @@ class ControlApiImpl final : public ControlApi {
       server_.reset();
       return UnavailableError(fmt::format(
           "cannot listen on {}: address in use or not available (set [api] listen, or port 0 "
-          "for a free one)", options_.listen));
+          "for a free one)",
+          options_.listen));
     }
     bound_port_ = bound;
     address_ = host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, bound)
-                                                    : fmt::format("{}:{}", host, bound);
-    DOLPHIN_RETURN_IF_ERROR(env_.fs.WriteAtomically(state_dir_ / options_.addr_file,
-                                                    fmt::format("{}\npid {}\n", address_, ::getpid()),
-                                                    {.sync = true, .mode = 0644}));
+                                                   : fmt::format("{}:{}", host, bound);
+    DOLPHIN_RETURN_IF_ERROR(env_.fs.WriteAtomically(
+        state_dir_ / options_.addr_file, fmt::format("{}\npid {}\n", address_, ::getpid()),
+        {.sync = true, .mode = 0644}));
     // The HTTP server's accept loop is a real thread by nature (env.threads names it).
     listen_returned_ = false;
     DOLPHIN_ASSIGN_OR_RETURN(thread_, env_.threads.Start("api-accept", [this] {
@@ -275,7 +277,8 @@ class ControlApiImpl final : public ControlApi {
     server_.reset();
     // Only remove api.addr if it is still ours (another process may have replaced it).
     auto current = ReadApiAddrFile(state_dir_, options_.addr_file);
-    if (current.ok() && current->address == address_ && current->pid == static_cast<int64_t>(::getpid())) {
+    if (current.ok() && current->address == address_ &&
+        current->pid == static_cast<int64_t>(::getpid())) {
       std::error_code ec;
       std::filesystem::remove(state_dir_ / options_.addr_file, ec);
     }
@@ -349,17 +352,17 @@ class ControlApiImpl final : public ControlApi {
     s.set_read_timeout(5, 0);
     s.set_write_timeout(5, 0);
     s.set_keep_alive_timeout(5);
-    s.set_exception_handler([](const httplib::Request&, httplib::Response& res,
-                               std::exception_ptr ep) {
-      std::string what = "internal error";
-      try {
-        std::rethrow_exception(ep);
-      } catch (const std::exception& e) {
-        what = fmt::format("internal error: {}", e.what());
-      } catch (...) {
-      }
-      SendError(res, 500, what);
-    });
+    s.set_exception_handler(
+        [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+          std::string what = "internal error";
+          try {
+            std::rethrow_exception(ep);
+          } catch (const std::exception& e) {
+            what = fmt::format("internal error: {}", e.what());
+          } catch (...) {
+          }
+          SendError(res, 500, what);
+        });
     s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
       if (!res.body.empty()) return;
       std::string what;
@@ -383,7 +386,8 @@ class ControlApiImpl final : public ControlApi {
     // One count per answered request, by status code (a bounded set).
     s.set_logger([this](const httplib::Request&, const httplib::Response& res) {
       env_.metrics
-          .Counter("dolphin_api_requests_total", "Control API requests answered, by HTTP status code",
+          .Counter("dolphin_api_requests_total",
+                   "Control API requests answered, by HTTP status code",
                    {{"code", std::to_string(res.status)}})
           .Increment();
     });
@@ -399,12 +403,10 @@ class ControlApiImpl final : public ControlApi {
     s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content(env_.metrics.Exposition(), kMetricsContentType);
     });
-    s.Get("/api/health", [this](const httplib::Request&, httplib::Response& res) {
-      SendJson(res, Health());
-    });
-    s.Get("/api/status", [this](const httplib::Request&, httplib::Response& res) {
-      SendJson(res, StatusJson());
-    });
+    s.Get("/api/health",
+          [this](const httplib::Request&, httplib::Response& res) { SendJson(res, Health()); });
+    s.Get("/api/status",
+          [this](const httplib::Request&, httplib::Response& res) { SendJson(res, StatusJson()); });
     s.Get("/api/bus", [this](const httplib::Request&, httplib::Response& res) {
       Json j;
       j["maps"] = MapsJson();
@@ -431,7 +433,8 @@ class ControlApiImpl final : public ControlApi {
       const std::string map = req.matches[1], key = req.matches[2];
       auto v = bus_.Get(map, key);
       if (!v.ok()) return SendError(res, 503, v.status().ToString());
-      if (!v->has_value()) return SendError(res, 404, fmt::format("no key \"{}\" in map \"{}\"", key, map));
+      if (!v->has_value())
+        return SendError(res, 404, fmt::format("no key \"{}\" in map \"{}\"", key, map));
       res.set_content(**v, kJson);
     });
     s.Put(R"(/api/bus/([^/]+)/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
@@ -445,7 +448,8 @@ class ControlApiImpl final : public ControlApi {
       env_.logger.Info("api", "bus put", {{"map", map}, {"key", key}, {"bytes", req.body.size()}});
       SendJson(res, Json{{"ok", true}, {"map", map}, {"key", key}});
     });
-    s.Delete(R"(/api/bus/([^/]+)/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
+    s.Delete(R"(/api/bus/([^/]+)/(.+))", [this](const httplib::Request& req,
+                                                httplib::Response& res) {
       if (!Authorized(req, res)) return;
       const std::string map = req.matches[1], key = req.matches[2];
       auto removed = bus_.Remove(map, key);
@@ -456,9 +460,10 @@ class ControlApiImpl final : public ControlApi {
     s.Get(R"(/api/watch/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
       StartWatch(req.matches[1], std::nullopt, res);
     });
-    s.Get(R"(/api/watch/([^/]+)/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
-      StartWatch(req.matches[1], std::string(req.matches[2]), res);
-    });
+    s.Get(R"(/api/watch/([^/]+)/(.+))",
+          [this](const httplib::Request& req, httplib::Response& res) {
+            StartWatch(req.matches[1], std::string(req.matches[2]), res);
+          });
     for (const auto& [prefix, handler] : routes_) {
       const std::string pattern = prefix + "(/.*)?";
       auto serve = [this, h = handler](const httplib::Request& req, httplib::Response& res) {
@@ -473,7 +478,8 @@ class ControlApiImpl final : public ControlApi {
           r.body = std::move(*parsed);
         }
         auto reply = h(r);
-        if (!reply.ok()) return SendError(res, HttpStatusOf(reply.status()), reply.status().message());
+        if (!reply.ok())
+          return SendError(res, HttpStatusOf(reply.status()), reply.status().message());
         SendJson(res, *reply);
       };
       s.Get(pattern, serve);
@@ -508,13 +514,13 @@ class ControlApiImpl final : public ControlApi {
     });
   }
 
-  void StartWatch(const std::string& map, std::optional<std::string> key,
-                  httplib::Response& res) {
+  void StartWatch(const std::string& map, std::optional<std::string> key, httplib::Response& res) {
     auto watch = std::make_shared<Watch>();
     {
       std::lock_guard<std::mutex> lock(watches_mu_);
       if (static_cast<int64_t>(watches_.size()) >= options_.max_watchers) {
-        return SendError(res, 503, fmt::format("too many watch streams (max {})", options_.max_watchers));
+        return SendError(res, 503,
+                         fmt::format("too many watch streams (max {})", options_.max_watchers));
       }
       watches_.push_back(watch);
     }
@@ -607,13 +613,15 @@ Result<std::string> EnsureApiToken(FileSystem& fs, const std::filesystem::path& 
   return token;
 }
 
-Result<ApiAddrFile> ReadApiAddrFile(const std::filesystem::path& state_dir, const std::string& addr_file) {
+Result<ApiAddrFile> ReadApiAddrFile(const std::filesystem::path& state_dir,
+                                    const std::string& addr_file) {
   const std::filesystem::path path = state_dir / addr_file;
   auto text = ReadSmallFile(path);
   if (!text.ok()) {
-    return NotFoundError(fmt::format(
-        "no running dolphin found: {} does not exist (start `dolphin run`, or pass the "
-        "-c/--config it uses)", path.string()));
+    return NotFoundError(
+        fmt::format("no running dolphin found: {} does not exist (start `dolphin run`, or pass the "
+                    "-c/--config it uses)",
+                    path.string()));
   }
   ApiAddrFile f;
   const size_t nl = text->find('\n');
@@ -623,17 +631,21 @@ Result<ApiAddrFile> ReadApiAddrFile(const std::filesystem::path& state_dir, cons
     long long pid = 0;
     if (std::sscanf(rest.c_str(), "pid %lld", &pid) == 1 && pid > 0) f.pid = pid;
   }
-  if (f.address.empty()) return InvalidArgumentError(fmt::format("{}: the first line (the address) is empty", path.string()));
+  if (f.address.empty())
+    return InvalidArgumentError(
+        fmt::format("{}: the first line (the address) is empty", path.string()));
   return f;
 }
 
-Result<std::string> ReadApiAddr(const std::filesystem::path& state_dir, const std::string& addr_file) {
+Result<std::string> ReadApiAddr(const std::filesystem::path& state_dir,
+                                const std::string& addr_file) {
   DOLPHIN_ASSIGN_OR_RETURN(ApiAddrFile f, ReadApiAddrFile(state_dir, addr_file));
   // A process that was killed never removed its file: say so instead of a refused connection.
   if (f.pid && ::kill(static_cast<pid_t>(*f.pid), 0) != 0 && errno == ESRCH) {
     return FailedPreconditionError(fmt::format(
         "no dolphin running here: {} names pid {}, which is not running (it was killed or crashed; "
-        "start it again)", (state_dir / addr_file).string(), *f.pid));
+        "start it again)",
+        (state_dir / addr_file).string(), *f.pid));
   }
   return f.address;
 }

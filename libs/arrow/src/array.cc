@@ -136,8 +136,8 @@ bool IsListKind(TypeId id) {
 }
 
 Status WrongType(std::string_view column, const Field& field, std::string_view wanted) {
-  return InvalidArgumentError(fmt::format("column '{}' is {}, not {}", column,
-                                          FieldTypeToString(field), wanted));
+  return InvalidArgumentError(
+      fmt::format("column '{}' is {}, not {}", column, FieldTypeToString(field), wanted));
 }
 
 // A float value of a (resolved) array; NaN for null.
@@ -163,7 +163,8 @@ Result<int64_t> GetInt64(const Table& table, std::string_view column, int64_t ro
 Result<double> GetFloat64(const Table& table, std::string_view column, int64_t row) {
   DOLPHIN_ASSIGN_OR_RETURN(Cell cell, Locate(table, column, row));
   TypeId id = cell.field->type.id;
-  if (!IsInteger(id) && id != TypeId::kFloat16 && id != TypeId::kFloat32 && id != TypeId::kFloat64) {
+  if (!IsInteger(id) && id != TypeId::kFloat16 && id != TypeId::kFloat32 &&
+      id != TypeId::kFloat64) {
     return WrongType(column, *cell.field, "a number");
   }
   return FloatAt(*cell.field, *cell.array, cell.i);
@@ -200,8 +201,8 @@ Result<std::vector<std::string>> GetStringList(const Table& table, std::string_v
 Result<std::vector<double>> GetFloat64List(const Table& table, std::string_view column,
                                            int64_t row) {
   DOLPHIN_ASSIGN_OR_RETURN(Cell cell, Locate(table, column, row));
-  const TypeId item_id = IsListKind(cell.field->type.id) ? cell.field->children[0].type.id
-                                                          : TypeId::kNull;
+  const TypeId item_id =
+      IsListKind(cell.field->type.id) ? cell.field->children[0].type.id : TypeId::kNull;
   if (!IsInteger(item_id) && item_id != TypeId::kFloat16 && item_id != TypeId::kFloat32 &&
       item_id != TypeId::kFloat64) {
     return WrongType(column, *cell.field, "a list of numbers");
@@ -229,7 +230,8 @@ float HalfToFloat(uint16_t h) {
   if (exp == 0) {
     v = std::ldexp(static_cast<float>(mant), -24);
   } else if (exp == 31) {
-    v = mant == 0 ? std::numeric_limits<float>::infinity() : std::numeric_limits<float>::quiet_NaN();
+    v = mant == 0 ? std::numeric_limits<float>::infinity()
+                  : std::numeric_limits<float>::quiet_NaN();
   } else {
     v = std::ldexp(static_cast<float>(mant + 1024), exp - 25);
   }

@@ -52,7 +52,8 @@ Result<std::vector<uint8_t>> DecompressLz4(const uint8_t* src, size_t size, size
   }
   if (hint != 0) return CorruptionError("LZ4 frame is truncated");
   if (out_pos != expected) {
-    return CorruptionError(fmt::format("LZ4 frame decodes to {} bytes, {} declared", out_pos, expected));
+    return CorruptionError(
+        fmt::format("LZ4 frame decodes to {} bytes, {} declared", out_pos, expected));
   }
   return out;
 }

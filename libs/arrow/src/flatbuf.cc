@@ -13,7 +13,8 @@ Result<TableView> TableView::Root(const uint8_t* data, size_t size) {
 
 Result<TableView> TableView::At(const uint8_t* data, size_t size, uint64_t pos) {
   if (pos + 4 > size) {
-    return CorruptionError(fmt::format("flatbuffer table at {} is outside the {} bytes", pos, size));
+    return CorruptionError(
+        fmt::format("flatbuffer table at {} is outside the {} bytes", pos, size));
   }
   int64_t vt = static_cast<int64_t>(pos) - Load<int32_t>(data + pos);
   if (vt < 0 || static_cast<uint64_t>(vt) + 4 > size) {
@@ -79,7 +80,8 @@ Result<TableView> VectorView::TableAt(uint32_t i) const {
 Result<std::string_view> VectorView::StringAt(uint32_t i) const {
   uint64_t at = elems_ + static_cast<uint64_t>(i) * 4;
   uint64_t target = at + Load<uint32_t>(data_ + at);
-  if (target + 4 > size_) return CorruptionError(fmt::format("flatbuffer string at {} out of bounds", at));
+  if (target + 4 > size_)
+    return CorruptionError(fmt::format("flatbuffer string at {} out of bounds", at));
   uint64_t len = Load<uint32_t>(data_ + target);
   if (target + 4 + len > size_) {
     return CorruptionError(fmt::format("flatbuffer string at {} out of bounds", target));
@@ -115,8 +117,12 @@ Builder::Ref Builder::AddString(std::string_view s) {
 
 Builder::Ref Builder::AddBytesVector(const void* data, uint32_t count, size_t elem_size,
                                      size_t align) {
-  Obj o{Obj::kBytes, {}, std::string(static_cast<const char*>(data), count * elem_size), count,
-        std::max<size_t>(align, 4), {}};
+  Obj o{Obj::kBytes,
+        {},
+        std::string(static_cast<const char*>(data), count * elem_size),
+        count,
+        std::max<size_t>(align, 4),
+        {}};
   pool_.push_back(std::move(o));
   return static_cast<Ref>(pool_.size() - 1);
 }
@@ -204,7 +210,8 @@ size_t Builder::Write(Ref ref, std::string& out) {
       out.append(tbl_size, '\0');
       Put<int32_t>(out, tbl, static_cast<int32_t>(tbl - vt));
       for (size_t i = 0; i < fields.size(); ++i) {
-        if (fields[i].ref < 0) std::memcpy(out.data() + tbl + rel[i], &fields[i].bits, fields[i].size);
+        if (fields[i].ref < 0)
+          std::memcpy(out.data() + tbl + rel[i], &fields[i].bits, fields[i].size);
       }
       for (size_t i = 0; i < fields.size(); ++i) {
         if (fields[i].ref < 0) continue;

@@ -31,9 +31,9 @@ class Budget {
   template <typename F>
   Status Take(int64_t n, F&& what) {
     if (n < 0 || n > limit_ - used_) {
-      return InvalidArgumentError(fmt::format(
-          "{} would exceed the decoded-size limit of {} bytes ({} already used)", what(), limit_,
-          used_));
+      return InvalidArgumentError(
+          fmt::format("{} would exceed the decoded-size limit of {} bytes ({} already used)",
+                      what(), limit_, used_));
     }
     used_ += n;
     return Status::Ok();
@@ -57,7 +57,8 @@ Result<Metadata> ParseMetadata(const fb::VectorView& v, Budget& budget) {
     DOLPHIN_ASSIGN_OR_RETURN(auto value, kv.String(f::kValue));
     std::string_view k = key.value_or(std::string_view());
     std::string_view val = value.value_or(std::string_view());
-    DOLPHIN_RETURN_IF_ERROR(budget.Take(static_cast<int64_t>(64 + k.size() + val.size()), [] { return "metadata"; }));
+    DOLPHIN_RETURN_IF_ERROR(
+        budget.Take(static_cast<int64_t>(64 + k.size() + val.size()), [] { return "metadata"; }));
     md.emplace_back(std::string(k), std::string(val));
   }
   return md;
@@ -128,8 +129,8 @@ struct SchemaParser {
   Status ParseType(const fb::TableView& field_table, const std::string& path, DataType* type) {
     DOLPHIN_ASSIGN_OR_RETURN(uint8_t tag, field_table.Scalar<uint8_t>(f::kFieldTypeType, 0));
     if (const char* name = UnsupportedTypeName(tag)) {
-      return UnimplementedError(
-          fmt::format("field '{}': unsupported type {}", path, DescribeUnsupported(tag, name, field_table)));
+      return UnimplementedError(fmt::format("field '{}': unsupported type {}", path,
+                                            DescribeUnsupported(tag, name, field_table)));
     }
     if (tag == f::kTypeNone || tag > f::kTypeLargeListView) {
       return InvalidArgumentError(fmt::format("field '{}': unknown type tag {}", path, tag));
@@ -151,7 +152,9 @@ struct SchemaParser {
         if (prec == 0) type->id = TypeId::kFloat16;
         else if (prec == 1) type->id = TypeId::kFloat32;
         else if (prec == 2) type->id = TypeId::kFloat64;
-        else return InvalidArgumentError(fmt::format("field '{}': invalid float precision {}", path, prec));
+        else
+          return InvalidArgumentError(
+              fmt::format("field '{}': invalid float precision {}", path, prec));
         break;
       }
       case f::kTypeBinary: type->id = TypeId::kBinary; break;
@@ -162,7 +165,8 @@ struct SchemaParser {
         type->id = TypeId::kFixedSizeBinary;
         DOLPHIN_ASSIGN_OR_RETURN(type->width, p.Scalar<int32_t>(f::kFixedSizeBinaryWidth, 0));
         if (type->width < 0) {
-          return InvalidArgumentError(fmt::format("field '{}': negative byte width {}", path, type->width));
+          return InvalidArgumentError(
+              fmt::format("field '{}': negative byte width {}", path, type->width));
         }
         break;
       }
@@ -170,7 +174,8 @@ struct SchemaParser {
         DOLPHIN_ASSIGN_OR_RETURN(int16_t unit, p.Scalar<int16_t>(f::kDateUnit, 1));
         if (unit == 0) type->id = TypeId::kDate32;
         else if (unit == 1) type->id = TypeId::kDate64;
-        else return InvalidArgumentError(fmt::format("field '{}': invalid date unit {}", path, unit));
+        else
+          return InvalidArgumentError(fmt::format("field '{}': invalid date unit {}", path, unit));
         break;
       }
       case f::kTypeTime: {
@@ -205,7 +210,8 @@ struct SchemaParser {
         type->id = TypeId::kFixedSizeList;
         DOLPHIN_ASSIGN_OR_RETURN(type->width, p.Scalar<int32_t>(f::kFixedSizeListSize, 0));
         if (type->width < 0) {
-          return InvalidArgumentError(fmt::format("field '{}': negative list size {}", path, type->width));
+          return InvalidArgumentError(
+              fmt::format("field '{}': negative list size {}", path, type->width));
         }
         break;
       }
@@ -227,12 +233,11 @@ struct SchemaParser {
     out->name = std::string(name.value_or(std::string_view()));
     std::string path = Join(parent, out->name);
     if (depth > options.max_nesting_depth) {
-      return InvalidArgumentError(fmt::format("field '{}': nesting depth exceeds {}", path,
-                                              options.max_nesting_depth));
+      return InvalidArgumentError(
+          fmt::format("field '{}': nesting depth exceeds {}", path, options.max_nesting_depth));
     }
-    DOLPHIN_RETURN_IF_ERROR(
-        budget.Take(static_cast<int64_t>(sizeof(Field) + out->name.size()),
-                    [] { return "schema fields"; }));
+    DOLPHIN_RETURN_IF_ERROR(budget.Take(static_cast<int64_t>(sizeof(Field) + out->name.size()),
+                                        [] { return "schema fields"; }));
     DOLPHIN_ASSIGN_OR_RETURN(uint8_t nullable, t.Scalar<uint8_t>(f::kFieldNullable, 0));
     out->nullable = nullable != 0;
     DOLPHIN_RETURN_IF_ERROR(ParseType(t, path, &out->type));
@@ -359,9 +364,9 @@ class Reader {
     int32_t meta_len = static_cast<int32_t>(word);
     if (meta_len == 0) return std::optional<MessageView>();  // end of stream
     if (meta_len < 0 || at + static_cast<uint64_t>(meta_len) > limit) {
-      return CorruptionError(fmt::format(
-          "message at offset {}: metadata length {} exceeds the {} bytes available", pos, meta_len,
-          limit - std::min(limit, at)));
+      return CorruptionError(
+          fmt::format("message at offset {}: metadata length {} exceeds the {} bytes available",
+                      pos, meta_len, limit - std::min(limit, at)));
     }
     auto msg_r = fb::TableView::Root(data_ + at, static_cast<size_t>(meta_len));
     if (!msg_r.ok()) return msg_r.status().WithPrefix(fmt::format("message at offset {}", pos));
@@ -380,9 +385,9 @@ class Reader {
     DOLPHIN_ASSIGN_OR_RETURN(m.body_length, msg.Scalar<int64_t>(f::kMessageBodyLength, 0));
     m.body_offset = at + static_cast<uint64_t>(meta_len);
     if (m.body_length < 0 || static_cast<uint64_t>(m.body_length) > size_ - m.body_offset) {
-      return CorruptionError(fmt::format(
-          "message at offset {}: body length {} exceeds the {} bytes left", pos, m.body_length,
-          size_ - m.body_offset));
+      return CorruptionError(
+          fmt::format("message at offset {}: body length {} exceeds the {} bytes left", pos,
+                      m.body_length, size_ - m.body_offset));
     }
     *next = m.body_offset + static_cast<uint64_t>(m.body_length);
     return std::optional<MessageView>(m);
@@ -456,53 +461,54 @@ class Reader {
     int64_t len = fb::Load<int64_t>(p + 8);
     if (off < 0 || len < 0 || off > b.length || len > b.length - off) {
       return CorruptionError(fmt::format(
-          "{}: field '{}': buffer {} (offset {}, length {}) is outside the body of {} bytes", b.what,
-          path, index, off, len, b.length));
+          "{}: field '{}': buffer {} (offset {}, length {}) is outside the body of {} bytes",
+          b.what, path, index, off, len, b.length));
     }
     Buffer buf;
     if (len == 0) return buf;
     const uint8_t* src = data_ + b.offset + off;
     if (b.codec == Codec::kNone) {
-      DOLPHIN_RETURN_IF_ERROR(budget_.Take(len, [&] { return fmt::format("{}: field '{}'", b.what, path); }));
+      DOLPHIN_RETURN_IF_ERROR(
+          budget_.Take(len, [&] { return fmt::format("{}: field '{}'", b.what, path); }));
       buf.owner = bytes_;
       buf.data = src;
       buf.size = len;
       return buf;
     }
     if (len < 8) {
-      return CorruptionError(fmt::format(
-          "{}: field '{}': compressed buffer {} of {} bytes lacks its length prefix", b.what, path,
-          index, len));
+      return CorruptionError(
+          fmt::format("{}: field '{}': compressed buffer {} of {} bytes lacks its length prefix",
+                      b.what, path, index, len));
     }
     int64_t raw_len = fb::Load<int64_t>(src);
     if (raw_len == -1) {
-      DOLPHIN_RETURN_IF_ERROR(budget_.Take(len - 8, [&] { return fmt::format("{}: field '{}'", b.what, path); }));
+      DOLPHIN_RETURN_IF_ERROR(
+          budget_.Take(len - 8, [&] { return fmt::format("{}: field '{}'", b.what, path); }));
       buf.owner = bytes_;
       buf.data = src + 8;
       buf.size = len - 8;
       return buf;
     }
     if (raw_len < 0) {
-      return CorruptionError(fmt::format("{}: field '{}': buffer {} declares {} bytes", b.what,
-                                         path, index, raw_len));
+      return CorruptionError(
+          fmt::format("{}: field '{}': buffer {} declares {} bytes", b.what, path, index, raw_len));
     }
-    DOLPHIN_RETURN_IF_ERROR(budget_.Take(
-        raw_len,
-        [&] { return fmt::format("{}: field '{}': decompressing buffer {}", b.what, path, index); }));
+    DOLPHIN_RETURN_IF_ERROR(budget_.Take(raw_len, [&] {
+      return fmt::format("{}: field '{}': decompressing buffer {}", b.what, path, index);
+    }));
     auto out = internal::Decompress(b.codec, src + 8, static_cast<size_t>(len - 8),
                                     static_cast<size_t>(raw_len));
     if (!out.ok()) {
-      return out.status().WithPrefix(
-          fmt::format("{}: field '{}': buffer {}", b.what, path, index));
+      return out.status().WithPrefix(fmt::format("{}: field '{}': buffer {}", b.what, path, index));
     }
     return MakeBuffer(std::move(*out));
   }
 
   Status CheckBufferless(int64_t length, const std::string& path, const Body& b) {
     if (length > options_.max_rows_bufferless) {
-      return InvalidArgumentError(fmt::format(
-          "{}: field '{}': {} rows without data exceed the limit of {}", b.what, path, length,
-          options_.max_rows_bufferless));
+      return InvalidArgumentError(
+          fmt::format("{}: field '{}': {} rows without data exceed the limit of {}", b.what, path,
+                      length, options_.max_rows_bufferless));
     }
     return Status::Ok();
   }
@@ -513,9 +519,9 @@ class Reader {
     *last = 0;
     if (a.length == 0) return Status::Ok();
     if (a.offsets.size / static_cast<int64_t>(sizeof(O)) < a.length + 1) {
-      return CorruptionError(fmt::format(
-          "{}: field '{}': offsets buffer of {} bytes is too short for {} rows", b.what, path,
-          a.offsets.size, a.length));
+      return CorruptionError(
+          fmt::format("{}: field '{}': offsets buffer of {} bytes is too short for {} rows", b.what,
+                      path, a.offsets.size, a.length));
     }
     O prev = a.offsets.Get<O>(0);
     if (prev < 0) {
@@ -525,15 +531,15 @@ class Reader {
     for (int64_t i = 1; i <= a.length; ++i) {
       O cur = a.offsets.Get<O>(i);
       if (cur < prev) {
-        return CorruptionError(fmt::format("{}: field '{}': offsets decrease at row {}", b.what,
-                                           path, i - 1));
+        return CorruptionError(
+            fmt::format("{}: field '{}': offsets decrease at row {}", b.what, path, i - 1));
       }
       prev = cur;
     }
     if (static_cast<int64_t>(prev) > data_size) {
-      return CorruptionError(fmt::format(
-          "{}: field '{}': last offset {} exceeds the {} values available", b.what, path,
-          static_cast<int64_t>(prev), data_size));
+      return CorruptionError(
+          fmt::format("{}: field '{}': last offset {} exceeds the {} values available", b.what,
+                      path, static_cast<int64_t>(prev), data_size));
     }
     *last = static_cast<int64_t>(prev);
     return Status::Ok();
@@ -571,16 +577,16 @@ class Reader {
       a->validity = Buffer();
     } else if (a->validity.size < BitmapBytes(a->length)) {
       return CorruptionError(fmt::format(
-          "{}: field '{}': validity bitmap of {} bytes is too short for {} rows ({} nulls)",
-          b.what, path, a->validity.size, a->length, a->null_count));
+          "{}: field '{}': validity bitmap of {} bytes is too short for {} rows ({} nulls)", b.what,
+          path, a->validity.size, a->length, a->null_count));
     }
     const int64_t len = a->length;
     if (int width = FixedWidth(id); width > 0) {
       DOLPHIN_ASSIGN_OR_RETURN(a->values, NextBuffer(b, path));
       if (a->values.size / width < len) {
-        return CorruptionError(fmt::format(
-            "{}: field '{}': values buffer of {} bytes is too short for {} rows of {}", b.what,
-            path, a->values.size, len, TypeIdName(id)));
+        return CorruptionError(
+            fmt::format("{}: field '{}': values buffer of {} bytes is too short for {} rows of {}",
+                        b.what, path, a->values.size, len, TypeIdName(id)));
       }
       if (dict) DOLPHIN_RETURN_IF_ERROR(AttachDictionary(b, field, *a, path));
       return std::shared_ptr<const Array>(std::move(a));
@@ -589,9 +595,9 @@ class Reader {
       case TypeId::kBool: {
         DOLPHIN_ASSIGN_OR_RETURN(a->values, NextBuffer(b, path));
         if (a->values.size < BitmapBytes(len)) {
-          return CorruptionError(fmt::format(
-              "{}: field '{}': bool buffer of {} bytes is too short for {} rows", b.what, path,
-              a->values.size, len));
+          return CorruptionError(
+              fmt::format("{}: field '{}': bool buffer of {} bytes is too short for {} rows",
+                          b.what, path, a->values.size, len));
         }
         break;
       }
@@ -643,9 +649,9 @@ class Reader {
         if (w == 0) {
           if (a->validity.size == 0) DOLPHIN_RETURN_IF_ERROR(CheckBufferless(len, path, b));
         } else if (child->length / w < len) {
-          return CorruptionError(fmt::format(
-              "{}: field '{}': child of {} values is too short for {} lists of {}", b.what, path,
-              child->length, len, w));
+          return CorruptionError(
+              fmt::format("{}: field '{}': child of {} values is too short for {} lists of {}",
+                          b.what, path, child->length, len, w));
         }
         a->children.push_back(std::move(child));
         break;
@@ -657,9 +663,9 @@ class Reader {
         for (const Field& cf : field.children) {
           DOLPHIN_ASSIGN_OR_RETURN(auto child, LoadArray(b, cf, false, path, depth + 1));
           if (child->length < len) {
-            return CorruptionError(fmt::format(
-                "{}: field '{}': child '{}' has {} rows, the struct {}", b.what, path, cf.name,
-                child->length, len));
+            return CorruptionError(
+                fmt::format("{}: field '{}': child '{}' has {} rows, the struct {}", b.what, path,
+                            cf.name, child->length, len));
           }
           a->children.push_back(std::move(child));
         }
@@ -679,8 +685,8 @@ class Reader {
         a.dictionary = std::make_shared<Dictionary>();
         return Status::Ok();
       }
-      return CorruptionError(fmt::format("{}: field '{}': dictionary id {} was never sent",
-                                         b.what, path, field.dictionary->id));
+      return CorruptionError(fmt::format("{}: field '{}': dictionary id {} was never sent", b.what,
+                                         path, field.dictionary->id));
     }
     a.dictionary = it->second;
     const int64_t n = a.dictionary->length;
@@ -699,8 +705,8 @@ class Reader {
 
   Result<RecordBatch> LoadRecordBatch(const MessageView& m, size_t number) {
     if (m.header_type != f::kHeaderRecordBatch) {
-      return CorruptionError(fmt::format("message at offset {}: expected a record batch, got type {}",
-                                         m.position, m.header_type));
+      return CorruptionError(fmt::format(
+          "message at offset {}: expected a record batch, got type {}", m.position, m.header_type));
     }
     DOLPHIN_ASSIGN_OR_RETURN(Body b, OpenBody(m, m.header, fmt::format("record batch {}", number)));
     RecordBatch batch;
@@ -737,8 +743,8 @@ class Reader {
     const Field& field = *field_it->second;
     DOLPHIN_ASSIGN_OR_RETURN(auto values, LoadArray(b, field, true, "", 1));
     if (values->length != length) {
-      return CorruptionError(fmt::format("{}: values have {} rows, the batch {}", b.what,
-                                         values->length, length));
+      return CorruptionError(
+          fmt::format("{}: values have {} rows, the batch {}", b.what, values->length, length));
     }
     auto dict = std::make_shared<Dictionary>();
     auto old = dicts_.find(id);
@@ -746,9 +752,9 @@ class Reader {
       dict->chunks = old->second->chunks;
       dict->length = old->second->length;
     }
-    DOLPHIN_RETURN_IF_ERROR(budget_.Take(
-        static_cast<int64_t>(sizeof(Dictionary) + 16 * (dict->chunks.size() + 1)),
-        [&] { return b.what; }));
+    DOLPHIN_RETURN_IF_ERROR(
+        budget_.Take(static_cast<int64_t>(sizeof(Dictionary) + 16 * (dict->chunks.size() + 1)),
+                     [&] { return b.what; }));
     dict->length += values->length;
     dict->chunks.push_back(std::move(values));
     dicts_[id] = std::move(dict);
@@ -780,8 +786,8 @@ class Reader {
     DOLPHIN_ASSIGN_OR_RETURN(auto first, ReadMessage(pos, size_, &next));
     if (!first) return CorruptionError("stream ends before its schema");
     if (first->header_type != f::kHeaderSchema) {
-      return CorruptionError(fmt::format("stream does not start with a schema (message type {})",
-                                         first->header_type));
+      return CorruptionError(
+          fmt::format("stream does not start with a schema (message type {})", first->header_type));
     }
     table.version = static_cast<MetadataVersion>(first->version);
     DOLPHIN_RETURN_IF_ERROR(SetSchema(first->header));
@@ -804,8 +810,8 @@ class Reader {
     }
     int32_t footer_len = fb::Load<int32_t>(data_ + size_ - 10);
     if (footer_len <= 0 || static_cast<uint64_t>(footer_len) > size_ - 18) {
-      return CorruptionError(fmt::format("footer length {} is invalid for a file of {} bytes",
-                                         footer_len, size_));
+      return CorruptionError(
+          fmt::format("footer length {} is invalid for a file of {} bytes", footer_len, size_));
     }
     uint64_t footer_pos = size_ - 10 - static_cast<uint64_t>(footer_len);
     auto footer_r = fb::TableView::Root(data_ + footer_pos, static_cast<size_t>(footer_len));
@@ -833,8 +839,8 @@ class Reader {
     for (uint32_t i = 0; i < dicts.size(); ++i) {
       DOLPHIN_ASSIGN_OR_RETURN(MessageView m, ReadBlock(dicts, i, footer_pos, "dictionary"));
       if (m.header_type != f::kHeaderDictionaryBatch) {
-        return CorruptionError(fmt::format("dictionary block {}: message type {} is not a dictionary",
-                                           i, m.header_type));
+        return CorruptionError(fmt::format(
+            "dictionary block {}: message type {} is not a dictionary", i, m.header_type));
       }
       DOLPHIN_RETURN_IF_ERROR(LoadDictionaryBatch(m));
     }
@@ -851,7 +857,8 @@ class Reader {
   Result<int16_t> SchemaMessageVersion(uint64_t footer_pos) {
     uint64_t next = 0;
     DOLPHIN_ASSIGN_OR_RETURN(auto m, ReadMessage(8, footer_pos, &next));
-    if (!m) return CorruptionError("message at offset 8: end-of-stream marker instead of the schema");
+    if (!m)
+      return CorruptionError("message at offset 8: end-of-stream marker instead of the schema");
     if (m->header_type != f::kHeaderSchema) {
       return CorruptionError(
           fmt::format("message at offset 8: message type {} is not a schema", m->header_type));
@@ -866,8 +873,8 @@ class Reader {
     int32_t meta_len = fb::Load<int32_t>(p + 8);
     if (offset < 0 || meta_len < 0 || static_cast<uint64_t>(offset) >= limit ||
         static_cast<uint64_t>(meta_len) > limit - static_cast<uint64_t>(offset)) {
-      return CorruptionError(fmt::format("{} block {}: offset {} / metadata length {} out of bounds",
-                                         what, i, offset, meta_len));
+      return CorruptionError(fmt::format(
+          "{} block {}: offset {} / metadata length {} out of bounds", what, i, offset, meta_len));
     }
     uint64_t next = 0;
     auto m = ReadMessage(static_cast<uint64_t>(offset),

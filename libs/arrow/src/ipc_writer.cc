@@ -146,7 +146,8 @@ Column Int64ListColumn(std::string name, const std::vector<std::vector<int64_t>>
   return ListOf(std::move(name), lists, [](const auto& v) { return Int64Column("item", v); });
 }
 
-Column StructColumn(std::string name, std::vector<Column> children, const std::vector<bool>& valid) {
+Column StructColumn(std::string name, std::vector<Column> children,
+                    const std::vector<bool>& valid) {
   auto a = std::make_shared<Array>();
   a->length = children.empty() ? static_cast<int64_t>(valid.size()) : children[0].array->length;
   Field field = MakeField(std::move(name), TypeId::kStruct);
@@ -177,17 +178,16 @@ Status TableBuilder::AddBatch(std::vector<Column> columns) {
     for (const auto& c : columns) schema_->fields.push_back(c.field);
   } else {
     if (columns.size() != schema_->fields.size()) {
-      return InvalidArgumentError(fmt::format("batch has {} columns, the schema {}",
-                                              columns.size(), schema_->fields.size()));
+      return InvalidArgumentError(fmt::format("batch has {} columns, the schema {}", columns.size(),
+                                              schema_->fields.size()));
     }
     for (size_t i = 0; i < columns.size(); ++i) {
       const Field& s = schema_->fields[i];
       if (s.name != columns[i].field.name ||
           FieldTypeToString(s) != FieldTypeToString(columns[i].field)) {
-        return InvalidArgumentError(fmt::format("column {} '{}' ({}) does not match the schema's '{}' ({})",
-                                                i, columns[i].field.name,
-                                                FieldTypeToString(columns[i].field), s.name,
-                                                FieldTypeToString(s)));
+        return InvalidArgumentError(fmt::format(
+            "column {} '{}' ({}) does not match the schema's '{}' ({})", i, columns[i].field.name,
+            FieldTypeToString(columns[i].field), s.name, FieldTypeToString(s)));
       }
     }
   }
@@ -242,9 +242,18 @@ Result<std::pair<uint8_t, Ref>> BuildType(fb::Builder& b, const DataType& type) 
     case TypeId::kUInt16:
     case TypeId::kUInt32:
     case TypeId::kUInt64: return std::make_pair(uint8_t{f::kTypeInt}, BuildIntType(b, type.id));
-    case TypeId::kFloat16: tag = f::kTypeFloatingPoint; t.Int16(f::kFloatPrecision, 0); break;
-    case TypeId::kFloat32: tag = f::kTypeFloatingPoint; t.Int16(f::kFloatPrecision, 1); break;
-    case TypeId::kFloat64: tag = f::kTypeFloatingPoint; t.Int16(f::kFloatPrecision, 2); break;
+    case TypeId::kFloat16:
+      tag = f::kTypeFloatingPoint;
+      t.Int16(f::kFloatPrecision, 0);
+      break;
+    case TypeId::kFloat32:
+      tag = f::kTypeFloatingPoint;
+      t.Int16(f::kFloatPrecision, 1);
+      break;
+    case TypeId::kFloat64:
+      tag = f::kTypeFloatingPoint;
+      t.Int16(f::kFloatPrecision, 2);
+      break;
     case TypeId::kUtf8: tag = f::kTypeUtf8; break;
     case TypeId::kLargeUtf8: tag = f::kTypeLargeUtf8; break;
     case TypeId::kBinary: tag = f::kTypeBinary; break;
@@ -253,8 +262,14 @@ Result<std::pair<uint8_t, Ref>> BuildType(fb::Builder& b, const DataType& type) 
       tag = f::kTypeFixedSizeBinary;
       t.Int32(f::kFixedSizeBinaryWidth, type.width);
       break;
-    case TypeId::kDate32: tag = f::kTypeDate; t.Int16(f::kDateUnit, 0); break;
-    case TypeId::kDate64: tag = f::kTypeDate; t.Int16(f::kDateUnit, 1); break;
+    case TypeId::kDate32:
+      tag = f::kTypeDate;
+      t.Int16(f::kDateUnit, 0);
+      break;
+    case TypeId::kDate64:
+      tag = f::kTypeDate;
+      t.Int16(f::kDateUnit, 1);
+      break;
     case TypeId::kTime32:
     case TypeId::kTime64:
       tag = f::kTypeTime;
@@ -278,7 +293,10 @@ Result<std::pair<uint8_t, Ref>> BuildType(fb::Builder& b, const DataType& type) 
       t.Int32(f::kFixedSizeListSize, type.width);
       break;
     case TypeId::kStruct: tag = f::kTypeStruct; break;
-    case TypeId::kMap: tag = f::kTypeMap; t.Bool(f::kMapKeysSorted, type.keys_sorted); break;
+    case TypeId::kMap:
+      tag = f::kTypeMap;
+      t.Bool(f::kMapKeysSorted, type.keys_sorted);
+      break;
   }
   if (tag == 0) return InternalError("unknown type");
   return std::make_pair(tag, b.AddTable(t));
@@ -319,7 +337,8 @@ Result<Ref> BuildSchema(fb::Builder& b, const Schema& schema) {
   Ref fields_vec = b.AddRefVector(fields);
   fb::Builder::TableBuilder t;
   t.Int16(f::kSchemaEndianness, 0).Offset(f::kSchemaFields, fields_vec);
-  if (!schema.metadata.empty()) t.Offset(f::kSchemaCustomMetadata, BuildMetadata(b, schema.metadata));
+  if (!schema.metadata.empty())
+    t.Offset(f::kSchemaCustomMetadata, BuildMetadata(b, schema.metadata));
   return b.AddTable(t);
 }
 
@@ -404,9 +423,9 @@ struct BodyWriter {
         DOLPHIN_RETURN_IF_ERROR(id == TypeId::kLargeList ? AddOffsets<int64_t>(a, &first, &last)
                                                          : AddOffsets<int32_t>(a, &first, &last));
         if (first != 0) {
-          return InvalidArgumentError(fmt::format(
-              "field '{}': list offsets starting at {} are not supported by the writer",
-              field.name, first));
+          return InvalidArgumentError(
+              fmt::format("field '{}': list offsets starting at {} are not supported by the writer",
+                          field.name, first));
         }
         return AddArray(field.children[0], *a.children[0], false);
       }
@@ -539,9 +558,9 @@ class IpcWriter {
             field.name));
       }
       if (d.chunks.size() != 1) {
-        return InvalidArgumentError(fmt::format(
-            "field '{}': writing a dictionary of {} chunks is not supported", field.name,
-            d.chunks.size()));
+        return InvalidArgumentError(
+            fmt::format("field '{}': writing a dictionary of {} chunks is not supported",
+                        field.name, d.chunks.size()));
       }
       BodyWriter w;
       w.codec = codec_;
@@ -577,7 +596,8 @@ class IpcWriter {
     for (const Field& fl : schema->fields) bump(fl, bump);
     for (const std::string& name : options_.dictionary_columns) {
       int col = schema->FieldIndex(name);
-      if (col < 0) return InvalidArgumentError(fmt::format("no column '{}' to dictionary-encode", name));
+      if (col < 0)
+        return InvalidArgumentError(fmt::format("no column '{}' to dictionary-encode", name));
       Field& top = schema->fields[static_cast<size_t>(col)];
       bool is_list = top.type.id == TypeId::kList && top.children[0].type.id == TypeId::kUtf8 &&
                      !top.children[0].dictionary;

@@ -337,15 +337,16 @@ void FormatMetadata(const Metadata& md, const std::string& indent, std::ostream&
 void FormatField(const Field& field, const std::string& indent, std::ostream& out) {
   std::string name;
   AppendJsonString(name, field.name);
-  out << indent << name << ": " << FieldTypeToString(field)
-      << (field.nullable ? "" : " not null") << "\n";
+  out << indent << name << ": " << FieldTypeToString(field) << (field.nullable ? "" : " not null")
+      << "\n";
   if (!field.metadata.empty()) {
     out << indent << "  metadata:\n";
     FormatMetadata(field.metadata, indent + "    ", out);
   }
   bool show_children = false;
   for (const Field& c : field.children) {
-    if (!c.nullable || !c.metadata.empty() || c.dictionary || !c.children.empty()) show_children = true;
+    if (!c.nullable || !c.metadata.empty() || c.dictionary || !c.children.empty())
+      show_children = true;
   }
   if (show_children) {
     for (const Field& c : field.children) FormatField(c, indent + "  ", out);
@@ -357,8 +358,8 @@ void FormatField(const Field& field, const std::string& indent, std::ostream& ou
 void FormatSchema(const Table& table, std::ostream& out) {
   out << "format: " << (table.format == IpcFormat::kFile ? "file" : "stream")
       << ", metadata version " << (table.version == MetadataVersion::kV5 ? "V5" : "V4") << ", "
-      << table.batches.size() << " record batch" << (table.batches.size() == 1 ? "" : "es")
-      << ", " << table.num_rows() << " rows\n";
+      << table.batches.size() << " record batch" << (table.batches.size() == 1 ? "" : "es") << ", "
+      << table.num_rows() << " rows\n";
   out << "fields (" << table.schema->fields.size() << "):\n";
   for (const Field& field : table.schema->fields) FormatField(field, "  ", out);
   if (!table.schema->metadata.empty()) {

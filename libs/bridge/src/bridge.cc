@@ -1,8 +1,8 @@
 #include "dolphin/bridge/bridge.h"
 
 #include <fcntl.h>
-#include <pthread.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
@@ -162,8 +162,8 @@ struct BridgeMeters {
   explicit BridgeMeters(Metrics& m)
       : seen(m.Counter("dolphin_bridge_scans_seen_total", "Scans decoded from files")),
         published(m.Counter("dolphin_bridge_scans_published_total", "Scans put on the bus")),
-        duplicates(m.Counter("dolphin_bridge_scans_skipped_total",
-                             "Scans not published, by reason", {{"reason", "duplicate"}})),
+        duplicates(m.Counter("dolphin_bridge_scans_skipped_total", "Scans not published, by reason",
+                             {{"reason", "duplicate"}})),
         stale(m.Counter("dolphin_bridge_scans_skipped_total", "Scans not published, by reason",
                         {{"reason", "stale"}})),
         unreadable(m.Counter("dolphin_bridge_errors_total", "Bridge errors, by kind",
@@ -203,8 +203,8 @@ class BridgeImpl final : public Bridge {
     std::error_code ec;
     fs::create_directories(options_.scan_dir, ec);
     if (ec) {
-      return IoError(fmt::format("cannot create scan_dir {}: {}", options_.scan_dir.string(),
-                                 ec.message()));
+      return IoError(
+          fmt::format("cannot create scan_dir {}: {}", options_.scan_dir.string(), ec.message()));
     }
     LoadState();
     wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -214,7 +214,8 @@ class BridgeImpl final : public Bridge {
       if (inotify_fd_ < 0) return ErrnoError("inotify_init1", errno);
       root_wd_ = ::inotify_add_watch(inotify_fd_, options_.scan_dir.c_str(),
                                      IN_CREATE | IN_MOVED_TO | IN_ONLYDIR);
-      if (root_wd_ < 0) return ErrnoError(fmt::format("inotify watch {}", options_.scan_dir.string()), errno);
+      if (root_wd_ < 0)
+        return ErrnoError(fmt::format("inotify watch {}", options_.scan_dir.string()), errno);
     }
     // Watch the newest day folder before looking for the newest scan, so nothing written
     // meanwhile is missed (a scan seen twice is a duplicate and is not published again).
@@ -231,8 +232,9 @@ class BridgeImpl final : public Bridge {
     if (conn.ok()) {
       connection_listener_ = *conn;
     } else {
-      env_.logger.Warn("bridge", "no bus connection events: a restarted cluster stays empty until the next scan",
-                       {{"error", conn.status().ToString()}});
+      env_.logger.Warn(
+          "bridge", "no bus connection events: a restarted cluster stays empty until the next scan",
+          {{"error", conn.status().ToString()}});
     }
     stop_ = false;
     {
@@ -245,11 +247,15 @@ class BridgeImpl final : public Bridge {
       ::pthread_setname_np(::pthread_self(), "bridge");
       Loop();
     });
-    env_.logger.Info("bridge", "started",
-                     {{"scan_dir", options_.scan_dir.string()},
-                      {"mode", options_.inotify ? (options_.poll_interval.count() > 0 ? "inotify+poll" : "inotify") : "poll"},
-                      {"poll_interval", options_.poll_interval.count() > 0 ? FormatDuration(options_.poll_interval) : "off"},
-                      {"epoch", epoch_}});
+    env_.logger.Info(
+        "bridge", "started",
+        {{"scan_dir", options_.scan_dir.string()},
+         {"mode", options_.inotify
+                      ? (options_.poll_interval.count() > 0 ? "inotify+poll" : "inotify")
+                      : "poll"},
+         {"poll_interval",
+          options_.poll_interval.count() > 0 ? FormatDuration(options_.poll_interval) : "off"},
+         {"epoch", epoch_}});
     return Status::Ok();
   }
 
@@ -353,8 +359,9 @@ class BridgeImpl final : public Bridge {
     auto state = ParseStateFile(ss.str(), options_.state_file.string());
     if (!state.ok()) {
       // The file is outside data: a bad one costs a new epoch, never the process.
-      env_.logger.Warn("bridge", "ignoring unreadable state file: starting a fresh epoch",
-                       {{"file", options_.state_file.string()}, {"error", state.status().message()}});
+      env_.logger.Warn(
+          "bridge", "ignoring unreadable state file: starting a fresh epoch",
+          {{"file", options_.state_file.string()}, {"error", state.status().message()}});
       return;
     }
     epoch_ = state->epoch;
@@ -377,7 +384,8 @@ class BridgeImpl final : public Bridge {
     DOLPHIN_ASSIGN_OR_RETURN(Json j, contract::ParseObject(text, file));
     StateFile s;
     DOLPHIN_ASSIGN_OR_RETURN(s.epoch, contract::GetInt64Or(j, "epoch", 0, file));
-    DOLPHIN_ASSIGN_OR_RETURN(s.last_scan_number, contract::GetInt64Or(j, "last_scan_number", -1, file));
+    DOLPHIN_ASSIGN_OR_RETURN(s.last_scan_number,
+                             contract::GetInt64Or(j, "last_scan_number", -1, file));
     DOLPHIN_ASSIGN_OR_RETURN(std::string ts, contract::GetStringOr(j, "last_timestamp", "", file));
     if (auto parsed = ParseRfc3339(ts); parsed.ok()) s.last_timestamp = *parsed;
     return s;
@@ -452,7 +460,8 @@ class BridgeImpl final : public Bridge {
           continue;
         }
         auto it = day_watches_.find(ev->wd);
-        if (it != day_watches_.end() && IsScanFile(name)) Enqueue(Candidate{it->second / name, false});
+        if (it != day_watches_.end() && IsScanFile(name))
+          Enqueue(Candidate{it->second / name, false});
       }
     }
   }
@@ -483,7 +492,8 @@ class BridgeImpl final : public Bridge {
     if (days.empty()) return;
     if (auto m = DirMtime(days.back())) poll_day_mtime_ = *m;
     std::vector<fs::path> dirs = {days.back()};
-    if (days.size() >= 2 && poll_day_ != days.back()) dirs.insert(dirs.begin(), days[days.size() - 2]);
+    if (days.size() >= 2 && poll_day_ != days.back())
+      dirs.insert(dirs.begin(), days[days.size() - 2]);
     poll_day_ = days.back();
     std::map<fs::path, FileSig> seen;
     for (const auto& d : dirs) {
@@ -513,7 +523,8 @@ class BridgeImpl final : public Bridge {
       job->done = true;
       job->cv.notify_all();
       --*in_flight;
-    }).detach();
+    })
+        .detach();
     std::unique_lock<std::mutex> lock(job->mu);
     // The deadline is on the clock (a SimulatedClock drives it in tests); with the SystemClock
     // it guards against a real kernel read that does not return.
@@ -572,7 +583,8 @@ class BridgeImpl final : public Bridge {
       std::lock_guard<std::mutex> lock(mu_);
       ++stats_.unreadable;
       meters_.unreadable.Increment();
-      env_.logger.Warn("bridge", "cannot read file", {{"file", file}, {"error", bytes->status().message()}});
+      env_.logger.Warn("bridge", "cannot read file",
+                       {{"file", file}, {"error", bytes->status().message()}});
       return;
     }
     auto scan = DecodeScan(**bytes);
@@ -587,11 +599,11 @@ class BridgeImpl final : public Bridge {
         std::lock_guard<std::mutex> lock(mu_);
         stats_.assets_dropped_invalid_utf8 += static_cast<uint64_t>(dropped);
       }
-      env_.logger.Warn("bridge", "assets with a symbol that is not valid UTF-8 left out of the scan",
+      env_.logger.Warn("bridge",
+                       "assets with a symbol that is not valid UTF-8 left out of the scan",
                        {{"file", file}, {"dropped", dropped}});
     }
-    Decide(std::make_shared<const DecodedScan>(std::move(scan).value()), file, c.republish,
-           *sig);
+    Decide(std::make_shared<const DecodedScan>(std::move(scan).value()), file, c.republish, *sig);
   }
 
   void MarkDone(const fs::path& p) {
@@ -653,9 +665,8 @@ class BridgeImpl final : public Bridge {
                        {{"file", p.string()}, {"error", error}, {"move_error", ec.message()}});
       return;
     }
-    std::ofstream(dest.string() + ".reason")
-        << fmt::format("{}: {}\nquarantined at {}\n", p.string(), error,
-                       FormatRfc3339(env_.clock.Now()));
+    std::ofstream(dest.string() + ".reason") << fmt::format(
+        "{}: {}\nquarantined at {}\n", p.string(), error, FormatRfc3339(env_.clock.Now()));
     {
       std::lock_guard<std::mutex> lock(mu_);
       ++stats_.quarantined;
@@ -665,8 +676,8 @@ class BridgeImpl final : public Bridge {
                      {{"file", p.filename().string()}, {"to", dest.string()}, {"error", error}});
   }
 
-  void Decide(std::shared_ptr<const DecodedScan> scan_ptr, const std::string& file,
-              bool republish, const FileSig& sig) {
+  void Decide(std::shared_ptr<const DecodedScan> scan_ptr, const std::string& file, bool republish,
+              const FileSig& sig) {
     const DecodedScan& scan = *scan_ptr;
     const int64_t n = scan.scan_number;
     meters_.seen.Increment();
@@ -695,7 +706,9 @@ class BridgeImpl final : public Bridge {
         ++stats_.stale;
         meters_.stale.Increment();
       }
-      env_.logger.Info("bridge", d == SequenceDecision::kDuplicate ? "duplicate scan not published" : "stale scan not published",
+      env_.logger.Info("bridge",
+                       d == SequenceDecision::kDuplicate ? "duplicate scan not published"
+                                                         : "stale scan not published",
                        {{"scan", n}, {"last_scan", last_number_}, {"file", file}});
       return;
     }
@@ -742,7 +755,8 @@ class BridgeImpl final : public Bridge {
                 .count());
       }
     }
-    if (!persist_first && env_.clock.MonotonicNow() - last_state_save_ >= std::chrono::seconds(1)) SaveState();
+    if (!persist_first && env_.clock.MonotonicNow() - last_state_save_ >= std::chrono::seconds(1))
+      SaveState();
     if (st.ok() && options_.log_each_scan) {
       const Duration latency = f.bridge_ts - Timestamp::FromUnixNanos(sig.ctime_ns);
       env_.logger.Info("bridge", republish ? "republished newest scan" : "published scan",
@@ -776,9 +790,9 @@ class BridgeImpl final : public Bridge {
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.put_failures;
     meters_.put_failed.Increment();
-    env_.logger.Warn("bridge", "bus put failed; will retry the newest scan",
-                     {{"scan", put.scan_number}, {"error", st.ToString()},
-                      {"failures", stats_.put_failures}});
+    env_.logger.Warn(
+        "bridge", "bus put failed; will retry the newest scan",
+        {{"scan", put.scan_number}, {"error", st.ToString()}, {"failures", stats_.put_failures}});
     pending_put_ = std::move(put);
     put_retry_at_ = env_.clock.MonotonicNow() + put_backoff_;
     put_backoff_ = std::min<Duration>(put_backoff_ * 2, std::chrono::seconds(2));
@@ -795,7 +809,8 @@ class BridgeImpl final : public Bridge {
     if (st.ok()) {
       OnPublished(*put, env_.clock.Now(), false);
       put_backoff_ = std::chrono::milliseconds(50);
-      env_.logger.Info("bridge", "bus put recovered", {{"scan", put->scan_number}, {"file", put->file}});
+      env_.logger.Info("bridge", "bus put recovered",
+                       {{"scan", put->scan_number}, {"file", put->file}});
     } else {
       OnPutFailure(std::move(*put), st);
     }
@@ -811,14 +826,17 @@ class BridgeImpl final : public Bridge {
       std::lock_guard<std::mutex> lock(mu_);
       if (pending_put_) {
         put_retry_at_ = env_.clock.MonotonicNow();
-        env_.logger.Warn("bridge", "bus cluster changed (restarted, empty); the pending scan is published next",
-                         {{"scan", pending_put_->scan_number}, {"file", pending_put_->file}});
+        env_.logger.Warn(
+            "bridge", "bus cluster changed (restarted, empty); the pending scan is published next",
+            {{"scan", pending_put_->scan_number}, {"file", pending_put_->file}});
         return;
       }
       last = last_published_;
     }
     if (!last || !last->scan) {
-      env_.logger.Warn("bridge", "bus cluster changed (restarted, empty); no scan published yet, nothing to republish");
+      env_.logger.Warn(
+          "bridge",
+          "bus cluster changed (restarted, empty); no scan published yet, nothing to republish");
       return;
     }
     last->fields.bridge_ts = env_.clock.Now();
@@ -834,7 +852,8 @@ class BridgeImpl final : public Bridge {
       std::lock_guard<std::mutex> lock(mu_);
       ++stats_.cluster_republishes;
     }
-    env_.logger.Warn("bridge", "bus cluster changed (restarted, empty): republished the newest scan",
+    env_.logger.Warn("bridge",
+                     "bus cluster changed (restarted, empty): republished the newest scan",
                      {{"scan", last->scan_number}, {"epoch", last->epoch}, {"file", last->file}});
   }
 
@@ -873,7 +892,8 @@ class BridgeImpl final : public Bridge {
         std::lock_guard<std::mutex> lock(mu_);
         if (loop_exit_reason_.empty()) loop_exit_reason_ = "run loop returned";
       }
-      env_.logger.Error("bridge", "event loop returned: no scans are published until the bridge is restarted",
+      env_.logger.Error("bridge",
+                        "event loop returned: no scans are published until the bridge is restarted",
                         {{"published", stats_published_.load()}});
     }
     loop_running_ = false;
@@ -912,11 +932,13 @@ class BridgeImpl final : public Bridge {
       if (!queue_.empty()) continue;
       Duration wait = tick;
       if (options_.poll_interval.count() > 0) {
-        wait = std::min(wait, std::max<Duration>(next_poll - env_.clock.MonotonicNow(), Duration(0)));
+        wait =
+            std::min(wait, std::max<Duration>(next_poll - env_.clock.MonotonicNow(), Duration(0)));
       }
       struct pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {inotify_fd_, POLLIN, 0}};
       int nfds = inotify_fd_ >= 0 ? 2 : 1;
-      int timeout_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(wait).count());
+      int timeout_ms =
+          static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(wait).count());
       // determinism-ok: a kernel wait on inotify and the wake fd (the inotify->publish hot
       // path); the poll and settle deadlines are read from the Clock.
       int r = ::poll(fds, nfds, std::max(timeout_ms, 1));
@@ -941,9 +963,9 @@ class BridgeImpl final : public Bridge {
   std::atomic<bool> loop_running_{false};
   std::string loop_exit_reason_;  // guarded by mu_
   uint64_t published_at_loop_start_ = 0;
-  bool test_exit_done_ = false;   // the event thread's
-  bool state_saved_ = false;      // the state file was written by this run (bridge thread)
-  MonoTime last_state_save_;      // when (bridge thread)
+  bool test_exit_done_ = false;  // the event thread's
+  bool state_saved_ = false;     // the state file was written by this run (bridge thread)
+  MonoTime last_state_save_;     // when (bridge thread)
   std::atomic<bool> cluster_changed_{false};  // set by the bus's connection listener
   std::optional<bus::ListenerId> connection_listener_;
   int inotify_fd_ = -1;

@@ -174,8 +174,7 @@ class InMemoryBus final : public KvBus {
   }
 
   // REQUIRES: mu_ held.
-  void Notify(std::string_view map, std::string_view key, EventType type,
-              std::string_view value) {
+  void Notify(std::string_view map, std::string_view key, EventType type, std::string_view value) {
     for (auto& [id, l] : listeners_) {
       if (l.map != map) continue;
       if (l.single_key && l.key != key) continue;

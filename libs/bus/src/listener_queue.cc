@@ -64,7 +64,8 @@ void ListenerQueue::Push(BusEvent event) {
 
 void ListenerQueue::Run() {
   // Named for top -H and the thread budget (docs/services.md §2): "bus:<listener name>".
-  const std::string thread_name = "bus:" + (options_.name.empty() ? std::string("listener") : options_.name);
+  const std::string thread_name =
+      "bus:" + (options_.name.empty() ? std::string("listener") : options_.name);
   ::pthread_setname_np(::pthread_self(), thread_name.substr(0, 15).c_str());
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {

@@ -13,7 +13,9 @@ namespace {
 class OpTimer {
  public:
   explicit OpTimer(const Clock& clock) : clock_(clock), start_(clock.MonotonicNow()) {}
-  double Seconds() const { return std::chrono::duration<double>(clock_.MonotonicNow() - start_).count(); }
+  double Seconds() const {
+    return std::chrono::duration<double>(clock_.MonotonicNow() - start_).count();
+  }
 
  private:
   const Clock& clock_;
@@ -23,8 +25,14 @@ class OpTimer {
 class MeteredBus final : public KvBus {
  public:
   MeteredBus(std::unique_ptr<KvBus> inner, const Clock& clock, Metrics& metrics)
-      : inner_(std::move(inner)), clock_(clock), metrics_(metrics), put_(metrics, "put"), get_(metrics, "get"),
-        remove_(metrics, "remove"), keys_(metrics, "keys"), maps_(metrics, "maps"),
+      : inner_(std::move(inner)),
+        clock_(clock),
+        metrics_(metrics),
+        put_(metrics, "put"),
+        get_(metrics, "get"),
+        remove_(metrics, "remove"),
+        keys_(metrics, "keys"),
+        maps_(metrics, "maps"),
         listeners_gauge_(metrics.Gauge("dolphin_bus_listeners", "Registered bus entry listeners")) {
     hook_ = metrics_.AddCollectHook([this] { Collect(); });
   }
@@ -54,8 +62,8 @@ class MeteredBus final : public KvBus {
     keys_.Done(r.ok(), t.Seconds());
     return r;
   }
-  Result<ListenerId> AddKeyListener(std::string_view map, std::string_view key, ListenerCallback callback,
-                                    ListenerOptions options) override {
+  Result<ListenerId> AddKeyListener(std::string_view map, std::string_view key,
+                                    ListenerCallback callback, ListenerOptions options) override {
     std::string name = options.name.empty() ? "unnamed" : options.name;
     auto id = inner_->AddKeyListener(map, key, std::move(callback), std::move(options));
     if (id.ok()) Track(*id, std::move(name));
@@ -74,18 +82,23 @@ class MeteredBus final : public KvBus {
       std::lock_guard<std::mutex> lock(mu_);
       auto it = listeners_.find(id);
       if (it != listeners_.end()) {
-        if (auto stats = inner_->GetListenerStats(id); stats.ok()) ExportLocked(it->second, *stats, true);
+        if (auto stats = inner_->GetListenerStats(id); stats.ok())
+          ExportLocked(it->second, *stats, true);
         listeners_.erase(it);
         listeners_gauge_.Set(static_cast<double>(listeners_.size()));
       }
     }
     return inner_->RemoveListener(id);
   }
-  Result<ListenerStats> GetListenerStats(ListenerId id) override { return inner_->GetListenerStats(id); }
+  Result<ListenerStats> GetListenerStats(ListenerId id) override {
+    return inner_->GetListenerStats(id);
+  }
   Result<ListenerId> AddConnectionListener(ConnectionCallback callback) override {
     return inner_->AddConnectionListener(std::move(callback));
   }
-  Status RemoveConnectionListener(ListenerId id) override { return inner_->RemoveConnectionListener(id); }
+  Status RemoveConnectionListener(ListenerId id) override {
+    return inner_->RemoveConnectionListener(id);
+  }
   Result<std::vector<std::string>> Maps() override {
     OpTimer t(clock_);
     auto r = inner_->Maps();
@@ -101,8 +114,9 @@ class MeteredBus final : public KvBus {
                        {{"op", op}, {"result", "ok"}})),
           error(m.Counter("dolphin_bus_operations_total", "Bus operations, by operation and result",
                           {{"op", op}, {"result", "error"}})),
-          seconds(m.Histogram("dolphin_bus_operation_seconds", "Bus operation latency, by operation",
-                              MetricBuckets::kLatency, {{"op", op}})) {}
+          seconds(m.Histogram("dolphin_bus_operation_seconds",
+                              "Bus operation latency, by operation", MetricBuckets::kLatency,
+                              {{"op", op}})) {}
     void Done(bool success, double s) {
       (success ? ok : error).Increment();
       seconds.Observe(s);
@@ -129,9 +143,11 @@ class MeteredBus final : public KvBus {
                     std::map<std::string, double>* depth = nullptr) {
     const MetricLabels l{{"listener", t.name}};
     // Taken even when nothing changed, so every listener's series exist from the start.
-    MetricCounter& delivered = metrics_.Counter("dolphin_bus_listener_delivered_total", "Listener callbacks run", l);
-    MetricCounter& coalesced = metrics_.Counter("dolphin_bus_listener_coalesced_total",
-                                                "Listener events replaced by a newer one for the same key", l);
+    MetricCounter& delivered =
+        metrics_.Counter("dolphin_bus_listener_delivered_total", "Listener callbacks run", l);
+    MetricCounter& coalesced =
+        metrics_.Counter("dolphin_bus_listener_coalesced_total",
+                         "Listener events replaced by a newer one for the same key", l);
     if (s.delivered > t.delivered) {
       delivered.Increment(static_cast<double>(s.delivered - t.delivered));
       t.delivered = s.delivered;
@@ -148,17 +164,22 @@ class MeteredBus final : public KvBus {
     std::map<std::string, double> depth;
     for (const auto& [id, t] : listeners_) depth[t.name] += 0;
     for (auto& [id, t] : listeners_) {
-      if (auto stats = inner_->GetListenerStats(id); stats.ok()) ExportLocked(t, *stats, false, &depth);
+      if (auto stats = inner_->GetListenerStats(id); stats.ok())
+        ExportLocked(t, *stats, false, &depth);
     }
     for (const auto& [name, d] : depth) {
-      metrics_.Gauge("dolphin_bus_listener_queue_depth", "Listener events pending now", {{"listener", name}})
+      metrics_
+          .Gauge("dolphin_bus_listener_queue_depth", "Listener events pending now",
+                 {{"listener", name}})
           .Set(d);
       known_names_[name] = true;
     }
     // A name whose listeners all went away shows an empty queue, not its last depth.
     for (const auto& [name, known] : known_names_) {
       if (depth.count(name) == 0) {
-        metrics_.Gauge("dolphin_bus_listener_queue_depth", "Listener events pending now", {{"listener", name}})
+        metrics_
+            .Gauge("dolphin_bus_listener_queue_depth", "Listener events pending now",
+                   {{"listener", name}})
             .Set(0);
       }
     }

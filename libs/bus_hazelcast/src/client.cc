@@ -2,11 +2,11 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -40,7 +40,7 @@ Uuid NewClientUuid(Clock& clock) {
     u.msb = static_cast<uint64_t>(clock.Now().UnixNanos()) ^ 0x9e3779b97f4a7c15ULL;
     u.lsb = static_cast<uint64_t>(getpid()) * 0xbf58476d1ce4e5b9ULL;
   }
-  u.msb = (u.msb & ~0xf000ULL) | 0x4000ULL;  // version 4
+  u.msb = (u.msb & ~0xf000ULL) | 0x4000ULL;        // version 4
   u.lsb = (u.lsb & ~(3ULL << 62)) | (2ULL << 62);  // IETF variant
   return u;
 }
@@ -108,16 +108,14 @@ Result<std::unique_ptr<Client>> Client::Connect(ClientConfig config, Env& env) {
   if (client->wake_fd_ < 0) return ErrnoError("hazelcast: eventfd", errno);
   DOLPHIN_ASSIGN_OR_RETURN(Connection conn, client->ConnectAny());
   client->Install(std::move(conn), /*reconnect=*/false);
-  client->io_thread_ =
-      std::thread([c = client.get()] {  // determinism-ok: the I/O thread
-        ::pthread_setname_np(::pthread_self(), "hz-io");
-        c->IoLoop();
-      });
-  client->worker_thread_ =
-      std::thread([c = client.get()] {  // determinism-ok: reconnect worker
-        ::pthread_setname_np(::pthread_self(), "hz-worker");
-        c->WorkerLoop();
-      });
+  client->io_thread_ = std::thread([c = client.get()] {  // determinism-ok: the I/O thread
+    ::pthread_setname_np(::pthread_self(), "hz-io");
+    c->IoLoop();
+  });
+  client->worker_thread_ = std::thread([c = client.get()] {  // determinism-ok: reconnect worker
+    ::pthread_setname_np(::pthread_self(), "hz-worker");
+    c->WorkerLoop();
+  });
   return client;
 }
 
@@ -203,8 +201,8 @@ Result<Client::Connection> Client::Handshake(const Endpoint& endpoint) {
     socklen_t len = sizeof(err);
     ::getsockopt(conn.fd, SOL_SOCKET, SO_ERROR, &err, &len);
     if (err != 0) {
-      return fail(UnavailableError(
-          fmt::format("hazelcast: connect to {}: {}", where, std::strerror(err))));
+      return fail(
+          UnavailableError(fmt::format("hazelcast: connect to {}: {}", where, std::strerror(err))));
     }
   }
 
@@ -213,9 +211,8 @@ Result<Client::Connection> Client::Handshake(const Endpoint& endpoint) {
   auth.username = config_.username;
   auth.password = config_.password;
   auth.client_uuid = client_uuid_;
-  auth.client_name = config_.tuning.client_name.empty()
-                         ? fmt::format("dolphin-{}", getpid())
-                         : config_.tuning.client_name;
+  auth.client_name = config_.tuning.client_name.empty() ? fmt::format("dolphin-{}", getpid())
+                                                        : config_.tuning.client_name;
   int64_t correlation;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -234,8 +231,8 @@ Result<Client::Connection> Client::Handshake(const Endpoint& endpoint) {
                            fmt::format("hazelcast: authenticate to {}", where));
       if (!s.ok()) return fail(UnavailableError(s.message()));
     } else {
-      return fail(UnavailableError(
-          fmt::format("hazelcast: send to {}: {}", where, std::strerror(errno))));
+      return fail(
+          UnavailableError(fmt::format("hazelcast: send to {}: {}", where, std::strerror(errno))));
     }
   }
 
@@ -263,8 +260,8 @@ Result<Client::Connection> Client::Handshake(const Endpoint& endpoint) {
   auto header = DecodeHeader(messages[0]);
   if (!header.ok()) return fail(header.status());
   if (header->type == kErrorResponse) {
-    return fail(ErrorResponseToStatus(messages[0], fmt::format("hazelcast: authenticate to {}",
-                                                               where)));
+    return fail(
+        ErrorResponseToStatus(messages[0], fmt::format("hazelcast: authenticate to {}", where)));
   }
   if (header->type != kAuthentication + 1) {
     return fail(CorruptionError(fmt::format(
@@ -439,10 +436,10 @@ Result<Message> Client::Invoke(std::string request, const CallOptions& options,
       std::unique_lock<std::mutex> lock(mu_);
       while (!connected_ && !stopping_) {
         if (!clock_.WaitUntil(deadline, lock, state_cv_, [&] { return connected_ || stopping_; })) {
-          return DeadlineExceededError(fmt::format(
-              "{}: not connected to hazelcast member {} for {} ms (reconnecting)", options.op,
-              endpoint_.ToString(),
-              std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()));
+          return DeadlineExceededError(
+              fmt::format("{}: not connected to hazelcast member {} for {} ms (reconnecting)",
+                          options.op, endpoint_.ToString(),
+                          std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()));
         }
       }
       if (stopping_) {
@@ -471,8 +468,7 @@ Result<Message> Client::Invoke(std::string request, const CallOptions& options,
       calls_.erase(id);
       handlers_.erase(id);
       return DeadlineExceededError(fmt::format(
-          "{}: no response from hazelcast member {} within {} ms", options.op,
-          endpoint_.ToString(),
+          "{}: no response from hazelcast member {} within {} ms", options.op, endpoint_.ToString(),
           std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()));
     }
     if (!call->status.ok()) {
@@ -513,11 +509,11 @@ void Client::Drop(std::string_view reason) {
     handlers_.clear();
     where = endpoint_.ToString();
   }
-  logger_.Warn(kComponent, "connection lost", {{"member", where}, {"reason", reason},
-                                                {"failed_calls", calls.size()}});
+  logger_.Warn(kComponent, "connection lost",
+               {{"member", where}, {"reason", reason}, {"failed_calls", calls.size()}});
   if (disconnect_hook) disconnect_hook();
-  const Status status = UnavailableError(
-      fmt::format("connection to hazelcast member {} lost: {}", where, reason));
+  const Status status =
+      UnavailableError(fmt::format("connection to hazelcast member {} lost: {}", where, reason));
   for (auto& [id, call] : calls) {
     std::lock_guard<std::mutex> lock(call->mu);
     call->done = true;
@@ -536,15 +532,16 @@ bool Client::Reconnect() {
       Install(std::move(conn).value(), /*reconnect=*/true);
       return true;
     }
-    logger_.Warn(kComponent, "reconnect failed",
-                 {{"attempt", attempt}, {"error", conn.status().ToString()},
-                  {"retry_in_ms",
-                   std::chrono::duration_cast<std::chrono::milliseconds>(backoff).count()}});
+    logger_.Warn(
+        kComponent, "reconnect failed",
+        {{"attempt", attempt},
+         {"error", conn.status().ToString()},
+         {"retry_in_ms", std::chrono::duration_cast<std::chrono::milliseconds>(backoff).count()}});
     if (!clock_.WaitFor(backoff, cancel_)) return false;
-    backoff = std::min<Duration>(
-        config_.tuning.max_backoff,
-        Duration(static_cast<int64_t>(static_cast<double>(backoff.count()) *
-                                      config_.tuning.backoff_multiplier)));
+    backoff =
+        std::min<Duration>(config_.tuning.max_backoff,
+                           Duration(static_cast<int64_t>(static_cast<double>(backoff.count()) *
+                                                         config_.tuning.backoff_multiplier)));
   }
   return false;
 }
@@ -610,9 +607,9 @@ void Client::Dispatch(Message msg) {
 }
 
 void Client::IoLoop() {
-  const auto tick = std::min<Duration>(std::chrono::seconds(1),
-                                       std::max<Duration>(std::chrono::milliseconds(10),
-                                                          config_.tuning.heartbeat_interval / 2));
+  const auto tick = std::min<Duration>(
+      std::chrono::seconds(1),
+      std::max<Duration>(std::chrono::milliseconds(10), config_.tuning.heartbeat_interval / 2));
   const int tick_ms =
       static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(tick).count());
   while (true) {
@@ -653,9 +650,9 @@ void Client::IoLoop() {
       if (!out_buf_.empty()) FlushLocked();
       const MonoTime now = clock_.MonotonicNow();
       if (now - last_read_ >= config_.tuning.heartbeat_timeout) {
-        reason = fmt::format("nothing read for {} ms (heartbeat timeout)",
-                             std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 now - last_read_).count());
+        reason = fmt::format(
+            "nothing read for {} ms (heartbeat timeout)",
+            std::chrono::duration_cast<std::chrono::milliseconds>(now - last_read_).count());
       } else if (now - last_write_ >= config_.tuning.heartbeat_interval) {
         std::string ping = EncodePing();
         SetCorrelationId(ping, next_correlation_++);

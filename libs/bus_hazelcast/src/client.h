@@ -131,23 +131,23 @@ class Client {
 
   mutable std::mutex mu_;
   std::condition_variable state_cv_;
-  int fd_ = -1;                 // guarded by mu_
-  bool connected_ = false;      // guarded by mu_
-  bool stopping_ = false;       // guarded by mu_
-  std::string out_buf_;         // guarded by mu_
-  int64_t next_correlation_ = 1;  // guarded by mu_
-  std::unordered_map<int64_t, std::shared_ptr<Call>> calls_;            // guarded by mu_
+  int fd_ = -1;                                                          // guarded by mu_
+  bool connected_ = false;                                               // guarded by mu_
+  bool stopping_ = false;                                                // guarded by mu_
+  std::string out_buf_;                                                  // guarded by mu_
+  int64_t next_correlation_ = 1;                                         // guarded by mu_
+  std::unordered_map<int64_t, std::shared_ptr<Call>> calls_;             // guarded by mu_
   std::unordered_map<int64_t, std::shared_ptr<EventHandler>> handlers_;  // guarded by mu_
-  MonoTime last_read_;          // guarded by mu_
-  MonoTime last_write_;         // guarded by mu_
-  Endpoint endpoint_;           // guarded by mu_
-  int32_t partition_count_ = 0;  // guarded by mu_
-  Uuid cluster_id_;             // guarded by mu_
-  uint64_t reconnects_ = 0;     // guarded by mu_
-  std::function<void(bool)> hook_;  // guarded by mu_
-  bool hook_pending_ = false;   // guarded by mu_
-  bool hook_cluster_changed_ = false;  // guarded by mu_
-  std::function<void()> disconnect_hook_;  // guarded by mu_
+  MonoTime last_read_;                                                   // guarded by mu_
+  MonoTime last_write_;                                                  // guarded by mu_
+  Endpoint endpoint_;                                                    // guarded by mu_
+  int32_t partition_count_ = 0;                                          // guarded by mu_
+  Uuid cluster_id_;                                                      // guarded by mu_
+  uint64_t reconnects_ = 0;                                              // guarded by mu_
+  std::function<void(bool)> hook_;                                       // guarded by mu_
+  bool hook_pending_ = false;                                            // guarded by mu_
+  bool hook_cluster_changed_ = false;                                    // guarded by mu_
+  std::function<void()> disconnect_hook_;                                // guarded by mu_
   std::condition_variable worker_cv_;
 
   MessageReader reader_;  // I/O thread only (set before it starts)

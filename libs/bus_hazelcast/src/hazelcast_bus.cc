@@ -61,8 +61,7 @@ Status NoEmptyMap(std::string_view map, std::string_view op) {
 
 }  // namespace
 
-HazelcastBus::HazelcastBus(std::unique_ptr<Client> client, Env& env,
-                           size_t listener_queue_capacity)
+HazelcastBus::HazelcastBus(std::unique_ptr<Client> client, Env& env, size_t listener_queue_capacity)
     : client_(std::move(client)),
       logger_(env.logger),
       listener_queue_capacity_(listener_queue_capacity > 0 ? listener_queue_capacity
@@ -141,9 +140,9 @@ Result<std::optional<std::string>> HazelcastBus::Get(std::string_view map, std::
   DOLPHIN_RETURN_IF_ERROR(NoEmptyMap(map, "get"));
   KeyRef k = MakeKey(key);
   const std::string op = fmt::format("hazelcast get {}[{}]", map, key);
-  DOLPHIN_ASSIGN_OR_RETURN(Message resp,
-                           client_->Invoke(EncodeMapKeyOp(kMapGet, map, k.data, k.partition),
-                                           Call(true, op)));
+  DOLPHIN_ASSIGN_OR_RETURN(
+      Message resp,
+      client_->Invoke(EncodeMapKeyOp(kMapGet, map, k.data, k.partition), Call(true, op)));
   DOLPHIN_ASSIGN_OR_RETURN(std::optional<std::string> data, DecodeNullableDataResponse(resp));
   if (!data) return std::optional<std::string>();
   auto text = DecodeStringData(*data);
@@ -155,9 +154,9 @@ Result<bool> HazelcastBus::Remove(std::string_view map, std::string_view key) {
   DOLPHIN_RETURN_IF_ERROR(NoEmptyMap(map, "remove"));
   KeyRef k = MakeKey(key);
   const std::string op = fmt::format("hazelcast remove {}[{}]", map, key);
-  DOLPHIN_ASSIGN_OR_RETURN(Message resp,
-                           client_->Invoke(EncodeMapKeyOp(kMapRemove, map, k.data, k.partition),
-                                           Call(false, op)));
+  DOLPHIN_ASSIGN_OR_RETURN(
+      Message resp,
+      client_->Invoke(EncodeMapKeyOp(kMapRemove, map, k.data, k.partition), Call(false, op)));
   DOLPHIN_ASSIGN_OR_RETURN(std::optional<std::string> old, DecodeNullableDataResponse(resp));
   return old.has_value();
 }
@@ -166,8 +165,7 @@ Status HazelcastBus::Delete(std::string_view map, std::string_view key) {
   DOLPHIN_RETURN_IF_ERROR(NoEmptyMap(map, "delete"));
   KeyRef k = MakeKey(key);
   const std::string op = fmt::format("hazelcast delete {}[{}]", map, key);
-  return client_
-      ->Invoke(EncodeMapKeyOp(kMapDelete, map, k.data, k.partition), Call(false, op))
+  return client_->Invoke(EncodeMapKeyOp(kMapDelete, map, k.data, k.partition), Call(false, op))
       .status();
 }
 
@@ -176,32 +174,32 @@ Result<bool> HazelcastBus::ContainsKey(std::string_view map, std::string_view ke
   KeyRef k = MakeKey(key);
   const std::string op = fmt::format("hazelcast containsKey {}[{}]", map, key);
   DOLPHIN_ASSIGN_OR_RETURN(
-      Message resp, client_->Invoke(EncodeMapKeyOp(kMapContainsKey, map, k.data, k.partition),
-                                    Call(true, op)));
+      Message resp,
+      client_->Invoke(EncodeMapKeyOp(kMapContainsKey, map, k.data, k.partition), Call(true, op)));
   return DecodeBoolResponse(resp);
 }
 
 Result<int32_t> HazelcastBus::Size(std::string_view map) {
   DOLPHIN_RETURN_IF_ERROR(NoEmptyMap(map, "size"));
   const std::string op = fmt::format("hazelcast size {}", map);
-  DOLPHIN_ASSIGN_OR_RETURN(
-      Message resp, client_->Invoke(EncodeMapNameOp(kMapSize, map), Call(true, op)));
+  DOLPHIN_ASSIGN_OR_RETURN(Message resp,
+                           client_->Invoke(EncodeMapNameOp(kMapSize, map), Call(true, op)));
   return DecodeInt32Response(resp);
 }
 
 Result<std::vector<std::string>> HazelcastBus::Keys(std::string_view map) {
   DOLPHIN_RETURN_IF_ERROR(NoEmptyMap(map, "keys"));
   const std::string op = fmt::format("hazelcast keySet {}", map);
-  DOLPHIN_ASSIGN_OR_RETURN(Message resp, client_->Invoke(EncodeMapNameOp(kMapKeySet, map),
-                                                         Call(true, op)));
+  DOLPHIN_ASSIGN_OR_RETURN(Message resp,
+                           client_->Invoke(EncodeMapNameOp(kMapKeySet, map), Call(true, op)));
   DOLPHIN_ASSIGN_OR_RETURN(std::vector<std::string> items, DecodeListDataResponse(resp));
   std::vector<std::string> keys;
   keys.reserve(items.size());
   for (const std::string& item : items) {
     auto key = DecodeStringData(item);
     if (!key.ok()) {
-      logger_.Warn(kComponent, "non-string key skipped", {{"map", map},
-                                                          {"error", key.status().message()}});
+      logger_.Warn(kComponent, "non-string key skipped",
+                   {{"map", map}, {"error", key.status().message()}});
       continue;
     }
     keys.push_back(std::move(key).value());
@@ -213,8 +211,8 @@ Result<std::vector<std::string>> HazelcastBus::Keys(std::string_view map) {
 Result<std::map<std::string, std::string>> HazelcastBus::EntrySet(std::string_view map) {
   DOLPHIN_RETURN_IF_ERROR(NoEmptyMap(map, "entrySet"));
   const std::string op = fmt::format("hazelcast entrySet {}", map);
-  DOLPHIN_ASSIGN_OR_RETURN(Message resp, client_->Invoke(EncodeMapNameOp(kMapEntrySet, map),
-                                                         Call(true, op)));
+  DOLPHIN_ASSIGN_OR_RETURN(Message resp,
+                           client_->Invoke(EncodeMapNameOp(kMapEntrySet, map), Call(true, op)));
   DOLPHIN_ASSIGN_OR_RETURN(auto items, DecodeEntryListResponse(resp));
   std::map<std::string, std::string> entries;
   for (const auto& [kd, vd] : items) {
@@ -231,9 +229,8 @@ Result<std::map<std::string, std::string>> HazelcastBus::EntrySet(std::string_vi
 }
 
 Result<std::vector<std::string>> HazelcastBus::Maps() {
-  DOLPHIN_ASSIGN_OR_RETURN(Message resp,
-                           client_->Invoke(EncodeGetDistributedObjects(),
-                                           Call(true, "hazelcast list maps")));
+  DOLPHIN_ASSIGN_OR_RETURN(Message resp, client_->Invoke(EncodeGetDistributedObjects(),
+                                                         Call(true, "hazelcast list maps")));
   DOLPHIN_ASSIGN_OR_RETURN(auto objects, DecodeDistributedObjectsResponse(resp));
   std::vector<std::string> names;
   for (const auto& [service, name] : objects) {
@@ -334,8 +331,8 @@ Status HazelcastBus::Register(const std::shared_ptr<Listener>& l) {
   if (l->generation != generation || l->removed) return Status::Ok();  // Superseded.
   if (!read.ok()) {
     // Deliver what arrived so nothing is lost; the snapshot is missing (logged).
-    logger_.Warn(kComponent, "listener snapshot read failed", {{"op", op},
-                                                               {"error", read.ToString()}});
+    logger_.Warn(kComponent, "listener snapshot read failed",
+                 {{"op", op}, {"error", read.ToString()}});
     for (auto& e : l->held) l->queue->Push(std::move(e));
     l->held.clear();
     l->priming = false;
@@ -501,8 +498,7 @@ void HazelcastBus::PushConnectionEvent(ConnectionEvent event) {
   // A unique key per event: the queue coalesces same-key events only, so none is lost.
   const std::string seq = std::to_string(++connection_seq_);
   for (auto& [id, queue] : connection_listeners_) {
-    queue->Push(BusEvent{EventType::kUpdated, "", seq,
-                         std::to_string(static_cast<int>(event))});
+    queue->Push(BusEvent{EventType::kUpdated, "", seq, std::to_string(static_cast<int>(event))});
   }
 }
 

@@ -134,8 +134,8 @@ Status MessageReader::Feed(std::string_view bytes, std::vector<Message>& out) {
       break;
     }
     if (length > limits_.max_frame_bytes) {
-      status = Corrupt(fmt::format("frame length {} exceeds the limit {}", length,
-                                   limits_.max_frame_bytes));
+      status = Corrupt(
+          fmt::format("frame length {} exceeds the limit {}", length, limits_.max_frame_bytes));
       break;
     }
     if (buffer_.size() - pos_ < length) break;
@@ -308,8 +308,8 @@ Result<std::string> DecodeStringData(std::string_view data) {
   if (data.size() < 12) return Corrupt("string Data without a length");
   const auto length = static_cast<int32_t>(LoadBe32(data.data() + 8));
   if (length < 0 || static_cast<size_t>(length) != data.size() - 12) {
-    return Corrupt(fmt::format("string Data length {} does not match its {} payload bytes",
-                               length, data.size() - 12));
+    return Corrupt(fmt::format("string Data length {} does not match its {} payload bytes", length,
+                               data.size() - 12));
   }
   return std::string(data.substr(12));
 }
@@ -485,17 +485,24 @@ Result<ErrorInfo> DecodeErrorResponse(const Message& msg) {
 Status ErrorResponseToStatus(const Message& msg, std::string_view op) {
   auto info = DecodeErrorResponse(msg);
   if (!info.ok()) {
-    return CorruptionError(fmt::format("{}: undecodable hazelcast error response: {}", op,
-                                       info.status().message()));
+    return CorruptionError(
+        fmt::format("{}: undecodable hazelcast error response: {}", op, info.status().message()));
   }
   std::string text = fmt::format("{}: {}: {} (hazelcast error code {})", op, info->class_name,
                                  info->message, info->code);
   switch (info->code) {
-    case 3: return FailedPreconditionError(text);                // AUTHENTICATION
-    case 19: case 33: case 46: case 47: case 52: case 53:        // not active, member left,
-      return UnavailableError(text);                              // retryable, disconnected
-    case 38: return DeadlineExceededError(text);                 // OPERATION_TIMEOUT
-    case 21: case 23: case 37: return InvalidArgumentError(text);
+    case 3: return FailedPreconditionError(text);  // AUTHENTICATION
+    case 19:
+    case 33:
+    case 46:
+    case 47:
+    case 52:
+    case 53:                                      // not active, member left,
+      return UnavailableError(text);              // retryable, disconnected
+    case 38: return DeadlineExceededError(text);  // OPERATION_TIMEOUT
+    case 21:
+    case 23:
+    case 37: return InvalidArgumentError(text);
     case 61: return UnimplementedError(text);
     default: return InternalError(text);
   }

@@ -62,9 +62,9 @@ inline constexpr int32_t kEventExpired = 16;
 inline constexpr int32_t kEventMerged = 128;
 inline constexpr int32_t kEventLoaded = 512;
 // What dolphin listens to: every event that changes one key's value.
-inline constexpr int32_t kListenerFlags =
-    kEventAdded | kEventRemoved | kEventUpdated | kEventEvicted | kEventExpired | kEventMerged |
-    kEventLoaded;
+inline constexpr int32_t kListenerFlags = kEventAdded | kEventRemoved | kEventUpdated |
+                                          kEventEvicted | kEventExpired | kEventMerged |
+                                          kEventLoaded;
 
 // Data serializer type ids.
 inline constexpr int32_t kTypeString = -11;

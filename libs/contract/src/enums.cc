@@ -72,7 +72,8 @@ Result<HeartbeatStatus> ParseHeartbeatStatus(std::string_view text) {
   if (text == "ok") return HeartbeatStatus::kOk;
   if (text == "degraded") return HeartbeatStatus::kDegraded;
   if (text == "stalled") return HeartbeatStatus::kStalled;
-  return InvalidArgumentError(fmt::format("status: expected ok, degraded or stalled, got \"{}\"", text));
+  return InvalidArgumentError(
+      fmt::format("status: expected ok, degraded or stalled, got \"{}\"", text));
 }
 
 }  // namespace dolphin::contract

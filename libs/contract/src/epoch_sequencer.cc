@@ -25,16 +25,13 @@ SequencePosition EpochSequencer::Advance(const SequencePosition& last, int64_t n
                                          SequenceDecision d) {
   SequencePosition next = last;
   switch (d) {
-    case SequenceDecision::kNewEpoch:
-      next.epoch = ts.UnixMicros();
-      [[fallthrough]];
+    case SequenceDecision::kNewEpoch: next.epoch = ts.UnixMicros(); [[fallthrough]];
     case SequenceDecision::kNew:
       next.scan_number = n;
       next.timestamp = ts;
       break;
     case SequenceDecision::kDuplicate:
-    case SequenceDecision::kStale:
-      break;
+    case SequenceDecision::kStale: break;
   }
   return next;
 }

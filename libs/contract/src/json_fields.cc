@@ -25,7 +25,8 @@ bool Absent(const Json* v) { return v == nullptr || v->is_null(); }
 Result<Json> ParseObject(std::string_view text, std::string_view what) {
   DOLPHIN_ASSIGN_OR_RETURN(Json j, ParseJson(text, what));
   if (!j.is_object()) {
-    return InvalidArgumentError(fmt::format("{}: expected a JSON object, got {}", what, JsonTypeName(j)));
+    return InvalidArgumentError(
+        fmt::format("{}: expected a JSON object, got {}", what, JsonTypeName(j)));
   }
   return j;
 }
@@ -100,7 +101,8 @@ Result<Timestamp> GetTimestamp(const Json& o, std::string_view key, std::string_
   if (v == nullptr) return MissingError(what, key);
   if (!v->is_string()) return TypeError(what, key, "an RFC 3339 string", *v);
   auto ts = ParseRfc3339(v->get<std::string>());
-  if (!ts.ok()) return InvalidArgumentError(fmt::format("{}: {}: {}", what, key, ts.status().message()));
+  if (!ts.ok())
+    return InvalidArgumentError(fmt::format("{}: {}: {}", what, key, ts.status().message()));
   return *ts;
 }
 
@@ -125,13 +127,15 @@ Result<std::string> GetStringOr(const Json& o, std::string_view key, std::string
   return AsString(*v, key, what);
 }
 
-Result<int64_t> GetInt64Or(const Json& o, std::string_view key, int64_t fallback, std::string_view what) {
+Result<int64_t> GetInt64Or(const Json& o, std::string_view key, int64_t fallback,
+                           std::string_view what) {
   const Json* v = FindField(o, key);
   if (Absent(v)) return fallback;
   return AsInt64(*v, key, what);
 }
 
-Result<double> GetDoubleOr(const Json& o, std::string_view key, double fallback, std::string_view what) {
+Result<double> GetDoubleOr(const Json& o, std::string_view key, double fallback,
+                           std::string_view what) {
   const Json* v = FindField(o, key);
   if (Absent(v)) return fallback;
   return AsDouble(*v, key, what);

@@ -13,14 +13,16 @@ constexpr char kWhat[] = "DOLPHIN_META_HEALTH[latest]";
 
 Result<double> UnitField(const Json& j, std::string_view key) {
   DOLPHIN_ASSIGN_OR_RETURN(double v, GetDouble(j, key, kWhat));
-  if (!(v >= 0.0 && v <= 1.0)) return InvalidArgumentError(fmt::format("{}: {}: {} is outside [0, 1]", kWhat, key, v));
+  if (!(v >= 0.0 && v <= 1.0))
+    return InvalidArgumentError(fmt::format("{}: {}: {} is outside [0, 1]", kWhat, key, v));
   return v;
 }
 
 Result<HealthStatus> StatusField(const Json& j, std::string_view key) {
   DOLPHIN_ASSIGN_OR_RETURN(std::string text, GetString(j, key, kWhat));
   auto s = ParseHealthStatus(text);
-  if (!s.ok()) return InvalidArgumentError(fmt::format("{}: {}: {}", kWhat, key, s.status().message()));
+  if (!s.ok())
+    return InvalidArgumentError(fmt::format("{}: {}: {}", kWhat, key, s.status().message()));
   return *s;
 }
 
@@ -28,7 +30,8 @@ Status DecodeSubsystems(const Json& sub, MetaHealth& out) {
   const std::string what = std::string(kWhat) + ": subsystem_health";
   if (!sub.is_object()) return InvalidArgumentError(fmt::format("{}: expected an object", what));
   if (const Json* p = FindField(sub, "processes"); p != nullptr && !p->is_null()) {
-    if (!p->is_object()) return InvalidArgumentError(fmt::format("{}: processes: expected an object", what));
+    if (!p->is_object())
+      return InvalidArgumentError(fmt::format("{}: processes: expected an object", what));
     for (const auto& [name, v] : p->items()) {
       const std::string w = fmt::format("{}: processes.{}", what, name);
       if (!v.is_object()) return InvalidArgumentError(fmt::format("{}: expected an object", w));
@@ -45,7 +48,8 @@ Status DecodeSubsystems(const Json& sub, MetaHealth& out) {
     }
   }
   if (const Json* d = FindField(sub, "data_sources"); d != nullptr && !d->is_null()) {
-    if (!d->is_object()) return InvalidArgumentError(fmt::format("{}: data_sources: expected an object", what));
+    if (!d->is_object())
+      return InvalidArgumentError(fmt::format("{}: data_sources: expected an object", what));
     for (const auto& [name, v] : d->items()) {
       const std::string w = fmt::format("{}: data_sources.{}", what, name);
       if (!v.is_object()) return InvalidArgumentError(fmt::format("{}: expected an object", w));
@@ -56,13 +60,15 @@ Status DecodeSubsystems(const Json& sub, MetaHealth& out) {
       }
       DOLPHIN_ASSIGN_OR_RETURN(ds.state, GetString(v, "state", w));
       if (ds.state != "fresh" && ds.state != "stale" && ds.state != "dead") {
-        return InvalidArgumentError(fmt::format("{}: state: expected fresh, stale or dead, got \"{}\"", w, ds.state));
+        return InvalidArgumentError(
+            fmt::format("{}: state: expected fresh, stale or dead, got \"{}\"", w, ds.state));
       }
       out.data_sources[name] = ds;
     }
   }
   if (const Json* pools = FindField(sub, "pools"); pools != nullptr && !pools->is_null()) {
-    if (!pools->is_object()) return InvalidArgumentError(fmt::format("{}: pools: expected an object", what));
+    if (!pools->is_object())
+      return InvalidArgumentError(fmt::format("{}: pools: expected an object", what));
     for (const auto& [name, v] : pools->items()) {
       const std::string w = fmt::format("{}: pools.{}", what, name);
       if (!v.is_object()) return InvalidArgumentError(fmt::format("{}: expected an object", w));
@@ -71,7 +77,8 @@ Status DecodeSubsystems(const Json& sub, MetaHealth& out) {
       DOLPHIN_ASSIGN_OR_RETURN(ph.scheduled, GetInt64Or(v, "scheduled", 0, w));
       DOLPHIN_ASSIGN_OR_RETURN(ph.late, GetInt64Or(v, "late", 0, w));
       if (const Json* ws = FindField(v, "workers"); ws != nullptr && !ws->is_null()) {
-        if (!ws->is_array()) return InvalidArgumentError(fmt::format("{}: workers: expected an array", w));
+        if (!ws->is_array())
+          return InvalidArgumentError(fmt::format("{}: workers: expected an array", w));
         for (const Json& e : *ws) {
           DOLPHIN_ASSIGN_OR_RETURN(std::string s, AsString(e, "workers[]", w));
           ph.workers.push_back(std::move(s));
@@ -81,14 +88,16 @@ Status DecodeSubsystems(const Json& sub, MetaHealth& out) {
     }
   }
   if (const Json* g = FindField(sub, "gave_up"); g != nullptr && !g->is_null()) {
-    if (!g->is_array()) return InvalidArgumentError(fmt::format("{}: gave_up: expected an array", what));
+    if (!g->is_array())
+      return InvalidArgumentError(fmt::format("{}: gave_up: expected an array", what));
     for (const Json& e : *g) {
       DOLPHIN_ASSIGN_OR_RETURN(std::string s, AsString(e, "gave_up[]", what));
       out.gave_up.push_back(std::move(s));
     }
   }
   if (const Json* c = FindField(sub, "checks"); c != nullptr && !c->is_null()) {
-    if (!c->is_array()) return InvalidArgumentError(fmt::format("{}: checks: expected an array", what));
+    if (!c->is_array())
+      return InvalidArgumentError(fmt::format("{}: checks: expected an array", what));
     for (const Json& e : *c) {
       DOLPHIN_ASSIGN_OR_RETURN(std::string s, AsString(e, "checks[]", what));
       out.checks.push_back(std::move(s));
@@ -118,8 +127,11 @@ std::string EncodeMetaHealth(const MetaHealth& r) {
   j["m5_coherence"] = r.m5_coherence;
   Json processes = Json::object();
   for (const auto& [name, p] : r.processes) {
-    processes[name] = {{"present", p.present}, {"pid", p.pid ? Json(*p.pid) : Json(nullptr)},
-                       {"restarts", p.restarts}, {"gave_up", p.gave_up}, {"detail", p.detail}};
+    processes[name] = {{"present", p.present},
+                       {"pid", p.pid ? Json(*p.pid) : Json(nullptr)},
+                       {"restarts", p.restarts},
+                       {"gave_up", p.gave_up},
+                       {"detail", p.detail}};
   }
   Json sources = Json::object();
   for (const auto& [name, d] : r.data_sources) {
@@ -127,13 +139,20 @@ std::string EncodeMetaHealth(const MetaHealth& r) {
   }
   Json pools = Json::object();
   for (const auto& [name, p] : r.pools) {
-    pools[name] = {{"status", p.status}, {"scheduled", p.scheduled}, {"late", p.late}, {"workers", p.workers}};
+    pools[name] = {
+        {"status", p.status}, {"scheduled", p.scheduled}, {"late", p.late}, {"workers", p.workers}};
   }
-  j["subsystem_health"] = {{"processes", std::move(processes)}, {"data_sources", std::move(sources)},
-                           {"pools", std::move(pools)}, {"checks", r.checks}, {"gave_up", r.gave_up}};
+  j["subsystem_health"] = {{"processes", std::move(processes)},
+                           {"data_sources", std::move(sources)},
+                           {"pools", std::move(pools)},
+                           {"checks", r.checks},
+                           {"gave_up", r.gave_up}};
   Json recovery = Json::array();
   for (const RecoveryAction& a : r.recovery) {
-    recovery.push_back({{"target", a.target}, {"action", a.action}, {"at", FormatRfc3339(a.at)}, {"result", a.result}});
+    recovery.push_back({{"target", a.target},
+                        {"action", a.action},
+                        {"at", FormatRfc3339(a.at)},
+                        {"result", a.result}});
   }
   j["recovery"] = std::move(recovery);
   Json reasons = Json::object();
@@ -172,7 +191,8 @@ Result<MetaHealth> DecodeMetaHealth(std::string_view json) {
     DOLPHIN_RETURN_IF_ERROR(DecodeSubsystems(*sub, r));
   }
   if (const Json* rec = FindField(j, "recovery"); rec != nullptr && !rec->is_null()) {
-    if (!rec->is_array()) return InvalidArgumentError(fmt::format("{}: recovery: expected an array", kWhat));
+    if (!rec->is_array())
+      return InvalidArgumentError(fmt::format("{}: recovery: expected an array", kWhat));
     const std::string w = std::string(kWhat) + ": recovery[]";
     for (const Json& e : *rec) {
       if (!e.is_object()) return InvalidArgumentError(fmt::format("{}: expected an object", w));
@@ -185,7 +205,8 @@ Result<MetaHealth> DecodeMetaHealth(std::string_view json) {
     }
   }
   if (const Json* reasons = FindField(j, "reasons"); reasons != nullptr && !reasons->is_null()) {
-    if (!reasons->is_object()) return InvalidArgumentError(fmt::format("{}: reasons: expected an object", kWhat));
+    if (!reasons->is_object())
+      return InvalidArgumentError(fmt::format("{}: reasons: expected an object", kWhat));
     for (const auto& [sensor, texts] : reasons->items()) {
       const std::string w = fmt::format("{}: reasons.{}", kWhat, sensor);
       if (!texts.is_array()) return InvalidArgumentError(fmt::format("{}: expected an array", w));
@@ -202,7 +223,8 @@ Result<MetaHealth> DecodeMetaHealth(std::string_view json) {
     StatusHoldInfo h;
     DOLPHIN_ASSIGN_OR_RETURN(std::string towards, GetString(*hold, "towards", w));
     auto t = ParseHealthStatus(towards);
-    if (!t.ok()) return InvalidArgumentError(fmt::format("{}: towards: {}", w, t.status().message()));
+    if (!t.ok())
+      return InvalidArgumentError(fmt::format("{}: towards: {}", w, t.status().message()));
     h.towards = *t;
     DOLPHIN_ASSIGN_OR_RETURN(h.held_s, GetDouble(*hold, "held_s", w));
     DOLPHIN_ASSIGN_OR_RETURN(h.needed_s, GetDouble(*hold, "needed_s", w));
@@ -214,7 +236,8 @@ Result<MetaHealth> DecodeMetaHealth(std::string_view json) {
     SupervisorHealth h;
     DOLPHIN_ASSIGN_OR_RETURN(h.unenforced, GetStringOr(*sup, "unenforced", "", w));
     if (const Json* f = FindField(*sup, "failed_start_limit"); f != nullptr && !f->is_null()) {
-      if (!f->is_array()) return InvalidArgumentError(fmt::format("{}: failed_start_limit: expected an array", w));
+      if (!f->is_array())
+        return InvalidArgumentError(fmt::format("{}: failed_start_limit: expected an array", w));
       for (const Json& e : *f) {
         DOLPHIN_ASSIGN_OR_RETURN(std::string name, AsString(e, "failed_start_limit[]", w));
         h.failed_start_limit.push_back(std::move(name));

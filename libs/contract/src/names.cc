@@ -2,8 +2,12 @@
 
 namespace dolphin::contract {
 
-std::string StateMapName(std::string_view color) { return std::string(kStateMapPrefix).append(color); }
+std::string StateMapName(std::string_view color) {
+  return std::string(kStateMapPrefix).append(color);
+}
 std::string PnlMapName(std::string_view color) { return std::string(kPnlMapPrefix).append(color); }
-std::string TraderServiceName(std::string_view color) { return std::string("trader.").append(color); }
+std::string TraderServiceName(std::string_view color) {
+  return std::string("trader.").append(color);
+}
 
 }  // namespace dolphin::contract

@@ -48,8 +48,8 @@ Result<DayPnlRecord> DecodePnl(std::string_view json) {
   DOLPHIN_ASSIGN_OR_RETURN(r.max_drawdown, GetDoubleOr(j, "max_drawdown", 0, kWhat));
   DOLPHIN_ASSIGN_OR_RETURN(r.equity_open, GetDoubleOr(j, "equity_open", 0, kWhat));
   DOLPHIN_ASSIGN_OR_RETURN(r.equity_now, GetDouble(j, "equity_now", kWhat));
-  DOLPHIN_ASSIGN_OR_RETURN(r.equity_peak,
-                           GetDoubleOr(j, "equity_peak", std::max(r.equity_open, r.equity_now), kWhat));
+  DOLPHIN_ASSIGN_OR_RETURN(
+      r.equity_peak, GetDoubleOr(j, "equity_peak", std::max(r.equity_open, r.equity_now), kWhat));
   DOLPHIN_ASSIGN_OR_RETURN(r.updated_at, GetTimestamp(j, "updated_at", kWhat));
   return r;
 }

@@ -33,14 +33,16 @@ Result<SafetyRecord> DecodeSafety(std::string_view json) {
     return InvalidArgumentError(fmt::format("{}: Rm: {} is outside [0, 1]", kWhat, r.rm));
   }
   if (const Json* reasons = FindField(j, "reasons"); reasons != nullptr && !reasons->is_null()) {
-    if (!reasons->is_array()) return InvalidArgumentError(fmt::format("{}: reasons: expected an array", kWhat));
+    if (!reasons->is_array())
+      return InvalidArgumentError(fmt::format("{}: reasons: expected an array", kWhat));
     for (const Json& e : *reasons) {
       DOLPHIN_ASSIGN_OR_RETURN(std::string s, AsString(e, "reasons[]", kWhat));
       r.reasons.push_back(std::move(s));
     }
   }
   if (const Json* inputs = FindField(j, "inputs"); inputs != nullptr && !inputs->is_null()) {
-    if (!inputs->is_object()) return InvalidArgumentError(fmt::format("{}: inputs: expected an object", kWhat));
+    if (!inputs->is_object())
+      return InvalidArgumentError(fmt::format("{}: inputs: expected an object", kWhat));
     r.inputs = *inputs;
   }
   return r;

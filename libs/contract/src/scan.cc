@@ -32,7 +32,8 @@ Status ReadOptionalDouble(od::value value, std::string_view field, double* out) 
     *out = std::nan("");
     return Status::Ok();
   }
-  if (value.get_double().get(*out) != simdjson::SUCCESS) return FieldError(field, "a number or null");
+  if (value.get_double().get(*out) != simdjson::SUCCESS)
+    return FieldError(field, "a number or null");
   return Status::Ok();
 }
 
@@ -42,7 +43,8 @@ Status ReadTimestamp(od::value value, std::string_view field, Timestamp* out) {
     return FieldError(field, "an RFC 3339 string");
   }
   auto ts = ParseRfc3339(text);
-  if (!ts.ok()) return FieldError(field, fmt::format("an RFC 3339 string ({})", ts.status().message()));
+  if (!ts.ok())
+    return FieldError(field, fmt::format("an RFC 3339 string ({})", ts.status().message()));
   *out = *ts;
   return Status::Ok();
 }
@@ -70,7 +72,8 @@ Result<Scan> Parse(od::document& doc) {
       }
       has_number = true;
     } else if (key == "epoch") {
-      if (value.get_int64().get(scan.epoch) != simdjson::SUCCESS) return FieldError(key, "an integer");
+      if (value.get_int64().get(scan.epoch) != simdjson::SUCCESS)
+        return FieldError(key, "an integer");
     } else if (key == "timestamp") {
       DOLPHIN_RETURN_IF_ERROR(ReadTimestamp(value, key, &scan.timestamp));
       has_timestamp = true;
@@ -111,7 +114,8 @@ Result<Scan> Parse(od::document& doc) {
       if (value.get_string().get(text) != simdjson::SUCCESS) return FieldError(key, "a string");
       scan.file = std::string(text);
     } else if (key == "republished") {
-      if (value.get_bool().get(scan.republished) != simdjson::SUCCESS) return FieldError(key, "a boolean");
+      if (value.get_bool().get(scan.republished) != simdjson::SUCCESS)
+        return FieldError(key, "a boolean");
     } else if (key == "eigenvalues") {
       bool is_null = false;
       if (value.is_null().get(is_null) == simdjson::SUCCESS && is_null) continue;
@@ -120,7 +124,8 @@ Result<Scan> Parse(od::document& doc) {
       for (auto element : array) {
         double v = 0;
         od::value ev;
-        if (std::move(element).get(ev) != simdjson::SUCCESS) return FieldError(key, "an array of numbers");
+        if (std::move(element).get(ev) != simdjson::SUCCESS)
+          return FieldError(key, "an array of numbers");
         DOLPHIN_RETURN_IF_ERROR(ReadOptionalDouble(ev, key, &v));
         scan.eigenvalues.push_back(v);
       }
@@ -137,7 +142,8 @@ Result<Scan> Parse(od::document& doc) {
           return FieldError(key, "an object symbol -> price");
         }
         double price = 0;
-        DOLPHIN_RETURN_IF_ERROR(ReadOptionalDouble(price_field.value(), "asset_prices." + std::string(symbol), &price));
+        DOLPHIN_RETURN_IF_ERROR(
+            ReadOptionalDouble(price_field.value(), "asset_prices." + std::string(symbol), &price));
         scan.prices.emplace_back(std::string(symbol), price);
       }
     }
@@ -168,8 +174,8 @@ Result<Scan> DecodeScanJson(std::string_view json) {
 }
 
 std::string EncodeScanJson(const Scan& s) {
-  std::string out = fmt::format("{{\"scan_number\":{},\"epoch\":{},\"timestamp\":\"{}\"", s.scan_number,
-                                s.epoch, FormatRfc3339(s.timestamp));
+  std::string out = fmt::format("{{\"scan_number\":{},\"epoch\":{},\"timestamp\":\"{}\"",
+                                s.scan_number, s.epoch, FormatRfc3339(s.timestamp));
   auto number = [&](std::string_view name, double v) {
     out += fmt::format(",\"{}\":{}", name, FormatDouble(v));
   };

@@ -26,7 +26,8 @@ Result<TraderPosition> DecodePosition(const Json& p) {
   DOLPHIN_ASSIGN_OR_RETURN(out.asset, GetString(p, "asset", kPos));
   DOLPHIN_ASSIGN_OR_RETURN(out.side, GetString(p, "side", kPos));
   if (out.side != "LONG" && out.side != "SHORT") {
-    return InvalidArgumentError(fmt::format("{}: side: expected LONG or SHORT, got \"{}\"", kPos, out.side));
+    return InvalidArgumentError(
+        fmt::format("{}: side: expected LONG or SHORT, got \"{}\"", kPos, out.side));
   }
   DOLPHIN_ASSIGN_OR_RETURN(out.qty, GetDouble(p, "qty", kPos));
   DOLPHIN_ASSIGN_OR_RETURN(out.avg_price, GetDoubleOr(p, "avg_price", 0, kPos));
@@ -53,8 +54,13 @@ std::string EncodeTraderState(const TraderState& s) {
   j["cash"] = s.cash;
   Json positions = Json::array();
   for (const TraderPosition& p : s.positions) {
-    positions.push_back({{"asset", p.asset}, {"side", p.side}, {"qty", p.qty}, {"avg_price", p.avg_price},
-                         {"mark", p.mark}, {"unrealized", p.unrealized}, {"held_scans", p.held_scans}});
+    positions.push_back({{"asset", p.asset},
+                         {"side", p.side},
+                         {"qty", p.qty},
+                         {"avg_price", p.avg_price},
+                         {"mark", p.mark},
+                         {"unrealized", p.unrealized},
+                         {"held_scans", p.held_scans}});
   }
   j["positions"] = std::move(positions);
   j["pending_orders"] = s.pending_orders;
@@ -97,23 +103,27 @@ Result<TraderState> DecodeTraderState(std::string_view json) {
   DOLPHIN_ASSIGN_OR_RETURN(s.equity, GetDouble(j, "equity", kWhat));
   DOLPHIN_ASSIGN_OR_RETURN(s.cash, GetDoubleOr(j, "cash", 0, kWhat));
   if (const Json* v = FindField(j, "positions"); v != nullptr && !v->is_null()) {
-    if (!v->is_array()) return InvalidArgumentError(fmt::format("{}: positions: expected an array", kWhat));
+    if (!v->is_array())
+      return InvalidArgumentError(fmt::format("{}: positions: expected an array", kWhat));
     for (const Json& e : *v) {
       DOLPHIN_ASSIGN_OR_RETURN(TraderPosition pos, DecodePosition(e));
       s.positions.push_back(std::move(pos));
     }
   }
   if (const Json* v = FindField(j, "pending_orders"); v != nullptr && !v->is_null()) {
-    if (!v->is_array()) return InvalidArgumentError(fmt::format("{}: pending_orders: expected an array", kWhat));
+    if (!v->is_array())
+      return InvalidArgumentError(fmt::format("{}: pending_orders: expected an array", kWhat));
     for (const Json& e : *v) {
       DOLPHIN_ASSIGN_OR_RETURN(std::string id, AsString(e, "pending_orders[]", kWhat));
       s.pending_orders.push_back(std::move(id));
     }
   }
-  for (auto [key, slot] : {std::pair{"last_signal", &s.last_signal}, std::pair{"last_order", &s.last_order}}) {
+  for (auto [key, slot] :
+       {std::pair{"last_signal", &s.last_signal}, std::pair{"last_order", &s.last_order}}) {
     const Json* v = FindField(j, key);
     if (v == nullptr || v->is_null()) continue;
-    if (!v->is_object()) return InvalidArgumentError(fmt::format("{}: {}: expected an object", kWhat, key));
+    if (!v->is_object())
+      return InvalidArgumentError(fmt::format("{}: {}: expected an object", kWhat, key));
     *slot = *v;
   }
   DOLPHIN_ASSIGN_OR_RETURN(s.trades_today, GetInt64Or(j, "trades_today", 0, kWhat));
@@ -123,7 +133,8 @@ Result<TraderState> DecodeTraderState(std::string_view json) {
   DOLPHIN_ASSIGN_OR_RETURN(s.status, GetStringOr(j, "status", "", kWhat));
   if (const Json* c = FindField(j, "controls"); c != nullptr && !c->is_null()) {
     constexpr char kControls[] = "DOLPHIN_STATE[latest_nautilus]: controls";
-    if (!c->is_object()) return InvalidArgumentError(fmt::format("{}: expected an object", kControls));
+    if (!c->is_object())
+      return InvalidArgumentError(fmt::format("{}: expected an object", kControls));
     DOLPHIN_ASSIGN_OR_RETURN(s.halted, GetBoolOr(*c, "halted", false, kControls));
     DOLPHIN_ASSIGN_OR_RETURN(s.flatten_pending, GetBoolOr(*c, "flatten_pending", false, kControls));
   }

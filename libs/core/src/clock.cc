@@ -138,9 +138,8 @@ void SimulatedClock::WakeAll() {
 
 void SimulatedClock::BlockUntilWaiters(int n) {
   std::unique_lock<std::mutex> lock(mu_);
-  waiters_cv_.wait(lock, [&] {
-    return static_cast<int>(waiting_.size() + cond_waiting_.size()) >= n;
-  });
+  waiters_cv_.wait(lock,
+                   [&] { return static_cast<int>(waiting_.size() + cond_waiting_.size()) >= n; });
 }
 
 void SimulatedClock::BlockUntilWaitCalls(int64_t n) {

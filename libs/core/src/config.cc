@@ -2,10 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <toml++/toml.h>
 #include <cmath>
 #include <fstream>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "dolphin/core/json.h"
 
@@ -394,7 +394,8 @@ void ConfigWriter::Value(std::string_view key, const std::map<std::string, std::
     if (!items.empty()) items += ", ";
     items += fmt::format("{} = {}", TomlQuote(k), TomlQuote(s));
   }
-  out_ += items.empty() ? fmt::format("{} = {{}}\n", key) : fmt::format("{} = {{ {} }}\n", key, items);
+  out_ +=
+      items.empty() ? fmt::format("{} = {{}}\n", key) : fmt::format("{} = {{ {} }}\n", key, items);
 }
 
 }  // namespace dolphin

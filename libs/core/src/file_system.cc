@@ -66,8 +66,8 @@ class PosixFileSystem final : public FileSystem {
  public:
   Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::filesystem::path& path,
                                                         uint32_t mode) override {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                    static_cast<mode_t>(mode));
+    int fd =
+        ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode));
     if (fd < 0) return FileErrnoError(fmt::format("open {}", path.string()), errno);
     // The umask may have narrowed the bits; a secret must never end up wider than asked.
     if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) {
@@ -80,15 +80,16 @@ class PosixFileSystem final : public FileSystem {
 
   Result<std::unique_ptr<WritableFile>> NewAppendableFile(const std::filesystem::path& path,
                                                           uint32_t mode) override {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-                    static_cast<mode_t>(mode));
+    int fd =
+        ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, static_cast<mode_t>(mode));
     if (fd < 0) return FileErrnoError(fmt::format("open {}", path.string()), errno);
     return std::unique_ptr<WritableFile>(new PosixWritableFile(fd, path));
   }
 
   Result<uint64_t> FileSize(const std::filesystem::path& path) override {
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) return FileErrnoError(fmt::format("stat {}", path.string()), errno);
+    if (::stat(path.c_str(), &st) != 0)
+      return FileErrnoError(fmt::format("stat {}", path.string()), errno);
     return static_cast<uint64_t>(st.st_size);
   }
 

@@ -31,7 +31,8 @@ Result<LogLevel> ParseLogLevel(std::string_view text) {
 Result<LogFormat> ParseLogFormat(std::string_view text) {
   if (text == "human" || text == "text") return LogFormat::kHuman;
   if (text == "json") return LogFormat::kJson;
-  return InvalidArgumentError(fmt::format("unknown log format \"{}\", expected human or json", text));
+  return InvalidArgumentError(
+      fmt::format("unknown log format \"{}\", expected human or json", text));
 }
 
 LogField::LogField(std::string_view k, double v)
@@ -60,7 +61,9 @@ std::string FormatLogLine(LogFormat format, Timestamp ts, LogLevel level,
         case LogField::Kind::kString: j[f.key] = f.text; break;
         case LogField::Kind::kBool: j[f.key] = f.text == "true"; break;
         case LogField::Kind::kInt:
-        case LogField::Kind::kDouble: j[f.key] = nlohmann::ordered_json::parse(f.text, nullptr, false); break;
+        case LogField::Kind::kDouble:
+          j[f.key] = nlohmann::ordered_json::parse(f.text, nullptr, false);
+          break;
       }
     }
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -72,7 +75,9 @@ std::string FormatLogLine(LogFormat format, Timestamp ts, LogLevel level,
   std::string line = fmt::format("{} {:<5} {:<8} {}", ts_text, level_text, component, message);
   for (const LogField& f : fields) {
     if (f.kind == LogField::Kind::kString && NeedsQuotes(f.text)) {
-      line += fmt::format(" {}={}", f.key, nlohmann::json(f.text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      line += fmt::format(
+          " {}={}", f.key,
+          nlohmann::json(f.text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     } else {
       line += fmt::format(" {}={}", f.key, f.text);
     }
@@ -80,8 +85,7 @@ std::string FormatLogLine(LogFormat format, Timestamp ts, LogLevel level,
   return line;
 }
 
-StreamLogger::StreamLogger(const Clock& clock, std::FILE* out, LogFormat format,
-                           LogLevel min_level)
+StreamLogger::StreamLogger(const Clock& clock, std::FILE* out, LogFormat format, LogLevel min_level)
     : clock_(clock), out_(out), format_(format), min_level_(min_level) {}
 
 void StreamLogger::Log(LogLevel level, std::string_view component, std::string_view message,

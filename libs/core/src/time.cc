@@ -134,8 +134,8 @@ Result<Timestamp> ParseRfc3339(std::string_view text) {
     const int64_t sign = text[pos] == '-' ? -1 : 1;
     ++pos;
     int64_t oh, om;
-    if (!ReadDigits(text, pos, 2, oh) || !Expect(text, pos, ':') ||
-        !ReadDigits(text, pos, 2, om) || oh > 23 || om > 59) {
+    if (!ReadDigits(text, pos, 2, oh) || !Expect(text, pos, ':') || !ReadDigits(text, pos, 2, om) ||
+        oh > 23 || om > 59) {
       return bad("bad offset, expected +HH:MM");
     }
     offset_seconds = sign * (oh * 3600 + om * 60);

@@ -76,8 +76,8 @@ void CheckScan(Checks& c, const std::string& text, const Observation& o, const A
   if (!s.regime.empty()) {
     const bool known = s.regime == "BULL" || s.regime == "BEAR" || s.regime == "SIDEWAYS" ||
                        s.regime == "TRANSITION";
-    c.Check(known, fmt::format("scan: regime \"{}\" is not BULL, BEAR, SIDEWAYS or TRANSITION",
-                               s.regime));
+    c.Check(known,
+            fmt::format("scan: regime \"{}\" is not BULL, BEAR, SIDEWAYS or TRANSITION", s.regime));
   }
   if (memory.epoch && *memory.epoch == s.epoch && memory.scan_number) {
     c.Check(s.scan_number >= *memory.scan_number,
@@ -99,8 +99,8 @@ void CheckSafety(Checks& c, const std::string& text, const Observation& o,
   CheckNotInFuture(c, "safety: ts", rec->ts, o, opt);
 }
 
-void CheckState(Checks& c, const std::string& name, const std::string& text,
-                const Observation& o, const AssessOptions& opt) {
+void CheckState(Checks& c, const std::string& name, const std::string& text, const Observation& o,
+                const AssessOptions& opt) {
   auto st = contract::DecodeTraderState(text);
   if (!st.ok()) {
     c.Fail(fmt::format("{}: {}", name, st.status().message()));

@@ -16,8 +16,8 @@ constexpr double kDay = 86400;
 }  // namespace
 
 const std::vector<std::string>& KnownSources() {
-  static const std::vector<std::string> kSources = {"scan", "obf", "extf", "esof", "safety",
-                                                    "state"};
+  static const std::vector<std::string> kSources = {"scan", "obf",    "extf",
+                                                    "esof", "safety", "state"};
   return kSources;
 }
 
@@ -39,8 +39,8 @@ Result<HealthOptions> ParseHealthOptions(ConfigSection s) {
     const auto& known = KnownSources();
     for (const auto& name : v) {
       if (std::find(known.begin(), known.end(), name) == known.end()) {
-        s.ErrorAt("sources", fmt::format("expected scan, obf, extf, esof, safety or state, got \"{}\"",
-                                         name));
+        s.ErrorAt("sources",
+                  fmt::format("expected scan, obf, extf, esof, safety or state, got \"{}\"", name));
       }
     }
     o.sources = std::move(v);

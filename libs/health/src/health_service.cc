@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-
 #include "dolphin/contract/names.h"
 #include "dolphin/core/json.h"
 
@@ -24,15 +23,15 @@ std::vector<SourceSpec> SourceSpecs(const std::vector<std::string>& names,
     if (n == "scan") {
       out.push_back({n, contract::kFeaturesMap, contract::kScanKey, contract::kScanFreshnessField});
     } else if (n == "obf") {
-      out.push_back({n, contract::kFeaturesMap, contract::kObFeaturesKey,
-                     contract::kFlowFreshnessField});
+      out.push_back(
+          {n, contract::kFeaturesMap, contract::kObFeaturesKey, contract::kFlowFreshnessField});
     } else if (n == "extf") {
       out.push_back({n, contract::kFeaturesMap, contract::kExfKey, contract::kFlowFreshnessField});
     } else if (n == "esof") {
       out.push_back({n, contract::kFeaturesMap, contract::kEsofKey, contract::kFlowFreshnessField});
     } else if (n == "safety") {
-      out.push_back({n, contract::kSafetyMap, contract::kSafetyKey,
-                     contract::kSafetyFreshnessField});
+      out.push_back(
+          {n, contract::kSafetyMap, contract::kSafetyKey, contract::kSafetyFreshnessField});
     } else if (n == "state") {
       for (const auto& c : colors) {
         out.push_back({"state." + c, contract::StateMapName(c), contract::kStateKey,
@@ -130,7 +129,8 @@ Observation HealthService::Observe() {
         o.bus_error = std::string(v.status().message());
         break;
       }
-      const bool pending_ok = started_set_ && env_.clock.MonotonicNow() - started_ < spec.missing_ok_for;
+      const bool pending_ok =
+          started_set_ && env_.clock.MonotonicNow() - started_ < spec.missing_ok_for;
       o.sources.push_back({spec.name, spec.map, spec.key, spec.freshness_field, *v, pending_ok});
     }
   }
@@ -157,7 +157,8 @@ contract::MetaHealth HealthService::RunCycle() {
   }
   if (!run_logs_ready_ && !options_.run_logs_dir.empty()) {
     Status st = env_.fs.CreateDirs(options_.run_logs_dir);
-    if (!st.ok()) env_.logger.Warn(kComponent, "run_logs folder not created", {{"error", st.ToString()}});
+    if (!st.ok())
+      env_.logger.Warn(kComponent, "run_logs folder not created", {{"error", st.ToString()}});
     run_logs_ready_ = st.ok();
   }
   const MonoTime now = env_.clock.MonotonicNow();
@@ -182,10 +183,11 @@ contract::MetaHealth HealthService::RunCycle() {
   // enforce and services it gave up on, each a reason of its own beside the sensors'.
   record.supervisor = processes_.Supervision();
   if (record.supervisor) {
-    if (!record.supervisor->unenforced.empty()) a.reasons["limits"].push_back(record.supervisor->unenforced);
+    if (!record.supervisor->unenforced.empty())
+      a.reasons["limits"].push_back(record.supervisor->unenforced);
     for (const std::string& name : record.supervisor->failed_start_limit) {
-      a.reasons["supervisor"].push_back(
-          fmt::format("{} failed (start limit): not restarted until `dolphin service start {}`", name, name));
+      a.reasons["supervisor"].push_back(fmt::format(
+          "{} failed (start limit): not restarted until `dolphin service start {}`", name, name));
     }
   }
   record.checks = a.failed_checks;
@@ -221,7 +223,8 @@ contract::MetaHealth HealthService::RunCycle() {
     std::lock_guard lock(mu_);
     record.gave_up = policy_.gave_up_targets();
     for (const auto& t : record.gave_up) {
-      if (auto it = record.processes.find(t); it != record.processes.end()) it->second.gave_up = true;
+      if (auto it = record.processes.find(t); it != record.processes.end())
+        it->second.gave_up = true;
     }
     record.recovery.assign(recovery_.begin(), recovery_.end());
     last_ = record;
@@ -239,9 +242,11 @@ void HealthService::Recover(const Observation& o, const Assessment& a,
   // (1) The control plane, only where it is dolphin's to restart.
   if (a.control_plane_down && actions_.CanRestartControlPlane()) {
     std::string why;
-    if (auto it = a.reasons.find("m4"); it != a.reasons.end() && !it->second.empty()) why = it->second.front();
-    Attempt(kControlPlaneTarget, "restart control plane", why, [&] { return actions_.RestartControlPlane(); },
-            now);
+    if (auto it = a.reasons.find("m4"); it != a.reasons.end() && !it->second.empty())
+      why = it->second.front();
+    Attempt(
+        kControlPlaneTarget, "restart control plane", why,
+        [&] { return actions_.RestartControlPlane(); }, now);
   }
   // (2) Missing services whose runner will not restart them. One in its runner's back-off is
   // its runner's business; one that cannot be restarted (a thread hung in a read, a start
@@ -256,20 +261,23 @@ void HealthService::Recover(const Observation& o, const Assessment& a,
                           {{"service", service}, {"detail", p.detail}});
         continue;
       }
-      Attempt(service, "restart service", fmt::format("{} missing ({})", service, p.detail),
-              [&] { return actions_.RestartService(service); }, now);
+      Attempt(
+          service, "restart service", fmt::format("{} missing ({})", service, p.detail),
+          [&] { return actions_.RestartService(service); }, now);
     }
   }
   // (3) Runs of the deployments marked on_recovery, after a process or control-plane failure
   // (never for stale data alone: the source is external).
   if ((a.sensors.m1_proc < 1.0 || a.control_plane_down) && actions_.HasRecoveryRuns()) {
-    Attempt(kRecoveryRunsTarget, "trigger on_recovery runs", "after a process or control-plane failure",
-            [&] { return actions_.TriggerRecoveryRuns(); }, now);
+    Attempt(
+        kRecoveryRunsTarget, "trigger on_recovery runs", "after a process or control-plane failure",
+        [&] { return actions_.TriggerRecoveryRuns(); }, now);
   }
 }
 
-void HealthService::Attempt(const std::string& target, const std::string& what, const std::string& why,
-                            const std::function<Status()>& action, MonoTime now) {
+void HealthService::Attempt(const std::string& target, const std::string& what,
+                            const std::string& why, const std::function<Status()>& action,
+                            MonoTime now) {
   bool newly_gave_up = false;
   RecoveryDecision d;
   {
@@ -278,15 +286,16 @@ void HealthService::Attempt(const std::string& target, const std::string& what, 
   }
   if (d.verdict == RecoveryVerdict::kGaveUp) {
     auto last = last_gave_up_line_.find(target);
-    if (newly_gave_up || last == last_gave_up_line_.end() || now - last->second >= std::chrono::minutes(1)) {
+    if (newly_gave_up || last == last_gave_up_line_.end() ||
+        now - last->second >= std::chrono::minutes(1)) {
       last_gave_up_line_[target] = now;
       env_.logger.Error(kComponent, "gave up: no more recovery until an operator acts",
                         {{"target", target},
                          {"actions_last_hour", d.attempts_last_hour},
                          {"reset", fmt::format("dolphin health reset {}", target)}});
       if (newly_gave_up) {
-        AppendLog(fmt::format("{} gave_up target={} actions_last_hour={}", FormatRfc3339(env_.clock.Now()),
-                              target, d.attempts_last_hour));
+        AppendLog(fmt::format("{} gave_up target={} actions_last_hour={}",
+                              FormatRfc3339(env_.clock.Now()), target, d.attempts_last_hour));
       }
     }
     return;
@@ -297,7 +306,8 @@ void HealthService::Attempt(const std::string& target, const std::string& what, 
     return;
   }
   Status st = action();
-  contract::RecoveryAction rec{target, what, env_.clock.Now(), st.ok() ? "ok" : std::string(st.message())};
+  contract::RecoveryAction rec{target, what, env_.clock.Now(),
+                               st.ok() ? "ok" : std::string(st.message())};
   {
     std::lock_guard lock(mu_);
     policy_.RecordAttempt(target, now);
@@ -306,36 +316,39 @@ void HealthService::Attempt(const std::string& target, const std::string& what, 
   }
   ++actions_run_;
   env_.metrics
-      .Counter("dolphin_health_recovery_actions_total", "Recovery actions run, by target and result",
+      .Counter("dolphin_health_recovery_actions_total",
+               "Recovery actions run, by target and result",
                {{"target", target}, {"result", st.ok() ? "ok" : "failed"}})
       .Increment();
   if (st.ok()) {
     env_.logger.Warn(kComponent, "recovery action",
                      {{"target", target}, {"action", what}, {"why", why}, {"result", "ok"}});
   } else {
-    env_.logger.Error(kComponent, "recovery action failed",
-                      {{"target", target}, {"action", what}, {"why", why}, {"error", st.ToString()}});
+    env_.logger.Error(
+        kComponent, "recovery action failed",
+        {{"target", target}, {"action", what}, {"why", why}, {"error", st.ToString()}});
   }
-  AppendLog(fmt::format("{} recovery target={} action=\"{}\" why=\"{}\" result=\"{}\"", FormatRfc3339(rec.at),
-                        target, what, why, rec.result));
+  AppendLog(fmt::format("{} recovery target={} action=\"{}\" why=\"{}\" result=\"{}\"",
+                        FormatRfc3339(rec.at), target, what, why, rec.result));
 }
 
-void HealthService::Publish(const contract::MetaHealth& record, const Assessment& a, bool bus_readable) {
+void HealthService::Publish(const contract::MetaHealth& record, const Assessment& a,
+                            bool bus_readable) {
   const std::string json = contract::EncodeMetaHealth(record);
   // GET /metrics: the raw sensors and rm_meta, and the published (held) status.
   Metrics& m = env_.metrics;
   m.Gauge("dolphin_health_rm_meta", "rm_meta = M1*M2*M3*M4*M5 (raw)").Set(record.rm_meta);
-  const std::pair<const char*, double> sensors[] = {
-      {"m1_proc", record.m1_proc},
-      {"m2_heartbeat", record.m2_heartbeat},
-      {"m3_data_freshness", record.m3_data_freshness},
-      {"m4_control_plane", record.m4_control_plane},
-      {"m5_coherence", record.m5_coherence}};
+  const std::pair<const char*, double> sensors[] = {{"m1_proc", record.m1_proc},
+                                                    {"m2_heartbeat", record.m2_heartbeat},
+                                                    {"m3_data_freshness", record.m3_data_freshness},
+                                                    {"m4_control_plane", record.m4_control_plane},
+                                                    {"m5_coherence", record.m5_coherence}};
   for (const auto& [sensor, value] : sensors) {
     m.Gauge("dolphin_health_sensor", "MHS sensor value in [0, 1]", {{"sensor", sensor}}).Set(value);
   }
   SetStateGauge(m, "dolphin_health_status", "Published MHS status (1 = current)", {}, "status",
-                {"GREEN", "DEGRADED", "CRITICAL", "DEAD"}, contract::HealthStatusName(record.status));
+                {"GREEN", "DEGRADED", "CRITICAL", "DEAD"},
+                contract::HealthStatusName(record.status));
   m.Counter("dolphin_health_cycles_total", "Health cycles published").Increment();
   const MonoTime now = env_.clock.MonotonicNow();
   const bool changed = !last_published_status_ || *last_published_status_ != record.status;
@@ -358,15 +371,16 @@ void HealthService::Publish(const contract::MetaHealth& record, const Assessment
         why.empty() ? "" : " why=\"" + why + "\"");
     AppendLog(line);
     if (changed) {
-      const auto level = record.status == contract::HealthStatus::kGreen ? LogLevel::kInfo
+      const auto level = record.status == contract::HealthStatus::kGreen      ? LogLevel::kInfo
                          : record.status == contract::HealthStatus::kDegraded ? LogLevel::kWarn
-                                                                               : LogLevel::kError;
-      env_.logger.Log(level, kComponent, "status changed",
-                      {{"status", contract::HealthStatusName(record.status)},
-                       {"from", last_published_status_ ? contract::HealthStatusName(*last_published_status_)
-                                                       : std::string_view("none")},
-                       {"rm_meta", record.rm_meta},
-                       {"why", why.empty() ? "all sensors 1.0" : why}});
+                                                                              : LogLevel::kError;
+      env_.logger.Log(
+          level, kComponent, "status changed",
+          {{"status", contract::HealthStatusName(record.status)},
+           {"from", last_published_status_ ? contract::HealthStatusName(*last_published_status_)
+                                           : std::string_view("none")},
+           {"rm_meta", record.rm_meta},
+           {"why", why.empty() ? "all sensors 1.0" : why}});
     }
   }
   last_published_status_ = record.status;
@@ -377,8 +391,10 @@ void HealthService::Publish(const contract::MetaHealth& record, const Assessment
     // fsynced: the next cycle rewrites it anyway.
     WriteOptions wo;
     wo.sync = false;
-    Status ws = env_.fs.WriteAtomically(options_.run_logs_dir / "meta_health.json", json + "\n", wo);
-    if (!ws.ok()) env_.logger.Warn(kComponent, "meta_health.json not written", {{"error", ws.ToString()}});
+    Status ws =
+        env_.fs.WriteAtomically(options_.run_logs_dir / "meta_health.json", json + "\n", wo);
+    if (!ws.ok())
+      env_.logger.Warn(kComponent, "meta_health.json not written", {{"error", ws.ToString()}});
   }
   // Not put into a bus that could not even be read this cycle (the put would only wait).
   Status st = bus_readable ? bus_.Put(contract::kMetaHealthMap, contract::kMetaHealthKey, json)
@@ -399,7 +415,8 @@ void HealthService::AppendLog(const std::string& line) {
   if (size.ok() && *size + line.size() + 1 > options_.log_rotate_bytes) {
     // The oldest (.<log_files - 1>) is replaced; .1 -> .2, ..., the current file -> .1.
     for (int i = options_.log_files - 1; i >= 1; --i) {
-      const auto from = i == 1 ? path : std::filesystem::path(path.string() + "." + std::to_string(i - 1));
+      const auto from =
+          i == 1 ? path : std::filesystem::path(path.string() + "." + std::to_string(i - 1));
       const auto to = std::filesystem::path(path.string() + "." + std::to_string(i));
       (void)env_.fs.Rename(from, to);  // NotFound for the ones not written yet
     }
@@ -440,7 +457,8 @@ runtime::ServiceHealth HealthService::Health() const {
     h.detail = "record not published: " + last_error_;
     return h;
   }
-  h.detail = fmt::format("{} rm_meta={:.2f}", contract::HealthStatusName(last_->status), last_->rm_meta);
+  h.detail =
+      fmt::format("{} rm_meta={:.2f}", contract::HealthStatusName(last_->status), last_->rm_meta);
   return h;
 }
 

@@ -24,12 +24,9 @@ double HeartbeatScore(std::optional<Duration> age) {
 
 std::string_view FreshnessName(Freshness f) {
   switch (f) {
-    case Freshness::kFresh:
-      return "fresh";
-    case Freshness::kStale:
-      return "stale";
-    case Freshness::kDead:
-      return "dead";
+    case Freshness::kFresh: return "fresh";
+    case Freshness::kStale: return "stale";
+    case Freshness::kDead: return "dead";
   }
   return "dead";
 }
@@ -44,12 +41,9 @@ Freshness ClassifyAge(std::optional<Duration> age, const FreshnessThresholds& t)
 
 double FreshnessScore(Freshness f) {
   switch (f) {
-    case Freshness::kFresh:
-      return 1.0;
-    case Freshness::kStale:
-      return 0.5;
-    case Freshness::kDead:
-      return 0.0;
+    case Freshness::kFresh: return 1.0;
+    case Freshness::kStale: return 0.5;
+    case Freshness::kDead: return 0.0;
   }
   return 0.0;
 }

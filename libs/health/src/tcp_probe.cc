@@ -38,7 +38,8 @@ class TcpPortProbe final : public PortProbe {
 
  private:
   static Status TryOne(const addrinfo* ai, Duration timeout) {
-    int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    int fd =
+        ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
     if (fd < 0) return UnavailableError(fmt::format("socket: {}", std::strerror(errno)));
     Status st;
     if (::connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {

@@ -42,9 +42,9 @@ constexpr Term kLongitude[] = {
 
 // Meeus table 47.B, the largest latitude terms.
 constexpr Term kLatitude[] = {
-    {0, 0, 0, 1, 5128122}, {0, 0, 1, 1, 280602}, {0, 0, 1, -1, 277693}, {2, 0, 0, -1, 173237},
-    {2, 0, -1, 1, 55413},  {2, 0, -1, -1, 46271}, {2, 0, 0, 1, 32573},  {0, 0, 2, 1, 17198},
-    {2, 0, 1, -1, 9266},   {0, 0, 2, -1, 8822},  {2, -1, 0, -1, 8216},  {2, 0, -2, -1, 4324},
+    {0, 0, 0, 1, 5128122}, {0, 0, 1, 1, 280602},  {0, 0, 1, -1, 277693}, {2, 0, 0, -1, 173237},
+    {2, 0, -1, 1, 55413},  {2, 0, -1, -1, 46271}, {2, 0, 0, 1, 32573},   {0, 0, 2, 1, 17198},
+    {2, 0, 1, -1, 9266},   {0, 0, 2, -1, 8822},   {2, -1, 0, -1, 8216},  {2, 0, -2, -1, 4324},
     {2, 0, 1, 1, 4200},
 };
 
@@ -56,7 +56,8 @@ struct MoonSun {
 MoonSun Compute(Timestamp t) {
   const double T = Centuries(t);
   const double T2 = T * T, T3 = T2 * T, T4 = T3 * T;
-  const double Lp = 218.3164477 + 481267.88123421 * T - 0.0015786 * T2 + T3 / 538841 - T4 / 65194000;
+  const double Lp =
+      218.3164477 + 481267.88123421 * T - 0.0015786 * T2 + T3 / 538841 - T4 / 65194000;
   const double D = 297.8501921 + 445267.1114034 * T - 0.0018819 * T2 + T3 / 545868 - T4 / 113065000;
   const double M = 357.5291092 + 35999.0502909 * T - 0.0001536 * T2 + T3 / 24490000;
   const double Mp = 134.9633964 + 477198.8675055 * T + 0.0087414 * T2 + T3 / 69699 - T4 / 14712000;
@@ -79,13 +80,15 @@ MoonSun Compute(Timestamp t) {
   sl += 3958 * std::sin(A1 * kRad) + 1962 * std::sin((Lp - F) * kRad) + 318 * std::sin(A2 * kRad);
   double sb = sum(kLatitude);
   sb += -2235 * std::sin(Lp * kRad) + 382 * std::sin(A3 * kRad) + 175 * std::sin((A1 - F) * kRad) +
-        175 * std::sin((A1 + F) * kRad) + 127 * std::sin((Lp - Mp) * kRad) - 115 * std::sin((Lp + Mp) * kRad);
+        175 * std::sin((A1 + F) * kRad) + 127 * std::sin((Lp - Mp) * kRad) -
+        115 * std::sin((Lp + Mp) * kRad);
   const double moon_lon = Lp + sl / 1e6;  // nutation in longitude is common to both bodies
   // The Sun (Meeus ch. 25, low precision), with aberration.
   const double L0 = 280.46646 + 36000.76983 * T + 0.0003032 * T2;
   const double Ms = 357.52911 + 35999.05029 * T - 0.0001537 * T2;
   const double C = (1.914602 - 0.004817 * T - 0.000014 * T2) * std::sin(Ms * kRad) +
-                   (0.019993 - 0.000101 * T) * std::sin(2 * Ms * kRad) + 0.000289 * std::sin(3 * Ms * kRad);
+                   (0.019993 - 0.000101 * T) * std::sin(2 * Ms * kRad) +
+                   0.000289 * std::sin(3 * Ms * kRad);
   const double sun_lon = L0 + C - 0.00569;
   return {Norm360(moon_lon - sun_lon), sb / 1e6};
 }
@@ -103,7 +106,8 @@ int64_t DayOf(Timestamp t) {
 int Weekday(int64_t days) { return static_cast<int>(((days % 7) + 7 + 3) % 7); }
 
 Timestamp LastFriday0800(int64_t year, unsigned month) {
-  const int64_t next_first = month == 12 ? DaysFromCivil(year + 1, 1, 1) : DaysFromCivil(year, month + 1, 1);
+  const int64_t next_first =
+      month == 12 ? DaysFromCivil(year + 1, 1, 1) : DaysFromCivil(year, month + 1, 1);
   int64_t d = next_first - 1;
   while (Weekday(d) != 4) --d;
   return FromDays(d, 8);
@@ -176,12 +180,14 @@ Timestamp NextMonthlyExpiry(Timestamp t) {
 }
 
 Esof ComputeEsof(Timestamp t) {
-  static const char* kDays[] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
+  static const char* kDays[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
+                                "Friday", "Saturday", "Sunday"};
   Esof e;
   const double elong = MoonElongationDeg(t);
   e.moon_phase = elong / 360.0;
-  static const char* kPhases[] = {"New Moon", "Waxing Crescent", "First Quarter", "Waxing Gibbous",
-                                  "Full Moon", "Waning Gibbous", "Last Quarter", "Waning Crescent"};
+  static const char* kPhases[] = {"New Moon",       "Waxing Crescent", "First Quarter",
+                                  "Waxing Gibbous", "Full Moon",       "Waning Gibbous",
+                                  "Last Quarter",   "Waning Crescent"};
   e.moon_phase_name = kPhases[static_cast<int>(Norm360(elong + 22.5) / 45.0) % 8];
   e.moon_illumination = MoonIllumination(t);
   e.day_of_week = Weekday(DayOf(t));

@@ -38,8 +38,8 @@ Result<std::string> Fetch(net::HttpClient& http, const std::string& url, const s
   if (r.status != 200) {
     std::string snippet = r.body.substr(0, 160);
     std::replace(snippet.begin(), snippet.end(), '\n', ' ');
-    return UnavailableError(
-        fmt::format("{}: GET {}: HTTP {}{}{}", what, url, r.status, snippet.empty() ? "" : ": ", snippet));
+    return UnavailableError(fmt::format("{}: GET {}: HTTP {}{}{}", what, url, r.status,
+                                        snippet.empty() ? "" : ": ", snippet));
   }
   return std::move(r.body);
 }
@@ -58,8 +58,8 @@ Status PublishExf(FlowContext& ctx, const std::string& flow, Json part) {
   if (std::find(enabled.begin(), enabled.end(), ExfPartOf(flow)) == enabled.end()) {
     enabled.push_back(ExfPartOf(flow));
   }
-  const std::string text = MergeExf(previous, ExfPartOf(flow), part, enabled, FormatRfc3339(ctx.env.clock.Now()),
-                                    ctx.flow_run_id);
+  const std::string text = MergeExf(previous, ExfPartOf(flow), part, enabled,
+                                    FormatRfc3339(ctx.env.clock.Now()), ctx.flow_run_id);
   return ctx.sink.Put(contract::kFeaturesMap, contract::kExfKey, text);
 }
 
@@ -70,7 +70,8 @@ Result<RunSummary> RunFunding(FlowContext& ctx) {
   Timestamp newest;
   std::string line = "published exf_latest.funding:";
   for (const std::string& symbol : f.symbols) {
-    DOLPHIN_ASSIGN_OR_RETURN(std::string body, Fetch(*http, FundingUrl(f.base_url, symbol), "extf-funding " + symbol));
+    DOLPHIN_ASSIGN_OR_RETURN(
+        std::string body, Fetch(*http, FundingUrl(f.base_url, symbol), "extf-funding " + symbol));
     auto p = ParseFunding(body, symbol, ctx.env.clock.Now());
     if (!p.ok()) return p.status().WithPrefix(fmt::format("extf-funding {}", symbol));
     Json j;
@@ -81,7 +82,8 @@ Result<RunSummary> RunFunding(FlowContext& ctx) {
     j["ts"] = FormatRfc3339(p->ts);
     part[symbol] = j;
     newest = std::max(newest, p->ts);
-    line += fmt::format(" {} rate={} mark={}", symbol, FormatDouble(p->rate), FormatDouble(p->mark_price));
+    line += fmt::format(" {} rate={} mark={}", symbol, FormatDouble(p->rate),
+                        FormatDouble(p->mark_price));
   }
   part[kSourceTs] = FormatRfc3339(newest);
   DOLPHIN_RETURN_IF_ERROR(PublishExf(ctx, kFlowExtfFunding, part));
@@ -95,8 +97,9 @@ Result<RunSummary> RunDvol(FlowContext& ctx) {
   Timestamp newest;
   std::string line = "published exf_latest.dvol:";
   for (const std::string& ccy : f.symbols) {
-    DOLPHIN_ASSIGN_OR_RETURN(std::string body,
-                             Fetch(*http, DvolUrl(f.base_url, ccy, ctx.env.clock.Now()), "extf-dvol " + ccy));
+    DOLPHIN_ASSIGN_OR_RETURN(
+        std::string body,
+        Fetch(*http, DvolUrl(f.base_url, ccy, ctx.env.clock.Now()), "extf-dvol " + ccy));
     auto p = ParseDvol(body, ccy, ctx.env.clock.Now());
     if (!p.ok()) return p.status().WithPrefix(fmt::format("extf-dvol {}", ccy));
     part[ccy] = Json{{"value", p->value}, {"ts", FormatRfc3339(p->ts)}};
@@ -111,13 +114,17 @@ Result<RunSummary> RunDvol(FlowContext& ctx) {
 Result<RunSummary> RunFearGreed(FlowContext& ctx) {
   const FlowOptions& f = ctx.options.flow(kFlowExtfFearGreed);
   auto http = ClientFor(ctx, f);
-  DOLPHIN_ASSIGN_OR_RETURN(std::string body, Fetch(*http, FearGreedUrl(f.base_url), "extf-fear-greed"));
+  DOLPHIN_ASSIGN_OR_RETURN(std::string body,
+                           Fetch(*http, FearGreedUrl(f.base_url), "extf-fear-greed"));
   auto p = ParseFearGreed(body, ctx.env.clock.Now());
   if (!p.ok()) return p.status().WithPrefix("extf-fear-greed");
-  Json part{{"value", p->value}, {"classification", p->classification}, {"ts", FormatRfc3339(p->ts)},
+  Json part{{"value", p->value},
+            {"classification", p->classification},
+            {"ts", FormatRfc3339(p->ts)},
             {kSourceTs, FormatRfc3339(p->ts)}};
   DOLPHIN_RETURN_IF_ERROR(PublishExf(ctx, kFlowExtfFearGreed, part));
-  return RunSummary{fmt::format("published exf_latest.fear_greed: {} ({})", p->value, p->classification)};
+  return RunSummary{
+      fmt::format("published exf_latest.fear_greed: {} ({})", p->value, p->classification)};
 }
 
 Result<RunSummary> RunEsof(FlowContext& ctx) {
@@ -128,10 +135,11 @@ Result<RunSummary> RunEsof(FlowContext& ctx) {
   j[kSourceTs] = FormatRfc3339(now);
   j[kFlowRunId] = ctx.flow_run_id;
   DOLPHIN_RETURN_IF_ERROR(ctx.sink.Put(contract::kFeaturesMap, contract::kEsofKey, DumpJson(j)));
-  return RunSummary{fmt::format("published esof_latest: moon {} ({:.1f} % lit), {} {} session, {:.0f} min to funding, "
-                                "{:.2f} days to expiry",
-                                e.moon_phase_name, e.moon_illumination * 100, e.day_name, e.session,
-                                e.minutes_to_funding, e.days_to_monthly_expiry)};
+  return RunSummary{fmt::format(
+      "published esof_latest: moon {} ({:.1f} % lit), {} {} session, {:.0f} min to funding, "
+      "{:.2f} days to expiry",
+      e.moon_phase_name, e.moon_illumination * 100, e.day_name, e.session, e.minutes_to_funding,
+      e.days_to_monthly_expiry)};
 }
 
 // One poll: every symbol's book, all or nothing.
@@ -139,7 +147,9 @@ Result<Json> PollObf(FlowContext& ctx, net::HttpClient& http, const FlowOptions&
   Json value = Json::object();
   Timestamp newest;
   for (const std::string& symbol : f.symbols) {
-    DOLPHIN_ASSIGN_OR_RETURN(std::string body, Fetch(http, DepthUrl(f.base_url, symbol, f.depth_limit), "obf " + symbol));
+    DOLPHIN_ASSIGN_OR_RETURN(
+        std::string body,
+        Fetch(http, DepthUrl(f.base_url, symbol, f.depth_limit), "obf " + symbol));
     auto book = ParseDepth(body, symbol, ctx.env.clock.Now());
     if (!book.ok()) return book.status().WithPrefix(fmt::format("obf {}", symbol));
     value[symbol] = ObFeaturesJson(*book, ComputeObFeatures(*book));
@@ -175,7 +185,8 @@ Result<RunSummary> RunObf(FlowContext& ctx) {
       ctx.env.logger.Warn("obf", "poll failed, nothing published",
                           {{"error", value.status().message()}, {"in_a_row", failures_in_a_row}});
       if (failures_in_a_row >= f.max_consecutive_failures) {
-        return value.status().WithPrefix(fmt::format("obf: {} polls in a row failed, the last", failures_in_a_row));
+        return value.status().WithPrefix(
+            fmt::format("obf: {} polls in a row failed, the last", failures_in_a_row));
       }
     }
     if (polls % 60 == 1) {
@@ -191,7 +202,9 @@ Result<RunSummary> RunObf(FlowContext& ctx) {
 
 }  // namespace
 
-std::unique_ptr<FeatureSink> NewBusFeatureSink(bus::KvBus& bus) { return std::make_unique<BusSink>(bus); }
+std::unique_ptr<FeatureSink> NewBusFeatureSink(bus::KvBus& bus) {
+  return std::make_unique<BusSink>(bus);
+}
 
 HttpClientFactory CurlHttpClientFactory(Clock& clock) {
   return [&clock](const net::HttpOptions& o, const CancelToken& cancel) {
@@ -217,9 +230,9 @@ std::string ExfPartOf(std::string_view flow) {
   return "fear_greed";
 }
 
-std::string MergeExf(const std::optional<std::string>& previous, const std::string& part_name, const Json& part,
-                     const std::vector<std::string>& enabled_parts, const std::string& pushed_at,
-                     const std::string& flow_run_id) {
+std::string MergeExf(const std::optional<std::string>& previous, const std::string& part_name,
+                     const Json& part, const std::vector<std::string>& enabled_parts,
+                     const std::string& pushed_at, const std::string& flow_run_id) {
   Json out = Json::object();
   if (previous) {
     auto old = ParseJson(*previous, "exf_latest");
@@ -238,7 +251,8 @@ std::string MergeExf(const std::optional<std::string>& previous, const std::stri
     if (!v.is_object()) continue;
     auto push = v.find(kPushedAt);
     auto source = v.find(kSourceTs);
-    if (push != v.end() && push->is_string() && (oldest_push.empty() || push->get<std::string>() < oldest_push)) {
+    if (push != v.end() && push->is_string() &&
+        (oldest_push.empty() || push->get<std::string>() < oldest_push)) {
       oldest_push = push->get<std::string>();
     }
     if (source != v.end() && source->is_string() &&
@@ -258,8 +272,8 @@ Result<RunSummary> RunFlow(const std::string& flow, FlowContext& ctx) {
   if (flow == kFlowExtfFearGreed) return RunFearGreed(ctx);
   if (flow == kFlowObf) return RunObf(ctx);
   if (flow == kFlowEsof) return RunEsof(ctx);
-  return InvalidArgumentError(
-      fmt::format("unknown indicator flow \"{}\" (expected one of {})", flow, fmt::join(FlowNames(), ", ")));
+  return InvalidArgumentError(fmt::format("unknown indicator flow \"{}\" (expected one of {})",
+                                          flow, fmt::join(FlowNames(), ", ")));
 }
 
 }  // namespace dolphin::indicators

@@ -66,8 +66,10 @@ Result<IndicatorsOptions> ParseIndicatorsOptions(ConfigSection s, bool esof_defa
     t.ReadSeconds("schedule_s", &f.schedule, 1, 7 * 86400);
     if (name != kFlowEsof) {
       t.Read("base_url", &f.base_url);
-      if (t.Has("base_url") && f.base_url.rfind("http://", 0) != 0 && f.base_url.rfind("https://", 0) != 0) {
-        t.ErrorAt("base_url", fmt::format("expected an http:// or https:// URL, got \"{}\"", f.base_url));
+      if (t.Has("base_url") && f.base_url.rfind("http://", 0) != 0 &&
+          f.base_url.rfind("https://", 0) != 0) {
+        t.ErrorAt("base_url",
+                  fmt::format("expected an http:// or https:// URL, got \"{}\"", f.base_url));
       }
       while (!f.base_url.empty() && f.base_url.back() == '/') f.base_url.pop_back();
       t.ReadSeconds("connect_timeout_s", &f.connect_timeout, 0.01, 300);
@@ -81,7 +83,9 @@ Result<IndicatorsOptions> ParseIndicatorsOptions(ConfigSection s, bool esof_defa
       if (f.symbols.empty()) t.ErrorAt("symbols", "expected at least one symbol");
       for (const std::string& sym : f.symbols) {
         if (!ValidSymbol(sym)) {
-          t.ErrorAt("symbols", fmt::format("expected upper-case symbols such as \"BTCUSDT\", got \"{}\"", sym));
+          t.ErrorAt(
+              "symbols",
+              fmt::format("expected upper-case symbols such as \"BTCUSDT\", got \"{}\"", sym));
         }
       }
     }
@@ -90,9 +94,10 @@ Result<IndicatorsOptions> ParseIndicatorsOptions(ConfigSection s, bool esof_defa
       t.Read("depth_limit", &f.depth_limit);
       static constexpr int kLimits[] = {20, 50, 100, 500, 1000};
       if (std::find(std::begin(kLimits), std::end(kLimits), f.depth_limit) == std::end(kLimits)) {
-        t.ErrorAt("depth_limit", fmt::format("expected 20, 50, 100, 500 or 1000 (Binance's depth limits of at "
-                                             "least 20 levels, for imbalance_20), got {}",
-                                             f.depth_limit));
+        t.ErrorAt("depth_limit",
+                  fmt::format("expected 20, 50, 100, 500 or 1000 (Binance's depth limits of at "
+                              "least 20 levels, for imbalance_20), got {}",
+                              f.depth_limit));
       }
       t.Read("max_consecutive_failures", &f.max_consecutive_failures, 1, 1000000);
     }

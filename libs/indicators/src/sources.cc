@@ -15,8 +15,10 @@ namespace dom = simdjson::dom;
 constexpr int64_t kEarliestMs = 1483228800000;
 constexpr Duration kMaxFuture = std::chrono::minutes(5);
 
-Status Bad(std::string_view api, std::string_view field, std::string_view expected, std::string_view got) {
-  return InvalidArgumentError(fmt::format("{}: {}: expected {}, got {}", api, field, expected, got));
+Status Bad(std::string_view api, std::string_view field, std::string_view expected,
+           std::string_view got) {
+  return InvalidArgumentError(
+      fmt::format("{}: {}: expected {}, got {}", api, field, expected, got));
 }
 
 std::string Shown(dom::element e) {
@@ -28,8 +30,8 @@ std::string Shown(dom::element e) {
 Result<dom::element> ParseBody(dom::parser& parser, std::string_view api, std::string_view body) {
   dom::element doc;
   if (auto err = parser.parse(body.data(), body.size()).get(doc); err != simdjson::SUCCESS) {
-    return InvalidArgumentError(
-        fmt::format("{}: the body ({} bytes) is not valid JSON: {}", api, body.size(), simdjson::error_message(err)));
+    return InvalidArgumentError(fmt::format("{}: the body ({} bytes) is not valid JSON: {}", api,
+                                            body.size(), simdjson::error_message(err)));
   }
   return doc;
 }
@@ -40,14 +42,16 @@ Result<dom::element> Field(dom::element obj, std::string_view api, std::string_v
   if (shown.empty()) shown = key;
   if (!obj.is_object()) return Bad(api, shown, "an object around it", Shown(obj));
   dom::element v;
-  if (obj[key].get(v) != simdjson::SUCCESS) return Bad(api, shown, "the field", "nothing (missing)");
+  if (obj[key].get(v) != simdjson::SUCCESS)
+    return Bad(api, shown, "the field", "nothing (missing)");
   return v;
 }
 
 // A decimal number sent as a JSON string ("0.00010000"); finite.
 Result<double> DecimalString(dom::element e, std::string_view api, std::string_view field) {
   std::string_view text;
-  if (e.get_string().get(text) != simdjson::SUCCESS) return Bad(api, field, "a decimal string", Shown(e));
+  if (e.get_string().get(text) != simdjson::SUCCESS)
+    return Bad(api, field, "a decimal string", Shown(e));
   double v = 0;
   const char* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, v);
@@ -65,21 +69,24 @@ Result<double> Number(dom::element e, std::string_view api, std::string_view fie
   return v;
 }
 
-Result<Timestamp> MillisTime(dom::element e, std::string_view api, std::string_view field, Timestamp now) {
+Result<Timestamp> MillisTime(dom::element e, std::string_view api, std::string_view field,
+                             Timestamp now) {
   int64_t ms = 0;
   if (!e.is_int64() || e.get_int64().get(ms) != simdjson::SUCCESS) {
     return Bad(api, field, "an integer of Unix milliseconds", Shown(e));
   }
   const Timestamp ts = Timestamp::FromUnixMicros(ms * 1000);
   if (ms < kEarliestMs || ts > now + kMaxFuture) {
-    return Bad(api, field, fmt::format("a time between 2017 and now + 5 min ({})", FormatRfc3339(now)),
+    return Bad(api, field,
+               fmt::format("a time between 2017 and now + 5 min ({})", FormatRfc3339(now)),
                FormatRfc3339(ts));
   }
   return ts;
 }
 
 Status InRange(double v, double lo, double hi, std::string_view api, std::string_view field) {
-  if (v < lo || v > hi) return Bad(api, field, fmt::format("a value in [{}, {}]", lo, hi), FormatDouble(v));
+  if (v < lo || v > hi)
+    return Bad(api, field, fmt::format("a value in [{}, {}]", lo, hi), FormatDouble(v));
   return Status::Ok();
 }
 
@@ -94,7 +101,8 @@ std::string BinanceError(dom::element doc) {
   dom::element msg;
   int64_t code = 0;
   std::string_view text;
-  if (doc.is_object() && doc["msg"].get(msg) == simdjson::SUCCESS && msg.get_string().get(text) == simdjson::SUCCESS) {
+  if (doc.is_object() && doc["msg"].get(msg) == simdjson::SUCCESS &&
+      msg.get_string().get(text) == simdjson::SUCCESS) {
     if (doc["code"].get_int64().get(code) != simdjson::SUCCESS) code = 0;
     return fmt::format(" (Binance error {}: {})", code, text.substr(0, 80));
   }
@@ -111,7 +119,8 @@ Result<FundingPoint> ParseFunding(std::string_view body, std::string_view symbol
   constexpr std::string_view kApi = "premiumIndex";
   dom::parser parser;
   DOLPHIN_ASSIGN_OR_RETURN(dom::element doc, ParseBody(parser, kApi, body));
-  if (!doc.is_object()) return Bad(kApi, "body", "one object (the request names a symbol)", Shown(doc));
+  if (!doc.is_object())
+    return Bad(kApi, "body", "one object (the request names a symbol)", Shown(doc));
   if (std::string err = BinanceError(doc); !err.empty()) {
     return InvalidArgumentError(fmt::format("{}: error answer{}", kApi, err));
   }
@@ -125,7 +134,8 @@ Result<FundingPoint> ParseFunding(std::string_view body, std::string_view symbol
   DOLPHIN_ASSIGN_OR_RETURN(dom::element rate, Field(doc, kApi, "lastFundingRate"));
   std::string_view rate_text;
   if (rate.get_string().get(rate_text) == simdjson::SUCCESS && rate_text.empty()) {
-    return Bad(kApi, "lastFundingRate", "a funding rate (a perpetual contract)", "\"\" (not a perpetual)");
+    return Bad(kApi, "lastFundingRate", "a funding rate (a perpetual contract)",
+               "\"\" (not a perpetual)");
   }
   DOLPHIN_ASSIGN_OR_RETURN(p.rate, DecimalString(rate, kApi, "lastFundingRate"));
   DOLPHIN_RETURN_IF_ERROR(InRange(p.rate, -0.1, 0.1, kApi, "lastFundingRate"));
@@ -143,8 +153,10 @@ Result<FundingPoint> ParseFunding(std::string_view body, std::string_view symbol
     return Bad(kApi, "nextFundingTime", "an integer of Unix milliseconds", Shown(next));
   }
   p.next_funding_time = Timestamp::FromUnixMicros(next_ms * 1000);
-  if (p.next_funding_time < p.ts - std::chrono::minutes(1) || p.next_funding_time > p.ts + std::chrono::hours(9)) {
-    return Bad(kApi, "nextFundingTime", fmt::format("a time within 9 h after `time` ({})", FormatRfc3339(p.ts)),
+  if (p.next_funding_time < p.ts - std::chrono::minutes(1) ||
+      p.next_funding_time > p.ts + std::chrono::hours(9)) {
+    return Bad(kApi, "nextFundingTime",
+               fmt::format("a time within 9 h after `time` ({})", FormatRfc3339(p.ts)),
                FormatRfc3339(p.next_funding_time));
   }
   return p;
@@ -168,13 +180,16 @@ Result<DvolPoint> ParseDvol(std::string_view body, std::string_view currency, Ti
     int64_t code = 0;
     if (error["message"].get_string().get(message) != simdjson::SUCCESS) message = "(no message)";
     if (error["code"].get_int64().get(code) != simdjson::SUCCESS) code = 0;
-    return InvalidArgumentError(fmt::format("{}: JSON-RPC error {}: {}", kApi, code, message.substr(0, 80)));
+    return InvalidArgumentError(
+        fmt::format("{}: JSON-RPC error {}: {}", kApi, code, message.substr(0, 80)));
   }
   DOLPHIN_ASSIGN_OR_RETURN(dom::element result, Field(doc, kApi, "result"));
   DOLPHIN_ASSIGN_OR_RETURN(dom::element data, Field(result, kApi, "data", "result.data"));
   dom::array rows;
-  if (data.get_array().get(rows) != simdjson::SUCCESS) return Bad(kApi, "result.data", "an array", Shown(data));
-  if (rows.size() == 0) return Bad(kApi, "result.data", "at least one candle in the last hour", "[]");
+  if (data.get_array().get(rows) != simdjson::SUCCESS)
+    return Bad(kApi, "result.data", "an array", Shown(data));
+  if (rows.size() == 0)
+    return Bad(kApi, "result.data", "at least one candle in the last hour", "[]");
   DvolPoint p;
   p.currency = std::string(currency);
   bool have = false;
@@ -185,10 +200,12 @@ Result<DvolPoint> ParseDvol(std::string_view body, std::string_view currency, Ti
     if (row.get_array().get(cells) != simdjson::SUCCESS || cells.size() != 5) {
       return Bad(kApi, field, "[ts, open, high, low, close]", Shown(row));
     }
-    DOLPHIN_ASSIGN_OR_RETURN(Timestamp ts, MillisTime(cells.at(0).value_unsafe(), kApi, field + "[0]", now));
+    DOLPHIN_ASSIGN_OR_RETURN(Timestamp ts,
+                             MillisTime(cells.at(0).value_unsafe(), kApi, field + "[0]", now));
     double close = 0;
     for (size_t c = 1; c < 5; ++c) {
-      DOLPHIN_ASSIGN_OR_RETURN(double v, Number(cells.at(c).value_unsafe(), kApi, fmt::format("{}[{}]", field, c)));
+      DOLPHIN_ASSIGN_OR_RETURN(
+          double v, Number(cells.at(c).value_unsafe(), kApi, fmt::format("{}[{}]", field, c)));
       DOLPHIN_RETURN_IF_ERROR(InRange(v, 1e-6, 1000, kApi, fmt::format("{}[{}]", field, c)));
       close = v;
     }
@@ -201,7 +218,9 @@ Result<DvolPoint> ParseDvol(std::string_view body, std::string_view currency, Ti
   return p;
 }
 
-std::string FearGreedUrl(std::string_view base_url) { return fmt::format("{}/fng/?limit=1", Trim(base_url)); }
+std::string FearGreedUrl(std::string_view base_url) {
+  return fmt::format("{}/fng/?limit=1", Trim(base_url));
+}
 
 Result<FearGreedPoint> ParseFearGreed(std::string_view body, Timestamp now) {
   constexpr std::string_view kApi = "fng";
@@ -209,8 +228,8 @@ Result<FearGreedPoint> ParseFearGreed(std::string_view body, Timestamp now) {
   DOLPHIN_ASSIGN_OR_RETURN(dom::element doc, ParseBody(parser, kApi, body));
   if (!doc.is_object()) return Bad(kApi, "body", "an object", Shown(doc));
   dom::element metadata, err;
-  if (doc["metadata"].get(metadata) == simdjson::SUCCESS && metadata["error"].get(err) == simdjson::SUCCESS &&
-      !err.is_null()) {
+  if (doc["metadata"].get(metadata) == simdjson::SUCCESS &&
+      metadata["error"].get(err) == simdjson::SUCCESS && !err.is_null()) {
     return InvalidArgumentError(fmt::format("{}: metadata.error: {}", kApi, Shown(err)));
   }
   DOLPHIN_ASSIGN_OR_RETURN(dom::element data, Field(doc, kApi, "data"));
@@ -225,13 +244,14 @@ Result<FearGreedPoint> ParseFearGreed(std::string_view body, Timestamp now) {
   if (v != std::floor(v)) return Bad(kApi, "data[0].value", "an integer string", Shown(value));
   DOLPHIN_RETURN_IF_ERROR(InRange(v, 0, 100, kApi, "data[0].value"));
   p.value = static_cast<int>(v);
-  DOLPHIN_ASSIGN_OR_RETURN(dom::element cls, Field(first, kApi, "value_classification", "data[0].value_classification"));
+  DOLPHIN_ASSIGN_OR_RETURN(
+      dom::element cls, Field(first, kApi, "value_classification", "data[0].value_classification"));
   std::string_view cls_text;
   if (cls.get_string().get(cls_text) != simdjson::SUCCESS ||
-      (cls_text != "Extreme Fear" && cls_text != "Fear" && cls_text != "Neutral" && cls_text != "Greed" &&
-       cls_text != "Extreme Greed")) {
-    return Bad(kApi, "data[0].value_classification", "Extreme Fear, Fear, Neutral, Greed or Extreme Greed",
-               Shown(cls));
+      (cls_text != "Extreme Fear" && cls_text != "Fear" && cls_text != "Neutral" &&
+       cls_text != "Greed" && cls_text != "Extreme Greed")) {
+    return Bad(kApi, "data[0].value_classification",
+               "Extreme Fear, Fear, Neutral, Greed or Extreme Greed", Shown(cls));
   }
   p.classification = std::string(cls_text);
   DOLPHIN_ASSIGN_OR_RETURN(dom::element ts, Field(first, kApi, "timestamp", "data[0].timestamp"));
@@ -258,7 +278,8 @@ Result<OrderBook> ParseDepth(std::string_view body, std::string_view symbol, Tim
   OrderBook book;
   book.symbol = std::string(symbol);
   DOLPHIN_ASSIGN_OR_RETURN(dom::element id, Field(doc, kApi, "lastUpdateId"));
-  if (!id.is_int64() || id.get_int64().get(book.last_update_id) != simdjson::SUCCESS || book.last_update_id <= 0) {
+  if (!id.is_int64() || id.get_int64().get(book.last_update_id) != simdjson::SUCCESS ||
+      book.last_update_id <= 0) {
     return Bad(kApi, "lastUpdateId", "a positive integer", Shown(id));
   }
   DOLPHIN_ASSIGN_OR_RETURN(dom::element t, Field(doc, kApi, "T"));
@@ -267,7 +288,8 @@ Result<OrderBook> ParseDepth(std::string_view body, std::string_view symbol, Tim
     auto& levels = side[0] == 'b' ? book.bids : book.asks;
     DOLPHIN_ASSIGN_OR_RETURN(dom::element arr, Field(doc, kApi, side));
     dom::array rows;
-    if (arr.get_array().get(rows) != simdjson::SUCCESS) return Bad(kApi, side, "an array of levels", Shown(arr));
+    if (arr.get_array().get(rows) != simdjson::SUCCESS)
+      return Bad(kApi, side, "an array of levels", Shown(arr));
     size_t i = 0;
     for (dom::element row : rows) {
       const std::string field = fmt::format("{}[{}]", side, i++);
@@ -275,16 +297,20 @@ Result<OrderBook> ParseDepth(std::string_view body, std::string_view symbol, Tim
       if (row.get_array().get(cells) != simdjson::SUCCESS || cells.size() != 2) {
         return Bad(kApi, field, "[price, qty] as strings", Shown(row));
       }
-      DOLPHIN_ASSIGN_OR_RETURN(double price, DecimalString(cells.at(0).value_unsafe(), kApi, field + "[0]"));
-      DOLPHIN_ASSIGN_OR_RETURN(double qty, DecimalString(cells.at(1).value_unsafe(), kApi, field + "[1]"));
+      DOLPHIN_ASSIGN_OR_RETURN(double price,
+                               DecimalString(cells.at(0).value_unsafe(), kApi, field + "[0]"));
+      DOLPHIN_ASSIGN_OR_RETURN(double qty,
+                               DecimalString(cells.at(1).value_unsafe(), kApi, field + "[1]"));
       DOLPHIN_RETURN_IF_ERROR(InRange(price, 1e-12, 1e12, kApi, field + "[0]"));
       DOLPHIN_RETURN_IF_ERROR(InRange(qty, 0, 1e15, kApi, field + "[1]"));
       if (!levels.empty()) {
         const double prev = levels.back().first;
         const bool ordered = side[0] == 'b' ? price < prev : price > prev;
         if (!ordered) {
-          return Bad(kApi, field, side[0] == 'b' ? "bids in descending price order" : "asks in ascending price order",
-                     FormatDouble(price));
+          return Bad(
+              kApi, field,
+              side[0] == 'b' ? "bids in descending price order" : "asks in ascending price order",
+              FormatDouble(price));
         }
       }
       levels.emplace_back(price, qty);
@@ -292,8 +318,10 @@ Result<OrderBook> ParseDepth(std::string_view body, std::string_view symbol, Tim
     if (levels.empty()) return Bad(kApi, side, "at least one level", "[]");
   }
   if (book.bids.front().first >= book.asks.front().first) {
-    return Bad(kApi, "bids[0]", fmt::format("a best bid below the best ask {}", FormatDouble(book.asks.front().first)),
-               FormatDouble(book.bids.front().first));
+    return Bad(
+        kApi, "bids[0]",
+        fmt::format("a best bid below the best ask {}", FormatDouble(book.asks.front().first)),
+        FormatDouble(book.bids.front().first));
   }
   return book;
 }

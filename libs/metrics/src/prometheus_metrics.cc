@@ -24,7 +24,7 @@ namespace {
 const std::vector<double> kLatencyBounds = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
                                             0.005,   0.01,   0.025,   0.05,   0.1,   0.25,
                                             0.5,     1,      2.5,     5,      10};
-const std::vector<double> kDurationBounds = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1,   5,
+const std::vector<double> kDurationBounds = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5,  1,   5,
                                              10,    30,    60,   300,  900, 1800, 3600};
 
 class CounterAdapter final : public MetricCounter {
@@ -77,24 +77,32 @@ class PrometheusMetrics final : public Metrics {
     Gauge("dolphin_build_info", "Build and process of this dolphin (always 1)",
           {{"process", options.process}, {"version", options.version}})
         .Set(1);
-    Gauge("dolphin_process_start_time_seconds", "When this dolphin process started, Unix seconds", {})
+    Gauge("dolphin_process_start_time_seconds", "When this dolphin process started, Unix seconds",
+          {})
         .Set(static_cast<double>(options.start_time.UnixNanos()) / 1e9);
   }
 
   MetricCounter& Counter(std::string_view name, std::string_view help,
                          const MetricLabels& labels) override {
     std::lock_guard<std::mutex> lock(mu_);
-    return Find<CounterAdapter>(Kind::kCounter, name, help, labels, [&](const prometheus::Labels& l) {
-      auto& family = prometheus::BuildCounter().Name(std::string(name)).Help(std::string(help)).Register(registry_);
-      return std::make_unique<CounterAdapter>(&family.Add(l));
-    });
+    return Find<CounterAdapter>(Kind::kCounter, name, help, labels,
+                                [&](const prometheus::Labels& l) {
+                                  auto& family = prometheus::BuildCounter()
+                                                     .Name(std::string(name))
+                                                     .Help(std::string(help))
+                                                     .Register(registry_);
+                                  return std::make_unique<CounterAdapter>(&family.Add(l));
+                                });
   }
 
   MetricGauge& Gauge(std::string_view name, std::string_view help,
                      const MetricLabels& labels) override {
     std::lock_guard<std::mutex> lock(mu_);
     return Find<GaugeAdapter>(Kind::kGauge, name, help, labels, [&](const prometheus::Labels& l) {
-      auto& family = prometheus::BuildGauge().Name(std::string(name)).Help(std::string(help)).Register(registry_);
+      auto& family = prometheus::BuildGauge()
+                         .Name(std::string(name))
+                         .Help(std::string(help))
+                         .Register(registry_);
       return std::make_unique<GaugeAdapter>(&family.Add(l));
     });
   }
@@ -102,11 +110,15 @@ class PrometheusMetrics final : public Metrics {
   MetricHistogram& Histogram(std::string_view name, std::string_view help, MetricBuckets buckets,
                              const MetricLabels& labels) override {
     std::lock_guard<std::mutex> lock(mu_);
-    return Find<HistogramAdapter>(Kind::kHistogram, name, help, labels, [&](const prometheus::Labels& l) {
-      auto& family = prometheus::BuildHistogram().Name(std::string(name)).Help(std::string(help)).Register(registry_);
-      return std::make_unique<HistogramAdapter>(
-          &family.Add(l, prometheus::Histogram::BucketBoundaries(BucketBounds(buckets))));
-    });
+    return Find<HistogramAdapter>(
+        Kind::kHistogram, name, help, labels, [&](const prometheus::Labels& l) {
+          auto& family = prometheus::BuildHistogram()
+                             .Name(std::string(name))
+                             .Help(std::string(help))
+                             .Register(registry_);
+          return std::make_unique<HistogramAdapter>(
+              &family.Add(l, prometheus::Histogram::BucketBoundaries(BucketBounds(buckets))));
+        });
   }
 
   uint64_t AddCollectHook(std::function<void()> hook) override {
@@ -152,10 +164,12 @@ class PrometheusMetrics final : public Metrics {
       why = "not a valid metric name";
     } else {
       for (const auto& [k, v] : labels) {
-        if (!prometheus::CheckLabelName(k)) why = fmt::format("label \"{}\" is not a valid label name", k);
+        if (!prometheus::CheckLabelName(k))
+          why = fmt::format("label \"{}\" is not a valid label name", k);
       }
       auto other = kinds_.find(std::string(name));
-      if (why.empty() && other != kinds_.end() && other->second != kind) why = "already used for another kind";
+      if (why.empty() && other != kinds_.end() && other->second != kind)
+        why = "already used for another kind";
     }
     if (why.empty()) {
       try {
@@ -181,10 +195,10 @@ class PrometheusMetrics final : public Metrics {
   Handles<CounterAdapter> counters_;      // guarded by mu_
   Handles<GaugeAdapter> gauges_;          // guarded by mu_
   Handles<HistogramAdapter> histograms_;  // guarded by mu_
-  std::map<std::string, Kind> kinds_;  // guarded by mu_
+  std::map<std::string, Kind> kinds_;     // guarded by mu_
   std::mutex hooks_mu_;
-  uint64_t next_hook_ = 0;                                  // guarded by hooks_mu_
-  std::map<uint64_t, std::function<void()>> hooks_;        // guarded by hooks_mu_
+  uint64_t next_hook_ = 0;                           // guarded by hooks_mu_
+  std::map<uint64_t, std::function<void()>> hooks_;  // guarded by hooks_mu_
 };
 
 }  // namespace

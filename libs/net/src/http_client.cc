@@ -17,7 +17,10 @@ Duration BackoffDelay(const HttpOptions& options, int retry, int retry_after_s) 
 
 RetryingHttpClient::RetryingHttpClient(std::unique_ptr<Transport> transport, HttpOptions options,
                                        Clock& clock, const CancelToken& cancel)
-    : transport_(std::move(transport)), options_(std::move(options)), clock_(clock), cancel_(cancel) {}
+    : transport_(std::move(transport)),
+      options_(std::move(options)),
+      clock_(clock),
+      cancel_(cancel) {}
 
 Result<HttpResponse> RetryingHttpClient::Get(const HttpRequest& request) {
   last_attempts_ = 0;
@@ -34,7 +37,8 @@ Result<HttpResponse> RetryingHttpClient::Get(const HttpRequest& request) {
       if (!IsRetryableStatus(r.response.status)) return std::move(r.response);
       std::string snippet = r.response.body.substr(0, 120);
       std::replace(snippet.begin(), snippet.end(), '\n', ' ');
-      last_error = fmt::format("HTTP {}{}{}", r.response.status, snippet.empty() ? "" : ": ", snippet);
+      last_error =
+          fmt::format("HTTP {}{}{}", r.response.status, snippet.empty() ? "" : ": ", snippet);
       timed_out = false;
       retry_after = r.response.retry_after_s;
     } else {
@@ -49,15 +53,15 @@ Result<HttpResponse> RetryingHttpClient::Get(const HttpRequest& request) {
       return CancelledError(fmt::format("GET {}: cancelled during back-off", request.url));
     }
   }
-  const std::string msg =
-      fmt::format("GET {}: {} after {} attempt{}", request.url, last_error, last_attempts_,
-                  last_attempts_ == 1 ? "" : "s");
+  const std::string msg = fmt::format("GET {}: {} after {} attempt{}", request.url, last_error,
+                                      last_attempts_, last_attempts_ == 1 ? "" : "s");
   return timed_out ? DeadlineExceededError(msg) : UnavailableError(msg);
 }
 
 std::unique_ptr<HttpClient> NewCurlHttpClient(HttpOptions options, Clock& clock,
                                               const CancelToken& cancel) {
-  return std::make_unique<RetryingHttpClient>(NewCurlTransport(&cancel), std::move(options), clock, cancel);
+  return std::make_unique<RetryingHttpClient>(NewCurlTransport(&cancel), std::move(options), clock,
+                                              cancel);
 }
 
 }  // namespace dolphin::net

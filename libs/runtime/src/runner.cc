@@ -116,9 +116,10 @@ void Runner::WatchdogTick() {
     ++watchdog_pings_;
   } else {
     if (!withheld_reason_ || *withheld_reason_ != *reason) {
-      env_.logger.Error(options_.process_name,
-                        "no progress: watchdog pings withheld, the service manager will kill this process",
-                        {{"reason", *reason}});
+      env_.logger.Error(
+          options_.process_name,
+          "no progress: watchdog pings withheld, the service manager will kill this process",
+          {{"reason", *reason}});
     }
     withheld_reason_ = std::move(reason);
     ++watchdog_withheld_;
@@ -158,7 +159,8 @@ Status Runner::RestartService(const std::string& name) {
   for (size_t i = 0; i < services_.size(); ++i) {
     Service& s = *services_[i];
     if (s.name() != name) continue;
-    const ServiceLiveness before = started_[i] ? s.Liveness() : ServiceLiveness{false, "not started"};
+    const ServiceLiveness before =
+        started_[i] ? s.Liveness() : ServiceLiveness{false, "not started"};
     env_.logger.Warn(options_.process_name, "restarting service",
                      {{"service", name}, {"why", before.running ? "asked" : before.detail}});
     if (started_[i]) s.Stop();
@@ -171,7 +173,8 @@ Status Runner::RestartService(const std::string& name) {
       return st.WithPrefix(fmt::format("cannot restart {}", name));
     }
     started_[i] = true;
-    env_.logger.Info(options_.process_name, "service restarted", {{"service", name}, {"restarts", restarts_[i]}});
+    env_.logger.Info(options_.process_name, "service restarted",
+                     {{"service", name}, {"restarts", restarts_[i]}});
     return Status::Ok();
   }
   return NotFoundError(fmt::format("no service \"{}\" in {}", name, options_.process_name));
@@ -202,7 +205,8 @@ void Runner::Beat(MonoTime started) {
   if (bus_disconnected_.load()) {
     heartbeats_skipped_ += healths.size() + 1;
     if (!skipping_logged_) {
-      env_.logger.Warn(options_.process_name, "bus disconnected: heartbeats skipped until it is back");
+      env_.logger.Warn(options_.process_name,
+                       "bus disconnected: heartbeats skipped until it is back");
       skipping_logged_ = true;
     }
     return;
@@ -268,10 +272,11 @@ Status Runner::Run(const CancelToken& cancel) {
     env_.logger.Info(options_.process_name, "service started", {{"service", s.name()}});
   }
   if (failure.ok()) {
-    env_.logger.Info(options_.process_name, "running",
-                     {{"services", services_.size()},
-                      {"heartbeat_interval", FormatDuration(options_.heartbeat_interval)},
-                      {"duration", options_.duration ? FormatDuration(*options_.duration) : "until signal"}});
+    env_.logger.Info(
+        options_.process_name, "running",
+        {{"services", services_.size()},
+         {"heartbeat_interval", FormatDuration(options_.heartbeat_interval)},
+         {"duration", options_.duration ? FormatDuration(*options_.duration) : "until signal"}});
     const std::optional<MonoTime> end =
         options_.duration ? std::optional<MonoTime>(started + *options_.duration) : std::nullopt;
     {
@@ -289,8 +294,9 @@ Status Runner::Run(const CancelToken& cancel) {
     std::optional<Duration> ping_period;
     if (watchdog && watchdog->count() > 0) {
       ping_period = std::max<Duration>(WatchdogPingPeriod(*watchdog), std::chrono::milliseconds(1));
-      env_.logger.Info(options_.process_name, "watchdog armed",
-                       {{"timeout", FormatDuration(*watchdog)}, {"ping_every", FormatDuration(*ping_period)}});
+      env_.logger.Info(
+          options_.process_name, "watchdog armed",
+          {{"timeout", FormatDuration(*watchdog)}, {"ping_every", FormatDuration(*ping_period)}});
     }
     // Every service started: the service manager's start job completes (Type=notify).
     NotifyStatus("READY=1\n");
@@ -338,7 +344,9 @@ Status Runner::Run(const CancelToken& cancel) {
   }
   env_.logger.Info(options_.process_name, "stopped",
                    {{"up", FormatDuration(env_.clock.MonotonicNow() - started)},
-                    {"reason", !failure.ok() ? "start failure" : cancel.cancelled() ? "signal" : "duration"}});
+                    {"reason", !failure.ok()        ? "start failure"
+                               : cancel.cancelled() ? "signal"
+                                                    : "duration"}});
   return failure;
 }
 

@@ -11,9 +11,7 @@ namespace dolphin::safety {
 
 namespace {
 
-double AgeSeconds(Timestamp now, Timestamp t) {
-  return std::max(0.0, SecondsOf(now - t));
-}
+double AgeSeconds(Timestamp now, Timestamp t) { return std::max(0.0, SecondsOf(now - t)); }
 
 std::string_view Name(Posture p) { return contract::PostureName(p); }
 
@@ -54,7 +52,9 @@ PostureDecision DecidePosture(const SafetyInputs& in, const SafetyOptions& o) {
   // Health: the published status, fresh.
   std::optional<double> rm_meta;
   if (!in.health) {
-    v.AtMost(Posture::kHibernate, fmt::format("health record {}: HIBERNATE", in.health_problem.empty() ? "missing" : in.health_problem));
+    v.AtMost(Posture::kHibernate,
+             fmt::format("health record {}: HIBERNATE",
+                         in.health_problem.empty() ? "missing" : in.health_problem));
     inputs["health"] = {{"problem", in.health_problem.empty() ? "missing" : in.health_problem}};
   } else {
     const double age = AgeSeconds(in.now, in.health->timestamp);
@@ -63,20 +63,23 @@ PostureDecision DecidePosture(const SafetyInputs& in, const SafetyOptions& o) {
                         {"age_s", age}};
     if (age > max_age) {
       v.AtMost(Posture::kHibernate,
-               fmt::format("health record {:.1f}s old (> posture_max_age_s {}): HIBERNATE", age, Secs(o.posture_max_age)));
+               fmt::format("health record {:.1f}s old (> posture_max_age_s {}): HIBERNATE", age,
+                           Secs(o.posture_max_age)));
     } else {
       rm_meta = std::clamp(in.health->rm_meta, 0.0, 1.0);
       const contract::MetaHealth& h = *in.health;
       // Data staleness alone never means HIBERNATE (as it never triggers a recovery): a DEAD
       // status whose only low sensor is M3 counts as CRITICAL.
-      const bool data_only = h.m1_proc >= 1.0 && h.m2_heartbeat >= 1.0 && h.m4_control_plane >= 1.0 &&
-                             h.m5_coherence >= 1.0;
+      const bool data_only = h.m1_proc >= 1.0 && h.m2_heartbeat >= 1.0 &&
+                             h.m4_control_plane >= 1.0 && h.m5_coherence >= 1.0;
       if (h.status == HealthStatus::kDead && data_only) {
         const Posture p = PostureForHealth(HealthStatus::kCritical, o);
-        v.AtMost(p, fmt::format("health DEAD from data freshness alone (M3) allows at most {}", Name(p)));
+        v.AtMost(p, fmt::format("health DEAD from data freshness alone (M3) allows at most {}",
+                                Name(p)));
       } else {
         const Posture p = PostureForHealth(h.status, o);
-        v.AtMost(p, fmt::format("health {} allows at most {}", contract::HealthStatusName(h.status), Name(p)));
+        v.AtMost(p, fmt::format("health {} allows at most {}", contract::HealthStatusName(h.status),
+                                Name(p)));
       }
     }
   }
@@ -97,7 +100,8 @@ PostureDecision DecidePosture(const SafetyInputs& in, const SafetyOptions& o) {
     j["trading_state"] = contract::TradingStateName(t.state->trading_state);
     if (state_age > max_age) {
       v.AtMost(Posture::kHibernate,
-               fmt::format("{} state {:.1f}s old (> posture_max_age_s {}): HIBERNATE", t.color, state_age, Secs(o.posture_max_age)));
+               fmt::format("{} state {:.1f}s old (> posture_max_age_s {}): HIBERNATE", t.color,
+                           state_age, Secs(o.posture_max_age)));
     }
     if (!t.state->scan_ts) {
       j["drawdown_pct"] = 0.0;
@@ -115,14 +119,18 @@ PostureDecision DecidePosture(const SafetyInputs& in, const SafetyOptions& o) {
       j["drawdown_pct"] = dd;
       if (pnl_age > max_age) {
         v.AtMost(Posture::kHibernate,
-                 fmt::format("{} PnL {:.1f}s old (> posture_max_age_s {}): HIBERNATE", t.color, pnl_age, Secs(o.posture_max_age)));
+                 fmt::format("{} PnL {:.1f}s old (> posture_max_age_s {}): HIBERNATE", t.color,
+                             pnl_age, Secs(o.posture_max_age)));
       }
       if (dd >= o.drawdown_hibernate_pct) {
-        v.AtMost(Posture::kHibernate, fmt::format("{} drawdown {} >= {}: HIBERNATE", t.color, Pct(dd), Limit(o.drawdown_hibernate_pct)));
+        v.AtMost(Posture::kHibernate, fmt::format("{} drawdown {} >= {}: HIBERNATE", t.color,
+                                                  Pct(dd), Limit(o.drawdown_hibernate_pct)));
       } else if (dd >= o.drawdown_turtle_pct) {
-        v.AtMost(Posture::kTurtle, fmt::format("{} drawdown {} >= {} allows at most TURTLE", t.color, Pct(dd), Limit(o.drawdown_turtle_pct)));
+        v.AtMost(Posture::kTurtle, fmt::format("{} drawdown {} >= {} allows at most TURTLE",
+                                               t.color, Pct(dd), Limit(o.drawdown_turtle_pct)));
       } else if (dd >= o.drawdown_stalker_pct) {
-        v.AtMost(Posture::kStalker, fmt::format("{} drawdown {} >= {} allows at most STALKER", t.color, Pct(dd), Limit(o.drawdown_stalker_pct)));
+        v.AtMost(Posture::kStalker, fmt::format("{} drawdown {} >= {} allows at most STALKER",
+                                                t.color, Pct(dd), Limit(o.drawdown_stalker_pct)));
       }
     }
     traders[t.color] = std::move(j);
@@ -138,7 +146,9 @@ PostureDecision DecidePosture(const SafetyInputs& in, const SafetyOptions& o) {
     const double age = AgeSeconds(in.now, *in.scan_bridge_ts);
     inputs["scan"] = {{"age_s", age}};
     if (age > SecondsOf(o.scan_stale)) {
-      v.AtMost(Posture::kTurtle, fmt::format("scan {:.1f}s old (> scan_stale_s {}) allows at most TURTLE", age, Secs(o.scan_stale)));
+      v.AtMost(Posture::kTurtle,
+               fmt::format("scan {:.1f}s old (> scan_stale_s {}) allows at most TURTLE", age,
+                           Secs(o.scan_stale)));
     }
   }
 

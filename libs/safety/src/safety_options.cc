@@ -47,11 +47,13 @@ Result<SafetyOptions> ParseSafetyOptions(ConfigSection s, bool default_enabled) 
   s.Read("drawdown_stalker_pct", &o.drawdown_stalker_pct, 0.01, 100.0);
   s.Read("drawdown_turtle_pct", &o.drawdown_turtle_pct, 0.01, 100.0);
   s.Read("drawdown_hibernate_pct", &o.drawdown_hibernate_pct, 0.01, 100.0);
-  if (!(o.drawdown_stalker_pct <= o.drawdown_turtle_pct && o.drawdown_turtle_pct <= o.drawdown_hibernate_pct)) {
+  if (!(o.drawdown_stalker_pct <= o.drawdown_turtle_pct &&
+        o.drawdown_turtle_pct <= o.drawdown_hibernate_pct)) {
     s.ErrorAt("drawdown_turtle_pct",
-              fmt::format("expected drawdown_stalker_pct <= drawdown_turtle_pct <= drawdown_hibernate_pct, "
-                          "got {} <= {} <= {}",
-                          o.drawdown_stalker_pct, o.drawdown_turtle_pct, o.drawdown_hibernate_pct));
+              fmt::format(
+                  "expected drawdown_stalker_pct <= drawdown_turtle_pct <= drawdown_hibernate_pct, "
+                  "got {} <= {} <= {}",
+                  o.drawdown_stalker_pct, o.drawdown_turtle_pct, o.drawdown_hibernate_pct));
   }
   s.ReadSeconds("scan_stale_s", &o.scan_stale, 0.001, kDay);
   s.ReadSeconds("recover_after_s", &o.recover_after, 0, kDay);

@@ -34,13 +34,15 @@ Status SafetyService::Start() {
   // A record left by a previous run (a shared bus) must not steer the traders while we wait:
   // without it they reduce (exits only, positions kept) until we publish.
   if (Status st = bus_.Remove(contract::kSafetyMap, contract::kSafetyKey).status(); !st.ok()) {
-    env_.logger.Warn(kComponent, "cannot remove the previous run's posture", {{"error", st.ToString()}});
+    env_.logger.Warn(kComponent, "cannot remove the previous run's posture",
+                     {{"error", st.ToString()}});
   }
-  env_.logger.Info(kComponent, "deciding the posture",
-                   {{"traders", fmt::format("{}", fmt::join(options_.colors, ","))},
-                    {"max_posture", std::string(contract::PostureName(options_.safety.max_posture))},
-                    {"interval", FormatDuration(options_.safety.interval)},
-                    {"waiting_for", "health's first record after its start-up grace"}});
+  env_.logger.Info(
+      kComponent, "deciding the posture",
+      {{"traders", fmt::format("{}", fmt::join(options_.colors, ","))},
+       {"max_posture", std::string(contract::PostureName(options_.safety.max_posture))},
+       {"interval", FormatDuration(options_.safety.interval)},
+       {"waiting_for", "health's first record after its start-up grace"}});
   DOLPHIN_ASSIGN_OR_RETURN(thread_, env_.threads.Start("safety", [this] { Loop(); }));
   return Status::Ok();
 }
@@ -64,7 +66,8 @@ void SafetyService::Loop() {
 SafetyInputs SafetyService::ReadInputs() {
   SafetyInputs in;
   in.now = env_.clock.Now();
-  auto get = [&](const std::string& map, const std::string& key, std::string* problem) -> std::optional<std::string> {
+  auto get = [&](const std::string& map, const std::string& key,
+                 std::string* problem) -> std::optional<std::string> {
     auto v = bus_.Get(map, key);
     if (!v.ok()) {
       *problem = fmt::format("unreadable (bus: {})", v.status().message());
@@ -86,7 +89,8 @@ SafetyInputs SafetyService::ReadInputs() {
   }
   if (auto text = get(contract::kFeaturesMap, contract::kScanKey, &in.scan_problem)) {
     auto j = contract::ParseObject(*text, "DOLPHIN_FEATURES[latest_eigen_scan]");
-    auto ts = j.ok() ? contract::GetTimestamp(*j, contract::kScanFreshnessField, "DOLPHIN_FEATURES[latest_eigen_scan]")
+    auto ts = j.ok() ? contract::GetTimestamp(*j, contract::kScanFreshnessField,
+                                              "DOLPHIN_FEATURES[latest_eigen_scan]")
                      : Result<Timestamp>(j.status());
     if (ts.ok()) {
       in.scan_bridge_ts = *ts;
@@ -148,7 +152,8 @@ std::optional<contract::SafetyRecord> SafetyService::RunCycle() {
         waiting_for_ = waiting;
       }
       if (waiting != last_waiting_logged_) {
-        env_.logger.Info(kComponent, "posture not published yet: traders on posture \"bus\" stay REDUCING",
+        env_.logger.Info(kComponent,
+                         "posture not published yet: traders on posture \"bus\" stay REDUCING",
                          {{"waiting_for", waiting}});
         last_waiting_logged_ = waiting;
       }
@@ -167,10 +172,10 @@ std::optional<contract::SafetyRecord> SafetyService::RunCycle() {
   record.ts = in.now;
   record.reasons = d.reasons;
   if (auto p = hold_.pending(mono); p && held != d.posture) {
-    record.reasons.insert(
-        record.reasons.begin(),
-        fmt::format("held at {}: the rules allow {} for {} of recover_after_s {}", contract::PostureName(held),
-                    contract::PostureName(d.posture), FormatDuration(p->held), FormatDuration(p->needed)));
+    record.reasons.insert(record.reasons.begin(),
+                          fmt::format("held at {}: the rules allow {} for {} of recover_after_s {}",
+                                      contract::PostureName(held), contract::PostureName(d.posture),
+                                      FormatDuration(p->held), FormatDuration(p->needed)));
   }
   record.rm = held == Posture::kHibernate ? 0.0 : d.rm;
   record.inputs = std::move(d.inputs);
@@ -186,20 +191,26 @@ std::optional<contract::SafetyRecord> SafetyService::RunCycle() {
   }
   if (!st.ok()) {
     env_.logger.Error(kComponent, "posture not published", {{"error", st.ToString()}});
-    env_.metrics.Counter("dolphin_safety_publish_failures_total", "Posture records the bus refused").Increment();
+    env_.metrics.Counter("dolphin_safety_publish_failures_total", "Posture records the bus refused")
+        .Increment();
     return std::nullopt;
   }
   // GET /metrics: the published posture (one series per value) and Rm.
-  SetStateGauge(env_.metrics, "dolphin_safety_posture", "Published safety posture (1 = current)", {}, "posture",
-                {"APEX", "STALKER", "TURTLE", "HIBERNATE"}, contract::PostureName(record.posture));
+  SetStateGauge(env_.metrics, "dolphin_safety_posture", "Published safety posture (1 = current)",
+                {}, "posture", {"APEX", "STALKER", "TURTLE", "HIBERNATE"},
+                contract::PostureName(record.posture));
   env_.metrics.Gauge("dolphin_safety_rm", "Published risk multiplier Rm in [0, 1]").Set(record.rm);
   if (!previous || previous->posture != record.posture) {
     const bool worse = previous && record.posture > previous->posture;
-    const std::string from = previous ? std::string(contract::PostureName(previous->posture)) : "none";
-    const std::string line = fmt::format("posture {} -> {}", from, contract::PostureName(record.posture));
-    const LogLevel level = worse || record.posture == Posture::kHibernate ? LogLevel::kWarn : LogLevel::kInfo;
-    env_.logger.Log(level, kComponent, line,
-                    {{"Rm", record.rm}, {"reasons", fmt::format("{}", fmt::join(record.reasons, "; "))}});
+    const std::string from =
+        previous ? std::string(contract::PostureName(previous->posture)) : "none";
+    const std::string line =
+        fmt::format("posture {} -> {}", from, contract::PostureName(record.posture));
+    const LogLevel level =
+        worse || record.posture == Posture::kHibernate ? LogLevel::kWarn : LogLevel::kInfo;
+    env_.logger.Log(
+        level, kComponent, line,
+        {{"Rm", record.rm}, {"reasons", fmt::format("{}", fmt::join(record.reasons, "; "))}});
   }
   return record;
 }

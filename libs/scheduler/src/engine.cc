@@ -49,7 +49,8 @@ Status Engine::Move(FlowRun& run, RunState to, const std::string& message, Times
   DOLPHIN_RETURN_IF_ERROR(store_.UpdateRun(run, from, message));
   // GET /metrics: every state a run enters, by state name (Late, Crashed, Completed, ...).
   env_.metrics
-      .Counter("dolphin_scheduler_flow_run_transitions_total", "Flow runs entering a state, by state name",
+      .Counter("dolphin_scheduler_flow_run_transitions_total",
+               "Flow runs entering a state, by state name",
                {{"state", std::string(StateNameText(to.name))}})
       .Increment();
   return Status::Ok();
@@ -217,8 +218,8 @@ Status Engine::SetDeploymentPaused(const std::string& full_name, bool paused, Ti
 Status Engine::SetTagLimit(const std::string& tag, int limit) {
   if (tag.empty()) return InvalidArgumentError("concurrency limit: expected a non-empty tag");
   if (limit < 0) {
-    return InvalidArgumentError(fmt::format("concurrency limit for tag \"{}\": expected 0 or more, got {}",
-                                            tag, limit));
+    return InvalidArgumentError(
+        fmt::format("concurrency limit for tag \"{}\": expected 0 or more, got {}", tag, limit));
   }
   std::lock_guard<std::mutex> lock(mu_);
   return store_.SetTagLimit({tag, limit});
@@ -257,7 +258,8 @@ Status Engine::ScheduleDeployment(const DeploymentOptions& d, Timestamp now, Tic
     DOLPHIN_ASSIGN_OR_RETURN(int64_t id, store_.InsertRun(r, d.schedule->ToString()));
     if (id != 0) ++report.created;
   }
-  if (!times.empty()) DOLPHIN_RETURN_IF_ERROR(store_.SetMeta(CursorKey(name), times.back().UnixNanos()));
+  if (!times.empty())
+    DOLPHIN_RETURN_IF_ERROR(store_.SetMeta(CursorKey(name), times.back().UnixNanos()));
   return Status::Ok();
 }
 
@@ -329,11 +331,11 @@ Result<TickReport> Engine::Tick(Timestamp now) {
       auto it = deployments.find(r.deployment);
       if (it == deployments.end() || !it->second.timeout || !r.start_time) continue;
       if (now - *r.start_time < *it->second.timeout) continue;
-      DOLPHIN_RETURN_IF_ERROR(Move(
-          r, kCancellingTimedOut,
-          fmt::format("ran longer than timeout_s ({}); the worker kills it",
-                      SecondsText(*it->second.timeout)),
-          now));
+      DOLPHIN_RETURN_IF_ERROR(
+          Move(r, kCancellingTimedOut,
+               fmt::format("ran longer than timeout_s ({}); the worker kills it",
+                           SecondsText(*it->second.timeout)),
+               now));
       env_.logger.Warn(kComponent, "flow run timed out",
                        {{"run", r.id}, {"deployment", r.deployment}});
       ++report.timed_out;
@@ -362,9 +364,10 @@ Result<TickReport> Engine::Tick(Timestamp now) {
         } else {
           DOLPHIN_ASSIGN_OR_RETURN(bool has_worker, PoolHasWorker(r.pool, now));
           reason = has_worker ? fmt::format("pool {} has a worker; waiting for it", r.pool)
-                              : fmt::format("no worker is polling pool {} (start one: dolphin "
-                                            "serve worker --pool {})",
-                                            r.pool, r.pool);
+                              : fmt::format(
+                                    "no worker is polling pool {} (start one: dolphin "
+                                    "serve worker --pool {})",
+                                    r.pool, r.pool);
         }
         pool_reason[r.pool] = reason;
       }
@@ -387,8 +390,8 @@ Result<TickReport> Engine::Tick(Timestamp now) {
 // --- workers
 
 Result<std::vector<ClaimedRun>> Engine::Claim(const std::string& worker,
-                                              const std::vector<std::string>& pools,
-                                              Timestamp now, size_t max_runs) {
+                                              const std::vector<std::string>& pools, Timestamp now,
+                                              size_t max_runs) {
   if (worker.empty()) return InvalidArgumentError("claim: expected a worker name");
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<ClaimedRun> claimed;
@@ -423,7 +426,8 @@ Result<std::vector<ClaimedRun>> Engine::Claim(const std::string& worker,
           blocked = fmt::format("pool {} limit {} reached", pool_name, pool.concurrency_limit);
         }
         if (d.concurrency_limit) {
-          DOLPHIN_ASSIGN_OR_RETURN(int64_t used, store_.CountLeases(kScopeDeployment, r.deployment));
+          DOLPHIN_ASSIGN_OR_RETURN(int64_t used,
+                                   store_.CountLeases(kScopeDeployment, r.deployment));
           if (used >= *d.concurrency_limit) {
             deployment_full = true;
             blocked = fmt::format("deployment concurrency limit {} reached", *d.concurrency_limit);
@@ -455,7 +459,8 @@ Result<std::vector<ClaimedRun>> Engine::Claim(const std::string& worker,
                  now));
         DOLPHIN_RETURN_IF_ERROR(store_.AddLease({r.id, kScopePool, pool_name, worker, now, now}));
         // Always leased, so that a limit set later counts the runs already going.
-        DOLPHIN_RETURN_IF_ERROR(store_.AddLease({r.id, kScopeDeployment, r.deployment, worker, now, now}));
+        DOLPHIN_RETURN_IF_ERROR(
+            store_.AddLease({r.id, kScopeDeployment, r.deployment, worker, now, now}));
         for (const std::string& tag : r.tags) {
           DOLPHIN_RETURN_IF_ERROR(store_.AddLease({r.id, kScopeTag, tag, worker, now, now}));
         }
@@ -467,7 +472,9 @@ Result<std::vector<ClaimedRun>> Engine::Claim(const std::string& worker,
   if (!s.ok()) return s;
   for (const auto& c : claimed) {
     env_.logger.Info(kComponent, "flow run claimed",
-                     {{"run", c.run.id}, {"deployment", c.run.deployment}, {"worker", worker},
+                     {{"run", c.run.id},
+                      {"deployment", c.run.deployment},
+                      {"worker", worker},
                       {"lateness", FormatDuration(now - c.run.due_at)}});
   }
   return claimed;
@@ -475,8 +482,7 @@ Result<std::vector<ClaimedRun>> Engine::Claim(const std::string& worker,
 
 Result<std::vector<int64_t>> Engine::Heartbeat(const std::string& worker,
                                                const std::vector<std::string>& pools,
-                                               const std::vector<int64_t>& holding,
-                                               Timestamp now) {
+                                               const std::vector<int64_t>& holding, Timestamp now) {
   if (worker.empty()) return InvalidArgumentError("heartbeat: expected a worker name");
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<int64_t> kill;
@@ -522,7 +528,8 @@ Status Engine::FinishLocked(FlowRun& r, int exit_code, const std::string& output
   const bool timed_out = r.state == kCancellingTimedOut;
   const bool retry_left = r.run_count <= d.retries;
   if (r.state == kCancelling) {
-    return ReleaseAndMove(r, kCancelled, fmt::format("cancelled; the process ended ({})", how), now);
+    return ReleaseAndMove(r, kCancelled, fmt::format("cancelled; the process ended ({})", how),
+                          now);
   }
   if (exit_code == 0 && !timed_out) return ReleaseAndMove(r, kCompleted, how, now);
   if (retry_left) {
@@ -535,7 +542,8 @@ Status Engine::FinishLocked(FlowRun& r, int exit_code, const std::string& output
   }
   if (timed_out) {
     return ReleaseAndMove(r, kFailedTimedOut,
-                          fmt::format("ran longer than timeout_s; the process ended ({})", how), now);
+                          fmt::format("ran longer than timeout_s; the process ended ({})", how),
+                          now);
   }
   return ReleaseAndMove(r, kFailed, how, now);
 }
@@ -546,12 +554,12 @@ Status Engine::Finished(int64_t run_id, const std::string& worker, int exit_code
   return store_.Atomically([&]() -> Status {
     DOLPHIN_ASSIGN_OR_RETURN(FlowRun r, HeldRun(run_id, worker));
     if (!HoldsSlots(r.state.type)) {
-      return FailedPreconditionError(
-          fmt::format("flow run {} is {} already; the report is ignored", run_id, r.state.ToString()));
+      return FailedPreconditionError(fmt::format("flow run {} is {} already; the report is ignored",
+                                                 run_id, r.state.ToString()));
     }
     if (r.state == kPending) {  // ended before its start was reported: it did run
-      DOLPHIN_RETURN_IF_ERROR(
-          Move(r, kRunning, fmt::format("started by worker {} (reported with its end)", worker), now));
+      DOLPHIN_RETURN_IF_ERROR(Move(
+          r, kRunning, fmt::format("started by worker {} (reported with its end)", worker), now));
     }
     return FinishLocked(r, exit_code, output, now);
   });

@@ -8,9 +8,7 @@ namespace dolphin::scheduler {
 
 namespace {
 
-Json Time(const std::optional<Timestamp>& t) {
-  return t ? Json(FormatRfc3339(*t)) : Json(nullptr);
-}
+Json Time(const std::optional<Timestamp>& t) { return t ? Json(FormatRfc3339(*t)) : Json(nullptr); }
 
 std::vector<std::string> Split(std::string_view path) {
   std::vector<std::string> parts;
@@ -32,7 +30,8 @@ Result<int64_t> RunId(const std::string& text) {
   int64_t id = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
   if (ec != std::errc() || ptr != text.data() + text.size() || id <= 0) {
-    return InvalidArgumentError(fmt::format("flow run id: expected a positive integer, got \"{}\"", text));
+    return InvalidArgumentError(
+        fmt::format("flow run id: expected a positive integer, got \"{}\"", text));
   }
   return id;
 }
@@ -40,9 +39,11 @@ Result<int64_t> RunId(const std::string& text) {
 Result<std::vector<std::string>> Strings(const Json& body, const char* key) {
   std::vector<std::string> out;
   if (!body.contains(key)) return out;
-  if (!body[key].is_array()) return InvalidArgumentError(fmt::format("{}: expected an array of strings", key));
+  if (!body[key].is_array())
+    return InvalidArgumentError(fmt::format("{}: expected an array of strings", key));
   for (const auto& e : body[key]) {
-    if (!e.is_string()) return InvalidArgumentError(fmt::format("{}: expected an array of strings", key));
+    if (!e.is_string())
+      return InvalidArgumentError(fmt::format("{}: expected an array of strings", key));
     out.push_back(e.get<std::string>());
   }
   return out;
@@ -86,8 +87,8 @@ Result<Json> Pools(Engine& engine, const PoolApiRequest& r, const std::vector<st
   return NoRoute(r);
 }
 
-Result<Json> Deployments(Engine& engine, const PoolApiRequest& r,
-                         const std::vector<std::string>& p, Timestamp now) {
+Result<Json> Deployments(Engine& engine, const PoolApiRequest& r, const std::vector<std::string>& p,
+                         Timestamp now) {
   if (p.size() == 2) {
     if (r.method == "GET") {
       DOLPHIN_ASSIGN_OR_RETURN(std::vector<DeploymentRecord> all,
@@ -99,7 +100,8 @@ Result<Json> Deployments(Engine& engine, const PoolApiRequest& r,
     if (r.method == "POST") {
       DOLPHIN_ASSIGN_OR_RETURN(DeploymentOptions d, DeploymentFromJson(r.body));
       Status s = engine.PutDeployment(d, now);
-      if (s.code() == StatusCode::kNotFound) return InvalidArgumentError(fmt::format("deployment: pool: {}", s.message()));
+      if (s.code() == StatusCode::kNotFound)
+        return InvalidArgumentError(fmt::format("deployment: pool: {}", s.message()));
       DOLPHIN_RETURN_IF_ERROR(s);
       return DeploymentToJson(d);
     }
@@ -162,8 +164,10 @@ Result<Json> FlowRuns(Engine& engine, const PoolApiRequest& r, const std::vector
     if (auto it = r.query.find("limit"); it != r.query.end()) {
       size_t n = 0;
       auto [ptr, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), n);
-      if (ec != std::errc() || ptr != it->second.data() + it->second.size() || n == 0 || n > 100000) {
-        return InvalidArgumentError(fmt::format("limit: expected 1..100000, got \"{}\"", it->second));
+      if (ec != std::errc() || ptr != it->second.data() + it->second.size() || n == 0 ||
+          n > 100000) {
+        return InvalidArgumentError(
+            fmt::format("limit: expected 1..100000, got \"{}\"", it->second));
       }
       f.limit = n;
     }
@@ -213,20 +217,24 @@ Result<Json> FlowRuns(Engine& engine, const PoolApiRequest& r, const std::vector
       if (!r.body.contains("message") || !r.body["message"].is_string()) {
         return InvalidArgumentError("message: expected a string (why the process could not start)");
       }
-      DOLPHIN_RETURN_IF_ERROR(engine.StartFailed(id, worker, r.body["message"].get<std::string>(), now));
+      DOLPHIN_RETURN_IF_ERROR(
+          engine.StartFailed(id, worker, r.body["message"].get<std::string>(), now));
       return Json{{"id", id}};
     }
     if (p[3] == "finished") {
       DOLPHIN_ASSIGN_OR_RETURN(std::string worker, Worker(r.body));
       if (!r.body.contains("exit_code") || !r.body["exit_code"].is_number_integer()) {
-        return InvalidArgumentError("exit_code: expected an integer (negative: killed by that signal)");
+        return InvalidArgumentError(
+            "exit_code: expected an integer (negative: killed by that signal)");
       }
       std::string output;
       if (r.body.contains("output")) {
-        if (!r.body["output"].is_string()) return InvalidArgumentError("output: expected a string (the last output line)");
+        if (!r.body["output"].is_string())
+          return InvalidArgumentError("output: expected a string (the last output line)");
         output = r.body["output"].get<std::string>();
       }
-      DOLPHIN_RETURN_IF_ERROR(engine.Finished(id, worker, r.body["exit_code"].get<int>(), now, output));
+      DOLPHIN_RETURN_IF_ERROR(
+          engine.Finished(id, worker, r.body["exit_code"].get<int>(), now, output));
       return Json{{"id", id}};
     }
   }
@@ -239,18 +247,21 @@ Result<Json> Limits(Engine& engine, const PoolApiRequest& r, const std::vector<s
                              engine.WithStore([](Store& s) { return s.ListTagLimits(); }));
     Json out = Json::array();
     for (const auto& l : limits) {
-      DOLPHIN_ASSIGN_OR_RETURN(int64_t active,
-                               engine.WithStore([&](Store& s) { return s.CountLeases("tag", l.tag); }));
-      out.push_back({{"tag", l.tag}, {"concurrency_limit", l.concurrency_limit}, {"active_slots", active}});
+      DOLPHIN_ASSIGN_OR_RETURN(
+          int64_t active, engine.WithStore([&](Store& s) { return s.CountLeases("tag", l.tag); }));
+      out.push_back(
+          {{"tag", l.tag}, {"concurrency_limit", l.concurrency_limit}, {"active_slots", active}});
     }
     return out;
   }
   if (p.size() == 2 && r.method == "POST") {
-    if (!r.body.contains("tag") || !r.body["tag"].is_string() || r.body["tag"].get<std::string>().empty()) {
+    if (!r.body.contains("tag") || !r.body["tag"].is_string() ||
+        r.body["tag"].get<std::string>().empty()) {
       return InvalidArgumentError("tag: expected a non-empty string");
     }
     if (!r.body.contains("concurrency_limit") || !r.body["concurrency_limit"].is_number_integer() ||
-        r.body["concurrency_limit"].get<int64_t>() < 0 || r.body["concurrency_limit"].get<int64_t>() > 100000) {
+        r.body["concurrency_limit"].get<int64_t>() < 0 ||
+        r.body["concurrency_limit"].get<int64_t>() > 100000) {
       return InvalidArgumentError("concurrency_limit: expected an integer in [0, 100000]");
     }
     const std::string tag = r.body["tag"];
@@ -290,13 +301,16 @@ Result<Json> Workers(Engine& engine, const PoolApiRequest& r, const std::vector<
   if (p[3] == "heartbeat") {
     std::vector<int64_t> holding;
     if (r.body.contains("holding")) {
-      if (!r.body["holding"].is_array()) return InvalidArgumentError("holding: expected an array of run ids");
+      if (!r.body["holding"].is_array())
+        return InvalidArgumentError("holding: expected an array of run ids");
       for (const auto& e : r.body["holding"]) {
-        if (!e.is_number_integer()) return InvalidArgumentError("holding: expected an array of run ids");
+        if (!e.is_number_integer())
+          return InvalidArgumentError("holding: expected an array of run ids");
         holding.push_back(e.get<int64_t>());
       }
     }
-    DOLPHIN_ASSIGN_OR_RETURN(std::vector<int64_t> kill, engine.Heartbeat(worker, pools, holding, now));
+    DOLPHIN_ASSIGN_OR_RETURN(std::vector<int64_t> kill,
+                             engine.Heartbeat(worker, pools, holding, now));
     return Json{{"kill", kill}};
   }
   return NoRoute(r);
@@ -339,8 +353,9 @@ Json FlowRunToJson(const FlowRun& run, Timestamp now) {
   j["due_at"] = FormatRfc3339(run.due_at);
   j["start_time"] = Time(run.start_time);
   j["end_time"] = Time(run.end_time);
-  j["duration_s"] = run.start_time ? Json(SecondsOf((run.end_time ? *run.end_time : now) - *run.start_time))
-                                   : Json(nullptr);
+  j["duration_s"] = run.start_time
+                        ? Json(SecondsOf((run.end_time ? *run.end_time : now) - *run.start_time))
+                        : Json(nullptr);
   // Lateness: how long after its due time it started (or, still waiting, has waited so far).
   Json lateness = nullptr;
   if (run.start_time) {

@@ -38,12 +38,29 @@ Json DeploymentToJson(const DeploymentOptions& d) {
 
 Result<DeploymentOptions> DeploymentFromJson(const Json& j) {
   if (!j.is_object()) return InvalidArgumentError("deployment: expected a JSON object");
-  static const std::set<std::string> kKnown = {
-      "deployment", "flow", "name", "pool", "interval_s", "cron", "parameters", "tags",
-      "concurrency_limit", "collision_strategy", "retries", "retry_delay_s", "retry_jitter",
-      "timeout_s", "max_lateness_s", "on_recovery", "command", "service", "paused", "enabled"};
+  static const std::set<std::string> kKnown = {"deployment",
+                                               "flow",
+                                               "name",
+                                               "pool",
+                                               "interval_s",
+                                               "cron",
+                                               "parameters",
+                                               "tags",
+                                               "concurrency_limit",
+                                               "collision_strategy",
+                                               "retries",
+                                               "retry_delay_s",
+                                               "retry_jitter",
+                                               "timeout_s",
+                                               "max_lateness_s",
+                                               "on_recovery",
+                                               "command",
+                                               "service",
+                                               "paused",
+                                               "enabled"};
   for (const auto& [k, v] : j.items()) {
-    if (kKnown.count(k) == 0) return InvalidArgumentError(fmt::format("deployment: unknown field \"{}\"", k));
+    if (kKnown.count(k) == 0)
+      return InvalidArgumentError(fmt::format("deployment: unknown field \"{}\"", k));
   }
   auto bad = [](std::string_view field, std::string_view expected) {
     return InvalidArgumentError(fmt::format("deployment: {}: expected {}", field, expected));
@@ -67,7 +84,8 @@ Result<DeploymentOptions> DeploymentFromJson(const Json& j) {
     if (!j[key].is_array()) return bad(key, "an array of strings");
     out->clear();
     for (const auto& e : j[key]) {
-      if (!e.is_string() || e.get<std::string>().empty()) return bad(key, "an array of non-empty strings");
+      if (!e.is_string() || e.get<std::string>().empty())
+        return bad(key, "an array of non-empty strings");
       out->push_back(e.get<std::string>());
     }
     return Status::Ok();
@@ -99,7 +117,8 @@ Result<DeploymentOptions> DeploymentFromJson(const Json& j) {
   if (interval) d.schedule = Schedule::Every(DurationOfSeconds(*interval));
   if (!cron.empty()) {
     auto c = CronExpr::Parse(cron);
-    if (!c.ok()) return InvalidArgumentError(fmt::format("deployment: cron: {}", c.status().message()));
+    if (!c.ok())
+      return InvalidArgumentError(fmt::format("deployment: cron: {}", c.status().message()));
     d.schedule = Schedule::Cron(*c);
   }
   if (j.contains("parameters") && !j["parameters"].is_null()) {

@@ -10,13 +10,15 @@ namespace dolphin::scheduler {
 
 namespace {
 
-constexpr std::array<std::string_view, 9> kTypeTexts = {
-    "SCHEDULED", "PENDING", "RUNNING", "COMPLETED", "FAILED",
-    "CRASHED",   "CANCELLING", "CANCELLED", "PAUSED"};
+constexpr std::array<std::string_view, 9> kTypeTexts = {"SCHEDULED",  "PENDING",   "RUNNING",
+                                                        "COMPLETED",  "FAILED",    "CRASHED",
+                                                        "CANCELLING", "CANCELLED", "PAUSED"};
 constexpr std::array<std::string_view, 13> kNameTexts = {
-    "Scheduled", "Late",      "AwaitingConcurrencySlot", "AwaitingRetry", "Pending",
-    "Running",   "Completed", "Failed",                  "TimedOut",      "Crashed",
-    "Cancelling", "Cancelled", "Paused"};
+    "Scheduled",     "Late",       "AwaitingConcurrencySlot",
+    "AwaitingRetry", "Pending",    "Running",
+    "Completed",     "Failed",     "TimedOut",
+    "Crashed",       "Cancelling", "Cancelled",
+    "Paused"};
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -40,16 +42,16 @@ Result<StateType> ParseStateType(std::string_view text) {
   for (size_t i = 0; i < kTypeTexts.size(); ++i) {
     if (EqualsIgnoreCase(text, kTypeTexts[i])) return static_cast<StateType>(i);
   }
-  return InvalidArgumentError(fmt::format(
-      "unknown state type \"{}\" (expected one of {})", text, fmt::join(kTypeTexts, ", ")));
+  return InvalidArgumentError(fmt::format("unknown state type \"{}\" (expected one of {})", text,
+                                          fmt::join(kTypeTexts, ", ")));
 }
 
 Result<StateName> ParseStateName(std::string_view text) {
   for (size_t i = 0; i < kNameTexts.size(); ++i) {
     if (EqualsIgnoreCase(text, kNameTexts[i])) return static_cast<StateName>(i);
   }
-  return InvalidArgumentError(fmt::format(
-      "unknown state name \"{}\" (expected one of {})", text, fmt::join(kNameTexts, ", ")));
+  return InvalidArgumentError(fmt::format("unknown state name \"{}\" (expected one of {})", text,
+                                          fmt::join(kNameTexts, ", ")));
 }
 
 std::string RunState::ToString() const {
@@ -79,8 +81,7 @@ bool IsValidState(RunState s) {
     case StateType::kFailed:
     case StateType::kCancelling:
       return s.name == StateOf(s.type).name || s.name == StateName::kTimedOut;
-    default:
-      return s.name == StateOf(s.type).name;
+    default: return s.name == StateOf(s.type).name;
   }
 }
 
@@ -136,8 +137,7 @@ Status CheckTransition(RunState from, RunState to) {
       ok = to.type == T::kCancelled || to.type == T::kCrashed ||
            (from.name == N::kTimedOut && (to == kFailedTimedOut || to == kAwaitingRetry));
       break;
-    default:
-      break;
+    default: break;
   }
   if (!ok) return FailedPreconditionError(Illegal(from, to));
   return Status::Ok();

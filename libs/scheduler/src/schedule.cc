@@ -71,8 +71,8 @@ Result<std::bitset<64>> ParseField(std::string_view field, const FieldSpec& f, b
   size_t start = 0;
   while (true) {
     const size_t comma = field.find(',', start);
-    std::string_view item =
-        field.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    std::string_view item = field.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     if (item.empty()) {
       return InvalidArgumentError(fmt::format("empty item in list \"{}\"", field));
     }
@@ -87,8 +87,8 @@ Result<std::bitset<64>> ParseField(std::string_view field, const FieldSpec& f, b
             fmt::format("step \"{}\" in \"{}\" is not a whole number >= 1", step_text, item));
       }
       if (step > f.max) {
-        return InvalidArgumentError(
-            fmt::format("step {} in \"{}\" is larger than the field's maximum {}", step, item, f.max));
+        return InvalidArgumentError(fmt::format(
+            "step {} in \"{}\" is larger than the field's maximum {}", step, item, f.max));
       }
       has_step = true;
       item = item.substr(0, slash);

@@ -51,7 +51,8 @@ void ParseDeployment(ConfigSection s, DeploymentOptions& o,
   if (s.Has("pool") && pools.count(o.pool) == 0) {
     std::vector<std::string> names;
     for (const auto& [n, p] : pools) names.push_back(n);
-    s.ErrorAt("pool", fmt::format("unknown pool \"{}\" (pools: {})", o.pool, fmt::join(names, ", ")));
+    s.ErrorAt("pool",
+              fmt::format("unknown pool \"{}\" (pools: {})", o.pool, fmt::join(names, ", ")));
   }
   if (s.Has("interval_s") && s.Has("cron")) {
     s.ErrorAt("cron", "expected either interval_s or cron, got both");
@@ -161,11 +162,12 @@ Result<std::pair<std::string, std::string>> SplitDeploymentName(std::string_view
 
 Result<SchedulerSetup> ParseSchedulerSetup(ConfigSection s, ConfigSection pools,
                                            ConfigSection deployments) {
-  return ParseSchedulerSetup(DefaultSchedulerSetup(), std::move(s), std::move(pools), std::move(deployments));
+  return ParseSchedulerSetup(DefaultSchedulerSetup(), std::move(s), std::move(pools),
+                             std::move(deployments));
 }
 
-Result<SchedulerSetup> ParseSchedulerSetup(SchedulerSetup base, ConfigSection s, ConfigSection pools,
-                                           ConfigSection deployments) {
+Result<SchedulerSetup> ParseSchedulerSetup(SchedulerSetup base, ConfigSection s,
+                                           ConfigSection pools, ConfigSection deployments) {
   SchedulerSetup setup = std::move(base);
   SchedulerOptions& o = setup.scheduler;
   int errors_before = s.error_count() + pools.error_count() + deployments.error_count();

@@ -82,10 +82,13 @@ void SchedulerService::ExportPoolMetrics() {
   if (!pools.ok()) return;
   for (const auto& p : *pools) {
     const MetricLabels l{{"pool", p.pool.name}};
-    env_.metrics.Gauge("dolphin_scheduler_pool_late_runs", "SCHEDULED runs named Late", l).Set(static_cast<double>(p.late));
+    env_.metrics.Gauge("dolphin_scheduler_pool_late_runs", "SCHEDULED runs named Late", l)
+        .Set(static_cast<double>(p.late));
     env_.metrics.Gauge("dolphin_scheduler_pool_scheduled_runs", "SCHEDULED runs, any name", l)
         .Set(static_cast<double>(p.scheduled));
-    env_.metrics.Gauge("dolphin_scheduler_pool_running_runs", "PENDING, RUNNING, CANCELLING and PAUSED runs", l)
+    env_.metrics
+        .Gauge("dolphin_scheduler_pool_running_runs",
+               "PENDING, RUNNING, CANCELLING and PAUSED runs", l)
         .Set(static_cast<double>(p.running));
     env_.metrics.Gauge("dolphin_scheduler_pool_slots_used", "Concurrency slots held", l)
         .Set(static_cast<double>(p.slots_used));
@@ -128,8 +131,10 @@ Json SchedulerService::StatusJson() const {
     if (auto pools = engine_->PoolStatuses(env_.clock.Now()); pools.ok()) {
       Json p = Json::object();
       for (const auto& s : *pools) {
-        p[s.pool.name] = {{"status", s.status}, {"slots_used", s.slots_used},
-                          {"limit", s.pool.concurrency_limit}, {"late", s.late}};
+        p[s.pool.name] = {{"status", s.status},
+                          {"slots_used", s.slots_used},
+                          {"limit", s.pool.concurrency_limit},
+                          {"late", s.late}};
       }
       j["pools"] = std::move(p);
     }

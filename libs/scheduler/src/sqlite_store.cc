@@ -94,13 +94,14 @@ class SqliteStore final : public Store {
     if (tables == 0) {
       DOLPHIN_ASSIGN_OR_RETURN(sqlite::Transaction txn, sqlite::Transaction::Begin(*db_));
       DOLPHIN_RETURN_IF_ERROR(db_->Exec(kSchema));
-      DOLPHIN_ASSIGN_OR_RETURN(Statement v,
-                               db_->Prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?1)"));
+      DOLPHIN_ASSIGN_OR_RETURN(
+          Statement v, db_->Prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?1)"));
       DOLPHIN_RETURN_IF_ERROR(v.Run(kSchemaVersion));
       v = Statement();
       DOLPHIN_RETURN_IF_ERROR(txn.Commit());
     } else if (!has_meta) {
-      return FailedPreconditionError("not a scheduler store (a SQLite database without a meta table)");
+      return FailedPreconditionError(
+          "not a scheduler store (a SQLite database without a meta table)");
     } else {
       DOLPHIN_ASSIGN_OR_RETURN(std::optional<int64_t> version, GetMeta("schema_version"));
       if (!version) return FailedPreconditionError("not a scheduler store (no schema_version)");
@@ -122,15 +123,16 @@ class SqliteStore final : public Store {
 
   // --- pools
   Status UpsertPool(const PoolRecord& p) override {
-    DOLPHIN_ASSIGN_OR_RETURN(Statement * s,
-                             Stmt("INSERT INTO pools (name, concurrency_limit, paused, description) "
-                                  "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (name) DO UPDATE SET "
-                                  "concurrency_limit = ?2, paused = ?3, description = ?4"));
+    DOLPHIN_ASSIGN_OR_RETURN(
+        Statement * s, Stmt("INSERT INTO pools (name, concurrency_limit, paused, description) "
+                            "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (name) DO UPDATE SET "
+                            "concurrency_limit = ?2, paused = ?3, description = ?4"));
     return s->Run(p.name, p.concurrency_limit, p.paused, p.description);
   }
   Result<std::vector<PoolRecord>> ListPools() override {
-    DOLPHIN_ASSIGN_OR_RETURN(Statement * s, Stmt("SELECT name, concurrency_limit, paused, description "
-                                                 "FROM pools ORDER BY name"));
+    DOLPHIN_ASSIGN_OR_RETURN(Statement * s,
+                             Stmt("SELECT name, concurrency_limit, paused, description "
+                                  "FROM pools ORDER BY name"));
     DOLPHIN_RETURN_IF_ERROR(s->Bind());
     std::vector<PoolRecord> out;
     while (true) {
@@ -164,14 +166,14 @@ class SqliteStore final : public Store {
                   d.options.paused, d.source, Ns(d.updated_at));
   }
   Result<std::vector<DeploymentRecord>> ListDeployments() override {
-    return SelectDeployments("SELECT spec, paused, source, updated_at FROM deployments ORDER BY name",
-                             std::nullopt);
+    return SelectDeployments(
+        "SELECT spec, paused, source, updated_at FROM deployments ORDER BY name", std::nullopt);
   }
   Result<DeploymentRecord> GetDeployment(const std::string& full_name) override {
     DOLPHIN_ASSIGN_OR_RETURN(
         std::vector<DeploymentRecord> one,
-        SelectDeployments("SELECT spec, paused, source, updated_at FROM deployments WHERE name = ?1",
-                          full_name));
+        SelectDeployments(
+            "SELECT spec, paused, source, updated_at FROM deployments WHERE name = ?1", full_name));
     if (one.empty()) return NotFoundError(fmt::format("unknown deployment \"{}\"", full_name));
     return one.front();
   }
@@ -214,8 +216,8 @@ class SqliteStore final : public Store {
   }
 
   Result<FlowRun> GetRun(int64_t id) override {
-    DOLPHIN_ASSIGN_OR_RETURN(Statement * s,
-                             Stmt(fmt::format("SELECT {} FROM flow_runs WHERE id = ?1", kRunColumns)));
+    DOLPHIN_ASSIGN_OR_RETURN(
+        Statement * s, Stmt(fmt::format("SELECT {} FROM flow_runs WHERE id = ?1", kRunColumns)));
     DOLPHIN_RETURN_IF_ERROR(s->Bind(id));
     DOLPHIN_ASSIGN_OR_RETURN(bool row, s->Step());
     if (!row) {
@@ -261,12 +263,12 @@ class SqliteStore final : public Store {
              "state_ts = ?5, due_at = ?6, start_time = NULLIF(?7, -1), end_time = NULLIF(?8, -1), "
              "run_count = ?9, worker = ?10, exit_code = CASE WHEN ?11 THEN ?12 ELSE NULL END, "
              "parameters = ?13 WHERE id = ?1 AND state_type = ?14 AND state_name = ?15"));
-    DOLPHIN_RETURN_IF_ERROR(u->Run(
-        r.id, StateTypeText(r.state.type), StateNameText(r.state.name), r.state_message,
-        Ns(r.state_ts), Ns(r.due_at), r.start_time ? Ns(*r.start_time) : int64_t{-1},
-        r.end_time ? Ns(*r.end_time) : int64_t{-1}, r.run_count, r.worker, r.exit_code.has_value(),
-        r.exit_code.value_or(0), DumpJson(r.parameters), StateTypeText(expected.type),
-        StateNameText(expected.name)));
+    DOLPHIN_RETURN_IF_ERROR(
+        u->Run(r.id, StateTypeText(r.state.type), StateNameText(r.state.name), r.state_message,
+               Ns(r.state_ts), Ns(r.due_at), r.start_time ? Ns(*r.start_time) : int64_t{-1},
+               r.end_time ? Ns(*r.end_time) : int64_t{-1}, r.run_count, r.worker,
+               r.exit_code.has_value(), r.exit_code.value_or(0), DumpJson(r.parameters),
+               StateTypeText(expected.type), StateNameText(expected.name)));
     if (db_->Changes() == 0) {
       auto now = GetRun(r.id);
       if (!now.ok()) return now.status();
@@ -280,9 +282,9 @@ class SqliteStore final : public Store {
   }
 
   Status DeleteRun(int64_t id) override {
-    for (const char* sql : {"DELETE FROM leases WHERE run_id = ?1",
-                            "DELETE FROM state_history WHERE run_id = ?1",
-                            "DELETE FROM flow_runs WHERE id = ?1"}) {
+    for (const char* sql :
+         {"DELETE FROM leases WHERE run_id = ?1", "DELETE FROM state_history WHERE run_id = ?1",
+          "DELETE FROM flow_runs WHERE id = ?1"}) {
       DOLPHIN_ASSIGN_OR_RETURN(Statement * s, Stmt(sql));
       DOLPHIN_RETURN_IF_ERROR(s->Run(id));
     }
@@ -291,8 +293,9 @@ class SqliteStore final : public Store {
 
   Result<std::vector<StateChange>> History(int64_t run_id) override {
     DOLPHIN_ASSIGN_OR_RETURN(
-        Statement * s, Stmt("SELECT id, run_id, from_type, from_name, to_type, to_name, message, ts "
-                            "FROM state_history WHERE run_id = ?1 ORDER BY id"));
+        Statement * s,
+        Stmt("SELECT id, run_id, from_type, from_name, to_type, to_name, message, ts "
+             "FROM state_history WHERE run_id = ?1 ORDER BY id"));
     DOLPHIN_RETURN_IF_ERROR(s->Bind(run_id));
     std::vector<StateChange> out;
     while (true) {
@@ -314,8 +317,9 @@ class SqliteStore final : public Store {
   // --- leases
   Status AddLease(const Lease& l) override {
     DOLPHIN_ASSIGN_OR_RETURN(
-        Statement * s, Stmt("INSERT OR REPLACE INTO leases (run_id, scope, key, worker, acquired_at, "
-                            "renewed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+        Statement * s,
+        Stmt("INSERT OR REPLACE INTO leases (run_id, scope, key, worker, acquired_at, "
+             "renewed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
     return s->Run(l.run_id, l.scope, l.key, l.worker, Ns(l.acquired_at), Ns(l.renewed_at));
   }
   Result<int64_t> CountLeases(const std::string& scope, const std::string& key) override {
@@ -328,14 +332,16 @@ class SqliteStore final : public Store {
     return n;
   }
   Result<std::vector<Lease>> ListLeases() override {
-    return SelectLeases("SELECT run_id, scope, key, worker, acquired_at, renewed_at FROM leases "
-                        "ORDER BY run_id, scope, key",
-                        std::nullopt);
+    return SelectLeases(
+        "SELECT run_id, scope, key, worker, acquired_at, renewed_at FROM leases "
+        "ORDER BY run_id, scope, key",
+        std::nullopt);
   }
   Result<std::vector<Lease>> ExpiredLeases(Timestamp before) override {
-    return SelectLeases("SELECT run_id, scope, key, worker, acquired_at, renewed_at FROM leases "
-                        "WHERE renewed_at <= ?1 ORDER BY renewed_at, run_id",
-                        Ns(before));
+    return SelectLeases(
+        "SELECT run_id, scope, key, worker, acquired_at, renewed_at FROM leases "
+        "WHERE renewed_at <= ?1 ORDER BY renewed_at, run_id",
+        Ns(before));
   }
   Status DeleteLeases(int64_t run_id) override {
     DOLPHIN_ASSIGN_OR_RETURN(Statement * s, Stmt("DELETE FROM leases WHERE run_id = ?1"));
@@ -357,13 +363,14 @@ class SqliteStore final : public Store {
   Status UpsertWorker(const WorkerRecord& w) override {
     DOLPHIN_ASSIGN_OR_RETURN(
         Statement * s,
-        Stmt("INSERT INTO workers (name, pools, first_seen, last_heartbeat) VALUES (?1, ?2, ?3, ?4) "
-             "ON CONFLICT (name) DO UPDATE SET pools = ?2, last_heartbeat = ?4"));
+        Stmt(
+            "INSERT INTO workers (name, pools, first_seen, last_heartbeat) VALUES (?1, ?2, ?3, ?4) "
+            "ON CONFLICT (name) DO UPDATE SET pools = ?2, last_heartbeat = ?4"));
     return s->Run(w.name, TagsJson(w.pools), Ns(w.first_seen), Ns(w.last_heartbeat));
   }
   Result<std::vector<WorkerRecord>> ListWorkers() override {
-    return SelectWorkers("SELECT name, pools, first_seen, last_heartbeat FROM workers ORDER BY name",
-                         std::nullopt);
+    return SelectWorkers(
+        "SELECT name, pools, first_seen, last_heartbeat FROM workers ORDER BY name", std::nullopt);
   }
   Result<std::optional<WorkerRecord>> GetWorker(const std::string& name) override {
     DOLPHIN_ASSIGN_OR_RETURN(
@@ -376,9 +383,9 @@ class SqliteStore final : public Store {
 
   // --- tag limits
   Status SetTagLimit(const TagLimit& t) override {
-    DOLPHIN_ASSIGN_OR_RETURN(
-        Statement * s, Stmt("INSERT INTO tag_limits (tag, concurrency_limit) VALUES (?1, ?2) "
-                            "ON CONFLICT (tag) DO UPDATE SET concurrency_limit = ?2"));
+    DOLPHIN_ASSIGN_OR_RETURN(Statement * s,
+                             Stmt("INSERT INTO tag_limits (tag, concurrency_limit) VALUES (?1, ?2) "
+                                  "ON CONFLICT (tag) DO UPDATE SET concurrency_limit = ?2"));
     return s->Run(t.tag, t.concurrency_limit);
   }
   Status DeleteTagLimit(const std::string& tag) override {
@@ -404,9 +411,8 @@ class SqliteStore final : public Store {
   }
 
   Status SetMeta(const std::string& key, int64_t value) override {
-    DOLPHIN_ASSIGN_OR_RETURN(Statement * s,
-                             Stmt("INSERT INTO meta (key, value) VALUES (?1, ?2) "
-                                  "ON CONFLICT (key) DO UPDATE SET value = ?2"));
+    DOLPHIN_ASSIGN_OR_RETURN(Statement * s, Stmt("INSERT INTO meta (key, value) VALUES (?1, ?2) "
+                                                 "ON CONFLICT (key) DO UPDATE SET value = ?2"));
     return s->Run(key, value);
   }
   Result<std::optional<int64_t>> GetMeta(const std::string& key) override {
@@ -459,7 +465,8 @@ class SqliteStore final : public Store {
     if (f.due_before) parts.push_back("due_at <= ?4");
     if (f.auto_scheduled_only) parts.push_back("auto_scheduled = 1");
     // ?1..?4 are always bound; a clause that is absent compares nothing.
-    parts.push_back("(?1 IS NULL OR 1) AND (?2 IS NULL OR 1) AND (?3 IS NULL OR 1) AND (?4 IS NULL OR 1)");
+    parts.push_back(
+        "(?1 IS NULL OR 1) AND (?2 IS NULL OR 1) AND (?3 IS NULL OR 1) AND (?4 IS NULL OR 1)");
     return " WHERE " + fmt::format("{}", fmt::join(parts, " AND "));
   }
   static Status BindFilter(Statement& s, const RunFilter& f) {
@@ -550,14 +557,15 @@ class SqliteStore final : public Store {
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> OpenSqliteStore(const std::filesystem::path& path,
-                                               StoreSync sync) {
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::filesystem::path& path, StoreSync sync) {
   auto fail = [&](const Status& s) {
     return Status(s.code(), fmt::format("scheduler store {}: {}", path.string(), s.message()));
   };
   std::error_code ec;
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
-  if (ec) return fail(IoError(fmt::format("cannot create folder {}: {}", path.parent_path().string(), ec.message())));
+  if (ec)
+    return fail(IoError(
+        fmt::format("cannot create folder {}: {}", path.parent_path().string(), ec.message())));
   auto lock = sqlite::WriterLock::Acquire(sqlite::WriterLock::LockPathFor(path));
   if (!lock.ok()) return fail(lock.status());
   sqlite::DatabaseOptions options;

@@ -23,10 +23,12 @@ class EnginePoolClient final : public PoolClient {
   EnginePoolClient(std::function<Engine*()> engine, const Clock& clock)
       : engine_(std::move(engine)), clock_(clock) {}
 
-  Result<std::vector<WorkItem>> Claim(const std::string& worker, const std::vector<std::string>& pools,
+  Result<std::vector<WorkItem>> Claim(const std::string& worker,
+                                      const std::vector<std::string>& pools,
                                       size_t max_runs) override {
     DOLPHIN_ASSIGN_OR_RETURN(Engine * e, Get());
-    DOLPHIN_ASSIGN_OR_RETURN(std::vector<ClaimedRun> runs, e->Claim(worker, pools, clock_.Now(), max_runs));
+    DOLPHIN_ASSIGN_OR_RETURN(std::vector<ClaimedRun> runs,
+                             e->Claim(worker, pools, clock_.Now(), max_runs));
     std::vector<WorkItem> out;
     for (const ClaimedRun& c : runs) {
       out.push_back({c.run.id, c.run.deployment, c.run.parameters, c.deployment.command,
@@ -34,7 +36,8 @@ class EnginePoolClient final : public PoolClient {
     }
     return out;
   }
-  Result<std::vector<int64_t>> Heartbeat(const std::string& worker, const std::vector<std::string>& pools,
+  Result<std::vector<int64_t>> Heartbeat(const std::string& worker,
+                                         const std::vector<std::string>& pools,
                                          const std::vector<int64_t>& holding) override {
     DOLPHIN_ASSIGN_OR_RETURN(Engine * e, Get());
     return e->Heartbeat(worker, pools, holding, clock_.Now());
@@ -43,7 +46,8 @@ class EnginePoolClient final : public PoolClient {
     DOLPHIN_ASSIGN_OR_RETURN(Engine * e, Get());
     return e->Started(id, worker, clock_.Now());
   }
-  Status Finished(int64_t id, const std::string& worker, int exit_code, const std::string& output) override {
+  Status Finished(int64_t id, const std::string& worker, int exit_code,
+                  const std::string& output) override {
     DOLPHIN_ASSIGN_OR_RETURN(Engine * e, Get());
     return e->Finished(id, worker, exit_code, clock_.Now(), output);
   }
@@ -115,18 +119,22 @@ void WriteWorkerOptions(const WorkerOptions& o, ConfigWriter& out) {
 }
 
 Result<std::vector<WorkItem>> WorkItemsFromJson(const Json& claimed) {
-  if (!claimed.is_array()) return InvalidArgumentError("claim answer: expected an array of flow runs");
+  if (!claimed.is_array())
+    return InvalidArgumentError("claim answer: expected an array of flow runs");
   std::vector<WorkItem> out;
   for (const Json& j : claimed) {
-    if (!j.is_object() || !j.contains("id") || !j["id"].is_number_integer() || !j.contains("deployment") ||
-        !j["deployment"].is_string() || !j.contains("deployment_spec")) {
-      return InvalidArgumentError("claim answer: a flow run without id, deployment or deployment_spec");
+    if (!j.is_object() || !j.contains("id") || !j["id"].is_number_integer() ||
+        !j.contains("deployment") || !j["deployment"].is_string() ||
+        !j.contains("deployment_spec")) {
+      return InvalidArgumentError(
+          "claim answer: a flow run without id, deployment or deployment_spec");
     }
     WorkItem w;
     w.id = j["id"].get<int64_t>();
     w.deployment = j["deployment"].get<std::string>();
     if (j.contains("parameters") && j["parameters"].is_object()) w.parameters = j["parameters"];
-    if (j.contains("run_count") && j["run_count"].is_number_integer()) w.attempt = j["run_count"].get<int>();
+    if (j.contains("run_count") && j["run_count"].is_number_integer())
+      w.attempt = j["run_count"].get<int>();
     DOLPHIN_ASSIGN_OR_RETURN(DeploymentOptions d, DeploymentFromJson(j["deployment_spec"]));
     w.command = d.command;
     out.push_back(std::move(w));
@@ -134,7 +142,8 @@ Result<std::vector<WorkItem>> WorkItemsFromJson(const Json& claimed) {
   return out;
 }
 
-std::unique_ptr<PoolClient> NewEnginePoolClient(std::function<Engine*()> engine, const Clock& clock) {
+std::unique_ptr<PoolClient> NewEnginePoolClient(std::function<Engine*()> engine,
+                                                const Clock& clock) {
   return std::make_unique<EnginePoolClient>(std::move(engine), clock);
 }
 
@@ -168,7 +177,8 @@ Status WorkerService::Start() {
   std::filesystem::create_directories(setup_.state_dir / "run_logs" / "flow_runs", ec);
   if (ec) {
     return IoError(fmt::format("worker: cannot create {}: {}",
-                               (setup_.state_dir / "run_logs" / "flow_runs").string(), ec.message()));
+                               (setup_.state_dir / "run_logs" / "flow_runs").string(),
+                               ec.message()));
   }
   env_.logger.Info(kComponent, "polling",
                    {{"worker", setup_.name},
@@ -256,7 +266,8 @@ void WorkerService::Reap() {
     (void)ops_.SignalGroup(c.pid, SIGKILL);
     std::string output = LastOutputLine(ReadTail(c.log, c.log_offset));
     if (!w.ok()) output = w.status().message();
-    if (!c.kill_reason.empty()) output = output.empty() ? c.kill_reason : c.kill_reason + "; " + output;
+    if (!c.kill_reason.empty())
+      output = output.empty() ? c.kill_reason : c.kill_reason + "; " + output;
     env_.logger.Info(kComponent, "flow run ended",
                      {{"run", c.item.id}, {"deployment", c.item.deployment}, {"exit_code", code}});
     unreported_.push_back({c.item.id, code, output});
@@ -274,7 +285,8 @@ void WorkerService::SendReports() {
       return;  // the scheduler is away: every report waits for it
     }
     if (!s.ok()) {
-      env_.logger.Warn(kComponent, "end of flow run not taken", {{"run", it->id}, {"error", s.ToString()}});
+      env_.logger.Warn(kComponent, "end of flow run not taken",
+                       {{"run", it->id}, {"error", s.ToString()}});
     }
     it = unreported_.erase(it);
   }
@@ -298,7 +310,8 @@ void WorkerService::Heartbeat() {
 }
 
 void WorkerService::BeginKill(Child& c, const std::string& why) {
-  env_.logger.Warn(kComponent, "killing flow run", {{"run", c.item.id}, {"pid", c.pid}, {"why", why}});
+  env_.logger.Warn(kComponent, "killing flow run",
+                   {{"run", c.item.id}, {"pid", c.pid}, {"why", why}});
   (void)ops_.SignalGroup(c.pid, SIGTERM);
   c.kill_at = env_.clock.MonotonicNow() + setup_.kill_grace;
   c.kill_reason = why;
@@ -325,7 +338,8 @@ void WorkerService::StartRun(const WorkItem& item) {
         "deployment {} has no command (set [deployments.\"{}\"] command = [...]; there is no built-in flow of that name)",
         item.deployment, item.deployment);
     Status s = client_->StartFailed(item.id, setup_.name, why);
-    if (!s.ok()) env_.logger.Warn(kComponent, "report not taken", {{"run", item.id}, {"error", s.ToString()}});
+    if (!s.ok())
+      env_.logger.Warn(kComponent, "report not taken", {{"run", item.id}, {"error", s.ToString()}});
     return;
   }
   supervisor::SpawnSpec spec;
@@ -342,9 +356,9 @@ void WorkerService::StartRun(const WorkItem& item) {
   spec.output_file = FlowRunLogPath(setup_.state_dir, item.id);
   {
     std::ofstream header(spec.output_file, std::ios::app);
-    header << fmt::format("--- flow run {} ({}), attempt {}, worker {}, {}: {}\n", item.id, item.deployment,
-                          item.attempt, setup_.name, FormatRfc3339(env_.clock.Now()),
-                          fmt::join(item.command, " "));
+    header << fmt::format("--- flow run {} ({}), attempt {}, worker {}, {}: {}\n", item.id,
+                          item.deployment, item.attempt, setup_.name,
+                          FormatRfc3339(env_.clock.Now()), fmt::join(item.command, " "));
   }
   Child c;
   c.item = item;
@@ -352,15 +366,20 @@ void WorkerService::StartRun(const WorkItem& item) {
   c.log_offset = FileSize(c.log);
   auto spawned = ops_.Spawn(spec);
   if (!spawned.ok()) {
-    std::ofstream(spec.output_file, std::ios::app) << "--- could not start: " << spawned.status().message() << "\n";
+    std::ofstream(spec.output_file, std::ios::app)
+        << "--- could not start: " << spawned.status().message() << "\n";
     Status s = client_->StartFailed(item.id, setup_.name, spawned.status().message());
-    if (!s.ok()) env_.logger.Warn(kComponent, "report not taken", {{"run", item.id}, {"error", s.ToString()}});
+    if (!s.ok())
+      env_.logger.Warn(kComponent, "report not taken", {{"run", item.id}, {"error", s.ToString()}});
     return;
   }
   c.pid = spawned->pid;
   ++started_total_;
   env_.logger.Info(kComponent, "flow run started",
-                   {{"run", item.id}, {"deployment", item.deployment}, {"pid", c.pid}, {"attempt", item.attempt}});
+                   {{"run", item.id},
+                    {"deployment", item.deployment},
+                    {"pid", c.pid},
+                    {"attempt", item.attempt}});
   children_.emplace(item.id, std::move(c));
   if (Status s = client_->Started(item.id, setup_.name); !s.ok()) {
     // The run's end (reported later) still counts; a cancelled-meanwhile run is killed at the
@@ -373,7 +392,8 @@ void WorkerService::StartRun(const WorkItem& item) {
 runtime::ServiceHealth WorkerService::Health() const {
   runtime::ServiceHealth h;
   std::lock_guard<std::mutex> lock(mu_);
-  h.detail = fmt::format("{} running, {} started, {} ended", children_.size(), started_total_, finished_total_);
+  h.detail = fmt::format("{} running, {} started, {} ended", children_.size(), started_total_,
+                         finished_total_);
   if (!last_error_.empty()) {
     h.status = contract::HeartbeatStatus::kDegraded;
     h.detail += ", " + last_error_;
@@ -385,7 +405,10 @@ Json WorkerService::StatusJson() const {
   std::lock_guard<std::mutex> lock(mu_);
   Json runs = Json::array();
   for (const auto& [id, c] : children_) {
-    runs.push_back({{"id", id}, {"deployment", c.item.deployment}, {"pid", c.pid}, {"killing", c.kill_at.has_value()}});
+    runs.push_back({{"id", id},
+                    {"deployment", c.item.deployment},
+                    {"pid", c.pid},
+                    {"killing", c.kill_at.has_value()}});
   }
   return Json{{"name", setup_.name},
               {"pools", setup_.pools},

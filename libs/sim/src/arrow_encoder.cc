@@ -6,8 +6,8 @@ namespace dolphin::sim {
 
 Result<std::string> EncodeScanArrow(const ScanFeatures& scan) {
   using arrow::Float64Column;
-  static constexpr const char* kLambda[] = {"w50_lambda_max", "w150_lambda_max",
-                                            "w300_lambda_max", "w750_lambda_max"};
+  static constexpr const char* kLambda[] = {"w50_lambda_max", "w150_lambda_max", "w300_lambda_max",
+                                            "w750_lambda_max"};
   static constexpr const char* kVelocity[] = {"w50_velocity", "w150_velocity", "w300_velocity",
                                               "w750_velocity"};
   std::vector<arrow::Column> columns;

@@ -37,8 +37,7 @@ SolveStats PowerIteration::Solve(const BlockOperator& op, int max_iterations) {
   return stats;
 }
 
-SubspaceIteration::SubspaceIteration(int n, int wanted, int block, uint64_t seed,
-                                     double tolerance)
+SubspaceIteration::SubspaceIteration(int n, int wanted, int block, uint64_t seed, double tolerance)
     : wanted_(wanted), tolerance_(tolerance), eigenvalues_(Eigen::VectorXd::Zero(wanted)) {
   DOLPHIN_CHECK(1 <= wanted && wanted <= block && block <= n);
   Random random(seed);
@@ -65,8 +64,8 @@ SolveStats SubspaceIteration::Solve(const BlockOperator& op, int max_iterations)
     // Ascending -> descending.
     Eigen::MatrixXd q = small.eigenvectors().rowwise().reverse();
     Eigen::VectorXd theta = small.eigenvalues().reverse();
-    Eigen::MatrixXd ritz = basis_ * q;      // Ritz vectors
-    Eigen::MatrixXd image = product_ * q;   // A times the Ritz vectors
+    Eigen::MatrixXd ritz = basis_ * q;     // Ritz vectors
+    Eigen::MatrixXd image = product_ * q;  // A times the Ritz vectors
     const double scale = std::max(std::abs(theta(0)), 1e-300);
     double worst = 0;
     for (int i = 0; i < wanted_; ++i) {

@@ -23,7 +23,7 @@ namespace dolphin::sim::internal {
 using BlockOperator = std::function<void(const Eigen::MatrixXd& x, Eigen::MatrixXd* y)>;
 
 struct SolveStats {
-  int iterations = 0;   // operator applications
+  int iterations = 0;  // operator applications
   bool converged = false;
 };
 

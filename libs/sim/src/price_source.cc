@@ -24,14 +24,14 @@ const MarketRegime MarketModel::kRegimes[4] = {
 namespace {
 
 constexpr const char* kKnownSymbols[] = {
-    "BTCUSDT",  "ETHUSDT",  "BNBUSDT",  "SOLUSDT",   "XRPUSDT",   "ADAUSDT",  "DOGEUSDT",
-    "TRXUSDT",  "AVAXUSDT", "LINKUSDT", "DOTUSDT",   "MATICUSDT", "LTCUSDT",  "BCHUSDT",
-    "SHIBUSDT", "UNIUSDT",  "ATOMUSDT", "XLMUSDT",   "ETCUSDT",   "NEARUSDT", "APTUSDT",
-    "FILUSDT",  "ICPUSDT",  "ARBUSDT",  "OPUSDT",    "VETUSDT",   "HBARUSDT", "INJUSDT",
-    "SUIUSDT",  "AAVEUSDT", "ALGOUSDT", "GRTUSDT",   "SANDUSDT",  "MANAUSDT", "AXSUSDT",
-    "EGLDUSDT", "THETAUSDT", "FTMUSDT", "XTZUSDT",   "EOSUSDT",   "FLOWUSDT", "CHZUSDT",
-    "KAVAUSDT", "ZECUSDT",  "DASHUSDT", "NEOUSDT",   "IOTAUSDT",  "COMPUSDT", "MKRUSDT",
-    "SNXUSDT",  "CRVUSDT",  "LDOUSDT",  "RUNEUSDT",  "QNTUSDT",   "ENJUSDT",  "ZILUSDT",
+    "BTCUSDT",  "ETHUSDT",   "BNBUSDT",   "SOLUSDT",  "XRPUSDT",   "ADAUSDT",  "DOGEUSDT",
+    "TRXUSDT",  "AVAXUSDT",  "LINKUSDT",  "DOTUSDT",  "MATICUSDT", "LTCUSDT",  "BCHUSDT",
+    "SHIBUSDT", "UNIUSDT",   "ATOMUSDT",  "XLMUSDT",  "ETCUSDT",   "NEARUSDT", "APTUSDT",
+    "FILUSDT",  "ICPUSDT",   "ARBUSDT",   "OPUSDT",   "VETUSDT",   "HBARUSDT", "INJUSDT",
+    "SUIUSDT",  "AAVEUSDT",  "ALGOUSDT",  "GRTUSDT",  "SANDUSDT",  "MANAUSDT", "AXSUSDT",
+    "EGLDUSDT", "THETAUSDT", "FTMUSDT",   "XTZUSDT",  "EOSUSDT",   "FLOWUSDT", "CHZUSDT",
+    "KAVAUSDT", "ZECUSDT",   "DASHUSDT",  "NEOUSDT",  "IOTAUSDT",  "COMPUSDT", "MKRUSDT",
+    "SNXUSDT",  "CRVUSDT",   "LDOUSDT",   "RUNEUSDT", "QNTUSDT",   "ENJUSDT",  "ZILUSDT",
     "BATUSDT",  "1INCHUSDT", "SUSHIUSDT", "YFIUSDT",
 };
 constexpr int kKnownCount = sizeof(kKnownSymbols) / sizeof(kKnownSymbols[0]);
@@ -122,8 +122,8 @@ Result<Timestamp> ParseCsvTimestamp(std::string_view text) {
   if (!integer) {
     auto ts = ParseRfc3339(text);
     if (!ts.ok()) {
-      return InvalidArgumentError(fmt::format(
-          "bad timestamp \"{}\" (expected RFC 3339 or Unix seconds/ms/us/ns)", text));
+      return InvalidArgumentError(
+          fmt::format("bad timestamp \"{}\" (expected RFC 3339 or Unix seconds/ms/us/ns)", text));
     }
     return *ts;
   }
@@ -133,10 +133,10 @@ Result<Timestamp> ParseCsvTimestamp(std::string_view text) {
     return InvalidArgumentError(fmt::format("bad timestamp \"{}\" (integer out of range)", text));
   }
   const int64_t mag = v < 0 ? -v : v;
-  if (mag < 100000000000LL) return Timestamp::FromUnixSeconds(v);           // < 1e11: seconds
+  if (mag < 100000000000LL) return Timestamp::FromUnixSeconds(v);             // < 1e11: seconds
   if (mag < 100000000000000LL) return Timestamp::FromUnixNanos(v * 1000000);  // ms
-  if (mag < 100000000000000000LL) return Timestamp::FromUnixMicros(v);      // us
-  return Timestamp::FromUnixNanos(v);                                       // ns
+  if (mag < 100000000000000000LL) return Timestamp::FromUnixMicros(v);        // us
+  return Timestamp::FromUnixNanos(v);                                         // ns
 }
 
 Result<std::unique_ptr<CsvPrices>> CsvPrices::Load(const std::filesystem::path& file) {
@@ -174,15 +174,14 @@ Result<std::unique_ptr<CsvPrices>> CsvPrices::Parse(std::string_view text,
     size_t start = 0;
     while (true) {
       size_t comma = line.find(',', start);
-      fields.push_back(Trim(line.substr(start, comma == std::string_view::npos
-                                                   ? std::string_view::npos
-                                                   : comma - start)));
+      fields.push_back(Trim(line.substr(
+          start, comma == std::string_view::npos ? std::string_view::npos : comma - start)));
       if (comma == std::string_view::npos) break;
       start = comma + 1;
     }
     if (fields.size() != 3) {
-      return error(fmt::format("expected 3 fields \"timestamp,symbol,close\", got {}",
-                               fields.size()));
+      return error(
+          fmt::format("expected 3 fields \"timestamp,symbol,close\", got {}", fields.size()));
     }
     if (!seen_row && IEquals(fields[0], "timestamp") && IEquals(fields[1], "symbol") &&
         IEquals(fields[2], "close")) {
@@ -194,8 +193,7 @@ Result<std::unique_ptr<CsvPrices>> CsvPrices::Parse(std::string_view text,
     if (!ts.ok()) return error(ts.status().message());
     if (fields[1].empty()) return error("empty symbol");
     double close = 0;
-    auto [ptr, ec] =
-        std::from_chars(fields[2].data(), fields[2].data() + fields[2].size(), close);
+    auto [ptr, ec] = std::from_chars(fields[2].data(), fields[2].data() + fields[2].size(), close);
     if (ec != std::errc() || ptr != fields[2].data() + fields[2].size() || fields[2].empty()) {
       return error(fmt::format("bad close \"{}\" (expected a number)", fields[2]));
     }

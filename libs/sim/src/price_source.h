@@ -30,11 +30,11 @@ class PriceSource {
 // Parameters of one hidden market regime (returns in units of kBaseVol per scan).
 struct MarketRegime {
   const char* name;
-  double drift;        // market factor drift per scan
-  double market_vol;   // market factor volatility
-  double sector_vol;   // sector factor volatility
-  double idio_vol;     // idiosyncratic volatility multiplier
-  double mean_scans;   // mean duration in scans (geometric)
+  double drift;       // market factor drift per scan
+  double market_vol;  // market factor volatility
+  double sector_vol;  // sector factor volatility
+  double idio_vol;    // idiosyncratic volatility multiplier
+  double mean_scans;  // mean duration in scans (geometric)
 };
 
 // The synthetic market's fixed parameters (docs/sim.md).

@@ -47,8 +47,8 @@ class RollingCorrelation {
   const int assets_;
   const int window_;
   const int recompute_every_;
-  Eigen::MatrixXd ring_;   // assets x window; column (head_ + i) % window is the i-th oldest
-  int head_ = 0;           // index of the oldest vector
+  Eigen::MatrixXd ring_;  // assets x window; column (head_ + i) % window is the i-th oldest
+  int head_ = 0;          // index of the oldest vector
   int count_ = 0;
   int adds_since_recompute_ = 0;
   Eigen::VectorXd sum_;

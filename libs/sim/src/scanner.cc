@@ -10,14 +10,10 @@ namespace dolphin::sim {
 
 std::string_view RegimeName(Regime regime) {
   switch (regime) {
-    case Regime::kBull:
-      return "BULL";
-    case Regime::kBear:
-      return "BEAR";
-    case Regime::kSideways:
-      return "SIDEWAYS";
-    case Regime::kTransition:
-      return "TRANSITION";
+    case Regime::kBull: return "BULL";
+    case Regime::kBear: return "BEAR";
+    case Regime::kSideways: return "SIDEWAYS";
+    case Regime::kTransition: return "TRANSITION";
   }
   return "SIDEWAYS";
 }
@@ -34,8 +30,7 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const ScannerOptions& options) 
     DOLPHIN_ASSIGN_OR_RETURN(auto csv, internal::CsvPrices::Load(options.prices_csv));
     if (csv->symbols().size() < 2) {
       return InvalidArgumentError(fmt::format("{}: need at least 2 symbols, found {}",
-                                              options.prices_csv.string(),
-                                              csv->symbols().size()));
+                                              options.prices_csv.string(), csv->symbols().size()));
     }
     source = std::move(csv);
   }

@@ -38,7 +38,8 @@ void WriteSimOptions(const SimOptions& o, ConfigWriter& out) {
   out.Value("count", o.count);
   out.Value("start_scan", o.start_scan);
   if (o.prices.empty()) {
-    out.Comment("prices = \"prices.csv\"  (timestamp,symbol,close rows to replay; unset: synthetic)");
+    out.Comment(
+        "prices = \"prices.csv\"  (timestamp,symbol,close rows to replay; unset: synthetic)");
   } else {
     out.Value("prices", o.prices.string());
   }

@@ -34,19 +34,19 @@ Status Simulator::Run(const CancelToken& cancel) {
   int64_t log_every = options_.log_every;
   if (log_every <= 0) {
     const Duration second = std::chrono::seconds(1);
-    log_every = interval <= Duration::zero()
-                    ? 1000
-                    : std::max<int64_t>(1, (second.count() + interval.count() - 1) /
-                                               interval.count());
+    log_every =
+        interval <= Duration::zero()
+            ? 1000
+            : std::max<int64_t>(1, (second.count() + interval.count() - 1) / interval.count());
   }
-  logger_.Info("sim", "simulator started",
-               {{"seed", options_.seed},
-                {"assets", static_cast<int64_t>(scanner_->assets().size())},
-                {"source", options_.prices.empty() ? std::string("synthetic")
-                                                   : options_.prices.string()},
-                {"interval", FormatDuration(interval)},
-                {"start_scan", options_.start_scan},
-                {"scan_dir", options_.scan_dir.string()}});
+  logger_.Info(
+      "sim", "simulator started",
+      {{"seed", options_.seed},
+       {"assets", static_cast<int64_t>(scanner_->assets().size())},
+       {"source", options_.prices.empty() ? std::string("synthetic") : options_.prices.string()},
+       {"interval", FormatDuration(interval)},
+       {"start_scan", options_.start_scan},
+       {"scan_dir", options_.scan_dir.string()}});
   MonoTime deadline = clock_.MonotonicNow();
   int64_t produced = 0;  // scans taken from the scanner by this Run (written or failed)
   while (!cancel.cancelled()) {

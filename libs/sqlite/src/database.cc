@@ -20,23 +20,19 @@ constexpr size_t kShortSqlChars = 60;
 StatusCode StatusCodeOf(int sqlite_rc) {
   switch (sqlite_rc & 0xff) {
     case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return StatusCode::kUnavailable;
+    case SQLITE_LOCKED: return StatusCode::kUnavailable;
     case SQLITE_CONSTRAINT:
       return sqlite_rc == SQLITE_CONSTRAINT_UNIQUE || sqlite_rc == SQLITE_CONSTRAINT_PRIMARYKEY
                  ? StatusCode::kAlreadyExists
                  : StatusCode::kInvalidArgument;
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      return StatusCode::kCorruption;
+    case SQLITE_NOTADB: return StatusCode::kCorruption;
     case SQLITE_CANTOPEN:
     case SQLITE_IOERR:
     case SQLITE_FULL:
     case SQLITE_PERM:
-    case SQLITE_READONLY:
-      return StatusCode::kIoError;
-    default:
-      return StatusCode::kInternal;
+    case SQLITE_READONLY: return StatusCode::kIoError;
+    default: return StatusCode::kInternal;
   }
 }
 
@@ -104,16 +100,11 @@ std::string Statement::Text(int col) const {
 
 ColumnType Statement::Type(int col) const {
   switch (sqlite3_column_type(stmt_, col)) {
-    case SQLITE_INTEGER:
-      return ColumnType::kInteger;
-    case SQLITE_FLOAT:
-      return ColumnType::kReal;
-    case SQLITE_TEXT:
-      return ColumnType::kText;
-    case SQLITE_BLOB:
-      return ColumnType::kBlob;
-    default:
-      return ColumnType::kNull;
+    case SQLITE_INTEGER: return ColumnType::kInteger;
+    case SQLITE_FLOAT: return ColumnType::kReal;
+    case SQLITE_TEXT: return ColumnType::kText;
+    case SQLITE_BLOB: return ColumnType::kBlob;
+    default: return ColumnType::kNull;
   }
 }
 
@@ -131,8 +122,7 @@ int Statement::BindDouble(int index, double value) {
 }
 
 int Statement::BindText(int index, std::string_view text) {
-  return sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT,
-                             SQLITE_UTF8);
+  return sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
 }
 
 int Statement::BindNull(int index) { return sqlite3_bind_null(stmt_, index); }
@@ -163,19 +153,19 @@ Result<std::unique_ptr<Database>> Database::Open(const std::filesystem::path& pa
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   if (rc != SQLITE_OK) {
     // A failed open may or may not leave a handle; either way it must be closed.
-    Status status(StatusCodeOf(rc),
-                  fmt::format("cannot open: {} (database {})",
-                              raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc),
-                              path.string()));
+    Status status(
+        StatusCodeOf(rc),
+        fmt::format("cannot open: {} (database {})",
+                    raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc), path.string()));
     sqlite3_close_v2(raw);
     return status;
   }
   std::unique_ptr<Database> db(new Database(path, raw, options.read_only));
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(
-      raw, static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                options.busy_timeout)
-                                .count()));
+      raw,
+      static_cast<int>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(options.busy_timeout).count()));
   if (options.read_only) return db;
   if (options.wal) DOLPHIN_RETURN_IF_ERROR(db->EnableWal());
   DOLPHIN_RETURN_IF_ERROR(db->Exec(options.synchronous == Synchronous::kFull
@@ -187,10 +177,9 @@ Result<std::unique_ptr<Database>> Database::Open(const std::filesystem::path& pa
 
 Result<Statement> Database::Prepare(std::string_view sql, Lifetime lifetime) const {
   sqlite3_stmt* stmt = nullptr;
-  const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
-                                    lifetime == Lifetime::kPersistent ? SQLITE_PREPARE_PERSISTENT
-                                                                      : 0,
-                                    &stmt, nullptr);
+  const int rc = sqlite3_prepare_v3(
+      db_, sql.data(), static_cast<int>(sql.size()),
+      lifetime == Lifetime::kPersistent ? SQLITE_PREPARE_PERSISTENT : 0, &stmt, nullptr);
   if (rc != SQLITE_OK) {
     sqlite3_finalize(stmt);
     return Error(rc, ShortSql(sql));
@@ -233,8 +222,8 @@ Status Database::Error(int rc, std::string_view what) const {
   if (what.empty()) {
     return Status(StatusCodeOf(rc), fmt::format("{} (database {})", message, path_.string()));
   }
-  return Status(StatusCodeOf(rc), fmt::format("{} (database {}, statement {})", message,
-                                              path_.string(), what));
+  return Status(StatusCodeOf(rc),
+                fmt::format("{} (database {}, statement {})", message, path_.string(), what));
 }
 
 // --- Transaction ---
@@ -242,9 +231,9 @@ Status Database::Error(int rc, std::string_view what) const {
 Result<Transaction> Transaction::Begin(Database& db, Mode mode) {
   Statement& begin = mode == Mode::kImmediate ? db.begin_immediate_ : db.begin_deferred_;
   if (!begin.prepared()) {
-    DOLPHIN_ASSIGN_OR_RETURN(begin, db.Prepare(mode == Mode::kImmediate ? "BEGIN IMMEDIATE"
-                                                                        : "BEGIN",
-                                               Database::Lifetime::kPersistent));
+    DOLPHIN_ASSIGN_OR_RETURN(begin,
+                             db.Prepare(mode == Mode::kImmediate ? "BEGIN IMMEDIATE" : "BEGIN",
+                                        Database::Lifetime::kPersistent));
   }
   DOLPHIN_RETURN_IF_ERROR(begin.Run());
   return Transaction(&db);
@@ -257,8 +246,7 @@ Transaction::~Transaction() { Rollback(); }
 Status Transaction::Commit() {
   if (db_ == nullptr) return FailedPreconditionError("transaction already ended");
   if (!db_->commit_.prepared()) {
-    DOLPHIN_ASSIGN_OR_RETURN(db_->commit_,
-                             db_->Prepare("COMMIT", Database::Lifetime::kPersistent));
+    DOLPHIN_ASSIGN_OR_RETURN(db_->commit_, db_->Prepare("COMMIT", Database::Lifetime::kPersistent));
   }
   DOLPHIN_RETURN_IF_ERROR(db_->commit_.Run());  // still open on failure: the destructor rolls back
   db_ = nullptr;

@@ -76,7 +76,7 @@ std::string Unescape(std::string_view s) {
 }
 
 struct Mount {
-  std::string root;        // the folder of the hierarchy mounted here
+  std::string root;  // the folder of the hierarchy mounted here
   std::string mountpoint;
   std::string fstype;
   std::set<std::string> super_options;
@@ -127,8 +127,9 @@ std::string_view ControllerName(Controller c) {
 Status CgroupTree::WriteFile(const std::filesystem::path& path, std::string_view value) {
   // Append mode: no truncation or chmod of a kernel file; each value is one write().
   auto f = fs_.NewAppendableFile(path, 0644);
-  if (!f.ok()) return IoError(fmt::format("write \"{}\" to {}: {}", value, path.string(),
-                                          f.status().message()));
+  if (!f.ok())
+    return IoError(
+        fmt::format("write \"{}\" to {}: {}", value, path.string(), f.status().message()));
   Status st = (*f)->Append(std::string(value) + "\n");
   Status closed = (*f)->Close();
   if (st.ok()) st = closed;
@@ -138,8 +139,7 @@ Status CgroupTree::WriteFile(const std::filesystem::path& path, std::string_view
   return Status::Ok();
 }
 
-Result<std::unique_ptr<CgroupTree>> CgroupTree::Open(FileSystem& fs, ProcessOps& ops,
-                                                     Clock& clock,
+Result<std::unique_ptr<CgroupTree>> CgroupTree::Open(FileSystem& fs, ProcessOps& ops, Clock& clock,
                                                      CgroupTreeOptions options) {
   std::unique_ptr<CgroupTree> tree(new CgroupTree(fs, ops, clock, std::move(options)));
   DOLPHIN_RETURN_IF_ERROR(tree->Discover());
@@ -280,7 +280,8 @@ std::string CgroupTree::UnenforcedSummary() const {
   std::string out;
   for (const ControllerBackend& b : backends_) {
     if (b.version != CgroupVersion::kNone) continue;
-    out += fmt::format("{}{} ({})", out.empty() ? "" : ", ", ControllerName(b.controller), b.detail);
+    out +=
+        fmt::format("{}{} ({})", out.empty() ? "" : ", ", ControllerName(b.controller), b.detail);
   }
   return out.empty() ? out : "limits not enforced: " + out;
 }
@@ -358,9 +359,9 @@ Result<std::unique_ptr<ServiceCgroup>> CgroupTree::Create(const std::string& ser
           DOLPHIN_RETURN_IF_ERROR(
               WriteFile(dir / "memory.limit_in_bytes", Bytes(limits.memory_max, "-1")));
           if (memsw && limits.memory_max && limits.memory_swap_max) {
-            DOLPHIN_RETURN_IF_ERROR(WriteFile(dir / "memory.memsw.limit_in_bytes",
-                                              std::to_string(*limits.memory_max +
-                                                             *limits.memory_swap_max)));
+            DOLPHIN_RETURN_IF_ERROR(
+                WriteFile(dir / "memory.memsw.limit_in_bytes",
+                          std::to_string(*limits.memory_max + *limits.memory_swap_max)));
           }
           if (limits.memory_swap_max == 0 && exists("memory.swappiness")) {
             DOLPHIN_RETURN_IF_ERROR(WriteFile(dir / "memory.swappiness", "0"));
@@ -373,12 +374,12 @@ Result<std::unique_ptr<ServiceCgroup>> CgroupTree::Create(const std::string& ser
       case Controller::kCpu: {
         std::optional<int64_t> quota;
         if (limits.cpu_quota_percent) {
-          quota = std::max<int64_t>(
-              1000, std::llround(*limits.cpu_quota_percent / 100.0 * kCpuPeriodUs));
+          quota = std::max<int64_t>(1000,
+                                    std::llround(*limits.cpu_quota_percent / 100.0 * kCpuPeriodUs));
         }
         if (v2) {
-          DOLPHIN_RETURN_IF_ERROR(WriteFile(
-              dir / "cpu.max", fmt::format("{} {}", Bytes(quota, "max"), kCpuPeriodUs)));
+          DOLPHIN_RETURN_IF_ERROR(
+              WriteFile(dir / "cpu.max", fmt::format("{} {}", Bytes(quota, "max"), kCpuPeriodUs)));
         } else {
           DOLPHIN_RETURN_IF_ERROR(
               WriteFile(dir / "cpu.cfs_period_us", std::to_string(kCpuPeriodUs)));
@@ -520,8 +521,8 @@ Status ServiceCgroup::KillAll(Duration timeout) {
     DOLPHIN_ASSIGN_OR_RETURN(pids, Pids());
     if (pids.empty()) return Status::Ok();
     if (tree_.clock_.MonotonicNow() >= deadline) {
-      return DeadlineExceededError(fmt::format("cgroup of {}: {} processes left after SIGKILL",
-                                               service_, pids.size()));
+      return DeadlineExceededError(
+          fmt::format("cgroup of {}: {} processes left after SIGKILL", service_, pids.size()));
     }
     tree_.clock_.WaitFor(kPollStep, never);
   }

@@ -1,8 +1,8 @@
 #include "dolphin/supervisor/process_ops.h"
 
 #include <fcntl.h>
-#include <linux/close_range.h>
 #include <fmt/format.h>
+#include <linux/close_range.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>

@@ -76,10 +76,10 @@ RestartMachine::Action RestartMachine::TryStart() {
     }
     if (static_cast<int64_t>(starts_.size()) >= options_.start_limit_burst) {
       state_ = ServiceState::kFailedStartLimit;
-      last_exit_ = fmt::format("{}; start request repeated too quickly ({} starts in {} s)",
-                               last_exit_.empty() ? "not started" : last_exit_,
-                               options_.start_limit_burst,
-                               SecondsOf(options_.start_limit_interval));
+      last_exit_ =
+          fmt::format("{}; start request repeated too quickly ({} starts in {} s)",
+                      last_exit_.empty() ? "not started" : last_exit_, options_.start_limit_burst,
+                      SecondsOf(options_.start_limit_interval));
       return Action::kNone;
     }
     starts_.push_back(now);
@@ -111,8 +111,7 @@ RestartMachine::Action RestartMachine::Stop() {
       state_ = ServiceState::kStopped;
       restart_at_.reset();
       return Action::kNone;
-    default:
-      return Action::kNone;  // stopping already, stopped, or failed (stays visible)
+    default: return Action::kNone;  // stopping already, stopped, or failed (stays visible)
   }
 }
 

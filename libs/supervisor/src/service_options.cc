@@ -68,8 +68,7 @@ void ParseOne(ConfigSection& s, const std::string& name, const std::vector<std::
   ReadLimit<double>(s, "cpu_quota", &o.cpu_quota_percent,
                     "a percentage of one core such as \"200%\" or \"infinity\"", false, 0.0,
                     ParseCpuQuota);
-  ReadLimit<int64_t>(s, "tasks_max", &o.tasks_max,
-                     "an integer >= 1 or \"infinity\"", true, 1,
+  ReadLimit<int64_t>(s, "tasks_max", &o.tasks_max, "an integer >= 1 or \"infinity\"", true, 1,
                      [](std::string_view t) -> Result<std::optional<int64_t>> {
                        if (t == "infinity") return std::optional<int64_t>();
                        return InvalidArgumentError("not infinity");
@@ -96,8 +95,9 @@ void ParseOne(ConfigSection& s, const std::string& name, const std::vector<std::
         s.ErrorAt("after", fmt::format("expected other services, got {} itself", Quote(a)));
       } else if (!IsDolphinService(a) && a != kHazelcast &&
                  std::find(configured.begin(), configured.end(), a) == configured.end()) {
-        s.ErrorAt("after", fmt::format("expected a service ({}, hazelcast or a configured one), got {}",
-                                       fmt::join(DolphinServiceNames(), ", "), Quote(a)));
+        s.ErrorAt("after",
+                  fmt::format("expected a service ({}, hazelcast or a configured one), got {}",
+                              fmt::join(DolphinServiceNames(), ", "), Quote(a)));
       }
     }
     o.after = std::move(after);
@@ -181,11 +181,22 @@ Result<ServicesOptions> ParseServicesOptions(ConfigSection services) {
     s.RejectUnknownKeys();
     errors += s.error_count();
     // [services.trader.BLUE] alone makes an implicit [services.trader]: not a configured table.
-    constexpr std::string_view kKeys[] = {
-        "enabled",   "memory_max",        "memory_swap_max", "cpu_quota",
-        "tasks_max", "restart",           "restart_sec",     "start_limit_interval_s",
-        "start_limit_burst", "watchdog_s", "timeout_stop_s", "exec", "env", "working_dir",
-        "ready_timeout_s", "after"};
+    constexpr std::string_view kKeys[] = {"enabled",
+                                          "memory_max",
+                                          "memory_swap_max",
+                                          "cpu_quota",
+                                          "tasks_max",
+                                          "restart",
+                                          "restart_sec",
+                                          "start_limit_interval_s",
+                                          "start_limit_burst",
+                                          "watchdog_s",
+                                          "timeout_stop_s",
+                                          "exec",
+                                          "env",
+                                          "working_dir",
+                                          "ready_timeout_s",
+                                          "after"};
     const bool own_keys = std::any_of(std::begin(kKeys), std::end(kKeys),
                                       [&](std::string_view k) { return s.Has(std::string(k)); });
     if (name != "trader" || own_keys) out.emplace(name, std::move(o));
@@ -278,8 +289,8 @@ std::string FormatByteSize(std::optional<int64_t> bytes) {
   if (!bytes) return "infinity";
   int64_t n = *bytes;
   if (n == 0) return "0";
-  for (auto [shift, suffix] : {std::pair{40, 'T'}, std::pair{30, 'G'}, std::pair{20, 'M'},
-                               std::pair{10, 'K'}}) {
+  for (auto [shift, suffix] :
+       {std::pair{40, 'T'}, std::pair{30, 'G'}, std::pair{20, 'M'}, std::pair{10, 'K'}}) {
     if (n % (int64_t{1} << shift) == 0) return fmt::format("{}{}", n >> shift, suffix);
   }
   return fmt::format("{}", n);

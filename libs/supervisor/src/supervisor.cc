@@ -1,7 +1,7 @@
 #include "dolphin/supervisor/supervisor.h"
 
-#include <fmt/format.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
 #include <unistd.h>
@@ -29,7 +29,11 @@ std::string DescribeLimits(const ServiceOptions& o) {
 
 Supervisor::Supervisor(std::vector<ChildSpec> children, ProcessOps& ops, CgroupTree* cgroups,
                        Clock& clock, FileSystem& fs, Logger& logger, SupervisorOptions options)
-    : ops_(ops), cgroups_(cgroups), clock_(clock), fs_(fs), logger_(logger),
+    : ops_(ops),
+      cgroups_(cgroups),
+      clock_(clock),
+      fs_(fs),
+      logger_(logger),
       options_(std::move(options)) {
   for (ChildSpec& spec : children) {
     Child c;
@@ -76,8 +80,9 @@ Status Supervisor::StopPrevious() {
         if (name == "supervisor") {
           auto alive = ops_.Signal(static_cast<pid_t>(pid), 0);
           if (alive.ok() && pid != options_.self_pid) {
-            return FailedPreconditionError(fmt::format(
-                "another supervisor (pid {}) is running: {} names it", pid, options_.pid_file.string()));
+            return FailedPreconditionError(
+                fmt::format("another supervisor (pid {}) is running: {} names it", pid,
+                            options_.pid_file.string()));
           }
           continue;
         }
@@ -89,7 +94,8 @@ Status Supervisor::StopPrevious() {
         logger_.Warn(kComponent, "stopping a service a previous supervisor left running",
                      {{"service", service}, {"pid", static_cast<int64_t>(pgid)}});
         Child* c = FindLocked(service);
-        const Duration timeout = c != nullptr ? c->spec.options.timeout_stop : ServiceOptions{}.timeout_stop;
+        const Duration timeout =
+            c != nullptr ? c->spec.options.timeout_stop : ServiceOptions{}.timeout_stop;
         const MonoTime deadline = clock_.MonotonicNow() + timeout;
         CancelToken never;
         while (ops_.SignalGroup(pgid, 0).ok() && clock_.MonotonicNow() < deadline) {
@@ -153,11 +159,13 @@ void Supervisor::StartWhenReadyLocked(Child& c) {
   }
   const Duration waited = clock_.MonotonicNow() - c.waiting_since;
   if (!c.wait_reported && waited >= c.spec.options.ready_timeout) {
-    c.wait_reported = true;  // once per wait; it goes on waiting (the dependency restarts by its policy)
-    logger_.Error(kComponent,
-                  fmt::format("{} not started: {} not ready after {:.0f} s", c.spec.name,
-                              fmt::join(missing, ", "), std::chrono::duration<double>(waited).count()),
-                  {{"service", c.spec.name}});
+    c.wait_reported =
+        true;  // once per wait; it goes on waiting (the dependency restarts by its policy)
+    logger_.Error(
+        kComponent,
+        fmt::format("{} not started: {} not ready after {:.0f} s", c.spec.name,
+                    fmt::join(missing, ", "), std::chrono::duration<double>(waited).count()),
+        {{"service", c.spec.name}});
   }
 }
 
@@ -170,7 +178,8 @@ std::vector<Supervisor::ProbeTarget> Supervisor::DueProbesLocked() {
     const ServiceState st = c.machine->state();
     if (st != ServiceState::kStarting && st != ServiceState::kRunning) continue;
     if (!c.kill_cause.empty()) continue;  // killed, its exit is due
-    c.next_probe = now + (st == ServiceState::kStarting ? options_.probe_interval / 4 : options_.probe_interval);
+    c.next_probe = now + (st == ServiceState::kStarting ? options_.probe_interval / 4
+                                                        : options_.probe_interval);
     out.push_back({c.spec.name, c.pid});
   }
   return out;
@@ -195,7 +204,8 @@ void Supervisor::ApplyProbeLocked(const ProbeTarget& t, const Status& answer) {
       c->machine->OnReady();
       c->ready_at = clock_.Now();
       logger_.Info(kComponent, "ready",
-                   {{"service", c->spec.name}, {"pid", static_cast<int64_t>(c->pid)},
+                   {{"service", c->spec.name},
+                    {"pid", static_cast<int64_t>(c->pid)},
                     {"after_s", std::chrono::duration<double>(now - c->spawned_at).count()}});
       for (Child& other : children_) StartWhenReadyLocked(other);
     } else if (c->unresponsive) {
@@ -207,9 +217,10 @@ void Supervisor::ApplyProbeLocked(const ProbeTarget& t, const Status& answer) {
   c->probe_error = std::string(answer.message());
   if (st == ServiceState::kStarting) {
     if (now - c->spawned_at >= c->spec.options.ready_timeout) {
-      KillOnItsOwnLocked(*c, fmt::format("not ready within {:.0f} s ({})",
-                                         std::chrono::duration<double>(c->spec.options.ready_timeout).count(),
-                                         c->probe_error));
+      KillOnItsOwnLocked(
+          *c, fmt::format("not ready within {:.0f} s ({})",
+                          std::chrono::duration<double>(c->spec.options.ready_timeout).count(),
+                          c->probe_error));
     }
     return;
   }
@@ -217,8 +228,9 @@ void Supervisor::ApplyProbeLocked(const ProbeTarget& t, const Status& answer) {
   const MonoTime since = c->last_answer.value_or(c->spawned_at);
   const Duration silent = now - since;
   if (c->spec.options.watchdog > Duration::zero() && silent >= c->spec.options.watchdog) {
-    KillOnItsOwnLocked(*c, fmt::format("unresponsive for {:.1f} s ({})",
-                                       std::chrono::duration<double>(silent).count(), c->probe_error));
+    KillOnItsOwnLocked(*c,
+                       fmt::format("unresponsive for {:.1f} s ({})",
+                                   std::chrono::duration<double>(silent).count(), c->probe_error));
     return;
   }
   if (!c->unresponsive) {
@@ -293,7 +305,8 @@ void Supervisor::SpawnLocked(Child& c) {
     c.ready_at = c.started_at;
   }
   logger_.Info(kComponent, "started",
-               {{"service", c.spec.name}, {"pid", static_cast<int64_t>(c.pid)},
+               {{"service", c.spec.name},
+                {"pid", static_cast<int64_t>(c.pid)},
                 {"restarts", c.machine->restarts()}});
   WritePidFileLocked();
 }
@@ -302,7 +315,8 @@ void Supervisor::ActLocked(Child& c, RestartMachine::Action action) {
   switch (action) {
     case RestartMachine::Action::kNone:
       if (c.machine->state() == ServiceState::kFailedStartLimit) {
-        logger_.Error(kComponent, "failed (start limit): not restarted until `dolphin service start`",
+        logger_.Error(kComponent,
+                      "failed (start limit): not restarted until `dolphin service start`",
                       {{"service", c.spec.name}, {"last_exit", c.machine->last_exit()}});
       }
       return;
@@ -378,15 +392,19 @@ void Supervisor::PollLocked() {
         c.kill_cause.clear();
         c.unresponsive = false;
         (planned ? logger_.Info(kComponent, "stopped",
-                                {{"service", c.spec.name}, {"pid", static_cast<int64_t>(pid)},
+                                {{"service", c.spec.name},
+                                 {"pid", static_cast<int64_t>(pid)},
                                  {"exit", exit.Describe()}})
                  : logger_.Warn(kComponent, "exited",
-                                {{"service", c.spec.name}, {"pid", static_cast<int64_t>(pid)},
-                                 {"exit", c.machine->last_exit()}, {"next", c.machine->StateText()}}));
+                                {{"service", c.spec.name},
+                                 {"pid", static_cast<int64_t>(pid)},
+                                 {"exit", c.machine->last_exit()},
+                                 {"next", c.machine->StateText()}}));
         WritePidFileLocked();
         ActLocked(c, a);
       } else if (!r.ok()) {
-        logger_.Warn(kComponent, "waitpid failed", {{"service", c.spec.name}, {"error", r.status().ToString()}});
+        logger_.Warn(kComponent, "waitpid failed",
+                     {{"service", c.spec.name}, {"error", r.status().ToString()}});
       }
     }
     ActLocked(c, c.machine->Tick());
@@ -424,8 +442,9 @@ void Supervisor::Run(const CancelToken& stop, Duration interval) {
       continue;
     }
     // determinism-ok: a kernel wait on the children's output pipes, at most one interval
-    ::poll(fds.data(), fds.size(),
-           static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(interval).count()));
+    ::poll(
+        fds.data(), fds.size(),
+        static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(interval).count()));
   }
 }
 
@@ -457,7 +476,8 @@ Status Supervisor::StopAll() {
         continue;
       }
       if (killed_at && now >= *killed_at + std::chrono::seconds(5)) {
-        first = DeadlineExceededError(fmt::format("{} (pid {}) survived SIGKILL", c.spec.name, c.pid));
+        first =
+            DeadlineExceededError(fmt::format("{} (pid {}) survived SIGKILL", c.spec.name, c.pid));
         break;
       }
       lock.unlock();
@@ -531,11 +551,13 @@ ChildStatus Supervisor::StatusLocked(const Child& c) const {
   } else if (c.pid > 0 && s.state == ServiceState::kStarting) {
     s.readiness = "starting";
   } else if (c.pid > 0 && s.state == ServiceState::kRunning) {
-    s.readiness = c.unresponsive ? fmt::format("unresponsive {:.1f} s",
-                                               std::chrono::duration<double>(
-                                                   clock_.MonotonicNow() - c.last_answer.value_or(c.spawned_at))
-                                                   .count())
-                                 : "ready";
+    s.readiness =
+        c.unresponsive
+            ? fmt::format("unresponsive {:.1f} s",
+                          std::chrono::duration<double>(clock_.MonotonicNow() -
+                                                        c.last_answer.value_or(c.spawned_at))
+                              .count())
+            : "ready";
   }
   return s;
 }
@@ -556,11 +578,14 @@ std::optional<ChildStatus> Supervisor::Find(const std::string& name) const {
 }
 
 Result<std::vector<std::string>> OrderByDependencies(
-    const std::vector<std::string>& names, const std::map<std::string, std::vector<std::string>>& after) {
+    const std::vector<std::string>& names,
+    const std::map<std::string, std::vector<std::string>>& after) {
   std::vector<std::string> out;
   std::map<std::string, int> mark;  // 0 unvisited, 1 on the path, 2 done
   std::vector<std::string> path;
-  auto known = [&](const std::string& n) { return std::find(names.begin(), names.end(), n) != names.end(); };
+  auto known = [&](const std::string& n) {
+    return std::find(names.begin(), names.end(), n) != names.end();
+  };
   std::function<Status(const std::string&)> visit = [&](const std::string& n) -> Status {
     if (mark[n] == 2) return Status::Ok();
     if (mark[n] == 1) {

@@ -56,7 +56,8 @@ BacktestReport Backtest::Finish() const {
   r.fees = e.fees_total();
   r.net_pnl = r.final_equity - r.initial_equity;
   r.return_pct = r.initial_equity > 0 ? r.net_pnl / r.initial_equity * 100.0 : 0;
-  r.win_rate = r.round_trips > 0 ? static_cast<double>(r.wins) / static_cast<double>(r.round_trips) : 0;
+  r.win_rate =
+      r.round_trips > 0 ? static_cast<double>(r.wins) / static_cast<double>(r.round_trips) : 0;
   r.max_drawdown = e.max_drawdown();
   r.max_drawdown_pct = max_dd_pct_;
   if (n_ret_ > 1 && !intervals_us_.empty()) {
@@ -66,7 +67,8 @@ BacktestReport Backtest::Finish() const {
     std::vector<int64_t> iv = intervals_us_;
     std::nth_element(iv.begin(), iv.begin() + static_cast<std::ptrdiff_t>(iv.size() / 2), iv.end());
     const double median_s = static_cast<double>(iv[iv.size() / 2]) / 1e6;
-    if (var > 0 && median_s > 0) r.sharpe = mean / std::sqrt(var) * std::sqrt(365.0 * 86400.0 / median_s);
+    if (var > 0 && median_s > 0)
+      r.sharpe = mean / std::sqrt(var) * std::sqrt(365.0 * 86400.0 / median_s);
   }
   r.fill_list = fills_;
   return r;
@@ -97,10 +99,12 @@ Json BacktestReport::ToJson() const {
 
 std::string BacktestReport::Format() const {
   std::string s;
-  s += fmt::format("backtest {}: {} scans ({} missed, {} stale)\n", color, scans, missed_scans, stale_scans);
+  s += fmt::format("backtest {}: {} scans ({} missed, {} stale)\n", color, scans, missed_scans,
+                   stale_scans);
   s += fmt::format("  trades       {} round trips, {} fills\n", round_trips, fills);
   s += fmt::format("  win rate     {:.1f}% ({} wins, {} losses)\n", win_rate * 100.0, wins, losses);
-  s += fmt::format("  pnl          {:+.2f} ({:+.3f}%), realized {:+.2f}\n", net_pnl, return_pct, realized);
+  s += fmt::format("  pnl          {:+.2f} ({:+.3f}%), realized {:+.2f}\n", net_pnl, return_pct,
+                   realized);
   s += fmt::format("  fees         {:.2f}\n", fees);
   s += fmt::format("  equity       {:.2f} -> {:.2f}\n", initial_equity, final_equity);
   s += fmt::format("  max drawdown {:.2f} ({:.3f}%)\n", max_drawdown, max_drawdown_pct);
@@ -108,7 +112,8 @@ std::string BacktestReport::Format() const {
   return s;
 }
 
-Result<std::vector<ScanFileEntry>> LoadScanDir(const std::filesystem::path& dir, const Progress& progress) {
+Result<std::vector<ScanFileEntry>> LoadScanDir(const std::filesystem::path& dir,
+                                               const Progress& progress) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
     return NotFoundError(fmt::format("{}: not a folder of scan files", dir.string()));
@@ -124,17 +129,23 @@ Result<std::vector<ScanFileEntry>> LoadScanDir(const std::filesystem::path& dir,
   entries.reserve(files.size());
   for (size_t i = 0; i < files.size(); ++i) {
     std::ifstream in(files[i], std::ios::binary);
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (!in.good() && !in.eof()) return UnavailableError(fmt::format("{}: cannot read", files[i].string()));
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                               std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof())
+      return UnavailableError(fmt::format("{}: cannot read", files[i].string()));
     auto scan = ScanFromArrow(bytes, 0, files[i].filename().string());
-    if (!scan.ok()) return InvalidArgumentError(fmt::format("{}: {}", files[i].string(), scan.status().message()));
+    if (!scan.ok())
+      return InvalidArgumentError(
+          fmt::format("{}: {}", files[i].string(), scan.status().message()));
     entries.push_back({files[i], std::move(*scan)});
     if (progress) progress(i + 1, files.size());
   }
-  std::stable_sort(entries.begin(), entries.end(), [](const ScanFileEntry& a, const ScanFileEntry& b) {
-    if (a.scan.timestamp != b.scan.timestamp) return a.scan.timestamp < b.scan.timestamp;
-    return a.scan.scan_number < b.scan.scan_number;
-  });
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const ScanFileEntry& a, const ScanFileEntry& b) {
+                     if (a.scan.timestamp != b.scan.timestamp)
+                       return a.scan.timestamp < b.scan.timestamp;
+                     return a.scan.scan_number < b.scan.scan_number;
+                   });
   return AssignEpochs(std::move(entries));
 }
 
@@ -146,7 +157,8 @@ std::vector<ScanFileEntry> AssignEpochs(std::vector<ScanFileEntry> entries) {
   for (ScanFileEntry& e : entries) {
     const contract::SequenceDecision d =
         contract::EpochSequencer::Decide(position, e.scan.scan_number, e.scan.timestamp);
-    if (d == contract::SequenceDecision::kDuplicate || d == contract::SequenceDecision::kStale) continue;
+    if (d == contract::SequenceDecision::kDuplicate || d == contract::SequenceDecision::kStale)
+      continue;
     position = contract::EpochSequencer::Advance(position, e.scan.scan_number, e.scan.timestamp, d);
     e.scan.epoch = position.epoch;
     out.push_back(std::move(e));
@@ -154,17 +166,19 @@ std::vector<ScanFileEntry> AssignEpochs(std::vector<ScanFileEntry> entries) {
   return out;
 }
 
-Result<std::vector<std::pair<Scan, ScanContext>>> JournalSequence(const std::vector<ProcessedScan>& processed,
-                                                                  const std::vector<ScanFileEntry>& scans) {
+Result<std::vector<std::pair<Scan, ScanContext>>> JournalSequence(
+    const std::vector<ProcessedScan>& processed, const std::vector<ScanFileEntry>& scans) {
   std::map<std::pair<int64_t, int64_t>, const Scan*> by_key;
-  for (const ScanFileEntry& e : scans) by_key[{e.scan.scan_number, e.scan.timestamp.UnixMicros()}] = &e.scan;
+  for (const ScanFileEntry& e : scans)
+    by_key[{e.scan.scan_number, e.scan.timestamp.UnixMicros()}] = &e.scan;
   std::vector<std::pair<Scan, ScanContext>> seq;
   seq.reserve(processed.size());
   for (const ProcessedScan& p : processed) {
     auto it = by_key.find({p.scan_number, p.scan_ts.UnixMicros()});
     if (it == by_key.end()) {
-      return NotFoundError(fmt::format("journal marks scan #{} ({}, epoch {}) processed but no scan file has it",
-                                       p.scan_number, FormatRfc3339(p.scan_ts), p.epoch));
+      return NotFoundError(
+          fmt::format("journal marks scan #{} ({}, epoch {}) processed but no scan file has it",
+                      p.scan_number, FormatRfc3339(p.scan_ts), p.epoch));
     }
     Scan s = *it->second;
     s.epoch = p.epoch;

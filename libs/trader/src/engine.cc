@@ -47,7 +47,6 @@ Result<OrderIntent> IntentFromJson(const Json& j) {
 
 }  // namespace
 
-
 std::string_view RiskRuleName(RiskRule rule) {
   switch (rule) {
     case RiskRule::kNoPrice: return "no_price";
@@ -62,7 +61,9 @@ std::string_view RiskRuleName(RiskRule rule) {
   return "?";
 }
 
-std::string RiskDenial::ToString() const { return fmt::format("{}: {}", RiskRuleName(rule), detail); }
+std::string RiskDenial::ToString() const {
+  return fmt::format("{}: {}", RiskRuleName(rule), detail);
+}
 
 std::string ScanResult::Summary() const {
   std::string s = fmt::format("signal={} ({})", ActionName(decision.action), decision.reason);
@@ -70,7 +71,8 @@ std::string ScanResult::Summary() const {
     s += fmt::format(" order={} {} {:.6g} {}", o.client_order_id, SideName(o.side), o.qty, o.asset);
   }
   for (const Fill& f : fills) {
-    s += fmt::format(" fill={} {} {:.6g}@{:.6g}", f.client_order_id, SideName(f.side), f.qty, f.price);
+    s += fmt::format(" fill={} {} {:.6g}@{:.6g}", f.client_order_id, SideName(f.side), f.qty,
+                     f.price);
   }
   for (const RiskDenial& r : rejections) s += fmt::format(" rejected=[{}]", r.ToString());
   return s;
@@ -127,7 +129,8 @@ Fill Engine::Execute(const OrderIntent& order, double ref_price, const Scan& sca
   }
   bool closed = false;
   if (p.qty == 0 || (p.qty > 0) == (d > 0)) {
-    p.avg_price = (std::abs(p.qty) * p.avg_price + std::abs(d) * f.price) / (std::abs(p.qty) + std::abs(d));
+    p.avg_price =
+        (std::abs(p.qty) * p.avg_price + std::abs(d) * f.price) / (std::abs(p.qty) + std::abs(d));
     p.qty += d;
   } else {
     const double closing = std::min(std::abs(d), std::abs(p.qty));
@@ -180,7 +183,8 @@ void Engine::MarkAndRollDay(const Scan& scan) {
   if (scan.timestamp >= day_begin_ && scan.timestamp < day_end_) return;
   constexpr int64_t kDaySeconds = 86400;
   const int64_t seconds = scan.timestamp.UnixSeconds();
-  const int64_t day_start = (seconds >= 0 ? seconds : seconds - (kDaySeconds - 1)) / kDaySeconds * kDaySeconds;
+  const int64_t day_start =
+      (seconds >= 0 ? seconds : seconds - (kDaySeconds - 1)) / kDaySeconds * kDaySeconds;
   day_begin_ = Timestamp::FromUnixSeconds(day_start);
   day_end_ = Timestamp::FromUnixSeconds(day_start + kDaySeconds);
   std::string day = FormatUtcDate(scan.timestamp);
@@ -207,9 +211,9 @@ Result<ScanResult> Engine::OnScan(const Scan& scan, const ScanContext& ctx, cons
   if (has_last_) {
     if (!IsAfterLast(scan)) {
       return FailedPreconditionError(fmt::format(
-          "scan (epoch {}, #{}, {}) is not after the last processed (epoch {}, #{}, {})", scan.epoch,
-          scan.scan_number, FormatRfc3339(scan.timestamp), last_epoch_, last_scan_number_,
-          FormatRfc3339(last_ts_)));
+          "scan (epoch {}, #{}, {}) is not after the last processed (epoch {}, #{}, {})",
+          scan.epoch, scan.scan_number, FormatRfc3339(scan.timestamp), last_epoch_,
+          last_scan_number_, FormatRfc3339(last_ts_)));
     }
     if (scan.epoch == last_epoch_) {
       step = scan.scan_number - last_scan_number_;
@@ -226,8 +230,9 @@ Result<ScanResult> Engine::OnScan(const Scan& scan, const ScanContext& ctx, cons
       r.fills.push_back(Execute(o, *price, scan));
     } else {
       still_pending.push_back(o);
-      r.rejections.push_back(RiskDenial{RiskRule::kNoPrice, fmt::format("{} has no price on this scan, {} stays pending",
-                                         o.asset, o.client_order_id)});
+      r.rejections.push_back(RiskDenial{
+          RiskRule::kNoPrice, fmt::format("{} has no price on this scan, {} stays pending", o.asset,
+                                          o.client_order_id)});
     }
   }
   pending_ = std::move(still_pending);
@@ -267,16 +272,19 @@ Result<ScanResult> Engine::OnScan(const Scan& scan, const ScanContext& ctx, cons
     recent_orders_.pop_front();
   }
   auto has_pending = [&](const std::string& asset) {
-    return std::any_of(pending_.begin(), pending_.end(), [&](const OrderIntent& o) { return o.asset == asset; });
+    return std::any_of(pending_.begin(), pending_.end(),
+                       [&](const OrderIntent& o) { return o.asset == asset; });
   };
   auto close_all = [&](const std::string& why) {
     for (const auto& [asset, p] : positions_) {
       if (has_pending(asset)) {
-        r.rejections.push_back(RiskDenial{RiskRule::kPending, fmt::format("{} has an order pending, {} waits", asset, why)});
+        r.rejections.push_back(RiskDenial{
+            RiskRule::kPending, fmt::format("{} has an order pending, {} waits", asset, why)});
         continue;
       }
       r.intents.push_back(MakeIntent(scan, static_cast<int>(r.intents.size()), asset,
-                                     p.qty > 0 ? Side::kSell : Side::kBuy, std::abs(p.qty), true, why));
+                                     p.qty > 0 ? Side::kSell : Side::kBuy, std::abs(p.qty), true,
+                                     why));
     }
     r.closed_everything = true;
   };
@@ -294,45 +302,53 @@ Result<ScanResult> Engine::OnScan(const Scan& scan, const ScanContext& ctx, cons
     close_all("flatten");
   } else if (r.state == TradingState::kHalted) {
     if (r.decision.action != Action::kHold) {
-      r.rejections.push_back(RiskDenial{RiskRule::kHalted, fmt::format("{} not sent, the operator halted trading",
-                                         ActionName(r.decision.action))});
+      r.rejections.push_back(RiskDenial{
+          RiskRule::kHalted,
+          fmt::format("{} not sent, the operator halted trading", ActionName(r.decision.action))});
     }
   } else if (ctx.posture == Posture::kHibernate) {
     close_all("posture HIBERNATE");
   } else if (r.decision.action == Action::kExit && in.position) {
     if (has_pending(asset)) {
-      r.rejections.push_back(RiskDenial{RiskRule::kPending, fmt::format("{} has an order pending", asset)});
+      r.rejections.push_back(
+          RiskDenial{RiskRule::kPending, fmt::format("{} has an order pending", asset)});
     } else {
-      r.intents.push_back(MakeIntent(scan, 0, asset, in.position->qty > 0 ? Side::kSell : Side::kBuy,
-                                     std::abs(in.position->qty), true, "exit: " + r.decision.reason));
+      r.intents.push_back(
+          MakeIntent(scan, 0, asset, in.position->qty > 0 ? Side::kSell : Side::kBuy,
+                     std::abs(in.position->qty), true, "exit: " + r.decision.reason));
     }
   } else if (r.decision.action == Action::kEnter && !in.position) {
     auto price = scan.Price(asset);
     const double scale = PostureScale(ctx.posture) * ctx.rm;
     double notional = eq * r.decision.fraction * scale;
     if (r.state != TradingState::kActive) {
-      r.rejections.push_back(RiskDenial{RiskRule::kReducing, fmt::format("no entry while REDUCING ({})", r.state_reason)});
+      r.rejections.push_back(RiskDenial{
+          RiskRule::kReducing, fmt::format("no entry while REDUCING ({})", r.state_reason)});
     } else if (ctx.stale) {
       r.rejections.push_back(RiskDenial{RiskRule::kStaleScan, "no entry on a stale scan"});
     } else if (!price) {
-      r.rejections.push_back(RiskDenial{RiskRule::kNoPrice, fmt::format("{} has no price on this scan", asset)});
+      r.rejections.push_back(
+          RiskDenial{RiskRule::kNoPrice, fmt::format("{} has no price on this scan", asset)});
     } else if (has_pending(asset)) {
-      r.rejections.push_back(RiskDenial{RiskRule::kPending, fmt::format("{} has an order pending", asset)});
+      r.rejections.push_back(
+          RiskDenial{RiskRule::kPending, fmt::format("{} has an order pending", asset)});
     } else if (static_cast<int>(recent_orders_.size()) >= options_.max_orders_per_minute) {
-      r.rejections.push_back(RiskDenial{RiskRule::kOrderRate, fmt::format("{} orders in the last 60 s",
-                                         recent_orders_.size())});
+      r.rejections.push_back(RiskDenial{
+          RiskRule::kOrderRate, fmt::format("{} orders in the last 60 s", recent_orders_.size())});
     } else if (!(notional > 0)) {
-      r.rejections.push_back(RiskDenial{RiskRule::kPosture, fmt::format("size scale {} gives no entry", scale)});
+      r.rejections.push_back(
+          RiskDenial{RiskRule::kPosture, fmt::format("size scale {} gives no entry", scale)});
     } else {
       std::string reason = "entry: " + r.decision.reason;
       if (options_.max_notional > 0 && notional > options_.max_notional) {
-        r.rejections.push_back(RiskDenial{RiskRule::kMaxNotional, fmt::format("entry {:.2f} clipped to {:.2f}", notional,
-                                           options_.max_notional)});
+        r.rejections.push_back(RiskDenial{
+            RiskRule::kMaxNotional,
+            fmt::format("entry {:.2f} clipped to {:.2f}", notional, options_.max_notional)});
         notional = options_.max_notional;
         reason += " (clipped by max_notional)";
       }
-      r.intents.push_back(MakeIntent(scan, 0, asset, r.decision.side, notional / *price, false,
-                                     std::move(reason)));
+      r.intents.push_back(
+          MakeIntent(scan, 0, asset, r.decision.side, notional / *price, false, std::move(reason)));
     }
   }
 
@@ -347,7 +363,8 @@ Result<ScanResult> Engine::OnScan(const Scan& scan, const ScanContext& ctx, cons
     last_order_["status"] = "sent";
     if (options_.fill_price == FillPrice::kSignalScan) {
       // Entries were priced above; exits close positions marked at this scan.
-      double ref = scan.Price(o.asset).value_or(positions_.count(o.asset) ? positions_.at(o.asset).mark : 0);
+      double ref =
+          scan.Price(o.asset).value_or(positions_.count(o.asset) ? positions_.at(o.asset).mark : 0);
       if (ref > 0) {
         sent_fills.push_back(Execute(o, ref, scan));
         continue;
@@ -398,18 +415,28 @@ Json Engine::SaveState() const {
   j["last_ts_us"] = last_ts_.UnixMicros();
   Json positions = Json::array();
   for (const auto& [asset, p] : positions_) {
-    positions.push_back({{"asset", p.asset}, {"qty", p.qty}, {"avg_price", p.avg_price},
-                         {"mark", p.mark}, {"held_scans", p.held_scans},
-                         {"round_trip_pnl", p.round_trip_pnl}, {"opened_at_us", p.opened_at.UnixMicros()}});
+    positions.push_back({{"asset", p.asset},
+                         {"qty", p.qty},
+                         {"avg_price", p.avg_price},
+                         {"mark", p.mark},
+                         {"held_scans", p.held_scans},
+                         {"round_trip_pnl", p.round_trip_pnl},
+                         {"opened_at_us", p.opened_at.UnixMicros()}});
   }
   j["positions"] = std::move(positions);
   Json pending = Json::array();
   for (const OrderIntent& o : pending_) pending.push_back(IntentJson(o));
   j["pending"] = std::move(pending);
-  j["day"] = {{"day", day_.day}, {"realized", day_.realized}, {"fees", day_.fees},
-              {"trades", day_.trades}, {"wins", day_.wins}, {"losses", day_.losses},
-              {"equity_open", day_.equity_open}, {"equity_peak", day_.equity_peak},
-              {"max_drawdown", day_.max_drawdown}, {"loss_limit_hit", day_.loss_limit_hit}};
+  j["day"] = {{"day", day_.day},
+              {"realized", day_.realized},
+              {"fees", day_.fees},
+              {"trades", day_.trades},
+              {"wins", day_.wins},
+              {"losses", day_.losses},
+              {"equity_open", day_.equity_open},
+              {"equity_peak", day_.equity_peak},
+              {"max_drawdown", day_.max_drawdown},
+              {"loss_limit_hit", day_.loss_limit_hit}};
   Json recent = Json::array();
   for (Timestamp t : recent_orders_) recent.push_back(t.UnixMicros());
   j["recent_orders_us"] = std::move(recent);
@@ -471,7 +498,8 @@ Status Engine::RestoreState(const Json& j) {
     day_.max_drawdown = d.at("max_drawdown").get<double>();
     day_.loss_limit_hit = d.at("loss_limit_hit").get<bool>();
     recent_orders_.clear();
-    for (const Json& t : j.at("recent_orders_us")) recent_orders_.push_back(Timestamp::FromUnixMicros(t.get<int64_t>()));
+    for (const Json& t : j.at("recent_orders_us"))
+      recent_orders_.push_back(Timestamp::FromUnixMicros(t.get<int64_t>()));
     scans_processed_ = j.at("scans_processed").get<int64_t>();
     stale_scans_ = j.at("stale_scans").get<int64_t>();
     missed_scans_ = j.at("missed_scans").get<int64_t>();
@@ -483,8 +511,9 @@ Status Engine::RestoreState(const Json& j) {
     equity_peak_ = j.at("equity_peak").get<double>();
     max_drawdown_ = j.at("max_drawdown").get<double>();
     std::string state = j.at("state").get<std::string>();
-    state_ = state == "HALTED" ? TradingState::kHalted
-             : state == "REDUCING" ? TradingState::kReducing : TradingState::kActive;
+    state_ = state == "HALTED"     ? TradingState::kHalted
+             : state == "REDUCING" ? TradingState::kReducing
+                                   : TradingState::kActive;
     state_reason_ = j.at("state_reason").get<std::string>();
     DOLPHIN_ASSIGN_OR_RETURN(posture_, ParsePosture(j.at("posture").get<std::string>()));
     const Json& ls = j.at("last_signal");
@@ -495,15 +524,19 @@ Status Engine::RestoreState(const Json& j) {
       last_signal_.epoch = ls.at("epoch").get<int64_t>();
       const std::string action = ls.at("action").get<std::string>();
       bool known = false;
-      for (auto a : {StrategyDecision::Action::kHold, StrategyDecision::Action::kEnter, StrategyDecision::Action::kExit}) {
+      for (auto a : {StrategyDecision::Action::kHold, StrategyDecision::Action::kEnter,
+                     StrategyDecision::Action::kExit}) {
         if (ActionName(a) == action) {
           last_signal_.action = ActionName(a);
           known = true;
         }
       }
-      if (!known) return InvalidArgumentError(fmt::format("engine snapshot: last_signal.action \"{}\"", action));
+      if (!known)
+        return InvalidArgumentError(
+            fmt::format("engine snapshot: last_signal.action \"{}\"", action));
       last_signal_.reason = ls.at("reason").get<std::string>();
-      last_signal_.vel_div = ls.at("vel_div").is_null() ? std::nan("") : ls.at("vel_div").get<double>();
+      last_signal_.vel_div =
+          ls.at("vel_div").is_null() ? std::nan("") : ls.at("vel_div").get<double>();
     }
     day_begin_ = day_end_ = Timestamp();
     last_order_ = j.at("last_order");
@@ -528,9 +561,13 @@ Json Engine::StateJson(Timestamp updated_at) const {
   j["cash"] = cash_;
   Json positions = Json::array();
   for (const auto& [asset, p] : positions_) {
-    positions.push_back({{"asset", asset}, {"side", p.qty > 0 ? "LONG" : "SHORT"}, {"qty", std::abs(p.qty)},
-                         {"avg_price", p.avg_price}, {"mark", p.mark},
-                         {"unrealized", p.qty * (p.mark - p.avg_price)}, {"held_scans", p.held_scans}});
+    positions.push_back({{"asset", asset},
+                         {"side", p.qty > 0 ? "LONG" : "SHORT"},
+                         {"qty", std::abs(p.qty)},
+                         {"avg_price", p.avg_price},
+                         {"mark", p.mark},
+                         {"unrealized", p.qty * (p.mark - p.avg_price)},
+                         {"held_scans", p.held_scans}});
   }
   j["positions"] = std::move(positions);
   Json pending = Json::array();
@@ -542,7 +579,9 @@ Json Engine::StateJson(Timestamp updated_at) const {
   j["missed_scans"] = missed_scans_;
   j["stale_scans"] = stale_scans_;
   j["scans_processed"] = scans_processed_;
-  j["status"] = state_ == TradingState::kActive ? "ok" : fmt::format("{}: {}", TradingStateName(state_), state_reason_);
+  j["status"] = state_ == TradingState::kActive
+                    ? "ok"
+                    : fmt::format("{}: {}", TradingStateName(state_), state_reason_);
   return j;
 }
 

@@ -185,9 +185,9 @@ Result<std::optional<std::string>> ReadColor(const Database& db) {
   if (tables.Int(1) == 0) {
     return FailedPreconditionError("not a journal (a SQLite database without a meta table)");
   }
-  DOLPHIN_ASSIGN_OR_RETURN(Statement meta,
-                           db.Prepare("SELECT (SELECT value FROM meta WHERE key = 'schema_version'), "
-                                      "(SELECT value FROM meta WHERE key = 'color')"));
+  DOLPHIN_ASSIGN_OR_RETURN(
+      Statement meta, db.Prepare("SELECT (SELECT value FROM meta WHERE key = 'schema_version'), "
+                                 "(SELECT value FROM meta WHERE key = 'color')"));
   DOLPHIN_RETURN_IF_ERROR(meta.Step().status());
   if (meta.Type(0) != ColumnType::kInteger || meta.Type(1) != ColumnType::kText) {
     return FailedPreconditionError(
@@ -254,15 +254,13 @@ class JournalImpl final : public Journal {
       Statement* stmt;
       const char* sql;
     };
-    for (const Cached& c : {Cached{&upsert_intent_, kUpsertIntent},
-                            Cached{&cancel_intent_, kCancelIntent},
-                            Cached{&fill_intent_, kFillIntent},
-                            Cached{&insert_fill_, kInsertFill},
-                            Cached{&insert_processed_, kInsertProcessed},
-                            Cached{&insert_gap_, kInsertGap},
-                            Cached{&replace_snapshot_, kReplaceSnapshot},
-                            Cached{&replace_control_state_, kReplaceControlState},
-                            Cached{&insert_control_, kInsertControl}}) {
+    for (const Cached& c :
+         {Cached{&upsert_intent_, kUpsertIntent}, Cached{&cancel_intent_, kCancelIntent},
+          Cached{&fill_intent_, kFillIntent}, Cached{&insert_fill_, kInsertFill},
+          Cached{&insert_processed_, kInsertProcessed}, Cached{&insert_gap_, kInsertGap},
+          Cached{&replace_snapshot_, kReplaceSnapshot},
+          Cached{&replace_control_state_, kReplaceControlState},
+          Cached{&insert_control_, kInsertControl}}) {
       DOLPHIN_ASSIGN_OR_RETURN(*c.stmt, db_->Prepare(c.sql, Database::Lifetime::kPersistent));
     }
     return Status();
@@ -270,60 +268,62 @@ class JournalImpl final : public Journal {
 
   Status CommitIntents(std::span<const OrderIntent> intents) override {
     return InFile(path_, Transaction([&]() -> Status {
-      for (const OrderIntent& in : intents) {
-        Status status = upsert_intent_.Run(in.client_order_id, in.epoch, in.scan_number, in.seq,
-                                           in.asset, SideName(in.side), in.qty, in.reducing,
-                                           in.reason, TimeText(in.ts));
-        if (!status.ok()) return status.WithPrefix(fmt::format("intent {}", in.client_order_id));
-        if (db_->Changes() == 0) {
-          return FailedPreconditionError(fmt::format(
-              "intent {} is already filled; re-committing it would send it again",
-              in.client_order_id));
-        }
-      }
-      return Status();
-    }));
+                    for (const OrderIntent& in : intents) {
+                      Status status = upsert_intent_.Run(
+                          in.client_order_id, in.epoch, in.scan_number, in.seq, in.asset,
+                          SideName(in.side), in.qty, in.reducing, in.reason, TimeText(in.ts));
+                      if (!status.ok())
+                        return status.WithPrefix(fmt::format("intent {}", in.client_order_id));
+                      if (db_->Changes() == 0) {
+                        return FailedPreconditionError(fmt::format(
+                            "intent {} is already filled; re-committing it would send it again",
+                            in.client_order_id));
+                      }
+                    }
+                    return Status();
+                  }));
   }
 
   Status CommitScan(const ScanCommit& commit) override {
-    return InFile(path_, Transaction([&]() -> Status {
-      for (const Fill& fill : commit.fills) DOLPHIN_RETURN_IF_ERROR(WriteFill(fill));
-      const ProcessedScan& p = commit.processed;
-      const ScanContext& c = p.context;
-      Status status = insert_processed_.Run(
-          p.epoch, p.scan_number, TimeText(p.scan_ts), p.file, PostureName(c.posture), c.rm,
-          c.posture_stale, c.halted, c.flatten, c.stale, p.outcome, p.signal,
-          TimeText(p.processed_at));
-      if (!status.ok()) {
-        const std::string scan = fmt::format("scan {} of epoch {}", p.scan_number, p.epoch);
-        if (status.code() == StatusCode::kAlreadyExists) {
-          return AlreadyExistsError(scan + " is already journaled");
-        }
-        return status.WithPrefix(scan);
-      }
-      if (commit.gap) {
-        const Gap& g = *commit.gap;
-        status = insert_gap_.Run(g.epoch, g.from_scan, g.to_scan, TimeText(g.detected_at));
-        if (!status.ok()) {
-          return status.WithPrefix(
-              fmt::format("gap {}..{} of epoch {}", g.from_scan, g.to_scan, g.epoch));
-        }
-      }
-      status = replace_snapshot_.Run(p.epoch, p.scan_number, commit.snapshot_json);
-      if (!status.ok()) return status.WithPrefix("snapshot");
-      return WriteControls(commit.controls, commit.control_event);
-    }));
+    return InFile(
+        path_, Transaction([&]() -> Status {
+          for (const Fill& fill : commit.fills) DOLPHIN_RETURN_IF_ERROR(WriteFill(fill));
+          const ProcessedScan& p = commit.processed;
+          const ScanContext& c = p.context;
+          Status status = insert_processed_.Run(p.epoch, p.scan_number, TimeText(p.scan_ts), p.file,
+                                                PostureName(c.posture), c.rm, c.posture_stale,
+                                                c.halted, c.flatten, c.stale, p.outcome, p.signal,
+                                                TimeText(p.processed_at));
+          if (!status.ok()) {
+            const std::string scan = fmt::format("scan {} of epoch {}", p.scan_number, p.epoch);
+            if (status.code() == StatusCode::kAlreadyExists) {
+              return AlreadyExistsError(scan + " is already journaled");
+            }
+            return status.WithPrefix(scan);
+          }
+          if (commit.gap) {
+            const Gap& g = *commit.gap;
+            status = insert_gap_.Run(g.epoch, g.from_scan, g.to_scan, TimeText(g.detected_at));
+            if (!status.ok()) {
+              return status.WithPrefix(
+                  fmt::format("gap {}..{} of epoch {}", g.from_scan, g.to_scan, g.epoch));
+            }
+          }
+          status = replace_snapshot_.Run(p.epoch, p.scan_number, commit.snapshot_json);
+          if (!status.ok()) return status.WithPrefix("snapshot");
+          return WriteControls(commit.controls, commit.control_event);
+        }));
   }
 
   Status CancelIntents(std::span<const std::string> client_order_ids,
                        std::string_view reason) override {
     return InFile(path_, Transaction([&]() -> Status {
-      for (const std::string& id : client_order_ids) {
-        Status status = cancel_intent_.Run(id, reason);
-        if (!status.ok()) return status.WithPrefix(fmt::format("intent {}", id));
-      }
-      return Status();
-    }));
+                    for (const std::string& id : client_order_ids) {
+                      Status status = cancel_intent_.Run(id, reason);
+                      if (!status.ok()) return status.WithPrefix(fmt::format("intent {}", id));
+                    }
+                    return Status();
+                  }));
   }
 
   Status RecordControl(const ControlEvent& event, const ControlState& state) override {
@@ -343,8 +343,7 @@ class JournalImpl final : public Journal {
   Result<ControlState> LoadControlState() override {
     return InFile(path_, [&]() -> Result<ControlState> {
       DOLPHIN_ASSIGN_OR_RETURN(
-          Statement stmt,
-          db_->Prepare("SELECT halted, flatten FROM control_state WHERE id = 1"));
+          Statement stmt, db_->Prepare("SELECT halted, flatten FROM control_state WHERE id = 1"));
       DOLPHIN_ASSIGN_OR_RETURN(bool found, stmt.Step());
       if (!found) return ControlState{};
       return ControlState{.halted = stmt.Bool(0), .flatten = stmt.Bool(1)};
@@ -436,21 +435,20 @@ class JournalImpl final : public Journal {
     // One statement, so every count comes from the same snapshot of the file.
     DOLPHIN_ASSIGN_OR_RETURN(
         std::vector<JournalCounts> counts,
-        List<JournalCounts>(
-            "SELECT (SELECT count(*) FROM processed WHERE outcome = 'processed'), "
-            "(SELECT count(*) FROM processed WHERE outcome = 'stale'), "
-            "(SELECT coalesce(sum(to_scan - from_scan + 1), 0) FROM gaps), "
-            "(SELECT count(*) FROM intents), "
-            "(SELECT count(*) FROM intents WHERE status = 'open'), "
-            "(SELECT count(*) FROM fills)",
-            [](const Statement& row) -> Result<JournalCounts> {
-              return JournalCounts{.processed = row.Int(0),
-                                   .stale = row.Int(1),
-                                   .missed_scans = row.Int(2),
-                                   .intents = row.Int(3),
-                                   .open_intents = row.Int(4),
-                                   .fills = row.Int(5)};
-            }));
+        List<JournalCounts>("SELECT (SELECT count(*) FROM processed WHERE outcome = 'processed'), "
+                            "(SELECT count(*) FROM processed WHERE outcome = 'stale'), "
+                            "(SELECT coalesce(sum(to_scan - from_scan + 1), 0) FROM gaps), "
+                            "(SELECT count(*) FROM intents), "
+                            "(SELECT count(*) FROM intents WHERE status = 'open'), "
+                            "(SELECT count(*) FROM fills)",
+                            [](const Statement& row) -> Result<JournalCounts> {
+                              return JournalCounts{.processed = row.Int(0),
+                                                   .stale = row.Int(1),
+                                                   .missed_scans = row.Int(2),
+                                                   .intents = row.Int(3),
+                                                   .open_intents = row.Int(4),
+                                                   .fills = row.Int(5)};
+                            }));
     return counts.front();
   }
 
@@ -474,8 +472,9 @@ class JournalImpl final : public Journal {
       return FailedPreconditionError(fmt::format("fill for {} has no intent", f.client_order_id));
     }
     if (status.ok()) {
-      status = insert_fill_.Run(f.client_order_id, f.epoch, f.scan_number, f.asset, SideName(f.side),
-                                f.qty, f.price, f.fee, f.realized_pnl, TimeText(f.ts));
+      status =
+          insert_fill_.Run(f.client_order_id, f.epoch, f.scan_number, f.asset, SideName(f.side),
+                           f.qty, f.price, f.fee, f.realized_pnl, TimeText(f.ts));
     }
     if (status.code() == StatusCode::kAlreadyExists) {
       return AlreadyExistsError(
@@ -532,12 +531,11 @@ Result<std::unique_ptr<Journal>> OpenWriter(const fs::path& path, const JournalO
   }
   DOLPHIN_ASSIGN_OR_RETURN(WriterLock lock, WriterLock::Acquire(WriterLock::LockPathFor(path)));
   // WAL is switched on after the check: the switch writes to the file, which must be ours.
-  DOLPHIN_ASSIGN_OR_RETURN(
-      std::unique_ptr<Database> db,
-      Database::Open(path, {.synchronous = options.sync == JournalSync::kFull
-                                               ? sqlite::Synchronous::kFull
-                                               : sqlite::Synchronous::kNormal,
-                            .foreign_keys = true}));
+  DOLPHIN_ASSIGN_OR_RETURN(std::unique_ptr<Database> db,
+                           Database::Open(path, {.synchronous = options.sync == JournalSync::kFull
+                                                                    ? sqlite::Synchronous::kFull
+                                                                    : sqlite::Synchronous::kNormal,
+                                                 .foreign_keys = true}));
   DOLPHIN_RETURN_IF_ERROR(CreateOrCheck(*db, options.color));
   DOLPHIN_RETURN_IF_ERROR(db->EnableWal());
   auto journal = std::make_unique<JournalImpl>(path, std::move(lock), std::move(db),
@@ -549,8 +547,7 @@ Result<std::unique_ptr<Journal>> OpenWriter(const fs::path& path, const JournalO
 Result<std::unique_ptr<Journal>> OpenReader(const fs::path& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) return NotFoundError("no such file");
-  DOLPHIN_ASSIGN_OR_RETURN(std::unique_ptr<Database> db,
-                           Database::Open(path, {.read_only = true}));
+  DOLPHIN_ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(path, {.read_only = true}));
   DOLPHIN_ASSIGN_OR_RETURN(std::optional<std::string> color, ReadColor(*db));
   if (!color) return FailedPreconditionError("not a journal (an empty file)");
   return std::unique_ptr<Journal>(

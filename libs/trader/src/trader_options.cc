@@ -47,8 +47,9 @@ void ReadTraderKeys(ConfigSection& s, TraderOptions& o) {
 }
 
 bool ValidColor(const std::string& c) {
-  return !c.empty() && c.size() <= 32 &&
-         std::all_of(c.begin(), c.end(), [](unsigned char ch) { return std::isupper(ch) || std::isdigit(ch) || ch == '_'; });
+  return !c.empty() && c.size() <= 32 && std::all_of(c.begin(), c.end(), [](unsigned char ch) {
+    return std::isupper(ch) || std::isdigit(ch) || ch == '_';
+  });
 }
 
 }  // namespace
@@ -73,8 +74,9 @@ Result<TraderSetup> ParseTraderSetup(ConfigSection s, const std::filesystem::pat
   std::sort(colors.begin(), colors.end());
   for (const std::string& color : colors) {
     if (!ValidColor(color)) {
-      s.ErrorAt(color, "expected a colour name in capitals, digits or _ (e.g. BLUE), it names the "
-                       "maps DOLPHIN_STATE_<COLOR>");
+      s.ErrorAt(color,
+                "expected a colour name in capitals, digits or _ (e.g. BLUE), it names the "
+                "maps DOLPHIN_STATE_<COLOR>");
       continue;
     }
     TraderOptions o = defaults;
@@ -82,15 +84,16 @@ Result<TraderSetup> ParseTraderSetup(ConfigSection s, const std::filesystem::pat
     ConfigSection cs = s.Sub(color);
     ReadTraderKeys(cs, o);
     cs.RejectUnknownKeys();
-    if (o.journal.empty()) o.journal = state_dir / "journal" / fmt::format("trader_{}.sqlite", color);
+    if (o.journal.empty())
+      o.journal = state_dir / "journal" / fmt::format("trader_{}.sqlite", color);
     setup.traders.push_back(std::move(o));
   }
   for (size_t i = 0; i < setup.traders.size(); ++i) {
     for (size_t k = 0; k < i; ++k) {
       if (setup.traders[i].journal == setup.traders[k].journal) {
         s.ErrorAt(setup.traders[i].engine.color,
-                  fmt::format("journal {} is also {}'s: each colour needs its own", setup.traders[i].journal.string(),
-                              setup.traders[k].engine.color));
+                  fmt::format("journal {} is also {}'s: each colour needs its own",
+                              setup.traders[i].journal.string(), setup.traders[k].engine.color));
       }
     }
   }
@@ -108,7 +111,9 @@ void WriteTraderSetup(const TraderSetup& setup, ConfigWriter& out) {
     out.Value("initial_equity", o.engine.initial_equity);
     out.Value("journal", o.journal.string());
     out.Value("journal_sync", std::string(JournalSyncName(o.journal_sync)));
-    out.Value("fill_price", std::string(o.engine.fill_price == FillPrice::kNextScan ? "next_scan" : "signal_scan"));
+    out.Value(
+        "fill_price",
+        std::string(o.engine.fill_price == FillPrice::kNextScan ? "next_scan" : "signal_scan"));
     out.Value("slippage_bps", o.engine.slippage_bps);
     out.Value("taker_fee_bps", o.engine.taker_fee_bps);
     out.Value("max_notional", o.engine.max_notional);

@@ -37,7 +37,8 @@ class CrashPoints {
     std::string s(spec);
     auto colon = s.find(':');
     point_ = s.substr(0, colon);
-    if (colon != std::string::npos) nth_ = std::max(1L, std::strtol(s.c_str() + colon + 1, nullptr, 10));
+    if (colon != std::string::npos)
+      nth_ = std::max(1L, std::strtol(s.c_str() + colon + 1, nullptr, 10));
   }
   bool armed() const { return !point_.empty(); }
   const std::string& point() const { return point_; }
@@ -87,10 +88,14 @@ struct TraderMeters {
   TraderMeters(Metrics& m, const std::string& color)
       : metrics(m),
         labels{{"color", color}},
-        processed(m.Counter("dolphin_trader_scans_processed_total", "Scans decided and committed", labels)),
-        stale(m.Counter("dolphin_trader_scans_stale_total", "Scans too old for entries (max_scan_age_s)", labels)),
-        missed(m.Counter("dolphin_trader_scans_missed_total", "Scans never seen (gaps in scan numbers)", labels)),
-        failures(m.Counter("dolphin_trader_scan_failures_total", "Scans not processed (journal or venue error)", labels)),
+        processed(m.Counter("dolphin_trader_scans_processed_total", "Scans decided and committed",
+                            labels)),
+        stale(m.Counter("dolphin_trader_scans_stale_total",
+                        "Scans too old for entries (max_scan_age_s)", labels)),
+        missed(m.Counter("dolphin_trader_scans_missed_total",
+                         "Scans never seen (gaps in scan numbers)", labels)),
+        failures(m.Counter("dolphin_trader_scan_failures_total",
+                           "Scans not processed (journal or venue error)", labels)),
         orders(m.Counter("dolphin_trader_orders_total", "Orders sent to the venue", labels)),
         decision_latency(m.Histogram("dolphin_trader_scan_decision_latency_seconds",
                                      "Scan published on the bus (bridge_ts) -> trader decision",
@@ -100,7 +105,8 @@ struct TraderMeters {
                                    MetricBuckets::kDuration, labels)),
         equity(m.Gauge("dolphin_trader_equity", "Equity, quote currency", labels)),
         positions(m.Gauge("dolphin_trader_positions", "Open positions", labels)),
-        last_scan(m.Gauge("dolphin_trader_last_scan_number", "Number of the last processed scan", labels)) {}
+        last_scan(m.Gauge("dolphin_trader_last_scan_number", "Number of the last processed scan",
+                          labels)) {}
 
   MetricLabels With(std::string_view name, std::string_view value) const {
     MetricLabels l = labels;
@@ -144,14 +150,16 @@ class TraderServiceImpl final : public TraderService {
       DOLPHIN_RETURN_IF_ERROR(OpenAndRestore());
     }
     if (o_.posture.from_bus) {
-      auto id = bus_.AddKeyListener(kSafetyMap, kSafetyKey, [this](const bus::BusEvent& e) { OnSafety(e); },
+      auto id = bus_.AddKeyListener(kSafetyMap, kSafetyKey,
+                                    [this](const bus::BusEvent& e) { OnSafety(e); },
                                     {.queue_capacity = 16, .name = name_ + ".safety"});
       if (!id.ok()) return id.status();
       listeners_.push_back(*id);
     }
     for (const char* key : {kObFeaturesKey, kExfKey}) {
-      auto id = bus_.AddKeyListener(kFeaturesMap, key, [this](const bus::BusEvent& e) { OnFeature(e); },
-                                    {.queue_capacity = 16, .name = name_ + "." + key});
+      auto id =
+          bus_.AddKeyListener(kFeaturesMap, key, [this](const bus::BusEvent& e) { OnFeature(e); },
+                              {.queue_capacity = 16, .name = name_ + "." + key});
       if (!id.ok()) return id.status();
       listeners_.push_back(*id);
     }
@@ -168,7 +176,8 @@ class TraderServiceImpl final : public TraderService {
     });
     if (!conn.ok()) return conn.status();
     connection_listener_ = *conn;
-    auto id = bus_.AddKeyListener(kFeaturesMap, kScanKey, [this](const bus::BusEvent& e) { OnScanEvent(e); },
+    auto id = bus_.AddKeyListener(kFeaturesMap, kScanKey,
+                                  [this](const bus::BusEvent& e) { OnScanEvent(e); },
                                   {.queue_capacity = 64, .name = name_});
     if (!id.ok()) return id.status();
     listeners_.push_back(*id);
@@ -176,13 +185,15 @@ class TraderServiceImpl final : public TraderService {
       std::lock_guard<std::mutex> lock(mu_);
       scan_listener_ = *id;
     }
-    env_.logger.Info(name_, "trader started",
-                     {{"journal", o_.journal.string()},
-                      {"sync", std::string(JournalSyncName(o_.journal_sync))},
-                      {"posture", PostureSettingName(o_.posture)},
-                      {"fill_price", o_.engine.fill_price == FillPrice::kNextScan ? "next_scan" : "signal_scan"},
-                      {"equity", engine_->equity()}});
-    if (crash_.armed()) env_.logger.Warn(name_, "test crash point armed", {{"point", crash_.point()}});
+    env_.logger.Info(
+        name_, "trader started",
+        {{"journal", o_.journal.string()},
+         {"sync", std::string(JournalSyncName(o_.journal_sync))},
+         {"posture", PostureSettingName(o_.posture)},
+         {"fill_price", o_.engine.fill_price == FillPrice::kNextScan ? "next_scan" : "signal_scan"},
+         {"equity", engine_->equity()}});
+    if (crash_.armed())
+      env_.logger.Warn(name_, "test crash point armed", {{"point", crash_.point()}});
     return Status::Ok();
   }
 
@@ -205,9 +216,10 @@ class TraderServiceImpl final : public TraderService {
       return h;
     }
     if (journal_failing_) h.status = contract::HeartbeatStatus::kDegraded;
-    h.detail = fmt::format("{} {} scans, last #{}, equity {:.2f}{}", TradingStateName(DisplayState()),
-                           stats_.processed, stats_.last_scan_number, engine_->equity(),
-                           journal_failing_ ? ", journal failing" : "");
+    h.detail =
+        fmt::format("{} {} scans, last #{}, equity {:.2f}{}", TradingStateName(DisplayState()),
+                    stats_.processed, stats_.last_scan_number, engine_->equity(),
+                    journal_failing_ ? ", journal failing" : "");
     return h;
   }
 
@@ -215,14 +227,17 @@ class TraderServiceImpl final : public TraderService {
     std::lock_guard<std::mutex> lock(mu_);
     Json j = StateLocked(env_.clock.Now());
     j["journal"] = o_.journal.string();
-    j["stats"] = {{"processed", stats_.processed}, {"stale", stats_.stale}, {"missed", stats_.missed},
-                  {"duplicates", stats_.duplicates}, {"bad_scans", stats_.bad_scans},
-                  {"failures", stats_.failures}, {"intents", stats_.intents}, {"fills", stats_.fills}};
+    j["stats"] = {{"processed", stats_.processed}, {"stale", stats_.stale},
+                  {"missed", stats_.missed},       {"duplicates", stats_.duplicates},
+                  {"bad_scans", stats_.bad_scans}, {"failures", stats_.failures},
+                  {"intents", stats_.intents},     {"fills", stats_.fills}};
     // The scan listener's queue: coalesced scans are scans this trader had no time for.
     if (scan_listener_) {
       if (auto ls = bus_.GetListenerStats(*scan_listener_); ls.ok()) {
-        j["listener"] = {{"delivered", ls->delivered}, {"coalesced", ls->coalesced},
-                         {"pending", ls->pending}, {"capacity", ls->capacity}};
+        j["listener"] = {{"delivered", ls->delivered},
+                         {"coalesced", ls->coalesced},
+                         {"pending", ls->pending},
+                         {"capacity", ls->capacity}};
       }
     }
     return j;
@@ -289,8 +304,9 @@ class TraderServiceImpl final : public TraderService {
     ReconcileResult r;
     for (const IntentRow& row : intents) {
       if (row.status != "open") continue;
-      bool held = std::any_of(engine_->pending().begin(), engine_->pending().end(),
-                              [&](const OrderIntent& p) { return p.client_order_id == row.intent.client_order_id; });
+      bool held = std::any_of(
+          engine_->pending().begin(), engine_->pending().end(),
+          [&](const OrderIntent& p) { return p.client_order_id == row.intent.client_order_id; });
       if (held) {
         ++r.kept;
       } else {
@@ -311,7 +327,9 @@ class TraderServiceImpl final : public TraderService {
     DOLPHIN_ASSIGN_OR_RETURN(std::optional<std::string> snapshot, journal_->LoadSnapshot());
     if (!snapshot) return Status::Ok();
     auto json = ParseJson(*snapshot);
-    if (!json.ok()) return CorruptionError(fmt::format("journal {}: snapshot: {}", o_.journal.string(), json.status().message()));
+    if (!json.ok())
+      return CorruptionError(
+          fmt::format("journal {}: snapshot: {}", o_.journal.string(), json.status().message()));
     return engine_->RestoreState(*json);
   }
 
@@ -346,14 +364,15 @@ class TraderServiceImpl final : public TraderService {
           j["status"] = fmt::format("REDUCING: posture missing or stale on the bus ({})", problem);
         }
         j["posture_problem"] = problem;
-        j["posture_reason"] = fmt::format("bus: {}: REDUCING (exits only, positions kept)", problem);
+        j["posture_reason"] =
+            fmt::format("bus: {}: REDUCING (exits only, positions kept)", problem);
         j["posture_next"] = nullptr;
         j["rm"] = nullptr;
       } else {
         j["posture_next"] = PostureName(safety_.posture);
-        j["posture_reason"] = fmt::format("bus: {} Rm {:.2f}{}{}", PostureName(safety_.posture), safety_.rm,
-                                          safety_.reasons.empty() ? "" : ": ",
-                                          fmt::join(safety_.reasons, "; "));
+        j["posture_reason"] =
+            fmt::format("bus: {} Rm {:.2f}{}{}", PostureName(safety_.posture), safety_.rm,
+                        safety_.reasons.empty() ? "" : ": ", fmt::join(safety_.reasons, "; "));
         j["rm"] = safety_.rm;
       }
     } else {
@@ -374,7 +393,8 @@ class TraderServiceImpl final : public TraderService {
     ExportStateLocked(state);
     Status st = bus_.Put(StateMapName(o_.engine.color), kStateKey, DumpJson(state));
     if (st.ok() && engine_->has_last()) {
-      st = bus_.Put(PnlMapName(o_.engine.color), engine_->day().day, DumpJson(engine_->PnlJson(now)));
+      st = bus_.Put(PnlMapName(o_.engine.color), engine_->day().day,
+                    DumpJson(engine_->PnlJson(now)));
     }
     if (!st.ok()) {
       ++stats_.publish_failures;
@@ -386,11 +406,12 @@ class TraderServiceImpl final : public TraderService {
   void ExportStateLocked(const Json& state) {
     meters_.equity.Set(engine_->equity());
     meters_.positions.Set(static_cast<double>(engine_->positions().size()));
-    SetStateGauge(meters_.metrics, "dolphin_trader_state", "Trading state (1 = current)", meters_.labels,
-                  "state", {"ACTIVE", "REDUCING", "HALTED"}, JsonString(state, "trading_state"));
-    SetStateGauge(meters_.metrics, "dolphin_trader_posture", "Posture the last scan applied (1 = current)",
-                  meters_.labels, "posture", {"APEX", "STALKER", "TURTLE", "HIBERNATE"},
-                  JsonString(state, "posture"));
+    SetStateGauge(meters_.metrics, "dolphin_trader_state", "Trading state (1 = current)",
+                  meters_.labels, "state", {"ACTIVE", "REDUCING", "HALTED"},
+                  JsonString(state, "trading_state"));
+    SetStateGauge(meters_.metrics, "dolphin_trader_posture",
+                  "Posture the last scan applied (1 = current)", meters_.labels, "posture",
+                  {"APEX", "STALKER", "TURTLE", "HIBERNATE"}, JsonString(state, "posture"));
   }
 
   static std::string JsonString(const Json& j, const char* key) {
@@ -398,7 +419,8 @@ class TraderServiceImpl final : public TraderService {
     return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
   }
 
-  Result<Json> Control(std::string_view action, std::optional<bool> halted, std::optional<bool> flatten) {
+  Result<Json> Control(std::string_view action, std::optional<bool> halted,
+                       std::optional<bool> flatten) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (!journal_) return FailedPreconditionError(fmt::format("{} is not running", name_));
@@ -477,13 +499,15 @@ class TraderServiceImpl final : public TraderService {
     if (!journal_) return;
     if (!parsed.ok()) {
       ++stats_.bad_scans;
-      env_.logger.Error(name_, "ignoring an unreadable scan", {{"error", parsed.status().message()}});
+      env_.logger.Error(name_, "ignoring an unreadable scan",
+                        {{"error", parsed.status().message()}});
       return;
     }
     const Scan& scan = *parsed;
     if (!engine_->IsAfterLast(scan)) {
       ++stats_.duplicates;
-      env_.logger.Debug(name_, "scan already processed", {{"scan", scan.scan_number}, {"epoch", scan.epoch}});
+      env_.logger.Debug(name_, "scan already processed",
+                        {{"scan", scan.scan_number}, {"epoch", scan.epoch}});
       return;
     }
     const Timestamp now = env_.clock.Now();
@@ -525,9 +549,9 @@ class TraderServiceImpl final : public TraderService {
     if (ctx.flatten) {
       // Flatten is done once its closing orders are out: trading stays halted until resumed.
       commit.controls = ControlState{true, false};
-      commit.control_event = ControlEvent{0, decided_wall, "flatten_done",
-                                          fmt::format("{} closing orders on scan #{}", result->intents.size(),
-                                                      scan.scan_number)};
+      commit.control_event = ControlEvent{
+          0, decided_wall, "flatten_done",
+          fmt::format("{} closing orders on scan #{}", result->intents.size(), scan.scan_number)};
     }
     const MonoTime commit_start = env_.clock.MonotonicNow();
     if (Status st = journal_->CommitScan(commit); !st.ok()) {
@@ -538,7 +562,8 @@ class TraderServiceImpl final : public TraderService {
         std::chrono::duration<double>(env_.clock.MonotonicNow() - commit_start).count());
     if (commit.controls) controls_ = *commit.controls;
     journal_failing_ = false;
-    if (!result->intents.empty() || !result->fills.empty()) crash_.Reach("after_commit", env_.logger);
+    if (!result->intents.empty() || !result->fills.empty())
+      crash_.Reach("after_commit", env_.logger);
 
     ++stats_.processed;
     if (ctx.stale) ++stats_.stale;
@@ -553,33 +578,42 @@ class TraderServiceImpl final : public TraderService {
     meters_.orders.Increment(static_cast<double>(result->intents.size()));
     meters_.last_scan.Set(static_cast<double>(scan.scan_number));
     if (scan.bridge_ts) {
-      meters_.decision_latency.Observe(std::chrono::duration<double>(decided_wall - *scan.bridge_ts).count());
+      meters_.decision_latency.Observe(
+          std::chrono::duration<double>(decided_wall - *scan.bridge_ts).count());
     }
     for (const Fill& f : result->fills) {
-      meters_.metrics.Counter("dolphin_trader_fills_total", "Fills, by side", meters_.With("side", SideName(f.side)))
+      meters_.metrics
+          .Counter("dolphin_trader_fills_total", "Fills, by side",
+                   meters_.With("side", SideName(f.side)))
           .Increment();
     }
     for (const RiskDenial& r : result->rejections) {
       meters_.metrics
-          .Counter("dolphin_trader_orders_refused_total", "Orders refused or clipped by risk, by rule",
+          .Counter("dolphin_trader_orders_refused_total",
+                   "Orders refused or clipped by risk, by rule",
                    meters_.With("rule", RiskRuleName(r.rule)))
           .Increment();
     }
     if (result->missed_before > 0) {
-      env_.logger.Warn(name_, "scans missed",
-                       {{"from", gap->from_scan}, {"to", gap->to_scan}, {"count", result->missed_before}});
+      env_.logger.Warn(
+          name_, "scans missed",
+          {{"from", gap->from_scan}, {"to", gap->to_scan}, {"count", result->missed_before}});
     }
     if (ctx.stale) {
       env_.logger.Warn(name_, "stale scan: no entries",
-                       {{"scan", scan.scan_number},
-                        {"age_s", SecondsOf(now - scan.timestamp)}});
+                       {{"scan", scan.scan_number}, {"age_s", SecondsOf(now - scan.timestamp)}});
     }
     for (const RiskDenial& r : result->rejections) {
-      env_.logger.Info(name_, "order rejected", {{"scan", scan.scan_number}, {"rule", r.ToString()}});
+      env_.logger.Info(name_, "order rejected",
+                       {{"scan", scan.scan_number}, {"rule", r.ToString()}});
     }
     for (const Fill& f : result->fills) {
-      env_.logger.Info(name_, "fill", {{"order", f.client_order_id}, {"side", std::string(SideName(f.side))},
-                                       {"qty", f.qty}, {"price", f.price}, {"fee", f.fee}});
+      env_.logger.Info(name_, "fill",
+                       {{"order", f.client_order_id},
+                        {"side", std::string(SideName(f.side))},
+                        {"qty", f.qty},
+                        {"price", f.price},
+                        {"fee", f.fee}});
     }
     if (o_.log_each_scan) LogScan(scan, *result);
     PublishLocked();
@@ -589,24 +623,31 @@ class TraderServiceImpl final : public TraderService {
 
   void LogScan(const Scan& scan, const ScanResult& r) {
     std::string position = "flat";
-    if (auto it = engine_->positions().find(engine_->strategy().asset()); it != engine_->positions().end()) {
+    if (auto it = engine_->positions().find(engine_->strategy().asset());
+        it != engine_->positions().end()) {
       const Position& p = it->second;
-      position = fmt::format("{} {:.6g} {}@{:.6g}", p.qty > 0 ? "LONG" : "SHORT", std::abs(p.qty), p.asset, p.avg_price);
+      position = fmt::format("{} {:.6g} {}@{:.6g}", p.qty > 0 ? "LONG" : "SHORT", std::abs(p.qty),
+                             p.asset, p.avg_price);
     }
     std::string orders;
     for (const OrderIntent& o : r.intents) {
-      orders += fmt::format("{}{} {} {:.6g}", orders.empty() ? "" : ",", o.client_order_id, SideName(o.side), o.qty);
+      orders += fmt::format("{}{} {} {:.6g}", orders.empty() ? "" : ",", o.client_order_id,
+                            SideName(o.side), o.qty);
     }
-    env_.logger.Info(name_, "scan",
-                     {{"scan", scan.scan_number},
-                      {"regime", scan.regime},
-                      {"vel_div", scan.vel_div},
-                      {"signal", fmt::format("{} ({})", ActionName(r.decision.action), r.decision.reason)},
-                      {"orders", orders.empty() ? "-" : orders},
-                      {"position", position},
-                      {"state", std::string(TradingStateName(controls_.halted ? TradingState::kHalted : r.state))},
-                      {"equity", engine_->equity()},
-                      {"latency_us", std::chrono::duration_cast<std::chrono::microseconds>(stats_.last_decision_latency).count()}});
+    env_.logger.Info(
+        name_, "scan",
+        {{"scan", scan.scan_number},
+         {"regime", scan.regime},
+         {"vel_div", scan.vel_div},
+         {"signal", fmt::format("{} ({})", ActionName(r.decision.action), r.decision.reason)},
+         {"orders", orders.empty() ? "-" : orders},
+         {"position", position},
+         {"state",
+          std::string(TradingStateName(controls_.halted ? TradingState::kHalted : r.state))},
+         {"equity", engine_->equity()},
+         {"latency_us",
+          std::chrono::duration_cast<std::chrono::microseconds>(stats_.last_decision_latency)
+              .count()}});
   }
 
   // The scan could not be committed: nothing of it is durable, so memory goes back to the
@@ -615,11 +656,13 @@ class TraderServiceImpl final : public TraderService {
     ++stats_.failures;
     meters_.failures.Increment();
     journal_failing_ = true;
-    env_.logger.Error(name_, "scan not processed", {{"scan", scan.scan_number}, {"error", st.ToString()}});
+    env_.logger.Error(name_, "scan not processed",
+                      {{"scan", scan.scan_number}, {"error", st.ToString()}});
     if (Status rs = RestoreEngine(); !rs.ok()) {
       env_.logger.Error(name_, "cannot restore from the journal", {{"error", rs.ToString()}});
     } else if (auto rec = Reconcile(); !rec.ok()) {
-      env_.logger.Error(name_, "cannot reconcile open intents", {{"error", rec.status().ToString()}});
+      env_.logger.Error(name_, "cannot reconcile open intents",
+                        {{"error", rec.status().ToString()}});
     }
   }
 

@@ -12,7 +12,9 @@ Result<Side> ParseSide(std::string_view text) {
   return InvalidArgumentError(fmt::format("side: expected BUY or SELL, got \"{}\"", text));
 }
 
-std::string_view JournalSyncName(JournalSync sync) { return sync == JournalSync::kFull ? "full" : "normal"; }
+std::string_view JournalSyncName(JournalSync sync) {
+  return sync == JournalSync::kFull ? "full" : "normal";
+}
 
 double PostureScale(Posture posture) {
   switch (posture) {

@@ -186,13 +186,27 @@ days = 30
 )");
   auto r = Dolphin({"config", "show", "-c", "dolphin.toml"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("dolphin.toml:1: heartbeat_interval_s: expected a number"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("dolphin.toml:1: heartbeat_interval_s: expected a number"),
+            std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find("dolphin.toml:2: typo: unknown key"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("dolphin.toml:4: [api] listen: bad address \"everywhere\""), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("dolphin.toml:6: [bus] backend: expected one of \"memory\", \"hazelcast\", got \"redis\""), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("dolphin.toml:8: [trader.BLUE] strategy: expected one of \"vel_div\", got \"magic\""), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("dolphin.toml:4: [api] listen: bad address \"everywhere\""),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(
+      r.err.find(
+          "dolphin.toml:6: [bus] backend: expected one of \"memory\", \"hazelcast\", got \"redis\""),
+      std::string::npos)
+      << r.err;
+  EXPECT_NE(
+      r.err.find(
+          "dolphin.toml:8: [trader.BLUE] strategy: expected one of \"vel_div\", got \"magic\""),
+      std::string::npos)
+      << r.err;
   // A config section whose library is not built yet is only a warning.
-  EXPECT_NE(r.err.find("warning: dolphin.toml:9: report: accepted but not used yet"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("warning: dolphin.toml:9: report: accepted but not used yet"),
+            std::string::npos)
+      << r.err;
   EXPECT_EQ(r.out, "");
 }
 
@@ -219,7 +233,8 @@ TEST_F(CliTest, SafetyDefaultsFollowTheConfigFileAndAreShown) {
   WriteConfig("[safety]\nenabled = true\n[health]\nenabled = false\n");
   auto bad = Dolphin({"config", "show", "-c", "dolphin.toml"});
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_NE(bad.err.find("[safety] enabled = true needs [health] enabled"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("[safety] enabled = true needs [health] enabled"), std::string::npos)
+      << bad.err;
   EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
 }
 
@@ -254,17 +269,20 @@ TEST_F(CliTest, BusVerbsWithHazelcastAndNoMemberSayWhichMembersWereTried) {
   }
   const std::string member = "127.0.0.1:" + std::to_string(port);
   WriteConfig("[bus]\nbackend = \"hazelcast\"\nmembers = [\"" + member + "\"]\n");
-  const std::vector<std::vector<std::string>> verbs = {
-      {"bus", "get", "M", "k"}, {"bus", "put", "M", "k", "1"}, {"bus", "keys"},
-      {"bus", "watch", "M"}, {"status"}};
+  const std::vector<std::vector<std::string>> verbs = {{"bus", "get", "M", "k"},
+                                                       {"bus", "put", "M", "k", "1"},
+                                                       {"bus", "keys"},
+                                                       {"bus", "watch", "M"},
+                                                       {"status"}};
   for (std::vector<std::string> verb : verbs) {
     verb.push_back("-c");
     verb.push_back("dolphin.toml");
     auto r = Dolphin(verb);
     EXPECT_EQ(r.exit_code, 1) << verb[1];
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-    EXPECT_NE(r.err.find("no hazelcast member answered (tried " + member + "; cluster \"dolphin\")"),
-              std::string::npos)
+    EXPECT_NE(
+        r.err.find("no hazelcast member answered (tried " + member + "; cluster \"dolphin\")"),
+        std::string::npos)
         << r.err;
     EXPECT_EQ(r.out, "");
   }
@@ -274,8 +292,7 @@ TEST_F(CliTest, RunServesHeartbeatsToOtherProcessesAndStopsCleanlyOnSigterm) {
   WriteConfig("heartbeat_interval_s = 0.2\n[api]\nlisten = \"127.0.0.1:0\"\n");
   Subprocess run({DolphinBinary(), "run", "-c", "dolphin.toml"}, dir_.path());
   const auto state = dir_.path() / "var";
-  ASSERT_TRUE(WaitFor([&] { return std::filesystem::exists(state / "api.addr"); }))
-      << run.Stderr();
+  ASSERT_TRUE(WaitFor([&] { return std::filesystem::exists(state / "api.addr"); })) << run.Stderr();
   // Another shell reads the heartbeat through the control API.
   ProcessResult get;
   ASSERT_TRUE(WaitFor([&] {
@@ -287,22 +304,27 @@ TEST_F(CliTest, RunServesHeartbeatsToOtherProcessesAndStopsCleanlyOnSigterm) {
   EXPECT_EQ((*hb)["service"], "run");
   EXPECT_EQ((*hb)["status"], "ok");
   EXPECT_EQ((*hb)["pid"], run.pid());
-  for (const char* f : {"service", "pid", "host", "ts", "status", "detail"}) EXPECT_TRUE(hb->contains(f)) << f;
+  for (const char* f : {"service", "pid", "host", "ts", "status", "detail"})
+    EXPECT_TRUE(hb->contains(f)) << f;
 
-  auto put = Dolphin({"bus", "put", "DOLPHIN_SAFETY", "latest", R"({"posture":"APEX"})", "-c", "dolphin.toml"});
+  auto put = Dolphin(
+      {"bus", "put", "DOLPHIN_SAFETY", "latest", R"({"posture":"APEX"})", "-c", "dolphin.toml"});
   EXPECT_EQ(put.exit_code, 0) << put.err;
   auto keys = Dolphin({"bus", "keys", "DOLPHIN_SAFETY", "-c", "dolphin.toml"});
   EXPECT_EQ(keys.out, "latest\n");
   auto status = Dolphin({"status", "-c", "dolphin.toml"});
   EXPECT_EQ(status.exit_code, 0) << status.err;
   EXPECT_NE(status.out.find("\nSERVICE "), std::string::npos) << status.out;
-  EXPECT_NE(status.out.find("\nrun "), std::string::npos) << status.out;  // this process's heartbeat row
-  auto watch = Dolphin({"bus", "watch", "DOLPHIN_HEARTBEAT", "run", "-n", "2", "--json", "-c", "dolphin.toml"});
+  EXPECT_NE(status.out.find("\nrun "), std::string::npos)
+      << status.out;  // this process's heartbeat row
+  auto watch = Dolphin(
+      {"bus", "watch", "DOLPHIN_HEARTBEAT", "run", "-n", "2", "--json", "-c", "dolphin.toml"});
   EXPECT_EQ(watch.exit_code, 0) << watch.err;
   EXPECT_NE(watch.out.find("\"type\":\"SNAPSHOT\""), std::string::npos) << watch.out;
   EXPECT_NE(watch.out.find("\"type\":\"UPDATED\""), std::string::npos) << watch.out;
   // --timeout ends a watch on a key that does not change.
-  auto timed = Dolphin({"bus", "watch", "DOLPHIN_SAFETY", "latest", "--timeout", "1.5", "-c", "dolphin.toml"});
+  auto timed = Dolphin(
+      {"bus", "watch", "DOLPHIN_SAFETY", "latest", "--timeout", "1.5", "-c", "dolphin.toml"});
   EXPECT_EQ(timed.exit_code, 0) << timed.err;
   EXPECT_EQ(timed.out, "SNAPSHOT latest {\"posture\":\"APEX\"}\n");
 
@@ -329,8 +351,8 @@ TEST_F(CliTest, StatusPrintsAMistypedHeartbeatInsteadOfCrashing) {
   ASSERT_TRUE(WaitFor([&] { return std::filesystem::exists(state / "api.addr"); })) << run.Stderr();
   ProcessResult put;
   ASSERT_TRUE(WaitFor([&] {
-    put = Dolphin({"bus", "put", "DOLPHIN_HEARTBEAT", "odd", R"({"status":5,"ts":7,"detail":["x"]})", "-c",
-                   "dolphin.toml"});
+    put = Dolphin({"bus", "put", "DOLPHIN_HEARTBEAT", "odd",
+                   R"({"status":5,"ts":7,"detail":["x"]})", "-c", "dolphin.toml"});
     return put.exit_code == 0;
   })) << put.err;
   auto status = Dolphin({"status", "-c", "dolphin.toml"});
@@ -342,7 +364,8 @@ TEST_F(CliTest, StatusPrintsAMistypedHeartbeatInsteadOfCrashing) {
 }
 
 TEST_F(CliTest, RunForADurationAndJsonLogs) {
-  WriteConfig("heartbeat_interval_s = 0.1\n[api]\nlisten = \"127.0.0.1:0\"\n[log]\nformat = \"json\"\n");
+  WriteConfig(
+      "heartbeat_interval_s = 0.1\n[api]\nlisten = \"127.0.0.1:0\"\n[log]\nformat = \"json\"\n");
   auto r = Dolphin({"run", "-c", "dolphin.toml", "--duration", "0.5"}, std::chrono::seconds(20));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   int lines = 0;

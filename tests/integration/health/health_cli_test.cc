@@ -21,9 +21,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using contract::HealthStatus;
+using testing::DolphinBinary;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing::DolphinBinary;
 using testing::ProcessResult;
 using testing::Subprocess;
 using testing::WaitFor;
@@ -47,21 +47,27 @@ posture = "TURTLE"
 
   // The original system's check: the record as a file, replaced atomically every cycle.
   std::optional<contract::MetaHealth> Record() {
-    auto text = FileSystem::Default().ReadFile(dir_.path() / "var" / "run_logs" / "meta_health.json");
-    auto m = text.ok() ? contract::DecodeMetaHealth(*text) : Result<contract::MetaHealth>(text.status());
+    auto text =
+        FileSystem::Default().ReadFile(dir_.path() / "var" / "run_logs" / "meta_health.json");
+    auto m =
+        text.ok() ? contract::DecodeMetaHealth(*text) : Result<contract::MetaHealth>(text.status());
     if (!m.ok()) return std::nullopt;
     return *m;
   }
 
   bool WaitForStatus(HealthStatus s, std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
-    return WaitFor([&] {
-      auto r = Record();
-      return r && r->status == s;
-    }, timeout);
+    return WaitFor(
+        [&] {
+          auto r = Record();
+          return r && r->status == s;
+        },
+        timeout);
   }
 
   std::string Log() {
-    return FileSystem::Default().ReadFile(dir_.path() / "var" / "run_logs" / "meta_health.log").value_or("");
+    return FileSystem::Default()
+        .ReadFile(dir_.path() / "var" / "run_logs" / "meta_health.log")
+        .value_or("");
   }
 
   int64_t LatestScan() {
@@ -91,10 +97,13 @@ dead_s = 6
   Subprocess run({DolphinBinary(), "run", "-c", "dolphin.toml"}, dir_.path(),
                  {"DOLPHIN_TEST_BRIDGE_LOOP_EXIT_AFTER=5"});
   // The loop returns after 5 scans: M1 drops, DEAD after the hold, the bridge is restarted.
-  ASSERT_TRUE(WaitFor([&] {
-    auto r = Record();
-    return r && !r->recovery.empty();
-  }, std::chrono::seconds(90))) << run.Stderr();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto r = Record();
+        return r && !r->recovery.empty();
+      },
+      std::chrono::seconds(90)))
+      << run.Stderr();
   auto r = Record();
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->recovery[0].target, "bridge");
@@ -126,10 +135,13 @@ dead_s = 6
   EXPECT_THAT(show.out, HasSubstr("restart service"));
   // --check allows 3 intervals (1.5 s here) of record age: retried, as a monitor would.
   ProcessResult check;
-  EXPECT_TRUE(WaitFor([&] {
-    check = Dolphin({"health", "--check"});
-    return check.exit_code == 0;
-  }, std::chrono::seconds(20))) << check.out << check.err;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        check = Dolphin({"health", "--check"});
+        return check.exit_code == 0;
+      },
+      std::chrono::seconds(20)))
+      << check.out << check.err;
   EXPECT_THAT(check.out, HasSubstr("GREEN"));
   auto json = Dolphin({"health", "--json"});
   EXPECT_EQ(json.exit_code, 0);
@@ -142,7 +154,11 @@ dead_s = 6
   run.Signal(SIGTERM);
   EXPECT_EQ(run.Wait(std::chrono::seconds(30)).exit_code, 0);
   // A dead watchdog is not a healthy system: the stale record fails --check.
-  ASSERT_TRUE(WaitFor([&] { return Dolphin({"health", "--check"}).exit_code == 1; }, std::chrono::seconds(10)));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return Dolphin({"health", "--check"}).exit_code == 1;
+      },
+      std::chrono::seconds(10)));
 }
 
 // The original system's scenario 2, end to end: the scan source stops for longer than dead_s,
@@ -166,12 +182,13 @@ dead_s = 2
   const std::string scans = (dir_.path() / "var" / "scans").string();
   // The scanner in its own process: 40 scans, one per 150 ms (6 s of fresh data).
   auto sim = [&] {
-    return std::make_unique<Subprocess>(std::vector<std::string>{DolphinBinary(), "sim", "--out", scans,
-                                                                 "--count", "40", "--interval-ms", "150",
-                                                                 "--assets", "10"},
-                                        dir_.path());
+    return std::make_unique<Subprocess>(
+        std::vector<std::string>{DolphinBinary(), "sim", "--out", scans, "--count", "40",
+                                 "--interval-ms", "150", "--assets", "10"},
+        dir_.path());
   };
-  ASSERT_TRUE(WaitFor([&] { return fs::exists(dir_.path() / "var" / "api.addr"); }, std::chrono::seconds(30)));
+  ASSERT_TRUE(WaitFor([&] { return fs::exists(dir_.path() / "var" / "api.addr"); },
+                      std::chrono::seconds(30)));
   auto first = sim();
   ASSERT_TRUE(WaitForStatus(HealthStatus::kGreen)) << Log() << run.Stderr();
   ASSERT_EQ(first->Wait(std::chrono::seconds(60)).exit_code, 0) << first->Stderr();
@@ -234,11 +251,13 @@ sources = ["scan"]
 processes = "systemd"
 systemd_probe = ["bash", "{0}", "show", "{{unit}}"]
 systemd_restart = ["bash", "{0}", "restart", "{{unit}}"]
-)", fake.string()));
+)",
+                          fake.string()));
   Subprocess run({DolphinBinary(), "run", "-c", "dolphin.toml"}, dir_.path());
   ASSERT_TRUE(WaitForStatus(HealthStatus::kDead)) << run.Stderr();
   // Several DEAD cycles with the unit activating: systemd's own restart, no action.
-  ASSERT_TRUE(WaitFor([&] { return Log().find("status=DEAD") != std::string::npos; }, std::chrono::seconds(10)));
+  ASSERT_TRUE(WaitFor([&] { return Log().find("status=DEAD") != std::string::npos; },
+                      std::chrono::seconds(10)));
   auto r = Record();
   ASSERT_TRUE(r.has_value());
   EXPECT_FALSE(fs::exists(units / "restarts"));
@@ -246,11 +265,15 @@ systemd_restart = ["bash", "{0}", "restart", "{{unit}}"]
   EXPECT_FALSE(r->processes.at("bridge").present);
   EXPECT_THAT(r->reasons["m1"].at(0), HasSubstr("dolphin-scan-bridge.service: activating"));
   set_state("failed");
-  ASSERT_TRUE(WaitFor([&] {
-    auto x = Record();
-    return x && x->status == HealthStatus::kGreen && !x->recovery.empty();
-  }, std::chrono::seconds(60))) << Log();
-  EXPECT_EQ(FileSystem::Default().ReadFile(units / "restarts").value_or(""), "dolphin-scan-bridge.service\n");
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto x = Record();
+        return x && x->status == HealthStatus::kGreen && !x->recovery.empty();
+      },
+      std::chrono::seconds(60)))
+      << Log();
+  EXPECT_EQ(FileSystem::Default().ReadFile(units / "restarts").value_or(""),
+            "dolphin-scan-bridge.service\n");
   r = Record();
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(*r->processes.at("bridge").pid, 4242);

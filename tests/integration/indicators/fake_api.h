@@ -19,30 +19,33 @@ namespace dolphin::indicators::fake {
 
 enum class Mode {
   kGood,
-  kSlow,            // holds every answer for 3 s (or until the server stops)
-  k429,             // 429 with Retry-After: 0
+  kSlow,  // holds every answer for 3 s (or until the server stops)
+  k429,   // 429 with Retry-After: 0
   k503,
-  k429ThenGood,     // 429 for the first two requests, then good
-  kTruncated,       // the JSON cut in half (Content-Length matching)
-  kCutConnection,   // half the body, then the connection drops
-  kWrongTypes,      // numbers where strings belong and the other way round
+  k429ThenGood,    // 429 for the first two requests, then good
+  kTruncated,      // the JSON cut in half (Content-Length matching)
+  kCutConnection,  // half the body, then the connection drops
+  kWrongTypes,     // numbers where strings belong and the other way round
   kNaN,
   kMissingFields,
-  kHuge,            // 50 MB with Content-Length
-  kHugeChunked,     // 50 MB chunked, no Content-Length
+  kHuge,         // 50 MB with Content-Length
+  kHugeChunked,  // 50 MB chunked, no Content-Length
 };
 
 class FakeIndicatorApi {
  public:
   FakeIndicatorApi() {
-    for (const char* path : {"/fapi/v1/premiumIndex", "/public/get_volatility_index_data", "/fng/", "/fapi/v1/depth"}) {
-      server_.Get(path, [this, p = std::string(path)](const httplib::Request& req, httplib::Response& res) {
-        Answer(p, req, res);
-      });
+    for (const char* path : {"/fapi/v1/premiumIndex", "/public/get_volatility_index_data", "/fng/",
+                             "/fapi/v1/depth"}) {
+      server_.Get(
+          path, [this, p = std::string(path)](const httplib::Request& req, httplib::Response& res) {
+            Answer(p, req, res);
+          });
     }
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::yield();  // bound already: only the accept loop is awaited
+    while (!server_.is_running())
+      std::this_thread::yield();  // bound already: only the accept loop is awaited
   }
   ~FakeIndicatorApi() { Stop(); }
 
@@ -91,12 +94,15 @@ class FakeIndicatorApi {
       return Replace(good, "52.10]", "\"52.10\"]");
     }
     if (m == Mode::kNaN) {
-      if (binance) return Replace(Replace(good, "\"64213.41000000\"", "\"NaN\""), "[\"100.00\",\"2\"]", "[\"NaN\",\"2\"]");
+      if (binance)
+        return Replace(Replace(good, "\"64213.41000000\"", "\"NaN\""), "[\"100.00\",\"2\"]",
+                       "[\"NaN\",\"2\"]");
       if (path == "/fng/") return Replace(good, "\"47\"", "\"nan\"");
       return Replace(good, "52.10]", "NaN]");  // not even JSON
     }
     // kMissingFields
-    if (path == "/fapi/v1/premiumIndex") return Replace(good, "\"markPrice\":\"64213.41000000\",", "");
+    if (path == "/fapi/v1/premiumIndex")
+      return Replace(good, "\"markPrice\":\"64213.41000000\",", "");
     if (path == "/fapi/v1/depth") return Replace(good, "\"T\":1717990120851,", "");
     if (path == "/fng/") return Replace(good, "\"value_classification\":\"Neutral\",", "");
     return Replace(good, "\"result\":", "\"resultat\":");
@@ -107,9 +113,7 @@ class FakeIndicatorApi {
     const Mode m = mode_;
     const std::string good = Good(path, req);
     switch (m) {
-      case Mode::kGood:
-        res.set_content(good, "application/json");
-        return;
+      case Mode::kGood: res.set_content(good, "application/json"); return;
       case Mode::kSlow: {
         std::unique_lock<std::mutex> lock(mu_);
         cv_.wait_for(lock, std::chrono::seconds(3), [this] { return stopping_; });
@@ -141,27 +145,27 @@ class FakeIndicatorApi {
         res.set_content_provider(good.size(), "application/json",
                                  [half](size_t offset, size_t, httplib::DataSink& sink) {
                                    if (offset == 0) sink.write(half.data(), half.size());
-                                   return offset == 0;  // false on the second call: drop the connection
+                                   return offset ==
+                                          0;  // false on the second call: drop the connection
                                  });
         return;
       }
       case Mode::kWrongTypes:
       case Mode::kNaN:
-      case Mode::kMissingFields:
-        res.set_content(Broken(path, good, m), "application/json");
-        return;
+      case Mode::kMissingFields: res.set_content(Broken(path, good, m), "application/json"); return;
       case Mode::kHuge:
         res.set_content(std::string(50u << 20, ' ') + good, "application/json");
         return;
       case Mode::kHugeChunked:
-        res.set_chunked_content_provider("application/json", [](size_t offset, httplib::DataSink& sink) {
-          static const std::string chunk(1u << 20, ' ');
-          if (offset >= (50u << 20)) {
-            sink.done();
-            return true;
-          }
-          return sink.write(chunk.data(), chunk.size());
-        });
+        res.set_chunked_content_provider("application/json",
+                                         [](size_t offset, httplib::DataSink& sink) {
+                                           static const std::string chunk(1u << 20, ' ');
+                                           if (offset >= (50u << 20)) {
+                                             sink.done();
+                                             return true;
+                                           }
+                                           return sink.write(chunk.data(), chunk.size());
+                                         });
         return;
     }
   }

@@ -16,12 +16,14 @@
 namespace dolphin::indicators {
 namespace {
 
-using ::testing::AnyOf;
-using ::testing::HasSubstr;
 using fake::FakeIndicatorApi;
 using fake::Mode;
+using ::testing::AnyOf;
+using ::testing::HasSubstr;
 
-const char* KeyOf(const std::string& flow) { return flow == kFlowObf ? contract::kObFeaturesKey : contract::kExfKey; }
+const char* KeyOf(const std::string& flow) {
+  return flow == kFlowObf ? contract::kObFeaturesKey : contract::kExfKey;
+}
 
 class HttpFetchersTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -42,11 +44,14 @@ class HttpFetchersTest : public ::testing::TestWithParam<std::string> {
 
   Result<RunSummary> Run(const std::string& flow) {
     cancel_ = std::make_unique<CancelToken>();  // one-shot: a fresh one per run
-    FlowContext ctx{env_, *sink_, CurlHttpClientFactory(clock_), options_, "run-http", "test", *cancel_};
+    FlowContext ctx{env_,   *sink_,  CurlHttpClientFactory(clock_), options_, "run-http",
+                    "test", *cancel_};
     if (flow == kFlowObf && api_mode_good_) {
       // A good obf run polls until cancelled: stop it after its first publish.
       watcher_ = std::thread([this] {
-        testing::WaitFor([this] { return bus_->Get(contract::kFeaturesMap, contract::kObFeaturesKey)->has_value(); });
+        testing::WaitFor([this] {
+          return bus_->Get(contract::kFeaturesMap, contract::kObFeaturesKey)->has_value();
+        });
         cancel_->Cancel();
       });
     }
@@ -97,7 +102,8 @@ TEST_F(HttpFetchersTest, GoodAnswersPublishTheDesignFields) {
   }
   const Json ob = ParseJson(*Raw(kFlowObf)).value();
   for (const char* sym : {"BTCUSDT", "ETHUSDT"}) {
-    for (const char* k : {"spread_bps", "mid", "imbalance_5", "imbalance_20", "depth_bid_10bps", "depth_ask_10bps"}) {
+    for (const char* k : {"spread_bps", "mid", "imbalance_5", "imbalance_20", "depth_bid_10bps",
+                          "depth_ask_10bps"}) {
       EXPECT_TRUE(ob[sym][k].is_number()) << sym << " " << k;
     }
   }
@@ -152,13 +158,16 @@ TEST_P(HttpFetchersTest, BadBodiesFailClearlyAndPublishNothing) {
   };
   for (const Case& c : cases) {
     SetMode(c.mode);
-    // Writing 50 MB takes the server a while under the sanitizers: the cap, not a timeout, must end it.
+    // Writing 50 MB takes the server a while under the sanitizers: the cap, not a timeout, must end
+    // it.
     const bool huge = c.mode == Mode::kHuge || c.mode == Mode::kHugeChunked;
-    for (auto& [name, o] : options_.flows) o.total_timeout = huge ? std::chrono::seconds(20) : std::chrono::milliseconds(400);
+    for (auto& [name, o] : options_.flows)
+      o.total_timeout = huge ? std::chrono::seconds(20) : std::chrono::milliseconds(400);
     auto r = Run(flow);
     ASSERT_FALSE(r.ok()) << static_cast<int>(c.mode);
     bool matched = false;
-    for (const std::string& s : c.any_of) matched = matched || r.status().message().find(s) != std::string::npos;
+    for (const std::string& s : c.any_of)
+      matched = matched || r.status().message().find(s) != std::string::npos;
     EXPECT_TRUE(matched) << static_cast<int>(c.mode) << ": " << r.status().message();
     EXPECT_EQ(r.status().message().find('\n'), std::string::npos);  // one line
     EXPECT_FALSE(Raw(flow).has_value()) << static_cast<int>(c.mode);
@@ -166,7 +175,8 @@ TEST_P(HttpFetchersTest, BadBodiesFailClearlyAndPublishNothing) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Flows, HttpFetchersTest,
-                         ::testing::Values(std::string(kFlowExtfFunding), std::string(kFlowExtfDvol),
+                         ::testing::Values(std::string(kFlowExtfFunding),
+                                           std::string(kFlowExtfDvol),
                                            std::string(kFlowExtfFearGreed), std::string(kFlowObf)),
                          [](const auto& info) {
                            std::string s = info.param;

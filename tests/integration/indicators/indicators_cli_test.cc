@@ -18,12 +18,12 @@
 namespace dolphin {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::StartsWith;
 using indicators::fake::FakeIndicatorApi;
 using indicators::fake::Mode;
 using testing::DolphinBinary;
+using ::testing::HasSubstr;
 using testing::ProcessResult;
+using ::testing::StartsWith;
 using testing::Subprocess;
 
 std::string LastLine(const std::string& s) {
@@ -38,13 +38,14 @@ class IndicatorsCliTest : public ::testing::Test {
   void SetUp() override {
     std::string flows;
     for (const char* f : {"extf-funding", "extf-dvol", "extf-fear-greed", "obf"}) {
-      flows += std::string("[indicators.") + f + "]\nenabled = true\nbase_url = \"" + api_.base_url() +
-               "\"\ntimeout_s = 0.5\nretries = 1\nbackoff_s = 0.01\n";
+      flows += std::string("[indicators.") + f + "]\nenabled = true\nbase_url = \"" +
+               api_.base_url() + "\"\ntimeout_s = 0.5\nretries = 1\nbackoff_s = 0.01\n";
     }
-    std::ofstream(dir_.path() / "dolphin.toml") << "heartbeat_interval_s = 0.5\n[api]\nlisten = \"127.0.0.1:0\"\n"
-                                                   "[trader]\nenabled = false\n[health]\nenabled = false\n"
-                                                   "[scheduler]\nenabled = false\n"
-                                                << flows;
+    std::ofstream(dir_.path() / "dolphin.toml")
+        << "heartbeat_interval_s = 0.5\n[api]\nlisten = \"127.0.0.1:0\"\n"
+           "[trader]\nenabled = false\n[health]\nenabled = false\n"
+           "[scheduler]\nenabled = false\n"
+        << flows;
   }
 
   ProcessResult Indicators(std::vector<std::string> args, std::vector<std::string> env = {}) {
@@ -54,11 +55,14 @@ class IndicatorsCliTest : public ::testing::Test {
   }
 
   std::unique_ptr<Subprocess> StartRun() {
-    auto run = std::make_unique<Subprocess>(std::vector<std::string>{DolphinBinary(), "run", "-c", "dolphin.toml"},
-                                            dir_.path());
-    EXPECT_TRUE(testing::WaitFor([&] { return api::ApiClient::FromStateDir(dir_.path() / "var").ok() &&
-                                              api::ApiClient::FromStateDir(dir_.path() / "var")->Get("/api/health").ok(); },
-                                 std::chrono::seconds(60)))
+    auto run = std::make_unique<Subprocess>(
+        std::vector<std::string>{DolphinBinary(), "run", "-c", "dolphin.toml"}, dir_.path());
+    EXPECT_TRUE(testing::WaitFor(
+        [&] {
+          return api::ApiClient::FromStateDir(dir_.path() / "var").ok() &&
+                 api::ApiClient::FromStateDir(dir_.path() / "var")->Get("/api/health").ok();
+        },
+        std::chrono::seconds(60)))
         << run->Stderr();
     return run;
   }
@@ -77,8 +81,9 @@ class IndicatorsCliTest : public ::testing::Test {
 
 TEST_F(IndicatorsCliTest, FlowRunsPublishIntoTheRunningDolphinAndFailWithTheReason) {
   auto run = StartRun();
-  auto r = Indicators({"run", "extf-funding"}, {"DOLPHIN_FLOW_RUN_ID=run-42", "DOLPHIN_DEPLOYMENT=extf-funding/default",
-                                                "DOLPHIN_PARAMETERS={}"});
+  auto r = Indicators({"run", "extf-funding"},
+                      {"DOLPHIN_FLOW_RUN_ID=run-42", "DOLPHIN_DEPLOYMENT=extf-funding/default",
+                       "DOLPHIN_PARAMETERS={}"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("published exf_latest.funding: BTCUSDT rate=0.0001 mark=64213.41"));
   auto exf = Value("exf_latest");
@@ -106,7 +111,8 @@ TEST_F(IndicatorsCliTest, FlowRunsPublishIntoTheRunningDolphinAndFailWithTheReas
   api_.set_mode(Mode::kMissingFields);
   r = Indicators({"run", "extf-funding"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(LastLine(r.err), HasSubstr("premiumIndex: markPrice: expected the field, got nothing (missing)"));
+  EXPECT_THAT(LastLine(r.err),
+              HasSubstr("premiumIndex: markPrice: expected the field, got nothing (missing)"));
   EXPECT_EQ(Value("exf_latest")->dump(), before);
 
   // esof needs no network.
@@ -134,12 +140,14 @@ TEST_F(IndicatorsCliTest, ObfPollsUntilSigtermAndExitsCleanly) {
   auto run = StartRun();
   Subprocess obf({DolphinBinary(), "indicators", "run", "obf", "-c", "dolphin.toml"}, dir_.path(),
                  {"DOLPHIN_FLOW_RUN_ID=run-obf"});
-  ASSERT_TRUE(testing::WaitFor([&] { return Value("ob_features_latest").has_value(); }, std::chrono::seconds(30)))
+  ASSERT_TRUE(testing::WaitFor([&] { return Value("ob_features_latest").has_value(); },
+                               std::chrono::seconds(30)))
       << obf.Stderr();
   const std::string first = (*Value("ob_features_latest"))["_pushed_at"];
   // It keeps polling (every second): a newer _pushed_at appears.
-  ASSERT_TRUE(testing::WaitFor([&] { return (*Value("ob_features_latest"))["_pushed_at"] != first; },
-                               std::chrono::seconds(10)));
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return (*Value("ob_features_latest"))["_pushed_at"] != first; },
+                       std::chrono::seconds(10)));
   auto ob = *Value("ob_features_latest");
   EXPECT_EQ(ob["_flow_run_id"], "run-obf");
   EXPECT_DOUBLE_EQ(ob["BTCUSDT"]["spread_bps"].get<double>(), (100.02 - 100.00) / 100.01 * 1e4);
@@ -158,12 +166,14 @@ TEST_F(IndicatorsCliTest, NoRunningDolphinIsAClearFailure) {
 }
 
 TEST_F(IndicatorsCliTest, ConfigShowListsTheIndicatorKeys) {
-  auto r = testing::RunProcess({DolphinBinary(), "config", "show", "-c", "dolphin.toml"}, dir_.path());
+  auto r =
+      testing::RunProcess({DolphinBinary(), "config", "show", "-c", "dolphin.toml"}, dir_.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* s : {"[indicators.extf-funding]", "[indicators.extf-dvol]", "[indicators.extf-fear-greed]",
-                        "[indicators.obf]", "[indicators.esof]", "symbols = [\"BTCUSDT\", \"ETHUSDT\"]",
-                        "[deployments.\"extf-funding/default\"]",
-                        "[deployments.\"obf/default\"]", "pool = \"dolphin-obf\""}) {
+  for (const char* s :
+       {"[indicators.extf-funding]", "[indicators.extf-dvol]", "[indicators.extf-fear-greed]",
+        "[indicators.obf]", "[indicators.esof]", "symbols = [\"BTCUSDT\", \"ETHUSDT\"]",
+        "[deployments.\"extf-funding/default\"]", "[deployments.\"obf/default\"]",
+        "pool = \"dolphin-obf\""}) {
     EXPECT_THAT(r.out, HasSubstr(s));
   }
   EXPECT_THAT(r.out, HasSubstr("command = [\"dolphin\", \"indicators\", \"run\", \"extf-dvol\"]"));

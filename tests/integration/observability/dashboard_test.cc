@@ -23,9 +23,9 @@ namespace dolphin {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::DolphinBinary;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using testing::DolphinBinary;
 using testing::ProcessResult;
 using testing::Subprocess;
 using testing::WaitFor;
@@ -43,7 +43,8 @@ class DashboardTest : public ::testing::Test {
     chromium_ = Find({"/usr/bin/chromium", "/usr/bin/chromium-browser"});
     node_ = Find({"/usr/bin/node", "/usr/local/bin/node"});
     if (!chromium_ || !node_) {
-      if (testing::InCi()) FAIL() << "chromium or node not found: install the Debian packages 'chromium' and 'nodejs'";
+      if (testing::InCi())
+        FAIL() << "chromium or node not found: install the Debian packages 'chromium' and 'nodejs'";
       GTEST_SKIP() << "SKIPPED LOUDLY: chromium or node not found";
     }
     artifacts_ = fs::current_path() / "test-artifacts";
@@ -52,14 +53,17 @@ class DashboardTest : public ::testing::Test {
 
   void StartRun(const std::string& config) {
     std::ofstream(dir_.path() / "dolphin.toml") << config;
-    run_ = std::make_unique<Subprocess>(std::vector<std::string>{DolphinBinary(), "run", "-c", "dolphin.toml"},
-                                        dir_.path());
-    ASSERT_TRUE(WaitFor([&] {
-      auto text = FileSystem::Default().ReadFile(dir_.path() / "var" / "api.addr");
-      if (!text.ok()) return false;
-      addr_ = text->substr(0, text->find('\n'));
-      return !addr_.empty();
-    }, std::chrono::seconds(60))) << run_->Stderr();
+    run_ = std::make_unique<Subprocess>(
+        std::vector<std::string>{DolphinBinary(), "run", "-c", "dolphin.toml"}, dir_.path());
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          auto text = FileSystem::Default().ReadFile(dir_.path() / "var" / "api.addr");
+          if (!text.ok()) return false;
+          addr_ = text->substr(0, text->find('\n'));
+          return !addr_.empty();
+        },
+        std::chrono::seconds(60)))
+        << run_->Stderr();
   }
 
   // The page at width x height: console errors and `samples` snapshots `interval_ms` apart.
@@ -67,9 +71,11 @@ class DashboardTest : public ::testing::Test {
     const fs::path profile = dir_.path() / fmt::format("chromium-{}", ++browses_);
     fs::create_directories(profile);
     ProcessResult r = testing::RunProcess(
-        {*node_, "--experimental-websocket", (testing::SourceDir() / "tests/interop/node/dashboard_cdp.mjs").string(),
-         *chromium_, fmt::format("http://{}/", addr_), std::to_string(width), std::to_string(height),
-         std::to_string(samples), std::to_string(interval_ms), (artifacts_ / screenshot).string(), profile.string()},
+        {*node_, "--experimental-websocket",
+         (testing::SourceDir() / "tests/interop/node/dashboard_cdp.mjs").string(), *chromium_,
+         fmt::format("http://{}/", addr_), std::to_string(width), std::to_string(height),
+         std::to_string(samples), std::to_string(interval_ms), (artifacts_ / screenshot).string(),
+         profile.string()},
         dir_.path(), std::chrono::seconds(150));
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     auto j = ParseJson(r.out);
@@ -114,7 +120,8 @@ startup_grace_s = 0
 [scheduler]
 enabled = true
 )");
-  for (auto [width, height, shot] : {std::tuple{1280, 900, "dashboard.png"}, std::tuple{390, 844, "dashboard-phone.png"}}) {
+  for (auto [width, height, shot] :
+       {std::tuple{1280, 900, "dashboard.png"}, std::tuple{390, 844, "dashboard-phone.png"}}) {
     SCOPED_TRACE(shot);
     Json page = Browse(width, height, 2, 4000, shot);
     EXPECT_THAT(Errors(page), IsEmpty());
@@ -125,8 +132,8 @@ enabled = true
     EXPECT_GT(Scan(second), Scan(first)) << "the scan number advances on the open page";
     EXPECT_GT(second.value("equityPoints", 0), 0) << second.dump();
     EXPECT_GT(second.value("velPoints", 0), 1);
-    EXPECT_EQ(second["sensors"], Json::array({"m1_proc", "m2_heartbeat", "m3_data_freshness", "m4_control_plane",
-                                               "m5_coherence"}));
+    EXPECT_EQ(second["sensors"], Json::array({"m1_proc", "m2_heartbeat", "m3_data_freshness",
+                                              "m4_control_plane", "m5_coherence"}));
     EXPECT_THAT(second.value("traders", ""), HasSubstr("BLUE"));
     EXPECT_EQ(second["empty"]["scans"], false);
     EXPECT_EQ(second["empty"]["traders"], false);

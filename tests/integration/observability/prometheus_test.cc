@@ -27,8 +27,8 @@ namespace dolphin {
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::HasSubstr;
 using testing::DolphinBinary;
+using ::testing::HasSubstr;
 using testing::ProcessResult;
 using testing::Subprocess;
 using testing::WaitFor;
@@ -41,11 +41,11 @@ std::optional<std::string> FindBinary(const std::string& name) {
   return std::nullopt;
 }
 
-#define REQUIRE_BINARY(var, name)                                                              \
-  auto var = FindBinary(name);                                                                 \
-  if (!var) {                                                                                  \
+#define REQUIRE_BINARY(var, name)                                                                 \
+  auto var = FindBinary(name);                                                                    \
+  if (!var) {                                                                                     \
     if (testing::InCi()) FAIL() << name << " not found: install the Debian package 'prometheus'"; \
-    GTEST_SKIP() << "SKIPPED LOUDLY: " << name << " not found (Debian package 'prometheus')";   \
+    GTEST_SKIP() << "SKIPPED LOUDLY: " << name << " not found (Debian package 'prometheus')";     \
   }
 
 // A free loopback port (bound, read, closed: the server binds it right after).
@@ -94,14 +94,17 @@ enabled = true
 enabled = true
 tick_interval_s = 0.2
 )";
-    run_ = std::make_unique<Subprocess>(std::vector<std::string>{DolphinBinary(), "run", "-c", "dolphin.toml"},
-                                        dir_.path());
-    ASSERT_TRUE(WaitFor([&] {
-      auto text = FileSystem::Default().ReadFile(dir_.path() / "var" / "api.addr");
-      if (!text.ok()) return false;
-      addr_ = text->substr(0, text->find('\n'));
-      return !addr_.empty();
-    }, std::chrono::seconds(60))) << run_->Stderr();
+    run_ = std::make_unique<Subprocess>(
+        std::vector<std::string>{DolphinBinary(), "run", "-c", "dolphin.toml"}, dir_.path());
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          auto text = FileSystem::Default().ReadFile(dir_.path() / "var" / "api.addr");
+          if (!text.ok()) return false;
+          addr_ = text->substr(0, text->find('\n'));
+          return !addr_.empty();
+        },
+        std::chrono::seconds(60)))
+        << run_->Stderr();
   }
 
   std::string Metrics() {
@@ -122,29 +125,35 @@ TEST_F(PrometheusTest, PromtoolAcceptsTheExpositionOfDolphinRun) {
   StartRun();
   // Wait until every area has exported something: scans, trader decisions, health, posture.
   std::string text;
-  ASSERT_TRUE(WaitFor([&] {
-    text = Metrics();
-    return text.find("dolphin_trader_scans_processed_total{color=\"BLUE\"}") != std::string::npos &&
-           text.find("dolphin_health_sensor{sensor=\"m1_proc\"}") != std::string::npos &&
-           text.find("dolphin_safety_posture{") != std::string::npos &&
-           text.find("dolphin_bridge_scan_publish_latency_seconds_bucket") != std::string::npos;
-  }, std::chrono::seconds(60))) << text << run_->Stderr();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        text = Metrics();
+        return text.find("dolphin_trader_scans_processed_total{color=\"BLUE\"}") !=
+                   std::string::npos &&
+               text.find("dolphin_health_sensor{sensor=\"m1_proc\"}") != std::string::npos &&
+               text.find("dolphin_safety_posture{") != std::string::npos &&
+               text.find("dolphin_bridge_scan_publish_latency_seconds_bucket") != std::string::npos;
+      },
+      std::chrono::seconds(60)))
+      << text << run_->Stderr();
   for (const char* family :
        {"dolphin_build_info{process=\"run\"", "dolphin_bridge_scans_published_total",
         "dolphin_bridge_scans_seen_total", "dolphin_bridge_last_publish_timestamp_seconds",
-        "dolphin_trader_scan_decision_latency_seconds_bucket", "dolphin_trader_journal_commit_seconds_bucket",
-        "dolphin_trader_equity{color=\"BLUE\"}", "dolphin_trader_positions{color=\"BLUE\"}",
+        "dolphin_trader_scan_decision_latency_seconds_bucket",
+        "dolphin_trader_journal_commit_seconds_bucket", "dolphin_trader_equity{color=\"BLUE\"}",
+        "dolphin_trader_positions{color=\"BLUE\"}",
         "dolphin_trader_state{color=\"BLUE\",state=\"ACTIVE\"}", "dolphin_health_rm_meta",
-        "dolphin_health_status{status=\"GREEN\"}", "dolphin_bus_operations_total{op=\"put\",result=\"ok\"}",
-        "dolphin_bus_listener_delivered_total{listener=\"trader.BLUE\"}", "dolphin_bus_listener_queue_depth",
-        "dolphin_service_up{service=\"bridge\"} 1", "dolphin_scheduler_pool_slots_used{pool=\"dolphin\"}",
-        "dolphin_api_requests_total"}) {
+        "dolphin_health_status{status=\"GREEN\"}",
+        "dolphin_bus_operations_total{op=\"put\",result=\"ok\"}",
+        "dolphin_bus_listener_delivered_total{listener=\"trader.BLUE\"}",
+        "dolphin_bus_listener_queue_depth", "dolphin_service_up{service=\"bridge\"} 1",
+        "dolphin_scheduler_pool_slots_used{pool=\"dolphin\"}", "dolphin_api_requests_total"}) {
     EXPECT_THAT(text, HasSubstr(family));
   }
   const fs::path file = dir_.path() / "metrics.txt";
   std::ofstream(file) << text;
-  ProcessResult check = testing::RunProcess({"/bin/sh", "-c", fmt::format("{} check metrics < {}", *promtool,
-                                                                          file.string())});
+  ProcessResult check = testing::RunProcess(
+      {"/bin/sh", "-c", fmt::format("{} check metrics < {}", *promtool, file.string())});
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
   EXPECT_EQ(check.out + check.err, "") << "promtool lint findings";
   run_->Signal(SIGTERM);
@@ -154,7 +163,8 @@ TEST_F(PrometheusTest, PromtoolAcceptsTheExpositionOfDolphinRun) {
 TEST_F(PrometheusTest, PromtoolAcceptsTheShippedRulesAndScrapeConfig) {
   REQUIRE_BINARY(promtool, "promtool");
   const fs::path shipped = testing::SourceDir() / "docs" / "prometheus";
-  ProcessResult rules = testing::RunProcess({*promtool, "check", "rules", (shipped / "alerts.yml").string()});
+  ProcessResult rules =
+      testing::RunProcess({*promtool, "check", "rules", (shipped / "alerts.yml").string()});
   EXPECT_EQ(rules.exit_code, 0) << rules.out << rules.err;
   EXPECT_THAT(rules.out, HasSubstr("SUCCESS: 8 rules found"));
   // The config names alerts.yml relative to itself.
@@ -170,7 +180,8 @@ TEST_F(PrometheusTest, ARealPrometheusScrapesDolphinRunAndItsSeriesAdvance) {
   const int port = FreePort();
   ASSERT_GT(port, 0);
   const fs::path config = dir_.path() / "prometheus.yml";
-  std::ofstream(config) << fmt::format(R"(global:
+  std::ofstream(config) << fmt::format(
+      R"(global:
   scrape_interval: 1s
   evaluation_interval: 1s
 rule_files:
@@ -179,17 +190,21 @@ scrape_configs:
   - job_name: dolphin
     static_configs:
       - targets: ["{}"]
-)", (testing::SourceDir() / "docs" / "prometheus" / "alerts.yml").string(), addr_);
+)",
+      (testing::SourceDir() / "docs" / "prometheus" / "alerts.yml").string(), addr_);
   Subprocess prom({*prometheus, "--config.file=" + config.string(),
                    "--storage.tsdb.path=" + (dir_.path() / "prom-data").string(),
                    fmt::format("--web.listen-address=127.0.0.1:{}", port), "--log.level=warn"},
                   dir_.path());
   httplib::Client api("127.0.0.1", port);
   api.set_read_timeout(5, 0);
-  ASSERT_TRUE(WaitFor([&] {
-    auto r = api.Get("/-/ready");
-    return r && r->status == 200;
-  }, std::chrono::seconds(60))) << prom.Stderr();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto r = api.Get("/-/ready");
+        return r && r->status == 200;
+      },
+      std::chrono::seconds(60)))
+      << prom.Stderr();
 
   // One instant query: the value of `expr`'s first series, if any.
   auto query = [&](const std::string& expr) -> std::optional<double> {
@@ -202,46 +217,61 @@ scrape_configs:
     return std::stod(result[0]["value"][1].get<std::string>());
   };
   // Scraped and up.
-  ASSERT_TRUE(WaitFor([&] { return query("up{job=\"dolphin\"}") == 1.0; }, std::chrono::seconds(60)))
+  ASSERT_TRUE(
+      WaitFor([&] { return query("up{job=\"dolphin\"}") == 1.0; }, std::chrono::seconds(60)))
       << prom.Stderr() << run_->Stderr();
   // Scans and decisions advance between two scrapes.
   std::optional<double> first;
-  ASSERT_TRUE(WaitFor([&] {
-    first = query("dolphin_trader_scans_processed_total{color=\"BLUE\"}");
-    return first.has_value() && *first > 0;
-  }, std::chrono::seconds(60))) << run_->Stderr();
-  EXPECT_TRUE(WaitFor([&] {
-    auto now = query("dolphin_trader_scans_processed_total{color=\"BLUE\"}");
-    return now && *now >= *first + 3;
-  }, std::chrono::seconds(60)));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        first = query("dolphin_trader_scans_processed_total{color=\"BLUE\"}");
+        return first.has_value() && *first > 0;
+      },
+      std::chrono::seconds(60)))
+      << run_->Stderr();
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        auto now = query("dolphin_trader_scans_processed_total{color=\"BLUE\"}");
+        return now && *now >= *first + 3;
+      },
+      std::chrono::seconds(60)));
   std::optional<double> published = query("dolphin_bridge_scans_published_total");
   ASSERT_TRUE(published.has_value());
-  EXPECT_TRUE(WaitFor([&] {
-    auto now = query("dolphin_bridge_scans_published_total");
-    return now && *now > *published;
-  }, std::chrono::seconds(30)));
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        auto now = query("dolphin_bridge_scans_published_total");
+        return now && *now > *published;
+      },
+      std::chrono::seconds(30)));
   // Histograms aggregate with PromQL; the health series are there.
-  EXPECT_TRUE(WaitFor([&] {
-    return query("histogram_quantile(0.5, rate(dolphin_trader_scan_decision_latency_seconds_bucket[30s]))")
-        .has_value();
-  }, std::chrono::seconds(30)));
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return query(
+                   "histogram_quantile(0.5, rate(dolphin_trader_scan_decision_latency_seconds_bucket[30s]))")
+            .has_value();
+      },
+      std::chrono::seconds(30)));
   EXPECT_TRUE(query("dolphin_health_rm_meta").has_value());
   // Every family Prometheus knows from dolphin (health and safety publish after their first
   // cycles: waited for).
   const std::vector<std::string> families = {
-      "dolphin_build_info", "dolphin_bridge_scans_published_total", "dolphin_trader_equity",
-      "dolphin_trader_state", "dolphin_health_sensor", "dolphin_safety_posture",
+      "dolphin_build_info",           "dolphin_bridge_scans_published_total",
+      "dolphin_trader_equity",        "dolphin_trader_state",
+      "dolphin_health_sensor",        "dolphin_safety_posture",
       "dolphin_bus_operations_total", "dolphin_service_up"};
   std::set<std::string> known;
-  EXPECT_TRUE(WaitFor([&] {
-    auto names = api.Get("/api/v1/label/__name__/values");
-    if (!names) return false;
-    auto j = ParseJson(names->body);
-    if (!j.ok() || !(*j)["data"].is_array()) return false;
-    known.clear();
-    for (const auto& n : (*j)["data"]) known.insert(n.get<std::string>());
-    return std::all_of(families.begin(), families.end(), [&](const std::string& f) { return known.count(f) > 0; });
-  }, std::chrono::seconds(60)));
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        auto names = api.Get("/api/v1/label/__name__/values");
+        if (!names) return false;
+        auto j = ParseJson(names->body);
+        if (!j.ok() || !(*j)["data"].is_array()) return false;
+        known.clear();
+        for (const auto& n : (*j)["data"]) known.insert(n.get<std::string>());
+        return std::all_of(families.begin(), families.end(),
+                           [&](const std::string& f) { return known.count(f) > 0; });
+      },
+      std::chrono::seconds(60)));
   for (const std::string& family : families) EXPECT_EQ(known.count(family), 1u) << family;
   // The shipped rules load and evaluate against the live series.
   auto rules = api.Get("/api/v1/rules");

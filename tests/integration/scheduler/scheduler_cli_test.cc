@@ -17,8 +17,8 @@
 namespace dolphin {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::DolphinBinary;
+using ::testing::HasSubstr;
 using testing::ProcessResult;
 using testing::Subprocess;
 using testing::WaitFor;
@@ -53,12 +53,18 @@ class SchedulerCliTest : public ::testing::Test {
   std::unique_ptr<Subprocess> StartRun() {
     auto run = std::make_unique<Subprocess>(
         std::vector<std::string>{DolphinBinary(), "run", "-c", "dolphin.toml"}, dir_.path());
-    EXPECT_TRUE(WaitFor([&] { return Dolphin({"pool", "ls"}).exit_code == 0; }, std::chrono::seconds(60)))
+    EXPECT_TRUE(WaitFor(
+        [&] {
+          return Dolphin({"pool", "ls"}).exit_code == 0;
+        },
+        std::chrono::seconds(60)))
         << run->Stderr();
     return run;
   }
 
-  static int Lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+  static int Lines(const std::string& s) {
+    return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
+  }
 
   testing::TempDir dir_;
 };
@@ -81,19 +87,24 @@ TEST_F(SchedulerCliTest, VerbsAgainstARunningScheduler) {
   EXPECT_THAT(deployments.out, HasSubstr("scan-bridge-flow/scan-bridge"));
   EXPECT_THAT(deployments.out, HasSubstr("report/daily"));
 
-  auto created = Dolphin({"deployment", "run", "report/daily", "--param", "days=7", "--param", "colour=BLUE"});
+  auto created =
+      Dolphin({"deployment", "run", "report/daily", "--param", "days=7", "--param", "colour=BLUE"});
   ASSERT_EQ(created.exit_code, 0) << created.err;
   EXPECT_THAT(created.out, HasSubstr("flow run 1 of report/daily created"));
   // No worker: it goes Late after late_after_s, and says why.
-  ASSERT_TRUE(WaitFor([&] { return Dolphin({"flow-run", "ls", "--state", "Late"}).out.find("report/daily") !=
-                                   std::string::npos; },
-                      std::chrono::seconds(30)));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return Dolphin({"flow-run", "ls", "--state", "Late"}).out.find("report/daily") !=
+               std::string::npos;
+      },
+      std::chrono::seconds(30)));
   auto inspect = ParseJson(Dolphin({"flow-run", "inspect", "1", "--json"}).out);
   ASSERT_OK(inspect);
   EXPECT_EQ((*inspect)["state_name"], "Late");
   EXPECT_EQ((*inspect)["parameters"]["days"], 7);
   EXPECT_EQ((*inspect)["parameters"]["colour"], "BLUE");
-  EXPECT_THAT((*inspect)["state_message"].get<std::string>(), HasSubstr("no worker is polling pool dolphin"));
+  EXPECT_THAT((*inspect)["state_message"].get<std::string>(),
+              HasSubstr("no worker is polling pool dolphin"));
   auto table = Dolphin({"flow-run", "inspect", "1"});
   EXPECT_THAT(table.out, HasSubstr("HISTORY"));
   EXPECT_THAT(table.out, HasSubstr("SCHEDULED/Late"));
@@ -107,10 +118,15 @@ TEST_F(SchedulerCliTest, VerbsAgainstARunningScheduler) {
 
   // Unknown names and bad arguments: one line, exit 2.
   for (const std::vector<std::string>& args :
-       {std::vector<std::string>{"deployment", "run", "nope/x"}, {"deployment", "run", "nope"},
-        {"deployment", "run", "report/daily", "--param", "bad"}, {"pool", "pause", "nope"},
-        {"pool", "inspect", "nope"}, {"flow-run", "inspect", "999"}, {"flow-run", "inspect", "abc"},
-        {"flow-run", "ls", "--state", "DONE"}, {"concurrency-limit", "delete", "never"}}) {
+       {std::vector<std::string>{"deployment", "run", "nope/x"},
+        {"deployment", "run", "nope"},
+        {"deployment", "run", "report/daily", "--param", "bad"},
+        {"pool", "pause", "nope"},
+        {"pool", "inspect", "nope"},
+        {"flow-run", "inspect", "999"},
+        {"flow-run", "inspect", "abc"},
+        {"flow-run", "ls", "--state", "DONE"},
+        {"concurrency-limit", "delete", "never"}}) {
     auto r = Dolphin(args);
     EXPECT_EQ(r.exit_code, 2) << ::testing::PrintToString(args) << r.err;
     EXPECT_EQ(Lines(r.err), 1) << ::testing::PrintToString(args) << r.err;
@@ -153,7 +169,8 @@ cron = "0 0 31 2 *"
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(Lines(r.err), 2) << r.err;
   EXPECT_THAT(r.err, HasSubstr("bad.toml:2: [deployments.a/b] pool: unknown pool \"nope\""));
-  EXPECT_THAT(r.err, HasSubstr("bad.toml:4: [deployments.c/d] cron: cron \"0 0 31 2 *\": never fires"));
+  EXPECT_THAT(r.err,
+              HasSubstr("bad.toml:4: [deployments.c/d] cron: cron \"0 0 31 2 *\": never fires"));
 }
 
 TEST_F(SchedulerCliTest, NoSchedulerRunningIsOneLine) {

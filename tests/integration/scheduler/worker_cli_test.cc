@@ -23,8 +23,8 @@
 namespace dolphin {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::DolphinBinary;
+using ::testing::HasSubstr;
 using testing::ProcessResult;
 using testing::Subprocess;
 using testing::WaitFor;
@@ -62,14 +62,20 @@ class WorkerCliTest : public ::testing::Test {
   std::unique_ptr<Subprocess> StartRun() {
     auto run = std::make_unique<Subprocess>(
         std::vector<std::string>{DolphinBinary(), "run", "-c", "dolphin.toml"}, dir_.path());
-    EXPECT_TRUE(WaitFor([&] { return Dolphin({"pool", "ls"}).exit_code == 0; }, std::chrono::seconds(60)))
+    EXPECT_TRUE(WaitFor(
+        [&] {
+          return Dolphin({"pool", "ls"}).exit_code == 0;
+        },
+        std::chrono::seconds(60)))
         << run->Stderr();
     return run;
   }
-  std::unique_ptr<Subprocess> StartWorker(const std::string& name, const std::string& pool = "dolphin") {
-    return std::make_unique<Subprocess>(std::vector<std::string>{DolphinBinary(), "serve", "worker", "--pool", pool,
-                                                                 "--name", name, "-c", "dolphin.toml"},
-                                        dir_.path());
+  std::unique_ptr<Subprocess> StartWorker(const std::string& name,
+                                          const std::string& pool = "dolphin") {
+    return std::make_unique<Subprocess>(
+        std::vector<std::string>{DolphinBinary(), "serve", "worker", "--pool", pool, "--name", name,
+                                 "-c", "dolphin.toml"},
+        dir_.path());
   }
   api::ApiClient Api() {
     auto c = api::ApiClient::FromStateDir(dir_.path() / "var");
@@ -90,10 +96,12 @@ class WorkerCliTest : public ::testing::Test {
   }
   std::string State(int64_t id) {
     Json j = Inspect(id);
-    return j.contains("state_type") ? j["state_type"].get<std::string>() + "/" + j["state_name"].get<std::string>()
-                                    : "?";
+    return j.contains("state_type")
+               ? j["state_type"].get<std::string>() + "/" + j["state_name"].get<std::string>()
+               : "?";
   }
-  bool WaitState(int64_t id, const std::string& state, std::chrono::seconds t = std::chrono::seconds(30)) {
+  bool WaitState(int64_t id, const std::string& state,
+                 std::chrono::seconds t = std::chrono::seconds(30)) {
     return WaitFor([&] { return State(id) == state; }, t);
   }
   static bool Alive(pid_t pid) {
@@ -109,7 +117,9 @@ class WorkerCliTest : public ::testing::Test {
     in >> p;
     return p;
   }
-  static int Lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+  static int Lines(const std::string& s) {
+    return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
+  }
 
   testing::TempDir dir_;
 };
@@ -157,8 +167,8 @@ command = ["dolphin", "--version"]
   EXPECT_THAT(pools.out, ::testing::Not(HasSubstr("NOT_READY")));
 
   // Bad input: one line, exit 2.
-  for (const std::vector<std::string>& args :
-       {std::vector<std::string>{"flow-run", "logs", "abc"}, {"serve", "worker", "--pool", "nope"}}) {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"flow-run", "logs", "abc"},
+                                               {"serve", "worker", "--pool", "nope"}}) {
     auto r = Dolphin(args);
     EXPECT_EQ(r.exit_code, 2) << ::testing::PrintToString(args) << r.err;
     EXPECT_EQ(Lines(r.err), 1) << ::testing::PrintToString(args) << r.err;
@@ -185,7 +195,8 @@ command = ["sh", "-c", "echo $$ > flow.pid; sh -c 'trap \"\" TERM; echo $$ > gra
   EXPECT_EQ(cancel.exit_code, 0) << cancel.err;
   ASSERT_TRUE(WaitState(id, "CANCELLED/Cancelled")) << State(id);
   // The grandchild ignores SIGTERM: the group's SIGKILL after kill_grace ends it too.
-  EXPECT_TRUE(WaitFor([&] { return !Alive(child) && !Alive(grandchild); }, std::chrono::seconds(10)));
+  EXPECT_TRUE(
+      WaitFor([&] { return !Alive(child) && !Alive(grandchild); }, std::chrono::seconds(10)));
   run->Signal(SIGTERM);
   EXPECT_EQ(run->Wait().exit_code, 0);
 }
@@ -206,7 +217,8 @@ command = ["sh", "-c", "echo $$ >> long.pids; exec sleep 60"]
   const pid_t orphan = ReadPid("long.pids");
   auto w2 = StartWorker("w2");
   ASSERT_TRUE(WaitState(first, "CRASHED/Crashed", std::chrono::seconds(20))) << State(first);
-  EXPECT_THAT(Inspect(first)["state_message"].get<std::string>(), HasSubstr("worker w1 stopped heartbeating"));
+  EXPECT_THAT(Inspect(first)["state_message"].get<std::string>(),
+              HasSubstr("worker w1 stopped heartbeating"));
   ASSERT_TRUE(WaitState(second, "RUNNING/Running", std::chrono::seconds(20))) << State(second);
   EXPECT_EQ(Inspect(second)["worker"], "w2");
   EXPECT_EQ(Dolphin({"flow-run", "cancel", std::to_string(second)}).exit_code, 0);
@@ -230,10 +242,13 @@ max_lateness_s = 3600
   constexpr int kRuns = 50;
   std::vector<int64_t> ids;
   for (int i = 0; i < kRuns; ++i) ids.push_back(RunDeployment("lock", "exclusive"));
-  ASSERT_TRUE(WaitFor([&] {
-    auto r = Api().Get("/api/flow_runs?state=COMPLETED&limit=1000");
-    return r.ok() && ParseJson(r->body)->size() == static_cast<size_t>(kRuns);
-  }, std::chrono::seconds(120))) << w1->Stderr() << w2->Stderr();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto r = Api().Get("/api/flow_runs?state=COMPLETED&limit=1000");
+        return r.ok() && ParseJson(r->body)->size() == static_cast<size_t>(kRuns);
+      },
+      std::chrono::seconds(120)))
+      << w1->Stderr() << w2->Stderr();
   auto failed = Api().Get("/api/flow_runs?state=FAILED");
   ASSERT_OK(failed);
   EXPECT_EQ(ParseJson(failed->body)->size(), 0u) << failed->body;
@@ -270,7 +285,8 @@ command = ["sh", "-c", "echo $$ > long.pid; exec sleep 60"]
   EXPECT_EQ(j["state_type"], "RUNNING");
   EXPECT_EQ(j["history"].size(), history);
   ASSERT_TRUE(WaitFor([&] { return Dolphin({"pool", "ls"}).out.find("w1") != std::string::npos; }));
-  std::this_thread::sleep_for(std::chrono::seconds(3));  // determinism-ok: past zombie_after_s (2 s) in real time
+  std::this_thread::sleep_for(
+      std::chrono::seconds(3));  // determinism-ok: past zombie_after_s (2 s) in real time
   EXPECT_EQ(State(id), "RUNNING/Running") << again->Stderr();
 
   // Both gone: the scheduler's restart (or its first ticks) crashes the run.
@@ -297,13 +313,16 @@ command = ["sh", "-c", "exec 9>>loop.lock; flock -n 9 || { echo lock taken; exit
 )");
   auto run = StartRun();
   RunDeployment("loop", "self");
-  ASSERT_TRUE(WaitFor([&] {
-    std::ifstream c(dir_.path() / "count");
-    std::string line;
-    int n = 0;
-    while (std::getline(c, line)) ++n;
-    return n >= 12;
-  }, std::chrono::seconds(180))) << run->Stderr();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        std::ifstream c(dir_.path() / "count");
+        std::string line;
+        int n = 0;
+        while (std::getline(c, line)) ++n;
+        return n >= 12;
+      },
+      std::chrono::seconds(180)))
+      << run->Stderr();
   auto failed = Api().Get("/api/flow_runs?state=FAILED");
   ASSERT_OK(failed);
   EXPECT_EQ(ParseJson(failed->body)->size(), 0u) << failed->body;
@@ -334,17 +353,22 @@ on_recovery = true
 command = ["sh", "-c", "echo recovery run"]
 )";
   auto run = StartRun();
-  ASSERT_TRUE(WaitFor([&] {
-    auto r = Api().Get("/api/flow_runs?deployment=recover/notify&state=COMPLETED");
-    return r.ok() && ParseJson(r->body)->size() >= 1;
-  }, std::chrono::seconds(60))) << run->Stderr();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto r = Api().Get("/api/flow_runs?deployment=recover/notify&state=COMPLETED");
+        return r.ok() && ParseJson(r->body)->size() >= 1;
+      },
+      std::chrono::seconds(60)))
+      << run->Stderr();
   std::ifstream in(dir_.path() / "var" / "run_logs" / "meta_health.json");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   auto record = contract::DecodeMetaHealth(text);
   ASSERT_OK(record);
-  EXPECT_TRUE(std::any_of(record->recovery.begin(), record->recovery.end(), [](const contract::RecoveryAction& a) {
-    return a.target == "on_recovery" && a.result == "ok";
-  })) << text;
+  EXPECT_TRUE(std::any_of(record->recovery.begin(), record->recovery.end(),
+                          [](const contract::RecoveryAction& a) {
+                            return a.target == "on_recovery" && a.result == "ok";
+                          }))
+      << text;
   ASSERT_EQ(record->pools.count("dolphin"), 1u) << text;
   EXPECT_EQ(record->pools.at("dolphin").status, "READY");
   run->Signal(SIGTERM);

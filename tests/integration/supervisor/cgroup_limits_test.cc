@@ -107,7 +107,7 @@ class CgroupLimitsTest : public ::testing::Test {
   // Waits (real time, bounded) for the child to end.
   ExitInfo Wait(pid_t pid, seconds limit = seconds(60)) {
     const auto end = SteadyClock::now() + limit;  // determinism-ok: real processes
-    while (SteadyClock::now() < end) {             // determinism-ok: real processes
+    while (SteadyClock::now() < end) {            // determinism-ok: real processes
       auto r = ops_->TryWait(pid);
       if (!r.ok()) {
         ADD_FAILURE() << r.status().ToString();
@@ -158,7 +158,7 @@ TEST_F(CgroupLimitsTest, TasksMaxCapsAServiceThatStarts200Processes) {
   // While its children are held: at most 50 tasks, and the supervisor still forks freely.
   const auto end = SteadyClock::now() + seconds(30);  // determinism-ok: real processes
   while (Output("spawner.log").find("spawned=") == std::string::npos &&
-         SteadyClock::now() < end) {  // determinism-ok: real processes
+         SteadyClock::now() < end) {               // determinism-ok: real processes
     std::this_thread::sleep_for(milliseconds(5));  // determinism-ok: real processes
   }
   auto stats = (*cg)->Stats();
@@ -227,15 +227,15 @@ TEST_F(CgroupLimitsTest, CpuQuotaOfFiftyPercentThrottlesABusyLoop) {
   ASSERT_GT(pid, 0);
   std::this_thread::sleep_for(milliseconds(500));  // determinism-ok: let it reach the loop
   auto s0 = (*cg)->Stats();
-  const auto t0 = SteadyClock::now();  // determinism-ok: a CPU-usage window
+  const auto t0 = SteadyClock::now();       // determinism-ok: a CPU-usage window
   std::this_thread::sleep_for(seconds(5));  // determinism-ok: the 5 s window of the issue
   auto s1 = (*cg)->Stats();
   const auto t1 = SteadyClock::now();  // determinism-ok: a CPU-usage window
   ASSERT_TRUE(s0.ok() && s1.ok());
   ASSERT_TRUE(s0->cpu_usage_ns.has_value() && s1->cpu_usage_ns.has_value())
       << "no CPU usage counter (cpuacct.usage or cpu.stat usage_usec)";
-  const double window_ns = static_cast<double>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
+  const double window_ns =
+      static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
   const double share = static_cast<double>(*s1->cpu_usage_ns - *s0->cpu_usage_ns) / window_ns;
   std::printf("cpu_quota=50%%: %.3f of one core over %.2f s, nr_throttled %lld\n", share,
               window_ns / 1e9, static_cast<long long>(s1->nr_throttled.value_or(-1)));
@@ -258,7 +258,7 @@ TEST_F(CgroupLimitsTest, Issue13IncidentAServiceSpawningChildrenInALoopIsContain
   bool ended = false;
   ExitInfo e;
   const auto end = SteadyClock::now() + seconds(30);  // determinism-ok: real processes
-  while (!ended && SteadyClock::now() < end) {         // determinism-ok: real processes
+  while (!ended && SteadyClock::now() < end) {        // determinism-ok: real processes
     worst = std::max(worst, ForkLatency());
     auto stats = (*cg)->Stats();
     if (stats.ok() && stats->tasks) {
@@ -292,7 +292,7 @@ TEST_F(CgroupLimitsTest, RemovingACgroupKillsEveryMember) {
   ASSERT_GT(pid, 0);
   const auto end = SteadyClock::now() + seconds(30);  // determinism-ok: real processes
   while (Output("leftover.log").find("spawned=") == std::string::npos &&
-         SteadyClock::now() < end) {  // determinism-ok: real processes
+         SteadyClock::now() < end) {               // determinism-ok: real processes
     std::this_thread::sleep_for(milliseconds(5));  // determinism-ok: real processes
   }
   auto pids = (*cg)->Pids();

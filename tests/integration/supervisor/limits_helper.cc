@@ -91,7 +91,9 @@ int Busy(long ms) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: dolphin_limits_helper spawn N HOLD_MS | touch MB | busy MS | crash | sleep MS\n");
+    fprintf(
+        stderr,
+        "usage: dolphin_limits_helper spawn N HOLD_MS | touch MB | busy MS | crash | sleep MS\n");
     return 2;
   }
   const char* mode = argv[1];

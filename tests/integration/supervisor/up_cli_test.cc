@@ -120,7 +120,8 @@ TEST_F(UpCliTest, CrashLoopStopsAtTheStartLimitAndServiceStartResetsIt) {
   ASSERT_TRUE(WaitUp()) << up->Stderr();
   ASSERT_TRUE(WaitFor([&] { return StateOf("crasher") == "failed (start limit)"; },
                       std::chrono::seconds(20)))
-      << StateOf("crasher") << "\n" << up->Stderr();
+      << StateOf("crasher") << "\n"
+      << up->Stderr();
   Json crasher = Row("crasher");
   EXPECT_EQ(crasher.value("restarts", -1), 2);
   EXPECT_EQ(crasher.value("last_exit", ""),
@@ -233,7 +234,8 @@ after = ["a"]
 )";
   auto cycle = Dolphin({"up"});
   EXPECT_EQ(cycle.exit_code, 2);
-  EXPECT_NE(cycle.err.find("dolphin: up: [services] after: dependency cycle: a -> b -> a\n"), std::string::npos)
+  EXPECT_NE(cycle.err.find("dolphin: up: [services] after: dependency cycle: a -> b -> a\n"),
+            std::string::npos)
       << cycle.err;
   EXPECT_FALSE(fs::exists(dir_.path() / "var" / "up.pid"));
 
@@ -245,7 +247,8 @@ after = ["nope"]
 )";
   auto unknown = Dolphin({"up"});
   EXPECT_EQ(unknown.exit_code, 2);
-  EXPECT_NE(unknown.err.find("[services.a] after: expected a service"), std::string::npos) << unknown.err;
+  EXPECT_NE(unknown.err.find("[services.a] after: expected a service"), std::string::npos)
+      << unknown.err;
   EXPECT_NE(unknown.err.find("got \"nope\""), std::string::npos) << unknown.err;
 }
 
@@ -274,7 +277,8 @@ after = ["first"]
   EXPECT_EQ(second["after"], Json::array({"first"}));
   EXPECT_EQ(second.value("ready", ""), "ready");
   EXPECT_LE(Row("first").value("ready_at", ""), second.value("started_at", ""));
-  EXPECT_NE(up->Stderr().find("start order: first; second (after first)"), std::string::npos) << up->Stderr();
+  EXPECT_NE(up->Stderr().find("start order: first; second (after first)"), std::string::npos)
+      << up->Stderr();
   up->Signal(SIGTERM);
   ProcessResult r = up->Wait(std::chrono::seconds(30));
   EXPECT_EQ(r.exit_code, 0) << r.err;

@@ -68,7 +68,8 @@ class UpHazelcastTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const char* env_jar = std::getenv("HAZELCAST_JAR");
-    jar_ = env_jar != nullptr && *env_jar ? fs::path(env_jar) : testing::SourceDir() / ".cache/hazelcast/hazelcast.jar";
+    jar_ = env_jar != nullptr && *env_jar ? fs::path(env_jar)
+                                          : testing::SourceDir() / ".cache/hazelcast/hazelcast.jar";
     group_ = fmt::format("dolphin-up-hz-test-{}", ::getpid());
     port_ = FreePort();
   }
@@ -106,10 +107,13 @@ class UpHazelcastTest : public ::testing::Test {
     return Json();
   }
   static std::string Str(const Json& row, const char* key) {
-    return row.is_object() && row.contains(key) && row[key].is_string() ? row[key].get<std::string>() : "";
+    return row.is_object() && row.contains(key) && row[key].is_string()
+               ? row[key].get<std::string>()
+               : "";
   }
   Json Record() {
-    auto text = FileSystem::Default().ReadFile(dir_.path() / "var" / "run_logs" / "meta_health.json");
+    auto text =
+        FileSystem::Default().ReadFile(dir_.path() / "var" / "run_logs" / "meta_health.json");
     if (!text.ok()) return Json();
     auto j = ParseJson(*text, "record");
     return j.ok() ? *j : Json();
@@ -169,18 +173,22 @@ exec = ["sh", "-c", "exit 1"]
 restart_sec = 0.2
 )",
                                                              port_);
-  up_ = std::make_unique<Subprocess>(std::vector<std::string>{DolphinBinary(), "up", "-c", "dolphin.toml"}, dir_.path(),
-                                     std::vector<std::string>{"DOLPHIN_TEST_CGROUP_GROUP=" + group_,
-                                                              "HAZELCAST_JAR=" + jar_.string()});
-  const std::vector<std::string> dolphin_services = {"bridge", "trader.BLUE", "sim", "health", "safety"};
+  up_ = std::make_unique<Subprocess>(
+      std::vector<std::string>{DolphinBinary(), "up", "-c", "dolphin.toml"}, dir_.path(),
+      std::vector<std::string>{"DOLPHIN_TEST_CGROUP_GROUP=" + group_,
+                               "HAZELCAST_JAR=" + jar_.string()});
+  const std::vector<std::string> dolphin_services = {"bridge", "trader.BLUE", "sim", "health",
+                                                     "safety"};
   auto all_ready = [&] {
     Json t = Table();
     if (!t.is_object()) return false;
     int ready = 0;
-    for (const Json& s : t["services"]) ready += Str(s, "ready") == "ready" && s.value("name", "") != "crasher";
+    for (const Json& s : t["services"])
+      ready += Str(s, "ready") == "ready" && s.value("name", "") != "crasher";
     return ready == 1 + static_cast<int>(dolphin_services.size());
   };
-  ASSERT_TRUE(WaitFor(all_ready, std::chrono::seconds(240))) << Table().dump() << "\n" << up_->Stderr();
+  ASSERT_TRUE(WaitFor(all_ready, std::chrono::seconds(240))) << Table().dump() << "\n"
+                                                             << up_->Stderr();
 
   // Readiness order: the member first, then the bridge, then the rest once the bridge answered.
   std::map<std::string, Json> rows;
@@ -201,7 +209,8 @@ restart_sec = 0.2
     auto text = FileSystem::Default().ReadFile(dir_.path() / "var" / fmt::format("api.{}.addr", n));
     ASSERT_TRUE(text.ok()) << n;
     const std::string addr = text->substr(0, text->find('\n'));
-    EXPECT_NE(text->find(fmt::format("pid {}", rows[n].value("pid", 0))), std::string::npos) << n << ": " << *text;
+    EXPECT_NE(text->find(fmt::format("pid {}", rows[n].value("pid", 0))), std::string::npos)
+        << n << ": " << *text;
     addrs.insert(addr);
   }
   EXPECT_EQ(addrs.size(), dolphin_services.size());
@@ -209,7 +218,8 @@ restart_sec = 0.2
   // `dolphin status` shows every child.
   auto status = Dolphin({"status"});
   EXPECT_EQ(status.exit_code, 0) << status.err;
-  for (const char* n : {"hazelcast", "bridge", "trader.BLUE", "sim", "health", "safety", "crasher"}) {
+  for (const char* n :
+       {"hazelcast", "bridge", "trader.BLUE", "sim", "health", "safety", "crasher"}) {
     EXPECT_NE(status.out.find(n), std::string::npos) << n << "\n" << status.out;
   }
 
@@ -227,14 +237,17 @@ restart_sec = 0.2
   Json record = Record();
   EXPECT_TRUE(record["supervisor"].contains("unenforced")) << record.dump();
   ASSERT_TRUE(record["reasons"].contains("supervisor")) << record.dump();
-  EXPECT_NE(record["reasons"]["supervisor"][0].get<std::string>().find("crasher failed (start limit)"),
-            std::string::npos);
-  EXPECT_EQ(record["subsystem_health"]["processes"]["bridge"]["detail"], "up: ready") << record.dump();
+  EXPECT_NE(
+      record["reasons"]["supervisor"][0].get<std::string>().find("crasher failed (start limit)"),
+      std::string::npos);
+  EXPECT_EQ(record["subsystem_health"]["processes"]["bridge"]["detail"], "up: ready")
+      << record.dump();
 
   // SIGKILL of the bridge: up restarts it; health's M1 sees it go and come back through up.
   const Json before = Row("bridge");
   const pid_t bridge = before.value("pid", 0);
-  const int restarts_before = before.value("restarts", 0);  // a start that lost the race with the member
+  const int restarts_before =
+      before.value("restarts", 0);  // a start that lost the race with the member
   ASSERT_GT(bridge, 0);
   ::kill(bridge, SIGKILL);
   ASSERT_TRUE(WaitFor(
@@ -243,7 +256,8 @@ restart_sec = 0.2
         return r.value("pid", 0) > 0 && r.value("pid", 0) != bridge && Str(r, "ready") == "ready";
       },
       std::chrono::seconds(90)))
-      << Row("bridge").dump() << "\n" << up_->Stderr();
+      << Row("bridge").dump() << "\n"
+      << up_->Stderr();
   const Json restarted = Row("bridge");
   EXPECT_EQ(restarted.value("restarts", 0), restarts_before + 1);
   EXPECT_EQ(Str(restarted, "last_exit"), "signal 9 (SIGKILL)");
@@ -251,7 +265,8 @@ restart_sec = 0.2
   EXPECT_TRUE(WaitFor(
       [&] {
         Json p = Record()["subsystem_health"]["processes"]["bridge"];
-        return p.is_object() && p.value("present", false) && p.value("pid", int64_t{0}) == new_pid &&
+        return p.is_object() && p.value("present", false) &&
+               p.value("pid", int64_t{0}) == new_pid &&
                p.value("restarts", 0) == restarts_before + 1;
       },
       std::chrono::seconds(30)))
@@ -263,7 +278,10 @@ restart_sec = 0.2
   ::kill(trader, SIGSTOP);
   // Shown "unresponsive <s> s" (in the table) until killed: the log line says it was.
   EXPECT_TRUE(WaitFor(
-      [&] { return up_->Stderr().find("not answering its health check service=trader.BLUE") != std::string::npos; },
+      [&] {
+        return up_->Stderr().find("not answering its health check service=trader.BLUE") !=
+               std::string::npos;
+      },
       std::chrono::seconds(20)));
   ASSERT_TRUE(WaitFor(
       [&] {
@@ -271,9 +289,11 @@ restart_sec = 0.2
         return r.value("pid", 0) > 0 && r.value("pid", 0) != trader && Str(r, "ready") == "ready";
       },
       std::chrono::seconds(90)))
-      << Row("trader.BLUE").dump() << "\n" << up_->Stderr();
+      << Row("trader.BLUE").dump() << "\n"
+      << up_->Stderr();
   EXPECT_FALSE(Alive(trader));
-  EXPECT_EQ(Str(Row("trader.BLUE"), "last_exit").rfind("signal 9 (SIGKILL): unresponsive for ", 0), 0u)
+  EXPECT_EQ(Str(Row("trader.BLUE"), "last_exit").rfind("signal 9 (SIGKILL): unresponsive for ", 0),
+            0u)
       << Row("trader.BLUE").dump();
   EXPECT_NE(up_->Stderr().find("trader.BLUE unresponsive for "), std::string::npos);
 
@@ -284,7 +304,8 @@ restart_sec = 0.2
   EXPECT_EQ(r.exit_code, 0) << r.err;
   for (pid_t pid : seen_) EXPECT_FALSE(Alive(pid)) << pid;
   EXPECT_FALSE(fs::exists(dir_.path() / "var" / "up.pid"));
-  EXPECT_LT(r.err.find("stopped service=safety "), r.err.find("stopped service=hazelcast ")) << r.err;
+  EXPECT_LT(r.err.find("stopped service=safety "), r.err.find("stopped service=hazelcast "))
+      << r.err;
 }
 
 }  // namespace

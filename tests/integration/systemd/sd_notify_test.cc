@@ -28,8 +28,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;  // determinism-ok: an integration test against real time
-using ::testing::HasSubstr;
 using testing::DolphinBinary;
+using ::testing::HasSubstr;
 using testing::Subprocess;
 
 struct Message {
@@ -55,10 +55,12 @@ class NotifySocket {
 
   // Receives until `until` holds for a received message or `timeout` passes; every message is
   // kept in messages().
-  bool ReceiveUntil(const std::function<bool(const Message&)>& until, std::chrono::milliseconds timeout) {
+  bool ReceiveUntil(const std::function<bool(const Message&)>& until,
+                    std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     while (Clock::now() < deadline) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       pollfd p{fd_, POLLIN, 0};
       if (::poll(&p, 1, static_cast<int>(std::max<int64_t>(left.count(), 1))) <= 0) continue;
       char buf[4096];
@@ -76,7 +78,8 @@ class NotifySocket {
   const std::vector<Message>& messages() const { return messages_; }
   size_t Count(std::string_view needle, size_t from = 0) const {
     size_t n = 0;
-    for (size_t i = from; i < messages_.size(); ++i) n += messages_[i].text.find(needle) != std::string::npos;
+    for (size_t i = from; i < messages_.size(); ++i)
+      n += messages_[i].text.find(needle) != std::string::npos;
     return n;
   }
   std::vector<Clock::time_point> Times(std::string_view needle, size_t from = 0) const {
@@ -113,7 +116,8 @@ scan_dir = "{}"
 read_timeout_ms = 300
 [trader.BLUE]
 posture = "TURTLE"
-)", (dir.path() / "scans").string());
+)",
+                                                            (dir.path() / "scans").string());
   NotifySocket notify(dir.path() / "notify.sock");
   ASSERT_TRUE(notify.bound()) << "cannot bind " << (dir.path() / "notify.sock");
   constexpr auto kWatchdog = std::chrono::seconds(2);  // WATCHDOG_USEC: pings every 1 s
@@ -128,7 +132,8 @@ posture = "TURTLE"
   EXPECT_EQ(notify.Count("READY=1"), 1u);
   EXPECT_THAT(run.Stderr(), HasSubstr("watchdog armed timeout=2.00s ping_every=1.00s"));
 
-  // WATCHDOG=1 at half the timeout: over 6 s, about 6 pings, never a gap the watchdog would trip on.
+  // WATCHDOG=1 at half the timeout: over 6 s, about 6 pings, never a gap the watchdog would trip
+  // on.
   const size_t from = notify.messages().size();
   notify.ReceiveFor(std::chrono::seconds(6));
   auto pings = notify.Times("WATCHDOG=1", from);
@@ -144,8 +149,10 @@ posture = "TURTLE"
   const fs::path fifo = day / "scan_1_000000.arrow";
   ASSERT_EQ(::mkfifo(fifo_tmp.c_str(), 0600), 0);
   fs::rename(fifo_tmp, fifo);
-  ASSERT_TRUE(notify.ReceiveUntil(Has("watchdog pings withheld"), std::chrono::seconds(30))) << run.Stderr();
-  EXPECT_THAT(notify.messages().back().text, HasSubstr("STATUS=stalled: trader.BLUE ok, bridge stalled (1 file read(s) hung"));
+  ASSERT_TRUE(notify.ReceiveUntil(Has("watchdog pings withheld"), std::chrono::seconds(30)))
+      << run.Stderr();
+  EXPECT_THAT(notify.messages().back().text,
+              HasSubstr("STATUS=stalled: trader.BLUE ok, bridge stalled (1 file read(s) hung"));
   // No ping while it lasts: 2 x the timeout, when systemd would long have killed the process.
   const size_t stalled_from = notify.messages().size();
   notify.ReceiveFor(2 * kWatchdog);
@@ -179,8 +186,8 @@ listen = "127.0.0.1:0"
 [sim]
 enabled = false
 )";
-  auto r = testing::RunProcess({DolphinBinary(), "run", "-c", "dolphin.toml", "--duration", "1"}, dir.path(),
-                               std::chrono::seconds(60), {"WATCHDOG_USEC=1000000"});
+  auto r = testing::RunProcess({DolphinBinary(), "run", "-c", "dolphin.toml", "--duration", "1"},
+                               dir.path(), std::chrono::seconds(60), {"WATCHDOG_USEC=1000000"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.err, HasSubstr("service_manager=none"));
   EXPECT_THAT(r.err, ::testing::Not(HasSubstr("watchdog armed")));

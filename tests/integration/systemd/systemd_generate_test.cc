@@ -17,8 +17,8 @@ namespace dolphin {
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::HasSubstr;
 using testing::DolphinBinary;
+using ::testing::HasSubstr;
 using testing::ProcessResult;
 
 class SystemdGenerateTest : public ::testing::Test {
@@ -54,25 +54,32 @@ TEST_F(SystemdGenerateTest, WritesEveryUnitAndSystemdAnalyzeVerifyPrintsNothing)
   const fs::path units = dir_.path() / "units";
   std::set<std::string> names;
   for (const auto& e : fs::directory_iterator(units)) names.insert(e.path().filename().string());
-  EXPECT_EQ(names, (std::set<std::string>{"dolphin-nautilus-trader@.service", "dolphin-nautilus-trader@GREEN.service.d",
-                                          "dolphin-scan-bridge.service", "meta_health_daemon.service",
-                                          "dolphin-safety.service", "dolphin-prefect-worker.service",
-                                          "hazelcast.service", "hazelcast.yaml"}));
+  EXPECT_EQ(names, (std::set<std::string>{
+                       "dolphin-nautilus-trader@.service",
+                       "dolphin-nautilus-trader@GREEN.service.d", "dolphin-scan-bridge.service",
+                       "meta_health_daemon.service", "dolphin-safety.service",
+                       "dolphin-prefect-worker.service", "hazelcast.service", "hazelcast.yaml"}));
   const std::string binary = fs::canonical(DolphinBinary()).string();
   const std::string config = (dir_.path() / "dolphin.toml").string();
   const std::string bridge = Read(units / "dolphin-scan-bridge.service");
   EXPECT_THAT(bridge, HasSubstr("\nExecStart=" + binary + " serve bridge -c " + config + "\n"));
   EXPECT_THAT(bridge, HasSubstr("\nWorkingDirectory=" + dir_.path().string() + "\n"));
   EXPECT_THAT(bridge, HasSubstr("\nReadWritePaths=" + (dir_.path() / "var").string() + "\n"));
-  EXPECT_THAT(bridge, HasSubstr("\nTasksMax=30\n"));  // [services.bridge]
+  EXPECT_THAT(bridge, HasSubstr("\nTasksMax=30\n"));   // [services.bridge]
   EXPECT_THAT(bridge, HasSubstr("\nMemoryMax=2G\n"));  // the defaults otherwise
-  EXPECT_THAT(Read(units / "dolphin-nautilus-trader@GREEN.service.d" / "50-limits.conf"), HasSubstr("MemoryMax=1G"));
-  EXPECT_THAT(Read(units / "dolphin-prefect-worker.service"),
-              HasSubstr("serve worker --pool dolphin --pool dolphin-scan --pool dolphin-extf-indicators --pool dolphin-obf -c"));
-  EXPECT_THAT(Read(units / "hazelcast.service"), HasSubstr("com.hazelcast.core.server.HazelcastMemberStarter"));
+  EXPECT_THAT(Read(units / "dolphin-nautilus-trader@GREEN.service.d" / "50-limits.conf"),
+              HasSubstr("MemoryMax=1G"));
+  EXPECT_THAT(
+      Read(units / "dolphin-prefect-worker.service"),
+      HasSubstr(
+          "serve worker --pool dolphin --pool dolphin-scan --pool dolphin-extf-indicators --pool dolphin-obf -c"));
+  EXPECT_THAT(Read(units / "hazelcast.service"),
+              HasSubstr("com.hazelcast.core.server.HazelcastMemberStarter"));
   EXPECT_THAT(Read(units / "hazelcast.yaml"), HasSubstr("port: 5701"));
   EXPECT_THAT(r.out, HasSubstr("systemctl enable --now"));
-  EXPECT_THAT(r.out, HasSubstr("dolphin-nautilus-trader@BLUE.service dolphin-nautilus-trader@GREEN.service"));
+  EXPECT_THAT(
+      r.out,
+      HasSubstr("dolphin-nautilus-trader@BLUE.service dolphin-nautilus-trader@GREEN.service"));
 
   // systemd-analyze verify: the template needs an instance name, so BLUE and GREEN are links
   // beside it (GREEN's drop-in folder is found next to it).
@@ -80,27 +87,34 @@ TEST_F(SystemdGenerateTest, WritesEveryUnitAndSystemdAnalyzeVerifyPrintsNothing)
     if (testing::InCi()) FAIL() << "systemd-analyze missing under CI=true (Debian package systemd)";
     GTEST_SKIP() << "SKIPPING: no systemd-analyze";
   }
-  fs::create_symlink("dolphin-nautilus-trader@.service", units / "dolphin-nautilus-trader@BLUE.service");
-  fs::create_symlink("dolphin-nautilus-trader@.service", units / "dolphin-nautilus-trader@GREEN.service");
-  for (const std::string unit : {"dolphin-nautilus-trader@BLUE.service", "dolphin-nautilus-trader@GREEN.service",
-                                 "dolphin-scan-bridge.service", "meta_health_daemon.service", "dolphin-safety.service",
-                                 "dolphin-prefect-worker.service", "hazelcast.service"}) {
-    auto v = testing::RunProcess({"systemd-analyze", "verify", "--man=no", (units / unit).string()}, units,
-                                 std::chrono::seconds(60));
+  fs::create_symlink("dolphin-nautilus-trader@.service",
+                     units / "dolphin-nautilus-trader@BLUE.service");
+  fs::create_symlink("dolphin-nautilus-trader@.service",
+                     units / "dolphin-nautilus-trader@GREEN.service");
+  for (const std::string unit :
+       {"dolphin-nautilus-trader@BLUE.service", "dolphin-nautilus-trader@GREEN.service",
+        "dolphin-scan-bridge.service", "meta_health_daemon.service", "dolphin-safety.service",
+        "dolphin-prefect-worker.service", "hazelcast.service"}) {
+    auto v = testing::RunProcess({"systemd-analyze", "verify", "--man=no", (units / unit).string()},
+                                 units, std::chrono::seconds(60));
     EXPECT_EQ(v.out + v.err, "") << unit;
     EXPECT_EQ(v.exit_code, 0) << unit;
   }
 }
 
 TEST_F(SystemdGenerateTest, InstallCopiesTheUnitsAndSaysWhenSystemdIsNotRunning) {
-  auto r = Dolphin({"systemd", "generate", "-c", "dolphin.toml", "-o", "units", "--install", "--unit-dir", "etc"});
+  auto r = Dolphin({"systemd", "generate", "-c", "dolphin.toml", "-o", "units", "--install",
+                    "--unit-dir", "etc"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(fs::exists(dir_.path() / "etc" / "dolphin-scan-bridge.service"));
-  EXPECT_TRUE(fs::exists(dir_.path() / "etc" / "dolphin-nautilus-trader@GREEN.service.d" / "50-limits.conf"));
+  EXPECT_TRUE(fs::exists(dir_.path() / "etc" / "dolphin-nautilus-trader@GREEN.service.d" /
+                         "50-limits.conf"));
   EXPECT_TRUE(fs::exists(dir_.path() / "var" / "hazelcast" / "hazelcast.yaml"));
   if (!fs::exists("/run/systemd/system")) {
-    EXPECT_THAT(r.out, HasSubstr("systemd is not running on this host (no /run/systemd/system): units installed, "
-                                 "`systemctl daemon-reload` skipped\n"));
+    EXPECT_THAT(
+        r.out,
+        HasSubstr("systemd is not running on this host (no /run/systemd/system): units installed, "
+                  "`systemctl daemon-reload` skipped\n"));
   }
 }
 
@@ -130,8 +144,10 @@ paused = true
   auto r = Dolphin({"systemd", "generate", "-c", "pools.toml", "-o", "units"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string worker = Read(dir_.path() / "units" / "dolphin-prefect-worker.service");
-  EXPECT_THAT(worker, HasSubstr("serve worker --pool dolphin --pool dolphin-scan --pool dolphin-extf-indicators "
-                                "--pool dolphin-obf --pool gpu -c"));
+  EXPECT_THAT(
+      worker,
+      HasSubstr("serve worker --pool dolphin --pool dolphin-scan --pool dolphin-extf-indicators "
+                "--pool dolphin-obf --pool gpu -c"));
   EXPECT_THAT(worker, HasSubstr("\nDelegate=yes\n"));
 }
 

@@ -72,10 +72,13 @@ class ThreadBudgetTest : public ::testing::Test {
     auto status_lines = [&] {
       const std::string err = p.proc->Stderr();
       size_t n = 0;
-      for (size_t at = err.find(" status up="); at != std::string::npos; at = err.find(" status up=", at + 1)) ++n;
+      for (size_t at = err.find(" status up="); at != std::string::npos;
+           at = err.find(" status up=", at + 1))
+        ++n;
       return n;
     };
-    EXPECT_TRUE(WaitFor([&] { return status_lines() >= static_cast<size_t>(beats); }, std::chrono::seconds(60)))
+    EXPECT_TRUE(WaitFor([&] { return status_lines() >= static_cast<size_t>(beats); },
+                        std::chrono::seconds(60)))
         << p.label << ": " << p.proc->Stderr();
     std::map<std::string, size_t> worst;
     for (int i = 0; i < samples; ++i) {
@@ -89,13 +92,15 @@ class ThreadBudgetTest : public ::testing::Test {
 
   void ExpectWithinBudget(Process& p) {
     auto threads = SteadyStateMax(p);
-    std::printf("threads %s: %zu (%s)\n", p.label.c_str(), Total(threads), Describe(threads).c_str());
+    std::printf("threads %s: %zu (%s)\n", p.label.c_str(), Total(threads),
+                Describe(threads).c_str());
     EXPECT_GT(Total(threads), 0u) << p.label;
     EXPECT_LE(Total(threads), kBudget) << p.label << ": " << Describe(threads);
     // The HTTP pool is explicit and small: the accept thread + [api] threads (2) + max_watchers
     // (4). A worker is named api-http once it served a request; until then it carries the
     // accept thread's name.
-    EXPECT_EQ(threads["api-accept"] + threads["api-http"], 7u) << p.label << ": " << Describe(threads);
+    EXPECT_EQ(threads["api-accept"] + threads["api-http"], 7u)
+        << p.label << ": " << Describe(threads);
   }
 
   testing::TempDir dir_;
@@ -114,8 +119,9 @@ posture = "TURTLE"
 [trader.GREEN]
 posture = "TURTLE"
 )";
-  Process run{"run", std::make_unique<Subprocess>(std::vector<std::string>{DolphinBinary(), "run", "-c", "run.toml"},
-                                                  dir_.path()),
+  Process run{"run",
+              std::make_unique<Subprocess>(
+                  std::vector<std::string>{DolphinBinary(), "run", "-c", "run.toml"}, dir_.path()),
               dir_.path() / "var" / "api.addr"};
   ExpectWithinBudget(run);
   // Scans flowed through both traders meanwhile: a steady state, not an idle one.
@@ -140,7 +146,8 @@ posture = "TURTLE"
 [health]
 processes = "systemd"
 systemd_probe = ["true"]
-)", Member::Get().address());
+)",
+                                                           Member::Get().address());
   auto serve = [&](std::string label, std::vector<std::string> args, std::string addr) {
     args.insert(args.begin(), {DolphinBinary(), "serve"});
     args.insert(args.end(), {"-c", "serve.toml"});
@@ -156,7 +163,8 @@ systemd_probe = ["true"]
   for (Process& p : procs) ExpectWithinBudget(p);
   EXPECT_THAT(procs[2].proc->Stderr(), ::testing::HasSubstr("trader.BLUE scan scan="));
   for (Process& p : procs) p.proc->Signal(SIGTERM);
-  for (Process& p : procs) EXPECT_EQ(p.proc->Wait(std::chrono::seconds(30)).exit_code, 0) << p.label;
+  for (Process& p : procs)
+    EXPECT_EQ(p.proc->Wait(std::chrono::seconds(30)).exit_code, 0) << p.label;
 }
 
 }  // namespace

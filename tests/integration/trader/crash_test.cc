@@ -76,7 +76,8 @@ exit_threshold = 0.001
 max_hold_scans = 3
 max_scan_age_s = 1e9
 max_orders_per_minute = 1000
-)", state_.string(), watched_.string());
+)",
+                                          state_.string(), watched_.string());
   }
 
   fs::path JournalPath() const { return state_ / "journal" / "trader_BLUE.sqlite"; }
@@ -95,8 +96,12 @@ max_orders_per_minute = 1000
     if (!crash_point.empty()) env.push_back("DOLPHIN_TEST_CRASH_AT=" + crash_point);
     auto p = std::make_unique<Subprocess>(
         std::vector<std::string>{DolphinBinary(), "run", "-c", config_.string()}, dir_.path(), env);
-    bool up = WaitFor([&] { return p->Stderr().find("service started service=bridge") != std::string::npos || !p->running(); },
-                      std::chrono::seconds(30));
+    bool up = WaitFor(
+        [&] {
+          return p->Stderr().find("service started service=bridge") != std::string::npos ||
+                 !p->running();
+        },
+        std::chrono::seconds(30));
     EXPECT_TRUE(up) << p->Stderr();
     return p;
   }
@@ -141,7 +146,8 @@ TEST_F(TraderCrashTest, KilledAtEveryCrashPointAndAtRandomNeverDoublesNorLosesAF
         if (i + 1 < n) WaitFor([&] { return LastProcessed() >= want; }, std::chrono::seconds(20));
       }
       std::uniform_int_distribution<int> delay_us(0, 40000);
-      std::this_thread::sleep_for(std::chrono::microseconds(delay_us(rng)));  // determinism-ok: a random kill moment, seed printed
+      std::this_thread::sleep_for(std::chrono::microseconds(
+          delay_us(rng)));  // determinism-ok: a random kill moment, seed printed
       proc->Signal(SIGKILL);
       auto r = proc->Wait(std::chrono::seconds(20));
       EXPECT_EQ(r.term_signal, SIGKILL);
@@ -153,7 +159,8 @@ TEST_F(TraderCrashTest, KilledAtEveryCrashPointAndAtRandomNeverDoublesNorLosesAF
     for (int i = 0; i < 40 && !died; ++i) {
       Deliver(files_[next]);
       int64_t want = files_[next++].number;
-      WaitFor([&] { return LastProcessed() >= want || !proc->running(); }, std::chrono::seconds(20));
+      WaitFor([&] { return LastProcessed() >= want || !proc->running(); },
+              std::chrono::seconds(20));
       died = !proc->running();
     }
     ASSERT_TRUE(died) << "crash point " << phase << " never reached";
@@ -172,7 +179,8 @@ TEST_F(TraderCrashTest, KilledAtEveryCrashPointAndAtRandomNeverDoublesNorLosesAF
       Deliver(files_[next]);
       int64_t want = files_[next++].number;
       ASSERT_TRUE(WaitFor([&] { return LastProcessed() >= want; }, std::chrono::seconds(20)))
-          << "scan " << want << " not processed\n" << proc->Stderr();
+          << "scan " << want << " not processed\n"
+          << proc->Stderr();
     }
     proc->Signal(SIGTERM);
     auto r = proc->Wait(std::chrono::seconds(30));
@@ -195,10 +203,12 @@ TEST_F(TraderCrashTest, KilledAtEveryCrashPointAndAtRandomNeverDoublesNorLosesAF
 
   // Never doubled: one fill per order id, and each belongs to a filled intent.
   std::set<std::string> fill_ids;
-  for (const Fill& f : *fills) EXPECT_TRUE(fill_ids.insert(f.client_order_id).second) << f.client_order_id;
+  for (const Fill& f : *fills)
+    EXPECT_TRUE(fill_ids.insert(f.client_order_id).second) << f.client_order_id;
   std::map<std::string, std::string> intent_status;
   for (const IntentRow& row : *intents) intent_status[row.intent.client_order_id] = row.status;
-  for (const Fill& f : *fills) EXPECT_EQ(intent_status[f.client_order_id], "filled") << f.client_order_id;
+  for (const Fill& f : *fills)
+    EXPECT_EQ(intent_status[f.client_order_id], "filled") << f.client_order_id;
   EXPECT_GT(fills->size(), 20u) << "the strategy should have traded a lot";
 
   // Every scan processed once or recorded as missed.
@@ -239,8 +249,8 @@ TEST_F(TraderCrashTest, KilledAtEveryCrashPointAndAtRandomNeverDoublesNorLosesAF
   }
   EXPECT_EQ(DumpJson(backtest.engine().SaveState()), **snapshot);
 
-  auto cli = testing::RunProcess({DolphinBinary(), "backtest", "--scans", staging_.string(), "--parity", "-q", "-c",
-                                  config_.string()},
+  auto cli = testing::RunProcess({DolphinBinary(), "backtest", "--scans", staging_.string(),
+                                  "--parity", "-q", "-c", config_.string()},
                                  dir_.path(), std::chrono::seconds(60));
   EXPECT_EQ(cli.exit_code, 0) << cli.out << cli.err;
   EXPECT_THAT(cli.out, ::testing::HasSubstr("parity: OK"));

@@ -12,8 +12,8 @@
 
 #include "dolphin/arrow/ipc_writer.h"
 #include "dolphin/bridge/bridge.h"
-#include "dolphin/contract/names.h"
 #include "dolphin/bus/in_memory_bus.h"
+#include "dolphin/contract/names.h"
 #include "dolphin/core/json.h"
 #include "dolphin/testing/testing.h"
 #include "dolphin/trader/trader_service.h"
@@ -28,14 +28,13 @@ using testing::WaitFor;
 std::string ScanFileBytes(int64_t number, Timestamp ts, const std::vector<std::string>& symbols,
                           const std::vector<double>& prices, double vel_div) {
   arrow::TableBuilder b;
-  EXPECT_OK(b.AddBatch({arrow::Int64Column("scan_number", {number}),
-                        arrow::TimestampColumn("timestamp", arrow::TimeUnit::kMicro, "UTC",
-                                               {ts.UnixMicros()}),
-                        arrow::Utf8ListColumn("assets", {symbols}),
-                        arrow::Float64ListColumn("asset_prices", {prices}),
-                        arrow::Float64ListColumn("eigenvalues", {{2.5, 1.25, 0.5}}),
-                        arrow::Float64Column("vel_div", {vel_div}),
-                        arrow::Utf8Column("regime", {"BULL"})}));
+  EXPECT_OK(b.AddBatch(
+      {arrow::Int64Column("scan_number", {number}),
+       arrow::TimestampColumn("timestamp", arrow::TimeUnit::kMicro, "UTC", {ts.UnixMicros()}),
+       arrow::Utf8ListColumn("assets", {symbols}),
+       arrow::Float64ListColumn("asset_prices", {prices}),
+       arrow::Float64ListColumn("eigenvalues", {{2.5, 1.25, 0.5}}),
+       arrow::Float64Column("vel_div", {vel_div}), arrow::Utf8Column("regime", {"BULL"})}));
   auto bytes = arrow::WriteIpc(b.table());
   EXPECT_OK(bytes);
   return bytes.ok() ? *bytes : std::string();
@@ -80,8 +79,7 @@ TEST(FileToDecisionTest, ScanWithAnInvalidUtf8SymbolReachesTheTraderWithoutIt) {
   fs::create_directories(day);
   const fs::path tmp = day / ".scan_000042.arrow.tmp";
   std::ofstream(tmp, std::ios::binary)
-      << ScanFileBytes(42, ts, {"BTCUSDT", bad_symbol, "SOLUSDT"}, {60000.0, 3000.0, 150.0},
-                       -0.03);
+      << ScanFileBytes(42, ts, {"BTCUSDT", bad_symbol, "SOLUSDT"}, {60000.0, 3000.0, 150.0}, -0.03);
   fs::rename(tmp, day / "scan_000042.arrow");
 
   ASSERT_TRUE(WaitFor([&] {

@@ -29,8 +29,8 @@ namespace dolphin::trader {
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::HasSubstr;
 using testing::DolphinBinary;
+using ::testing::HasSubstr;
 using testing::RunProcess;
 using testing::Subprocess;
 using testing::WaitFor;
@@ -52,8 +52,9 @@ class RestartSafetyTest : public ::testing::Test {
     // 1 enters (vel_div below the entry threshold), 2-3 hold (2 fills the entry), 4 exits,
     // 5 fills the exit.
     const double vel_div[] = {-0.01, 0.0, 0.0, 0.01, 0.0};
-    auto files = testing::StageScanFiles(**scanner, 5, staging_, watched_,
-                                         [&](int i, sim::ScanFeatures& f) { f.vel_div = vel_div[i]; });
+    auto files =
+        testing::StageScanFiles(**scanner, 5, staging_, watched_,
+                                [&](int i, sim::ScanFeatures& f) { f.vel_div = vel_div[i]; });
     ASSERT_OK(files);
     for (const testing::StagedScan& s : *files) files_.push_back(s.relative);
     // Short intervals so the test takes seconds; safety on (a config file turns it off by
@@ -83,7 +84,8 @@ take_profit_pct = 50
 stop_loss_pct = 50
 max_hold_scans = 1000
 max_scan_age_s = 1e9
-)", state_.string(), watched_.string());
+)",
+                                          state_.string(), watched_.string());
   }
 
   void TearDown() override {
@@ -94,10 +96,13 @@ max_scan_age_s = 1e9
   }
 
   void StartRun() {
-    run_ = std::make_unique<Subprocess>(std::vector<std::string>{DolphinBinary(), "run", "-c", config_.string()},
-                                        dir_.path());
-    ASSERT_TRUE(WaitFor([&] { return run_->Stderr().find("dolphin started") != std::string::npos || !run_->running(); },
-                        std::chrono::seconds(30)))
+    run_ = std::make_unique<Subprocess>(
+        std::vector<std::string>{DolphinBinary(), "run", "-c", config_.string()}, dir_.path());
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          return run_->Stderr().find("dolphin started") != std::string::npos || !run_->running();
+        },
+        std::chrono::seconds(30)))
         << run_->Stderr();
     ASSERT_TRUE(run_->running()) << run_->Stderr();
   }
@@ -115,12 +120,11 @@ max_scan_age_s = 1e9
   }
   int64_t Processed() {
     Json s = State();
-    return s.contains("scans_processed") && s["scans_processed"].is_number() ? s["scans_processed"].get<int64_t>()
-                                                                            : -1;
+    return s.contains("scans_processed") && s["scans_processed"].is_number()
+               ? s["scans_processed"].get<int64_t>()
+               : -1;
   }
-  void Feed(size_t i) {
-    fs::rename(staging_ / files_[i], watched_ / files_[i]);
-  }
+  void Feed(size_t i) { fs::rename(staging_ / files_[i], watched_ / files_[i]); }
   struct Counts {
     size_t intents = 0, fills = 0;
   };
@@ -139,13 +143,16 @@ max_scan_age_s = 1e9
 TEST_F(RestartSafetyTest, OpenPositionSurvivesASigkillAndTradingResumesOnceHealthIsGreen) {
   StartRun();
   // Safety publishes only after health's start-up grace: until then the trader reduces.
-  ASSERT_TRUE(WaitFor([&] { return Text(State(), "trading_state") == "REDUCING"; }, std::chrono::seconds(10)));
-  ASSERT_TRUE(WaitFor([&] { return Text(State(), "trading_state") == "ACTIVE"; }, std::chrono::seconds(30)))
+  ASSERT_TRUE(WaitFor([&] { return Text(State(), "trading_state") == "REDUCING"; },
+                      std::chrono::seconds(10)));
+  ASSERT_TRUE(
+      WaitFor([&] { return Text(State(), "trading_state") == "ACTIVE"; }, std::chrono::seconds(30)))
       << State().dump() << run_->Stderr();
   // No scan yet: health is CRITICAL (the scan source is missing), so TURTLE at most.
   EXPECT_THAT(Text(State(), "posture_reason"), HasSubstr("bus: TURTLE"));
   Feed(0);
-  ASSERT_TRUE(WaitFor([&] { return Processed() == 1; }, std::chrono::seconds(10))) << run_->Stderr();
+  ASSERT_TRUE(WaitFor([&] { return Processed() == 1; }, std::chrono::seconds(10)))
+      << run_->Stderr();
   Feed(1);
   ASSERT_TRUE(WaitFor([&] { return Processed() == 2; }, std::chrono::seconds(10)));
   Json before = State();
@@ -168,8 +175,9 @@ TEST_F(RestartSafetyTest, OpenPositionSurvivesASigkillAndTradingResumesOnceHealt
     argv.insert(argv.end(), {"-c", config_.string()});
     auto r = RunProcess(argv, dir_.path());
     EXPECT_EQ(r.exit_code, 1) << verb[0] << ": " << r.err;
-    EXPECT_THAT(r.err, HasSubstr(fmt::format("no dolphin running here: {} names pid {}, which is not running",
-                                             (state_ / "api.addr").string(), killed)))
+    EXPECT_THAT(r.err, HasSubstr(fmt::format(
+                           "no dolphin running here: {} names pid {}, which is not running",
+                           (state_ / "api.addr").string(), killed)))
         << verb[0];
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << verb[0] << ": " << r.err;
   }
@@ -179,12 +187,15 @@ TEST_F(RestartSafetyTest, OpenPositionSurvivesASigkillAndTradingResumesOnceHealt
   ASSERT_TRUE(WaitFor([&] { return State().contains("positions"); }, std::chrono::seconds(10)));
   Json restarted = State();
   EXPECT_EQ(restarted["positions"], before["positions"]);
-  EXPECT_EQ(restarted["trading_state"], "REDUCING") << restarted.dump();  // exits only, positions kept
-  ASSERT_TRUE(WaitFor([&] { return run_->Stderr().find("posture not published yet") != std::string::npos; },
-                      std::chrono::seconds(10)))
+  EXPECT_EQ(restarted["trading_state"], "REDUCING")
+      << restarted.dump();  // exits only, positions kept
+  ASSERT_TRUE(
+      WaitFor([&] { return run_->Stderr().find("posture not published yet") != std::string::npos; },
+              std::chrono::seconds(10)))
       << run_->Stderr();
   // Then health GREEN, the posture published, the trader ACTIVE, the position still there.
-  ASSERT_TRUE(WaitFor([&] { return Text(State(), "trading_state") == "ACTIVE"; }, std::chrono::seconds(30)))
+  ASSERT_TRUE(
+      WaitFor([&] { return Text(State(), "trading_state") == "ACTIVE"; }, std::chrono::seconds(30)))
       << State().dump() << run_->Stderr();
   EXPECT_THAT(run_->Stderr(), HasSubstr("posture none -> APEX"));
   EXPECT_EQ(State()["positions"], before["positions"]);
@@ -195,8 +206,9 @@ TEST_F(RestartSafetyTest, OpenPositionSurvivesASigkillAndTradingResumesOnceHealt
   // `dolphin status`: one screen of at most 80 columns, and the same as one JSON object.
   auto status = RunProcess({DolphinBinary(), "status", "-c", config_.string()}, dir_.path());
   ASSERT_EQ(status.exit_code, 0) << status.err;
-  for (const char* part : {"HEALTH   GREEN", "SAFETY   APEX", "SCAN     #", "trader.BLUE", "safety", "health",
-                           "bridge", "BLUE    ACTIVE    APEX", "BTCUSDT SHORT", "\nPOOL ", "dolphin-scan"}) {
+  for (const char* part :
+       {"HEALTH   GREEN", "SAFETY   APEX", "SCAN     #", "trader.BLUE", "safety", "health",
+        "bridge", "BLUE    ACTIVE    APEX", "BTCUSDT SHORT", "\nPOOL ", "dolphin-scan"}) {
     EXPECT_THAT(status.out, HasSubstr(part)) << status.out;
   }
   std::istringstream lines(status.out);

@@ -15,8 +15,8 @@
 namespace dolphin {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::DolphinBinary;
+using ::testing::HasSubstr;
 using testing::ProcessResult;
 using testing::Subprocess;
 using testing::WaitFor;
@@ -61,8 +61,9 @@ TEST_F(TraderCliTest, RunTradesAndTheOperatorHaltsFlattensResumesAndListsFills) 
                       std::chrono::seconds(30)))
       << run.Stderr();
   // The per-scan line carries the signal, the position and the latency.
-  ASSERT_TRUE(WaitFor([&] { return run.Stderr().find("trader.BLUE scan scan=") != std::string::npos; },
-                      std::chrono::seconds(60)))
+  ASSERT_TRUE(
+      WaitFor([&] { return run.Stderr().find("trader.BLUE scan scan=") != std::string::npos; },
+              std::chrono::seconds(60)))
       << run.Stderr();
   ASSERT_TRUE(WaitFor([&] { return run.Stderr().find(" fill order=BLUE-") != std::string::npos; },
                       std::chrono::seconds(60)))
@@ -79,16 +80,19 @@ TEST_F(TraderCliTest, RunTradesAndTheOperatorHaltsFlattensResumesAndListsFills) 
 
   auto flatten = Dolphin({"trader", "flatten"});
   EXPECT_EQ(flatten.exit_code, 0) << flatten.err;
-  ASSERT_TRUE(WaitFor([&] {
-    Json s = State();
-    return s.contains("controls") && s["controls"]["flatten_pending"] == false && s["positions"].empty() &&
-           s["pending_orders"].empty();
-  }, std::chrono::seconds(30)));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        Json s = State();
+        return s.contains("controls") && s["controls"]["flatten_pending"] == false &&
+               s["positions"].empty() && s["pending_orders"].empty();
+      },
+      std::chrono::seconds(30)));
   EXPECT_EQ(State()["trading_state"], "HALTED");
 
   auto resume = Dolphin({"trader", "resume", "--color", "BLUE"});
   EXPECT_EQ(resume.exit_code, 0) << resume.err;
-  ASSERT_TRUE(WaitFor([&] { return State()["trading_state"] != "HALTED"; }, std::chrono::seconds(30)));
+  ASSERT_TRUE(
+      WaitFor([&] { return State()["trading_state"] != "HALTED"; }, std::chrono::seconds(30)));
 
   auto unknown = Dolphin({"trader", "halt", "--color", "RED"});
   EXPECT_EQ(unknown.exit_code, 2);
@@ -96,7 +100,9 @@ TEST_F(TraderCliTest, RunTradesAndTheOperatorHaltsFlattensResumesAndListsFills) 
 
   auto fills = Dolphin({"trader", "fills", "--csv"});
   EXPECT_EQ(fills.exit_code, 0) << fills.err;
-  EXPECT_THAT(fills.out, HasSubstr("ts,client_order_id,epoch,scan_number,asset,side,qty,price,fee,realized_pnl"));
+  EXPECT_THAT(
+      fills.out,
+      HasSubstr("ts,client_order_id,epoch,scan_number,asset,side,qty,price,fee,realized_pnl"));
   EXPECT_THAT(fills.out, HasSubstr(",BLUE-"));
   auto table = Dolphin({"trader", "fills"});
   EXPECT_THAT(table.out, HasSubstr("fills, fees"));

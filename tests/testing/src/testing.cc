@@ -41,8 +41,8 @@ uint64_t TestSeed() {
   static std::atomic<bool> printed{false};
   uint64_t seed = static_cast<uint64_t>(::testing::UnitTest::GetInstance()->random_seed());
   if (seed == 0) seed = 42;
-  if (!printed.exchange(true)) std::fprintf(stderr, "[dolphin] test seed %llu\n",
-                                            static_cast<unsigned long long>(seed));
+  if (!printed.exchange(true))
+    std::fprintf(stderr, "[dolphin] test seed %llu\n", static_cast<unsigned long long>(seed));
   return seed;
 }
 

@@ -125,8 +125,7 @@ TEST_F(ControlApiTest, MalformedRequestsGetOneLineJsonErrors) {
         "not valid JSON");
   check(client_->Post("/api/command/echo", Auth(), "[", "application/json"), 400,
         "request body is not valid JSON");
-  check(client_->Post("/api/command/none", Auth(), "{}", "application/json"), 404,
-        "no command");
+  check(client_->Post("/api/command/none", Auth(), "{}", "application/json"), 404, "no command");
   check(client_->Post("/api/command/echo", Auth(), R"({"fail":1})", "application/json"), 400,
         "told to fail");
   std::string huge(5 << 20, 'x');
@@ -187,9 +186,11 @@ TEST_F(ControlApiTest, WatchStreamsSnapshotThenEvents) {
       return received.find(needle) != std::string::npos;
     });
   };
-  ASSERT_TRUE(has("event: SNAPSHOT\ndata: {\"type\":\"SNAPSHOT\",\"map\":\"M\",\"key\":\"k\",\"value\":{\"n\":0}}\n\n"));
+  ASSERT_TRUE(has(
+      "event: SNAPSHOT\ndata: {\"type\":\"SNAPSHOT\",\"map\":\"M\",\"key\":\"k\",\"value\":{\"n\":0}}\n\n"));
   ASSERT_OK(bus_->Put("M", "k", R"({"n":1})"));
-  ASSERT_TRUE(has("event: UPDATED\ndata: {\"type\":\"UPDATED\",\"map\":\"M\",\"key\":\"k\",\"value\":{\"n\":1}}"));
+  ASSERT_TRUE(has(
+      "event: UPDATED\ndata: {\"type\":\"UPDATED\",\"map\":\"M\",\"key\":\"k\",\"value\":{\"n\":1}}"));
   ASSERT_OK(bus_->Remove("M", "k"));
   ASSERT_TRUE(has("\"type\":\"REMOVED\",\"map\":\"M\",\"key\":\"k\",\"value\":null"));
   stop = true;
@@ -277,8 +278,8 @@ TEST(ControlApiPortTest, TakenPortIsAClearError) {
 class ControlApiMetricsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    metrics_ = metrics::NewPrometheusMetrics({.process = "test", .version = "1.0", .start_time = Timestamp()},
-                                             t_.logger);
+    metrics_ = metrics::NewPrometheusMetrics(
+        {.process = "test", .version = "1.0", .start_time = Timestamp()}, t_.logger);
     env_ = std::make_unique<Env>(Env{t_.clock, t_.logger, FileSystem::Default(), t_.random,
                                      ThreadFactory::Default(), *metrics_});
     bus_ = bus::NewInMemoryBus();
@@ -318,7 +319,8 @@ TEST_F(ControlApiMetricsTest, ServesTheExpositionAndCountsRequests) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
-  EXPECT_THAT(r->body, ::testing::HasSubstr(R"(dolphin_build_info{process="test",version="1.0"} 1)"));
+  EXPECT_THAT(r->body,
+              ::testing::HasSubstr(R"(dolphin_build_info{process="test",version="1.0"} 1)"));
   // A request is counted once its reply is written, so the count may trail the reply a little.
   std::string body;
   EXPECT_TRUE(WaitFor([&] {
@@ -360,7 +362,8 @@ TEST_F(ControlApiMetricsTest, UnknownPathsAre404) {
 }
 
 TEST_F(ControlApiMetricsTest, HugeOrMalformedQueryParametersAre400) {
-  ExpectError(client_->Get("/api/health?x=" + std::string(3000, 'a')), 400, "query string too long");
+  ExpectError(client_->Get("/api/health?x=" + std::string(3000, 'a')), 400,
+              "query string too long");
   std::string many = "/api/status?";
   for (int i = 0; i < 40; ++i) many += fmt::format("p{}=1&", i);
   ExpectError(client_->Get(many), 400, "too many query parameters");

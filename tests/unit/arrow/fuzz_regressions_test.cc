@@ -60,14 +60,16 @@ void ReplayFolder(const std::filesystem::path& dir, bool required, int* decoded,
 
 TEST(FuzzRegressionTest, ArrowOssFuzzFileFormatCasesAreRejectedSafely) {
   int decoded = 0, rejected = 0;
-  ReplayFolder(SharedArrowData() / "fuzz-regressions" / "arrow-ipc-file", true, &decoded, &rejected);
+  ReplayFolder(SharedArrowData() / "fuzz-regressions" / "arrow-ipc-file", true, &decoded,
+               &rejected);
   std::cout << "arrow-ipc-file: " << rejected << " rejected, " << decoded << " decoded\n";
   EXPECT_GT(rejected, 0);
 }
 
 TEST(FuzzRegressionTest, ArrowOssFuzzStreamCasesAreRejectedSafely) {
   int decoded = 0, rejected = 0;
-  ReplayFolder(SharedArrowData() / "fuzz-regressions" / "arrow-ipc-stream", true, &decoded, &rejected);
+  ReplayFolder(SharedArrowData() / "fuzz-regressions" / "arrow-ipc-stream", true, &decoded,
+               &rejected);
   std::cout << "arrow-ipc-stream: " << rejected << " rejected, " << decoded << " decoded\n";
   EXPECT_GT(rejected, 0);
 }

@@ -36,7 +36,8 @@ std::vector<GoldCase> GoldCases() {
       GoldCase c;
       c.data = p;
       c.json = p.parent_path() / (p.stem().string() + ".json.gz");
-      c.name = std::string(sub) + "_" + p.stem().string() + (ext == ".stream" ? "_stream" : "_file");
+      c.name =
+          std::string(sub) + "_" + p.stem().string() + (ext == ".stream" ? "_stream" : "_file");
       for (char& ch : c.name) {
         if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
       }
@@ -68,8 +69,8 @@ class Comparer {
               bool dict_values = false) {
     if (failures_ > 20) return;
     const int64_t count = col["count"].get<int64_t>();
-    Check(a.length == count, path, "length " + std::to_string(a.length) + " vs count " +
-                                       std::to_string(count));
+    Check(a.length == count, path,
+          "length " + std::to_string(a.length) + " vs count " + std::to_string(count));
     if (a.length != count) return;
     const bool dict = field.dictionary.has_value() && !dict_values;
     if (col.contains("VALIDITY")) {
@@ -142,14 +143,17 @@ class Comparer {
                     e == Int(col["OFFSET"][static_cast<size_t>(i + 1)]),
                 path, "offsets of row " + std::to_string(i));
         });
-        Column(field.children[0], *a.children[0], col["children"][0], path + "." + field.children[0].name);
+        Column(field.children[0], *a.children[0], col["children"][0],
+               path + "." + field.children[0].name);
         break;
       case TypeId::kFixedSizeList:
-        Column(field.children[0], *a.children[0], col["children"][0], path + "." + field.children[0].name);
+        Column(field.children[0], *a.children[0], col["children"][0],
+               path + "." + field.children[0].name);
         break;
       case TypeId::kStruct:
         for (size_t c = 0; c < field.children.size(); ++c) {
-          Column(field.children[c], *a.children[c], col["children"][c], path + "." + field.children[c].name);
+          Column(field.children[c], *a.children[c], col["children"][c],
+                 path + "." + field.children[c].name);
         }
         break;
       default:  // integers and integer-backed temporal types
@@ -292,7 +296,8 @@ TEST_P(GoldFileTest, DecodesToTheValuesOfItsJson) {
   ASSERT_EQ(table->schema->fields.size(), jfields.size());
   std::map<int64_t, int64_t> id_map;  // our dictionary id -> the JSON's
   for (size_t i = 0; i < jfields.size(); ++i) {
-    CompareField(table->schema->fields[i], jfields[i], table->schema->fields[i].name, false, id_map);
+    CompareField(table->schema->fields[i], jfields[i], table->schema->fields[i].name, false,
+                 id_map);
   }
   EXPECT_EQ(table->schema->metadata, JsonMetadata(expected["schema"]));
 

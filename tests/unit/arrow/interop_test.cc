@@ -28,12 +28,12 @@ using testing::SourceDir;
 fs::path Python() { return SourceDir() / ".venv" / "bin" / "python"; }
 fs::path InteropDir() { return SourceDir() / "tests" / "interop"; }
 
-#define REQUIRE_PEER(ok, what)                                                   \
-  do {                                                                           \
-    if (!(ok)) {                                                                 \
-      if (dolphin::testing::InCi()) FAIL() << what << " missing (CI=true)";      \
-      GTEST_SKIP() << "INTEROP PEER MISSING: " << what << " - test NOT run";     \
-    }                                                                            \
+#define REQUIRE_PEER(ok, what)                                               \
+  do {                                                                       \
+    if (!(ok)) {                                                             \
+      if (dolphin::testing::InCi()) FAIL() << what << " missing (CI=true)";  \
+      GTEST_SKIP() << "INTEROP PEER MISSING: " << what << " - test NOT run"; \
+    }                                                                        \
   } while (false)
 
 std::vector<std::string> Lines(const std::string& text) {
@@ -64,7 +64,8 @@ void ExpectSameRows(const std::vector<std::string>& ours, const std::vector<std:
       for (auto it = a->begin(); it != a->end(); ++it) {
         if (!b->contains(it.key()) || (*b)[it.key()] != it.value()) {
           diff += "\n key " + it.key() + ": ours " + DumpJson(it.value()).substr(0, 200) +
-                  " theirs " + (b->contains(it.key()) ? DumpJson((*b)[it.key()]).substr(0, 200) : "-");
+                  " theirs " +
+                  (b->contains(it.key()) ? DumpJson((*b)[it.key()]).substr(0, 200) : "-");
         }
       }
     }
@@ -80,8 +81,8 @@ void CheckWrittenFiles(const std::string& listing, const std::string& who) {
     ASSERT_OK(table);
     auto expected = ReadFileBytes(path + ".expected.jsonl");
     ASSERT_OK(expected);
-    ExpectSameRows(Lines(OurRows(*table)),
-                   Lines(std::string(expected->begin(), expected->end())), who + " " + path);
+    ExpectSameRows(Lines(OurRows(*table)), Lines(std::string(expected->begin(), expected->end())),
+                   who + " " + path);
     ++files;
   }
   EXPECT_GT(files, 0) << who << " wrote nothing";
@@ -124,14 +125,15 @@ TEST(ArrowInteropTest, PyarrowWrittenFilesDecodeToTheirValues) {
   auto replaced = ReadIpcFile((dir.path() / "pyarrow_stream_replaced.arrows").string());
   ASSERT_OK(replaced);
   ASSERT_EQ(replaced->batches.size(), 2u);
-  EXPECT_NE(replaced->batches[0].columns[0]->dictionary, replaced->batches[1].columns[0]->dictionary);
+  EXPECT_NE(replaced->batches[0].columns[0]->dictionary,
+            replaced->batches[1].columns[0]->dictionary);
   // Our writer re-emits the replacement in stream format; pyarrow-equivalent rows come back.
   WriterOptions o;
   o.format = IpcFormat::kStream;
   auto bytes = WriteIpc(*replaced, o);
   ASSERT_OK(bytes);
-  auto back = ReadIpc(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes->data()),
-                                               bytes->size()));
+  auto back = ReadIpc(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()));
   ASSERT_OK(back);
   EXPECT_EQ(OurRows(*back), OurRows(*replaced));
 }
@@ -142,9 +144,10 @@ TEST(ArrowInteropTest, ArrowJsWrittenFilesDecodeToTheirValues) {
                "apache-arrow JS (run scripts/setup.d/20-node-arrow.sh)");
   dolphin::testing::TempDir dir;
   int rc = -1;
-  std::string listing = RunCommand("cd " + ShellQuote(node_dir.string()) + " && node write_arrow.mjs " +
-                                       ShellQuote(dir.path().string()),
-                                   &rc);
+  std::string listing =
+      RunCommand("cd " + ShellQuote(node_dir.string()) + " && node write_arrow.mjs " +
+                     ShellQuote(dir.path().string()),
+                 &rc);
   ASSERT_EQ(rc, 0) << listing;
   CheckWrittenFiles(listing, "apache-arrow JS");
   auto t = ReadIpcFile((dir.path() / "js_file.arrow").string());
@@ -194,11 +197,12 @@ TEST_P(PyarrowReadsOurFilesTest, RowsAndMetadataUnchanged) {
   std::string path = (dir.path() / "ours.arrow").string();
   ASSERT_OK(WriteIpcFile(FileSystem::Default(), path, b.table(), o));
   int rc = -1;
-  std::string out = RunCommand("PYTHONPATH=" + ShellQuote((InteropDir() / "python").string()) + " " +
-                                   ShellQuote(Python().string()) + " " +
-                                   ShellQuote((InteropDir() / "python" / "read_with_pyarrow.py").string()) +
-                                   " " + ShellQuote(path) + " 2>&1",
-                               &rc);
+  std::string out =
+      RunCommand("PYTHONPATH=" + ShellQuote((InteropDir() / "python").string()) + " " +
+                     ShellQuote(Python().string()) + " " +
+                     ShellQuote((InteropDir() / "python" / "read_with_pyarrow.py").string()) + " " +
+                     ShellQuote(path) + " 2>&1",
+                 &rc);
   ASSERT_EQ(rc, 0) << out;
   std::vector<std::string> theirs = Lines(out);
   ASSERT_FALSE(theirs.empty());
@@ -267,12 +271,14 @@ TEST(ArrowInteropTest, PyarrowLegacyFilesWithNoOrEmptyBatchesDecode) {
         EXPECT_EQ(t->format, kind == "file" ? IpcFormat::kFile : IpcFormat::kStream);
         EXPECT_EQ(t->batches.size(), c.batches);
         EXPECT_EQ(t->num_rows(), c.rows);
-        for (const RecordBatch& b : t->batches) EXPECT_EQ(b.columns.size(), t->schema->fields.size());
+        for (const RecordBatch& b : t->batches)
+          EXPECT_EQ(b.columns.size(), t->schema->fields.size());
         EXPECT_EQ(t->schema->fields.size(), 16u);
         EXPECT_EQ(t->schema->metadata, (Metadata{{"source", "pyarrow"}, {"synthetic", "false"}}));
         // Streams carry V4 messages; pyarrow's footer says V5 even then; without a footer
         // version the file's version is its schema message's, V4.
-        EXPECT_EQ(t->version, kind == "file" && !patched ? MetadataVersion::kV5 : MetadataVersion::kV4);
+        EXPECT_EQ(t->version,
+                  kind == "file" && !patched ? MetadataVersion::kV5 : MetadataVersion::kV4);
         ++checked;
       }
     }

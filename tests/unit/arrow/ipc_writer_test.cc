@@ -17,7 +17,8 @@ namespace {
 std::string AllRows(const Table& t) { return EncodeJsonLines(t); }
 
 Result<Table> ReadBack(const std::string& bytes) {
-  return ReadIpc(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+  return ReadIpc(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
 }
 
 Table ScanLike(int assets, int batches) {
@@ -30,12 +31,13 @@ Table ScanLike(int assets, int batches) {
       symbols.push_back("SYM" + std::to_string(i) + "USDT");
       prices.push_back(100.0 + i * 0.25 + k);
     }
-    EXPECT_OK(b.AddBatch({Int64Column("scan_number", {k}),
-                          TimestampColumn("timestamp", TimeUnit::kMicro, "UTC", {1774434601123456 + k}),
-                          Utf8ListColumn("assets", {symbols}), Float64ListColumn("asset_prices", {prices}),
-                          Float64Column("w50_lambda_max", {0.5}), BoolColumn("flag", {k % 2 == 0}),
-                          Utf8Column("regime", {"BULL"}, {k != 1}),
-                          StructColumn("st", {Int64Column("a", {k}), Utf8Column("b", {"x"})})}));
+    EXPECT_OK(b.AddBatch(
+        {Int64Column("scan_number", {k}),
+         TimestampColumn("timestamp", TimeUnit::kMicro, "UTC", {1774434601123456 + k}),
+         Utf8ListColumn("assets", {symbols}), Float64ListColumn("asset_prices", {prices}),
+         Float64Column("w50_lambda_max", {0.5}), BoolColumn("flag", {k % 2 == 0}),
+         Utf8Column("regime", {"BULL"}, {k != 1}),
+         StructColumn("st", {Int64Column("a", {k}), Utf8Column("b", {"x"})})}));
   }
   return b.table();
 }
@@ -85,7 +87,8 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(WriterTest, RejectsMismatchedBatchesAndUnknownDictionaryColumns) {
   TableBuilder b;
   ASSERT_OK(b.AddBatch({Int64Column("a", {1})}));
-  EXPECT_THAT(b.AddBatch({Float64Column("a", {1})}), dolphin::testing::StatusHasMessage("does not match"));
+  EXPECT_THAT(b.AddBatch({Float64Column("a", {1})}),
+              dolphin::testing::StatusHasMessage("does not match"));
   EXPECT_THAT(b.AddBatch({Int64Column("a", {1}), Int64Column("b", {1, 2})}),
               dolphin::testing::StatusHasMessage("rows"));
   WriterOptions o;

@@ -1,4 +1,5 @@
-// JSON conventions of docs/architecture.md §8 (what `dolphin arrow cat` prints and the bridge publishes).
+// JSON conventions of docs/architecture.md §8 (what `dolphin arrow cat` prints and the bridge
+// publishes).
 #include "dolphin/arrow/json_writer.h"
 
 #include <cmath>
@@ -49,9 +50,9 @@ Column Raw(TypeId id, const std::vector<T>& values, TimeUnit unit = TimeUnit::kS
 TEST(JsonWriterTest, FloatsAreShortestRoundTripAndNonFiniteIsNull) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();
-  EXPECT_EQ(Render(Float64Column("c", {0.1, 1.0, -2.5, 1e300, nan, inf, -inf, 5e-324})),
-            (std::vector<std::string>{"0.1", "1", "-2.5", "1e+300", "null", "null", "null",
-                                      "5e-324"}));
+  EXPECT_EQ(
+      Render(Float64Column("c", {0.1, 1.0, -2.5, 1e300, nan, inf, -inf, 5e-324})),
+      (std::vector<std::string>{"0.1", "1", "-2.5", "1e+300", "null", "null", "null", "5e-324"}));
   EXPECT_EQ(Render(Raw<float>(TypeId::kFloat32, {0.1f, 3.0f})),
             (std::vector<std::string>{"0.1", "3"}));
   // float16: 1.0 = 0x3C00, -2.0 = 0xC000, +inf = 0x7C00
@@ -130,9 +131,10 @@ TEST(JsonWriterTest, ExtremeTemporalValuesDoNotOverflow) {
 
 TEST(JsonWriterTest, ListsStructsAndRows) {
   TableBuilder b;
-  ASSERT_OK(b.AddBatch({Int64Column("n", {1, 2}), Utf8ListColumn("assets", {{"BTCUSDT", "ETHUSDT"}, {}}),
-                        StructColumn("s", {Float64Column("x", {0.5, 2}), Utf8Column("y", {"a", "b"})},
-                                     {true, false})}));
+  ASSERT_OK(
+      b.AddBatch({Int64Column("n", {1, 2}), Utf8ListColumn("assets", {{"BTCUSDT", "ETHUSDT"}, {}}),
+                  StructColumn("s", {Float64Column("x", {0.5, 2}), Utf8Column("y", {"a", "b"})},
+                               {true, false})}));
   Table t = b.table();
   std::string row0, row1;
   EncodeRowJson(t, 0, 0, row0);
@@ -155,23 +157,26 @@ TEST(JsonWriterTest, JsonLinesCoverEveryBatchAndStopAtTheByteLimit) {
 
 TEST(JsonWriterTest, MapIsArrayOfKeyValueObjects) {
   // map<utf8, int64>: rows [{a:1},{b:2}] and [].
-  Column entries = StructColumn("entries", {Utf8Column("key", {"a", "b"}), Int64Column("value", {1, 2})});
+  Column entries =
+      StructColumn("entries", {Utf8Column("key", {"a", "b"}), Int64Column("value", {1, 2})});
   Column m = ListColumn("m", entries, {0, 2, 2});
   m.field.type.id = TypeId::kMap;
   m.field.children[0].name = "entries";
   m.field.children[0].nullable = false;
-  EXPECT_EQ(Render(m), (std::vector<std::string>{R"([{"key":"a","value":1},{"key":"b","value":2}])",
-                                                 "[]"}));
+  EXPECT_EQ(Render(m),
+            (std::vector<std::string>{R"([{"key":"a","value":1},{"key":"b","value":2}])", "[]"}));
 }
 
 TEST(JsonWriterTest, DictionaryColumnsAreDecoded) {
   TableBuilder b;
-  ASSERT_OK(b.AddBatch({Utf8Column("sym", {"X", "Y", "X"}), Utf8ListColumn("l", {{"a", "b"}, {"b"}, {}})}));
+  ASSERT_OK(b.AddBatch(
+      {Utf8Column("sym", {"X", "Y", "X"}), Utf8ListColumn("l", {{"a", "b"}, {"b"}, {}})}));
   WriterOptions o;
   o.dictionary_columns = {"sym", "l"};
   auto bytes = WriteIpc(b.table(), o);
   ASSERT_OK(bytes);
-  auto t = ReadIpc(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()));
+  auto t = ReadIpc(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()));
   ASSERT_OK(t);
   ASSERT_TRUE(t->schema->fields[0].dictionary.has_value());
   ASSERT_TRUE(t->schema->fields[1].children[0].dictionary.has_value());
@@ -180,7 +185,9 @@ TEST(JsonWriterTest, DictionaryColumnsAreDecoded) {
     EncodeRowJson(*t, 0, r, rows);
     rows += "\n";
   }
-  EXPECT_EQ(rows, "{\"sym\":\"X\",\"l\":[\"a\",\"b\"]}\n{\"sym\":\"Y\",\"l\":[\"b\"]}\n{\"sym\":\"X\",\"l\":[]}\n");
+  EXPECT_EQ(
+      rows,
+      "{\"sym\":\"X\",\"l\":[\"a\",\"b\"]}\n{\"sym\":\"Y\",\"l\":[\"b\"]}\n{\"sym\":\"X\",\"l\":[]}\n");
   EXPECT_THAT(GetString(*t, "sym", 1), IsOkAndHolds(std::string("Y")));
   EXPECT_THAT(GetStringList(*t, "l", 0), IsOkAndHolds(std::vector<std::string>{"a", "b"}));
 }
@@ -203,7 +210,8 @@ TEST(JsonWriterTest, ScalarAccessorsForTheBridge) {
   EXPECT_THAT(GetFloat64(t, "scan_number", 0), IsOkAndHolds(7.0));
   EXPECT_THAT(GetStringList(t, "assets", 0),
               IsOkAndHolds(std::vector<std::string>{"BTCUSDT", "ETHUSDT"}));
-  EXPECT_THAT(GetFloat64List(t, "asset_prices", 0), IsOkAndHolds(std::vector<double>{97000.5, 3400.25}));
+  EXPECT_THAT(GetFloat64List(t, "asset_prices", 0),
+              IsOkAndHolds(std::vector<double>{97000.5, 3400.25}));
   EXPECT_THAT(GetInt64(t, "scan_number", 2), StatusHasMessage("out of range"));
   EXPECT_THAT(GetInt64(t, "missing", 0), StatusHasMessage("no column 'missing'"));
   EXPECT_THAT(GetInt64(t, "assets", 0), StatusHasMessage("not an integer"));

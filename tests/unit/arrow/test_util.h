@@ -16,7 +16,8 @@ namespace dolphin::arrow::testing {
 
 inline std::filesystem::path SourceDir() {
   const char* dir = std::getenv("DOLPHIN_SOURCE_DIR");
-  return dir != nullptr ? std::filesystem::path(dir) : std::filesystem::path(DOLPHIN_TEST_SOURCE_DIR);
+  return dir != nullptr ? std::filesystem::path(dir)
+                        : std::filesystem::path(DOLPHIN_TEST_SOURCE_DIR);
 }
 
 // /work/shared/testdata/arrow, seen from the project as ../shared/testdata/arrow.

@@ -10,8 +10,8 @@
 
 #include "dolphin/arrow/ipc_writer.h"
 #include "dolphin/bridge/bridge.h"
-#include "dolphin/contract/names.h"
 #include "dolphin/bus/in_memory_bus.h"
+#include "dolphin/contract/names.h"
 #include "dolphin/core/json.h"
 #include "dolphin/testing/kv_bus_fakes.h"
 #include "dolphin/testing/testing.h"
@@ -31,15 +31,14 @@ std::string MinimalScan(int64_t number, int64_t ts_micros) {
   b.AddMetadata("synthetic", "true");
   const std::vector<std::string> symbols = {"BTCUSDT", "ETHUSDT"};
   const std::vector<double> prices = {100.0, 50.0};
-  EXPECT_OK(b.AddBatch({arrow::Int64Column("scan_number", {number}),
-                        arrow::TimestampColumn("timestamp", arrow::TimeUnit::kMicro, "UTC",
-                                               {ts_micros}),
-                        arrow::Utf8ListColumn("assets", {symbols}),
-                        arrow::Float64ListColumn("asset_prices", {prices}),
-                        arrow::Float64ListColumn("eigenvalues", {{2.5, 1.25}}),
-                        arrow::Float64Column("w50_lambda_max", {0.31}),
-                        arrow::Float64Column("vel_div", {-0.01}),
-                        arrow::Utf8Column("regime", {"BULL"})}));
+  EXPECT_OK(b.AddBatch(
+      {arrow::Int64Column("scan_number", {number}),
+       arrow::TimestampColumn("timestamp", arrow::TimeUnit::kMicro, "UTC", {ts_micros}),
+       arrow::Utf8ListColumn("assets", {symbols}),
+       arrow::Float64ListColumn("asset_prices", {prices}),
+       arrow::Float64ListColumn("eigenvalues", {{2.5, 1.25}}),
+       arrow::Float64Column("w50_lambda_max", {0.31}), arrow::Float64Column("vel_div", {-0.01}),
+       arrow::Utf8Column("regime", {"BULL"})}));
   auto bytes = arrow::WriteIpc(b.table());
   EXPECT_OK(bytes);
   return bytes.ok() ? *bytes : std::string();
@@ -93,7 +92,8 @@ TEST_F(BridgeClockTest, HungReadTimesOutWhenTheClockSaysSo) {
   EXPECT_EQ(t_.clock.WaitersForTest(), 1);  // Not timed out yet: 1 ms is left.
   EXPECT_EQ(bridge_->Health().status, contract::HeartbeatStatus::kOk);
   t_.clock.AdvanceBy(std::chrono::milliseconds(1));
-  ASSERT_TRUE(WaitFor([&] { return bridge_->Health().status == contract::HeartbeatStatus::kStalled; }));
+  ASSERT_TRUE(
+      WaitFor([&] { return bridge_->Health().status == contract::HeartbeatStatus::kStalled; }));
   EXPECT_THAT(bridge_->Health().detail, ::testing::HasSubstr("longer than 5.00s"));
   bridge_->Stop();
   bridge_.reset();

@@ -14,8 +14,8 @@
 #include <mutex>
 
 #include "dolphin/arrow/ipc_writer.h"
-#include "dolphin/contract/scan_json.h"
 #include "dolphin/bus/in_memory_bus.h"
+#include "dolphin/contract/scan_json.h"
 #include "dolphin/core/json.h"
 #include "dolphin/testing/bus_testing.h"
 #include "dolphin/testing/kv_bus_fakes.h"
@@ -26,11 +26,11 @@ namespace {
 
 namespace fs = std::filesystem;
 using contract::BuildScanJson;
-using contract::DecodeScan;
 using contract::DecodedScan;
-using contract::PublishFields;
+using contract::DecodeScan;
 using contract::kFeaturesMap;
 using contract::kScanKey;
+using contract::PublishFields;
 using testing::WaitFor;
 
 const int64_t kBaseMicros = 1774434600000000;  // 2026-03-25T10:30:00Z
@@ -56,7 +56,8 @@ std::string ScanBytes(const ScanSpec& s) {
   if (!s.symbols.empty()) {
     symbols = s.symbols;
     prices.resize(symbols.size());
-    for (size_t i = 0; i < prices.size(); ++i) prices[i] = 100.0 + static_cast<double>(i) + s.number * 0.5;
+    for (size_t i = 0; i < prices.size(); ++i)
+      prices[i] = 100.0 + static_cast<double>(i) + s.number * 0.5;
   }
   arrow::TableBuilder b;
   if (s.synthetic) b.AddMetadata("synthetic", "true");
@@ -178,8 +179,8 @@ TEST_F(BridgeTest, FourHundredAssetsArePublishedExactly) {
 
 TEST_F(BridgeTest, AssetWithInvalidUtf8SymbolIsDroppedCountedAndLogged) {
   StartBridge();
-  WriteScan({.number = 4, .ts_micros = kBaseMicros,
-             .symbols = {"BTCUSDT", "BAD\xFFUSDT", "ETHUSDT"}});
+  WriteScan(
+      {.number = 4, .ts_micros = kBaseMicros, .symbols = {"BTCUSDT", "BAD\xFFUSDT", "ETHUSDT"}});
   ASSERT_TRUE(WaitForScan(4)) << ::testing::PrintToString(logger_.Lines());
   auto text = bus_->Get(kFeaturesMap, kScanKey);
   ASSERT_OK(text);
@@ -208,8 +209,10 @@ TEST_F(BridgeTest, AssetWithInvalidUtf8SymbolIsDroppedCountedAndLogged) {
 
 TEST_F(BridgeTest, BridgeFieldsWinOverSameNamedColumnsAndTheCollisionIsLogged) {
   StartBridge();
-  WriteScan({.number = 3, .ts_micros = kBaseMicros,
-             .extra = {arrow::Utf8Column("file", {"from-upstream"}), arrow::Int64Column("epoch", {5})}});
+  WriteScan(
+      {.number = 3,
+       .ts_micros = kBaseMicros,
+       .extra = {arrow::Utf8Column("file", {"from-upstream"}), arrow::Int64Column("epoch", {5})}});
   ASSERT_TRUE(WaitForScan(3));
   Json j = *Latest();
   EXPECT_EQ(j["file"], "scan_000003.arrow");
@@ -264,7 +267,8 @@ TEST_F(BridgeTest, UpstreamRestartStartsANewEpochAndDuplicatesAreNotRepublished)
   WriteScan({.number = 11, .ts_micros = kBaseMicros + 5000000}, "copy_of_11.arrow");
   // An older scan arriving late: stale.
   WriteScan({.number = 9, .ts_micros = kBaseMicros - 5000000}, "late_9.arrow");
-  ASSERT_TRUE(WaitFor([&] { return bridge_->Stats().duplicates == 1 && bridge_->Stats().stale == 1; }));
+  ASSERT_TRUE(
+      WaitFor([&] { return bridge_->Stats().duplicates == 1 && bridge_->Stats().stale == 1; }));
   EXPECT_EQ((*Latest())["file"], "scan_000011.arrow");
   // The scanner restarts: scan numbers start again, timestamps move on.
   WriteScan({.number = 1, .ts_micros = kBaseMicros + 10000000}, "scan_restart_1.arrow");
@@ -309,8 +313,8 @@ TEST_F(BridgeTest, BurstOfAThousandFilesIsPublishedInOrderWithNoneLost) {
   StartBridge();
   constexpr int kFiles = 1000;
   for (int i = 1; i <= kFiles; ++i) WriteScan({.number = i, .ts_micros = kBaseMicros + i * 1000});
-  ASSERT_TRUE(WaitFor([&] { return bridge_->Stats().published == kFiles; },
-                      std::chrono::seconds(60)))
+  ASSERT_TRUE(
+      WaitFor([&] { return bridge_->Stats().published == kFiles; }, std::chrono::seconds(60)))
       << bridge_->Stats().published;
   ASSERT_TRUE(WaitFor([&] {
     auto s = bus_->GetListenerStats(*id);
@@ -366,7 +370,8 @@ TEST_F(BridgeTest, StateFileWithAMistypedEpochIsLoggedAndStartsAFreshEpoch) {
   std::ofstream(options_.state_file) << R"({"epoch":"x"})";
   StartBridge();
   EXPECT_TRUE(logger_.Contains("ignoring unreadable state file"));
-  EXPECT_TRUE(logger_.Contains(options_.state_file.string() + ": epoch: expected an integer, got string"));
+  EXPECT_TRUE(
+      logger_.Contains(options_.state_file.string() + ": epoch: expected an integer, got string"));
   WriteScan({.number = 5, .ts_micros = kBaseMicros});
   ASSERT_TRUE(WaitForScan(5));
   EXPECT_EQ((*Latest())["epoch"], kBaseMicros);
@@ -374,7 +379,8 @@ TEST_F(BridgeTest, StateFileWithAMistypedEpochIsLoggedAndStartsAFreshEpoch) {
 }
 
 TEST_F(BridgeTest, StateFileThatIsNotAnObjectOrHasAMistypedNumberStartsAFreshEpoch) {
-  for (const char* text : {"[1,2]", R"({"epoch":1,"last_scan_number":"7"})", R"({"epoch":1,"last_timestamp":3})", "{"}) {
+  for (const char* text : {"[1,2]", R"({"epoch":1,"last_scan_number":"7"})",
+                           R"({"epoch":1,"last_timestamp":3})", "{"}) {
     std::ofstream(options_.state_file, std::ios::trunc) << text;
     StartBridge();
     WriteScan({.number = 5, .ts_micros = kBaseMicros});
@@ -403,7 +409,8 @@ TEST_F(BridgeTest, LowerNumberWithAnEqualTimestampIsStaleNotANewEpoch) {
   EXPECT_EQ(bridge_->Stats().published, 1u);
 }
 
-// Over a FakeKvBus (tests/testing/kv_bus_fakes.h): puts fail on demand, connection events fired by hand.
+// Over a FakeKvBus (tests/testing/kv_bus_fakes.h): puts fail on demand, connection events fired by
+// hand.
 TEST_F(BridgeTest, FailedPutIsRetriedWithTheNewestScanUntilItSucceeds) {
   wrapper_ = std::make_unique<testing::FakeKvBus>(*bus_);
   auto& flaky = static_cast<testing::FakeKvBus&>(*wrapper_);
@@ -418,7 +425,8 @@ TEST_F(BridgeTest, FailedPutIsRetriedWithTheNewestScanUntilItSucceeds) {
   EXPECT_EQ(contract::HeartbeatStatusName(bridge_->Health().status), "degraded");
   flaky.SetPutsFailing(false);
   ASSERT_TRUE(WaitForScan(3));  // The newest pending scan got through.
-  ASSERT_TRUE(WaitFor([&] { return contract::HeartbeatStatusName(bridge_->Health().status) == "ok"; }));
+  ASSERT_TRUE(
+      WaitFor([&] { return contract::HeartbeatStatusName(bridge_->Health().status) == "ok"; }));
   EXPECT_TRUE(logger_.Contains("bus put recovered"));
 }
 
@@ -465,7 +473,8 @@ TEST_F(BridgeTest, HungReadMarksStalledWithoutBlockingShutdown) {
   fs::path tmp = Day(kBaseMicros) / ".x";
   fs::rename(fifo, tmp);
   fs::rename(tmp, fifo);
-  ASSERT_TRUE(WaitFor([&] { return contract::HeartbeatStatusName(bridge_->Health().status) == "stalled"; }));
+  ASSERT_TRUE(WaitFor(
+      [&] { return contract::HeartbeatStatusName(bridge_->Health().status) == "stalled"; }));
   // Other scans still flow.
   WriteScan({.number = 1, .ts_micros = kBaseMicros});
   ASSERT_TRUE(WaitForScan(1));
@@ -480,31 +489,32 @@ TEST(ScanJsonTest, MissingScanNumberIsAClearError) {
   ASSERT_OK(b.AddBatch({arrow::Float64Column("x", {1.0})}));
   auto bytes = arrow::WriteIpc(b.table());
   ASSERT_OK(bytes);
-  auto scan = DecodeScan(std::span<const uint8_t>(
-      reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()));
+  auto scan = DecodeScan(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()));
   EXPECT_THAT(scan, testing::StatusHasMessage("scan_number"));
 }
 
 Result<DecodedScan> Decode(const std::string& bytes) {
-  return DecodeScan(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()),
-                                             bytes.size()));
+  return DecodeScan(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
 }
 
 // Two different bad symbols would both become "BAD\uFFFD" if replaced: both are dropped, the
 // prices stay aligned, and every other string with invalid UTF-8 is still written as valid JSON.
 TEST(ScanJsonTest, InvalidUtf8SymbolsAreDroppedNotMergedAndTheTextStaysValidJson) {
   const std::string bad_regime = "BU\xC3LL";
-  auto scan = Decode(ScanBytes({.number = 9,
-                                .ts_micros = kBaseMicros,
-                                .regime = bad_regime,
-                                .extra = {arrow::Int64Column("col\xFE", {1})},
-                                .symbols = {"BAD\xFF", "BTCUSDT", "BAD\xFE", "ETHUSDT",
-                                            "\xED\xA0\x80", "\xE2\x82\xAC"}}));
+  auto scan = Decode(ScanBytes(
+      {.number = 9,
+       .ts_micros = kBaseMicros,
+       .regime = bad_regime,
+       .extra = {arrow::Int64Column("col\xFE", {1})},
+       .symbols = {"BAD\xFF", "BTCUSDT", "BAD\xFE", "ETHUSDT", "\xED\xA0\x80", "\xE2\x82\xAC"}}));
   ASSERT_OK(scan);
   EXPECT_EQ(scan->assets_dropped_invalid_utf8, 3);
-  std::string text = BuildScanJson(*scan, PublishFields{.epoch = 1,
-                                                        .bridge_ts = Timestamp::FromUnixMicros(kBaseMicros),
-                                                        .file = "scan\xFF.arrow"});
+  std::string text =
+      BuildScanJson(*scan, PublishFields{.epoch = 1,
+                                         .bridge_ts = Timestamp::FromUnixMicros(kBaseMicros),
+                                         .file = "scan\xFF.arrow"});
   EXPECT_TRUE(IsValidUtf8(text));
   auto j = ParseJson(text);
   ASSERT_OK(j);
@@ -524,10 +534,11 @@ TEST(ScanJsonTest, InvalidUtf8SymbolsAreDroppedNotMergedAndTheTextStaysValidJson
 // not reach the published assets list.
 TEST(ScanJsonTest, InvalidUtf8SymbolIsDroppedFromAnUnalignedAssetsList) {
   arrow::TableBuilder b;
-  ASSERT_OK(b.AddBatch({arrow::Int64Column("scan_number", {1}),
-                        arrow::TimestampColumn("timestamp", arrow::TimeUnit::kMicro, "UTC", {kBaseMicros}),
-                        arrow::Utf8ListColumn("assets", {{"BTCUSDT", "X\x80"}}),
-                        arrow::Float64ListColumn("asset_prices", {{1.0}})}));
+  ASSERT_OK(b.AddBatch(
+      {arrow::Int64Column("scan_number", {1}),
+       arrow::TimestampColumn("timestamp", arrow::TimeUnit::kMicro, "UTC", {kBaseMicros}),
+       arrow::Utf8ListColumn("assets", {{"BTCUSDT", "X\x80"}}),
+       arrow::Float64ListColumn("asset_prices", {{1.0}})}));
   auto bytes = arrow::WriteIpc(b.table());
   ASSERT_OK(bytes);
   auto scan = Decode(*bytes);

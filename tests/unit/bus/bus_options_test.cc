@@ -61,8 +61,7 @@ TEST(BusOptionsTest, MemoryBusListenersTakeTheBusCapacityUnlessTheyAskForTheirOw
   auto bus = NewInMemoryBus(7);
   auto defaulted = bus->AddMapListener("M", [](const BusEvent&) {});
   ASSERT_OK(defaulted);
-  auto own =
-      bus->AddMapListener("M", [](const BusEvent&) {}, {.queue_capacity = 3, .name = "own"});
+  auto own = bus->AddMapListener("M", [](const BusEvent&) {}, {.queue_capacity = 3, .name = "own"});
   ASSERT_OK(own);
   EXPECT_EQ(bus->GetListenerStats(*defaulted)->capacity, 7u);
   EXPECT_EQ(bus->GetListenerStats(*own)->capacity, 3u);

@@ -7,14 +7,12 @@ namespace dolphin::testing {
 namespace {
 
 INSTANTIATE_TEST_SUITE_P(Memory, BusContractTest,
-                         ::testing::Values(BusFactory{"memory", [] {
-                           return bus::NewInMemoryBus();
-                         }}));
+                         ::testing::Values(BusFactory{"memory",
+                                                      [] { return bus::NewInMemoryBus(); }}));
 // The test double of tests/testing keeps the same contract.
 INSTANTIATE_TEST_SUITE_P(Fake, BusContractTest,
-                         ::testing::Values(BusFactory{"fake", [] {
-                           return std::unique_ptr<bus::KvBus>(new FakeKvBus());
-                         }}));
+                         ::testing::Values(BusFactory{
+                             "fake", [] { return std::unique_ptr<bus::KvBus>(new FakeKvBus()); }}));
 
 TEST(InMemoryBusTest, EmptyMapNameIsRejected) {
   auto b = bus::NewInMemoryBus();

@@ -76,10 +76,11 @@ TEST_F(ListenerQueueTest, RemovedReplacesPendingValueAndIsNeverDropped) {
   queue_->Push(Ev(EventType::kAdded, "a", "1"));
   queue_->Push(Ev(EventType::kAdded, "b", "1"));
   queue_->Push(Ev(EventType::kAdded, "c", "1"));
-  queue_->Push(Ev(EventType::kRemoved, "a"));        // replaces ADDED a
-  queue_->Push(Ev(EventType::kAdded, "a", "2"));     // appended after the REMOVED
-  queue_->Push(Ev(EventType::kUpdated, "a", "3"));   // coalesces into ADDED a=2
-  EXPECT_THAT(Finish(), ::testing::ElementsAre("REMOVED:a=", "ADDED:b=1", "ADDED:c=1", "ADDED:a=3"));
+  queue_->Push(Ev(EventType::kRemoved, "a"));       // replaces ADDED a
+  queue_->Push(Ev(EventType::kAdded, "a", "2"));    // appended after the REMOVED
+  queue_->Push(Ev(EventType::kUpdated, "a", "3"));  // coalesces into ADDED a=2
+  EXPECT_THAT(Finish(),
+              ::testing::ElementsAre("REMOVED:a=", "ADDED:b=1", "ADDED:c=1", "ADDED:a=3"));
   EXPECT_EQ(queue_->Stats().coalesced, 2u);
 }
 

@@ -30,8 +30,7 @@ class CliDirectBusTest : public ::testing::Test {
     DOLPHIN_REQUIRE_MEMBER();
     // No [api] section and no dolphin running: the verbs must not need one.
     std::ofstream(dir_.path() / "dolphin.toml")
-        << "[bus]\nbackend = \"hazelcast\"\nmembers = [\"" << Member::Get().address()
-        << "\"]\n";
+        << "[bus]\nbackend = \"hazelcast\"\nmembers = [\"" << Member::Get().address() << "\"]\n";
     auto bus = Member::Get().NewBus();
     ASSERT_OK(bus);
     bus_ = std::move(bus).value();
@@ -97,8 +96,8 @@ TEST_F(CliDirectBusTest, WatchPrintsSnapshotThenChangesUntilCountTimeoutOrSigint
   // The control API's stream objects, field for field.
   EXPECT_EQ(r.out, "{\"type\":\"SNAPSHOT\",\"map\":\"" + map_ +
                        "\",\"key\":\"k\",\"value\":{\"v\":1}}\n"
-                       "{\"type\":\"UPDATED\",\"map\":\"" + map_ +
-                       "\",\"key\":\"k\",\"value\":{\"v\":2}}\n");
+                       "{\"type\":\"UPDATED\",\"map\":\"" +
+                       map_ + "\",\"key\":\"k\",\"value\":{\"v\":2}}\n");
 
   // --timeout, one key, text format.
   auto timed = Dolphin({"bus", "watch", map_, "k", "--timeout", "0.5"});
@@ -119,7 +118,10 @@ TEST_F(CliDirectBusTest, WatchPrintsSnapshotThenChangesUntilCountTimeoutOrSigint
 
 TEST_F(CliDirectBusTest, StatusShowsHeartbeatsAndMapsReadFromTheMember) {
   const std::string service = fmt::format("svc{}", ::getpid());  // fits the 20-column SERVICE cell
-  nlohmann::json hb = {{"service", service}, {"pid", 1}, {"host", "h"}, {"status", "degraded"},
+  nlohmann::json hb = {{"service", service},
+                       {"pid", 1},
+                       {"host", "h"},
+                       {"status", "degraded"},
                        {"ts", FormatRfc3339(Member::Get().env().clock.Now())},
                        {"detail", "bus put failing"}};
   ASSERT_OK(bus_->Put("DOLPHIN_HEARTBEAT", service, hb.dump()));
@@ -129,7 +131,8 @@ TEST_F(CliDirectBusTest, StatusShowsHeartbeatsAndMapsReadFromTheMember) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.rfind("bus hazelcast " + Member::Get().address() + "  cluster dolphin", 0), 0u)
       << r.out;
-  EXPECT_NE(r.out.find("\nSERVICE              STATUS    PID      RST  BEAT         DETAIL\n"), std::string::npos)
+  EXPECT_NE(r.out.find("\nSERVICE              STATUS    PID      RST  BEAT         DETAIL\n"),
+            std::string::npos)
       << r.out;
   const size_t row = r.out.find("\n" + service + " ");
   ASSERT_NE(row, std::string::npos) << r.out;
@@ -162,7 +165,8 @@ TEST(CliWiringTest, RunWithHazelcastBackendPublishesHeartbeatsToTheMember) {
   ASSERT_OK(bus);
   auto hb = (*bus)->Get("DOLPHIN_HEARTBEAT", "run");
   ASSERT_OK(hb);
-  ASSERT_TRUE(hb->has_value()) << "no heartbeat from `dolphin run` in the member; stderr:\n" << r.err;
+  ASSERT_TRUE(hb->has_value()) << "no heartbeat from `dolphin run` in the member; stderr:\n"
+                               << r.err;
   auto j = nlohmann::json::parse(**hb);
   EXPECT_EQ(j["service"], "run");
 
@@ -171,8 +175,8 @@ TEST(CliWiringTest, RunWithHazelcastBackendPublishesHeartbeatsToTheMember) {
       << "[api]\nlisten = \"127.0.0.1:0\"\n[bus]\nbackend = \"hazelcast\"\nmembers = [\""
       << Member::Get().address() << "\"]\ncluster_name = \"nope\"\n";
   auto bad = dolphin::testing::RunProcess(
-      {dolphin::testing::DolphinBinary(), "run", "-c", "bad.toml", "--duration", "0.5"},
-      dir.path(), std::chrono::seconds(30));
+      {dolphin::testing::DolphinBinary(), "run", "-c", "bad.toml", "--duration", "0.5"}, dir.path(),
+      std::chrono::seconds(30));
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.err.find("refused authentication"), std::string::npos) << bad.err;
 }
@@ -188,7 +192,8 @@ TEST(CliStatusTest, StatusOfServeProcessesOnAHazelcastBus) {
   std::ofstream(dir.path() / "dolphin.toml")
       << "heartbeat_interval_s = 0.3\n[api]\nlisten = \"127.0.0.1:0\"\n[bus]\nbackend = \"hazelcast\"\n"
          "members = [\""
-      << Member::Get().address() << "\"]\n[health]\nenabled = false\n[trader." << color << "]\nposture = \"TURTLE\"\n";
+      << Member::Get().address() << "\"]\n[health]\nenabled = false\n[trader." << color
+      << "]\nposture = \"TURTLE\"\n";
   auto serve = [&](std::vector<std::string> args) {
     args.insert(args.begin(), {dolphin::testing::DolphinBinary(), "serve"});
     args.insert(args.end(), {"-c", "dolphin.toml"});
@@ -196,24 +201,30 @@ TEST(CliStatusTest, StatusOfServeProcessesOnAHazelcastBus) {
   };
   auto bridge = serve({"bridge"});
   auto trader = serve({"trader", "--color", color});
-  ASSERT_TRUE(WaitFor([&] {
-    return std::filesystem::exists(dir.path() / "var" / "api.bridge.addr") &&
-           std::filesystem::exists(dir.path() / "var" / fmt::format("api.trader.{}.addr", color));
-  }, std::chrono::seconds(30)))
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return std::filesystem::exists(dir.path() / "var" / "api.bridge.addr") &&
+               std::filesystem::exists(dir.path() / "var" /
+                                       fmt::format("api.trader.{}.addr", color));
+      },
+      std::chrono::seconds(30)))
       << bridge->Stderr() << trader->Stderr();
   auto status = [&](bool json) {
-    std::vector<std::string> argv = {dolphin::testing::DolphinBinary(), "status", "-c", "dolphin.toml"};
+    std::vector<std::string> argv = {dolphin::testing::DolphinBinary(), "status", "-c",
+                                     "dolphin.toml"};
     if (json) argv.push_back("--json");
     return dolphin::testing::RunProcess(argv, dir.path(), std::chrono::seconds(30));
   };
   const std::string service = "trader." + color;
-  ASSERT_TRUE(WaitFor([&] {
-    auto r = status(true);
-    if (r.exit_code != 0) return false;
-    auto j = nlohmann::json::parse(r.out, nullptr, false);
-    return j.is_object() && j["traders"].contains(color) && j["services"].contains(service) &&
-           j["services"].contains("bridge");
-  }, std::chrono::seconds(30)));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto r = status(true);
+        if (r.exit_code != 0) return false;
+        auto j = nlohmann::json::parse(r.out, nullptr, false);
+        return j.is_object() && j["traders"].contains(color) && j["services"].contains(service) &&
+               j["services"].contains("bridge");
+      },
+      std::chrono::seconds(30)));
   auto r = status(true);
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["traders"][color]["trading_state"], "ACTIVE");
@@ -228,8 +239,10 @@ TEST(CliStatusTest, StatusOfServeProcessesOnAHazelcastBus) {
   EXPECT_GE(with_pid, 2u) << j["processes"].dump();
   auto text = status(false);
   ASSERT_EQ(text.exit_code, 0) << text.err;
-  EXPECT_NE(text.out.find(fmt::format("{:<7} ACTIVE    TURTLE", color)), std::string::npos) << text.out;
-  EXPECT_NE(text.out.find("\nserve." + service.substr(0, 14)), std::string::npos) << text.out;  // 20 columns
+  EXPECT_NE(text.out.find(fmt::format("{:<7} ACTIVE    TURTLE", color)), std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("\nserve." + service.substr(0, 14)), std::string::npos)
+      << text.out;  // 20 columns
 
   // SIGKILL the trader: its address file stays behind and status names it in one line.
   const pid_t killed = trader->pid();
@@ -237,9 +250,9 @@ TEST(CliStatusTest, StatusOfServeProcessesOnAHazelcastBus) {
   trader->Wait();
   text = status(false);
   ASSERT_EQ(text.exit_code, 0) << text.err;
-  EXPECT_NE(text.out.find(fmt::format("no dolphin running here: {} names pid {}, which is not running",
-                                      (dir.path() / "var" / fmt::format("api.trader.{}.addr", color)).string(),
-                                      killed)),
+  EXPECT_NE(text.out.find(fmt::format(
+                "no dolphin running here: {} names pid {}, which is not running",
+                (dir.path() / "var" / fmt::format("api.trader.{}.addr", color)).string(), killed)),
             std::string::npos)
       << text.out;
   EXPECT_NE(text.out.find("SERVICE"), std::string::npos);

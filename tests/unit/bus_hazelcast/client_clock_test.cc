@@ -64,14 +64,14 @@ class SilentMember {
         std::string payload;
         PutLe(payload, kAuthentication + 1, 4);
         PutLe(payload, correlation, 8);
-        payload.push_back(0);           // backup acks
-        payload.push_back(0);           // status: authenticated
-        payload.push_back(0);           // member uuid: not null
+        payload.push_back(0);  // backup acks
+        payload.push_back(0);  // status: authenticated
+        payload.push_back(0);  // member uuid: not null
         PutLe(payload, 7, 8);
         PutLe(payload, 8, 8);
-        payload.push_back(1);           // serialization version
-        PutLe(payload, 271, 4);         // partition count
-        payload.push_back(0);           // cluster id: not null
+        payload.push_back(1);    // serialization version
+        PutLe(payload, 271, 4);  // partition count
+        payload.push_back(0);    // cluster id: not null
         PutLe(payload, 1, 8);
         PutLe(payload, 2, 8);
         payload.push_back(0);
@@ -111,7 +111,8 @@ TEST(HazelcastClientClockTest, RequestTimeoutRunsOnTheSimulatedClock) {
   // 29.9 s of simulated time: still waiting for the response the member never sends.
   t.clock.AdvanceBy(std::chrono::milliseconds(29900));
   EXPECT_EQ(t.clock.WaitersForTest(), 1);
-  EXPECT_EQ(reply.wait_for(std::chrono::seconds(0)), std::future_status::timeout);  // determinism-ok: a non-blocking readiness check
+  EXPECT_EQ(reply.wait_for(std::chrono::seconds(0)),
+            std::future_status::timeout);  // determinism-ok: a non-blocking readiness check
   // The deadline passes only when the clock says so.
   t.clock.AdvanceBy(std::chrono::milliseconds(100));
   Result<Message> r = reply.get();

@@ -32,12 +32,12 @@ const int64_t kBaseMicros = 1774434600000000;  // 2026-03-25T10:30:00Z
 void WriteScan(const fs::path& scan_dir, int64_t number, int64_t ts_micros) {
   arrow::TableBuilder b;
   b.AddMetadata("synthetic", "true");
-  ASSERT_OK(b.AddBatch({arrow::Int64Column("scan_number", {number}),
-                        arrow::TimestampColumn("timestamp", arrow::TimeUnit::kMicro, "UTC",
-                                               {ts_micros}),
-                        arrow::Utf8ListColumn("assets", {{"BTCUSDT", "ETHUSDT"}}),
-                        arrow::Float64ListColumn("asset_prices", {{60000.5, 3000.25}}),
-                        arrow::Float64Column("vel_div", {-0.01})}));
+  ASSERT_OK(
+      b.AddBatch({arrow::Int64Column("scan_number", {number}),
+                  arrow::TimestampColumn("timestamp", arrow::TimeUnit::kMicro, "UTC", {ts_micros}),
+                  arrow::Utf8ListColumn("assets", {{"BTCUSDT", "ETHUSDT"}}),
+                  arrow::Float64ListColumn("asset_prices", {{60000.5, 3000.25}}),
+                  arrow::Float64Column("vel_div", {-0.01})}));
   auto bytes = arrow::WriteIpc(b.table());
   ASSERT_OK(bytes);
   const fs::path day = scan_dir / FormatUtcDate(Timestamp::FromUnixMicros(ts_micros));
@@ -119,11 +119,10 @@ TEST(ConnectionEventsTest, MemberRestartIsAClusterChangeAndTheBridgeRepublishesI
   EXPECT_EQ(before["republished"], false);
 
   ASSERT_OK(Member::Get().Kill());
-  ASSERT_TRUE(WaitFor([&] { return rec.Saw(ConnectionEvent::kDisconnected); }))
-      << rec.Describe();
+  ASSERT_TRUE(WaitFor([&] { return rec.Saw(ConnectionEvent::kDisconnected); })) << rec.Describe();
   ASSERT_OK(Member::Get().Start());
-  ASSERT_TRUE(WaitFor([&] { return rec.Saw(ConnectionEvent::kClusterChanged); },
-                      std::chrono::seconds(30)))
+  ASSERT_TRUE(
+      WaitFor([&] { return rec.Saw(ConnectionEvent::kClusterChanged); }, std::chrono::seconds(30)))
       << "events: " << rec.Describe();
   auto events = rec.Events();
   EXPECT_EQ(events.front(), ConnectionEvent::kDisconnected) << rec.Describe();

@@ -1,7 +1,7 @@
 // Hazelcast-specific behaviour against a real member: authentication errors, the IMap
 // operations beyond KvBus, heartbeats, timeouts, and reconnection after the member is killed.
-#include <sys/socket.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -127,8 +127,8 @@ TEST_F(HazelcastBusTest, ListenersTakeTheConfiguredQueueCapacity) {
   ASSERT_OK(bus);
   auto defaulted = (*bus)->AddMapListener(map_, [](const BusEvent&) {});
   ASSERT_OK(defaulted);
-  auto own = (*bus)->AddMapListener(map_, [](const BusEvent&) {},
-                                    {.queue_capacity = 3, .name = "own"});
+  auto own =
+      (*bus)->AddMapListener(map_, [](const BusEvent&) {}, {.queue_capacity = 3, .name = "own"});
   ASSERT_OK(own);
   EXPECT_EQ((*bus)->GetListenerStats(*defaulted)->capacity, 7u);
   EXPECT_EQ((*bus)->GetListenerStats(*own)->capacity, 3u);
@@ -205,9 +205,8 @@ TEST_F(HazelcastBusTest, ReconnectsAfterMemberKillAndDeliversSnapshotOfOutageWri
   }
   // Listeners work after the reconnect, and so do writes.
   ASSERT_OK(hz.Put(map_, "k", "after"));
-  ASSERT_TRUE(key_rec.WaitForEvent([](const BusEvent& e) {
-    return e.value == "after" && e.type == EventType::kUpdated;
-  }));
+  ASSERT_TRUE(key_rec.WaitForEvent(
+      [](const BusEvent& e) { return e.value == "after" && e.type == EventType::kUpdated; }));
   ASSERT_TRUE(map_rec.WaitForEvent([](const BusEvent& e) { return e.value == "after"; }));
   EXPECT_OK(hz.RemoveListener(*key_id));
   EXPECT_OK(hz.RemoveListener(*map_id));

@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <array>
-#include <cstdio>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
@@ -75,8 +75,7 @@ class MemberEnvironment : public ::testing::Environment {
     const std::string missing = MissingPrerequisites();
     if (missing.empty()) return;
     if (dolphin::testing::InCi()) {
-      FAIL() << "no Hazelcast member possible under CI=true: " << missing
-             << "run scripts/setup.sh";
+      FAIL() << "no Hazelcast member possible under CI=true: " << missing << "run scripts/setup.sh";
     }
     std::fprintf(stderr,
                  "\n*** SKIPPING every test of this binary: %s\n*** run scripts/setup.sh to "

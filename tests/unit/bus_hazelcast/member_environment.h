@@ -66,16 +66,16 @@ class Member {
 };
 
 // For fixtures: fails (CI) or skips (developer machine) when no member is available.
-#define DOLPHIN_REQUIRE_MEMBER()                                                              \
-  do {                                                                                        \
-    auto& m_ = ::dolphin::bus::hazelcast::testing::Member::Started();                             \
-    if (!m_.available()) {                                                                    \
-      if (::dolphin::testing::InCi()) {                                                       \
-        FAIL() << "no Hazelcast member under CI=true: " << m_.error();                        \
-      }                                                                                       \
-      GTEST_SKIP() << "SKIPPING: no Hazelcast member (" << m_.error()                         \
-                   << "); run scripts/setup.sh";                                              \
-    }                                                                                         \
+#define DOLPHIN_REQUIRE_MEMBER()                                       \
+  do {                                                                 \
+    auto& m_ = ::dolphin::bus::hazelcast::testing::Member::Started();  \
+    if (!m_.available()) {                                             \
+      if (::dolphin::testing::InCi()) {                                \
+        FAIL() << "no Hazelcast member under CI=true: " << m_.error(); \
+      }                                                                \
+      GTEST_SKIP() << "SKIPPING: no Hazelcast member (" << m_.error()  \
+                   << "); run scripts/setup.sh";                       \
+    }                                                                  \
   } while (false)
 
 }  // namespace dolphin::bus::hazelcast::testing

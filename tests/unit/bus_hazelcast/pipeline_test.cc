@@ -23,11 +23,11 @@ namespace dolphin::bus::hazelcast {
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::HasSubstr;
 using dolphin::testing::DolphinBinary;
 using dolphin::testing::Subprocess;
 using dolphin::testing::TempDir;
 using dolphin::testing::WaitFor;
+using ::testing::HasSubstr;
 using testing::Member;
 
 class PipelineTest : public ::testing::Test {
@@ -40,11 +40,13 @@ class PipelineTest : public ::testing::Test {
     so.seed = 11;
     so.compute_eigenvalues = false;
     // Timestamps near now, so no scan is stale for the trader.
-    so.start_time = Timestamp::FromUnixSeconds(std::time(nullptr));  // determinism-ok: live scans for a real process
+    so.start_time = Timestamp::FromUnixSeconds(
+        std::time(nullptr));  // determinism-ok: live scans for a real process
     so.step = std::chrono::milliseconds(200);
     auto scanner = sim::Scanner::Create(so);
     ASSERT_OK(scanner);
-    auto files = dolphin::testing::StageScanFiles(**scanner, 40, dir_.path() / "staging", dir_.path() / "scans");
+    auto files = dolphin::testing::StageScanFiles(**scanner, 40, dir_.path() / "staging",
+                                                  dir_.path() / "scans");
     ASSERT_OK(files);
     for (const dolphin::testing::StagedScan& s : *files) files_.push_back({s.number, s.relative});
     std::ofstream(dir_.path() / "dolphin.toml") << fmt::format(R"(heartbeat_interval_s = 1
@@ -63,7 +65,8 @@ entry_threshold = -0.001
 exit_threshold = 0.001
 max_hold_scans = 3
 max_scan_age_s = 3600
-)", Member::Get().address());
+)",
+                                                               Member::Get().address());
     // Another test of this binary may have left a scan or a state on the shared member.
     auto bus = Member::Get().NewBus();
     ASSERT_OK(bus);
@@ -75,9 +78,11 @@ max_scan_age_s = 3600
 
   std::unique_ptr<Subprocess> Serve(const std::string& service) {
     auto p = std::make_unique<Subprocess>(
-        std::vector<std::string>{DolphinBinary(), "serve", service, "-c", "dolphin.toml"}, dir_.path());
-    EXPECT_TRUE(WaitFor([&] { return fs::exists(dir_.path() / "var" / fmt::format("api.{}.addr", service)); },
-                        std::chrono::seconds(60)))
+        std::vector<std::string>{DolphinBinary(), "serve", service, "-c", "dolphin.toml"},
+        dir_.path());
+    EXPECT_TRUE(WaitFor(
+        [&] { return fs::exists(dir_.path() / "var" / fmt::format("api.{}.addr", service)); },
+        std::chrono::seconds(60)))
         << p->Stderr();
     return p;
   }
@@ -113,8 +118,10 @@ TEST_F(PipelineTest, SeparateProcessesSurviveAMemberKillWithoutActingTwice) {
   size_t next = 0;
   for (; next < 12; ++next) {
     Deliver(next);
-    ASSERT_TRUE(WaitFor([&] { return LastProcessed() >= files_[next].first; }, std::chrono::seconds(30)))
-        << "scan " << files_[next].first << "\n" << trader->Stderr() << bridge->Stderr();
+    ASSERT_TRUE(
+        WaitFor([&] { return LastProcessed() >= files_[next].first; }, std::chrono::seconds(30)))
+        << "scan " << files_[next].first << "\n"
+        << trader->Stderr() << bridge->Stderr();
   }
   // Operator controls reach the serve process (api.trader.addr).
   auto halt = Dolphin({"trader", "halt"});
@@ -132,11 +139,13 @@ TEST_F(PipelineTest, SeparateProcessesSurviveAMemberKillWithoutActingTwice) {
   int64_t want = files_[next++].first;
   ASSERT_TRUE(WaitFor([&] { return LastProcessed() >= want; }, std::chrono::seconds(60)))
       << trader->Stderr() << bridge->Stderr();
-  double recovery_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - restarted).count();  // determinism-ok: measuring
+  double recovery_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - restarted)
+                          .count();  // determinism-ok: measuring
   std::printf("pipeline: next scan processed %.2f s after the member restarted\n", recovery_s);
   for (; next < files_.size(); ++next) {
     Deliver(next);
-    ASSERT_TRUE(WaitFor([&] { return LastProcessed() >= files_[next].first; }, std::chrono::seconds(30)))
+    ASSERT_TRUE(
+        WaitFor([&] { return LastProcessed() >= files_[next].first; }, std::chrono::seconds(30)))
         << trader->Stderr();
   }
   // The new cluster holds the trader's state and the bridge's newest scan again.

@@ -46,16 +46,16 @@ TEST(ProtocolTest, AuthenticationRequestIsByteExact) {
   req.client_name = "cpp-client-1";
   std::string wire = EncodeAuthentication(req);
   SetCorrelationId(wire, 1);
-  const std::string want = Hex(
-      "28 00 00 00 00 c0 00 01 00 00 01 00 00 00 00 00 00 00 ff ff ff ff"
-      "00 77 66 55 44 33 22 11 00 ff ee dd cc bb aa 99 88 01"
-      "0d 00 00 00 00 00 64 6f 6c 70 68 69 6e"
-      "06 00 00 00 00 04"
-      "06 00 00 00 00 04"
-      "09 00 00 00 00 00 43 50 50"
-      "0b 00 00 00 00 00 35 2e 30 2e 30"
-      "12 00 00 00 00 00 63 70 70 2d 63 6c 69 65 6e 74 2d 31"
-      "06 00 00 00 00 10   06 00 00 00 00 28");
+  const std::string want =
+      Hex("28 00 00 00 00 c0 00 01 00 00 01 00 00 00 00 00 00 00 ff ff ff ff"
+          "00 77 66 55 44 33 22 11 00 ff ee dd cc bb aa 99 88 01"
+          "0d 00 00 00 00 00 64 6f 6c 70 68 69 6e"
+          "06 00 00 00 00 04"
+          "06 00 00 00 00 04"
+          "09 00 00 00 00 00 43 50 50"
+          "0b 00 00 00 00 00 35 2e 30 2e 30"
+          "12 00 00 00 00 00 63 70 70 2d 63 6c 69 65 6e 74 2d 31"
+          "06 00 00 00 00 10   06 00 00 00 00 28");
   EXPECT_EQ(ToHex(wire), ToHex(want));
   EXPECT_EQ(wire.size(), 115u);
 }
@@ -63,22 +63,26 @@ TEST(ProtocolTest, AuthenticationRequestIsByteExact) {
 TEST(ProtocolTest, PingPutGetListenerProxySizeAreByteExact) {
   std::string ping = EncodePing();
   SetCorrelationId(ping, 2);
-  EXPECT_EQ(ToHex(ping), ToHex(Hex("16 00 00 00 00 e0 00 0b 00 00 02 00 00 00 00 00 00 00 ff ff ff ff")));
+  EXPECT_EQ(ToHex(ping),
+            ToHex(Hex("16 00 00 00 00 e0 00 0b 00 00 02 00 00 00 00 00 00 00 ff ff ff ff")));
 
   const std::string k = EncodeStringData("k");
   std::string put = EncodeMapPut("m", k, EncodeStringData("v1"), 41);
   SetCorrelationId(put, 3);
-  EXPECT_EQ(ToHex(put), ToHex(Hex("26 00 00 00 00 c0 00 01 01 00 03 00 00 00 00 00 00 00 29 00 00 00"
-                                  "01 00 00 00 00 00 00 00 ff ff ff ff ff ff ff ff"
-                                  "07 00 00 00 00 00 6d"
-                                  "13 00 00 00 00 00 00 00 00 00 ff ff ff f5 00 00 00 01 6b"
-                                  "14 00 00 00 00 20 00 00 00 00 ff ff ff f5 00 00 00 02 76 31")));
+  EXPECT_EQ(ToHex(put),
+            ToHex(Hex("26 00 00 00 00 c0 00 01 01 00 03 00 00 00 00 00 00 00 29 00 00 00"
+                      "01 00 00 00 00 00 00 00 ff ff ff ff ff ff ff ff"
+                      "07 00 00 00 00 00 6d"
+                      "13 00 00 00 00 00 00 00 00 00 ff ff ff f5 00 00 00 01 6b"
+                      "14 00 00 00 00 20 00 00 00 00 ff ff ff f5 00 00 00 02 76 31")));
 
   std::string get = EncodeMapKeyOp(kMapGet, "m", k, 41);
   SetCorrelationId(get, 4);
-  EXPECT_EQ(ToHex(get),
-            ToHex(Hex("1e 00 00 00 00 c0 00 02 01 00 04 00 00 00 00 00 00 00 29 00 00 00 01 00 00 00 00 00 00 00"
-                      "07 00 00 00 00 00 6d 13 00 00 00 00 20 00 00 00 00 ff ff ff f5 00 00 00 01 6b")));
+  EXPECT_EQ(
+      ToHex(get),
+      ToHex(Hex(
+          "1e 00 00 00 00 c0 00 02 01 00 04 00 00 00 00 00 00 00 29 00 00 00 01 00 00 00 00 00 00 00"
+          "07 00 00 00 00 00 6d 13 00 00 00 00 20 00 00 00 00 ff ff ff f5 00 00 00 01 6b")));
 
   // Our listener flags differ from the reference dump (0x1f): patch that one byte back.
   std::string add = EncodeAddEntryListener("m");
@@ -87,19 +91,24 @@ TEST(ProtocolTest, PingPutGetListenerProxySizeAreByteExact) {
   EXPECT_EQ(static_cast<uint8_t>(add[23]), kListenerFlags & 0xff);
   add[23] = 0x1f;
   add[24] = 0;
-  EXPECT_EQ(ToHex(add), ToHex(Hex("1c 00 00 00 00 c0 00 19 01 00 05 00 00 00 00 00 00 00 ff ff ff ff 01 1f 00 00 00 00"
-                                  "07 00 00 00 00 20 6d")));
+  EXPECT_EQ(
+      ToHex(add),
+      ToHex(
+          Hex("1c 00 00 00 00 c0 00 19 01 00 05 00 00 00 00 00 00 00 ff ff ff ff 01 1f 00 00 00 00"
+              "07 00 00 00 00 20 6d")));
 
   std::string proxy = EncodeCreateProxy("m", "hz:impl:mapService");
   SetCorrelationId(proxy, 6);
-  EXPECT_EQ(ToHex(proxy), ToHex(Hex("16 00 00 00 00 c0 00 04 00 00 06 00 00 00 00 00 00 00 ff ff ff ff"
-                                    "07 00 00 00 00 00 6d 18 00 00 00 00 20") +
-                                "hz:impl:mapService"));
+  EXPECT_EQ(ToHex(proxy),
+            ToHex(Hex("16 00 00 00 00 c0 00 04 00 00 06 00 00 00 00 00 00 00 ff ff ff ff"
+                      "07 00 00 00 00 00 6d 18 00 00 00 00 20") +
+                  "hz:impl:mapService"));
 
   std::string size = EncodeMapNameOp(kMapSize, "m");
   SetCorrelationId(size, 7);
-  EXPECT_EQ(ToHex(size), ToHex(Hex("16 00 00 00 00 c0 00 2a 01 00 07 00 00 00 00 00 00 00 ff ff ff ff"
-                                   "07 00 00 00 00 20 6d")));
+  EXPECT_EQ(ToHex(size),
+            ToHex(Hex("16 00 00 00 00 c0 00 2a 01 00 07 00 00 00 00 00 00 00 ff ff ff ff"
+                      "07 00 00 00 00 20 6d")));
 }
 
 TEST(ProtocolTest, MurmurMatchesJavaVectors) {
@@ -181,7 +190,8 @@ TEST(ProtocolTest, ReaderSplitsFramesAcrossArbitraryChunksAndReassemblesFragment
   ASSERT_EQ(out.size(), 1u);
   ASSERT_EQ(out[0].frames.size(), 3u);
   EXPECT_EQ(out[0].frames[1].payload, "part2");
-  EXPECT_THAT(DecodeHeader(out[0]), IsOkAndHolds(::testing::Field(&MessageHeader::correlation_id, 9)));
+  EXPECT_THAT(DecodeHeader(out[0]),
+              IsOkAndHolds(::testing::Field(&MessageHeader::correlation_id, 9)));
 
   // Continuation of an unknown fragment and a frame shorter than its header are errors.
   MessageReader bad;
@@ -216,10 +226,9 @@ TEST(ProtocolTest, DecodesResponsesAndRejectsTruncatedOnes) {
   code[0] = 3;
   Message error = Msg({Frame{kUnfragmented, ResponseHeader(0, 4)}, Frame{kBeginDataStructure, ""},
                        Frame{kBeginDataStructure, ""}, Frame{0, code},
-                       Frame{0, "com.hazelcast.client.AuthenticationException"},
-                       Frame{0, "bad"}, Frame{kBeginDataStructure, ""},
-                       Frame{kEndDataStructure, ""}, Frame{kEndDataStructure, ""},
-                       Frame{kEndDataStructure | kIsFinal, ""}});
+                       Frame{0, "com.hazelcast.client.AuthenticationException"}, Frame{0, "bad"},
+                       Frame{kBeginDataStructure, ""}, Frame{kEndDataStructure, ""},
+                       Frame{kEndDataStructure, ""}, Frame{kEndDataStructure | kIsFinal, ""}});
   Status s = ErrorResponseToStatus(error, "hazelcast get m[k]");
   EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(s, testing::StatusHasMessage(
@@ -248,8 +257,8 @@ TEST(ProtocolTest, DecodesEntryEvent) {
 
 TEST(ProtocolTest, FuzzCorpusReplaysWithoutCrashing) {
   const char* src = std::getenv("DOLPHIN_SOURCE_DIR");
-  std::filesystem::path dir =
-      std::filesystem::path(src ? src : DOLPHIN_SOURCE_DIR_FALLBACK) / "tests/data/hazelcast/fuzz-corpus";
+  std::filesystem::path dir = std::filesystem::path(src ? src : DOLPHIN_SOURCE_DIR_FALLBACK) /
+                              "tests/data/hazelcast/fuzz-corpus";
   ASSERT_TRUE(std::filesystem::is_directory(dir)) << dir;
   size_t files = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {

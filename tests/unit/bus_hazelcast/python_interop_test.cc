@@ -118,7 +118,8 @@ TEST_F(PythonInteropTest, CppKeyListenerSeesPythonPuts) {
 // json.loads (the original system's operators read DOLPHIN_META_HEALTH["latest"] that way).
 class NoProcesses final : public health::ProcessProbe {
  public:
-  std::map<std::string, health::ProcessState> Probe(const std::vector<std::string>& names) override {
+  std::map<std::string, health::ProcessState> Probe(
+      const std::vector<std::string>& names) override {
     std::map<std::string, health::ProcessState> out;
     for (const auto& n : names) out[n] = {true, 7, 0, false, false, "running"};
     return out;
@@ -146,7 +147,8 @@ TEST_F(PythonInteropTest, PythonReadsTheMetaHealthRecordAsJson) {
   health::HealthService svc(t.env, *bus_, o, procs, ports, actions);
   const contract::MetaHealth record = svc.RunCycle();  // no heartbeat, no scan: DEAD
   EXPECT_EQ(record.status, contract::HealthStatus::kDead);
-  auto out = nlohmann::json::parse(Py("json " + Member::Get().address() + " DOLPHIN_META_HEALTH latest"));
+  auto out =
+      nlohmann::json::parse(Py("json " + Member::Get().address() + " DOLPHIN_META_HEALTH latest"));
   ASSERT_TRUE(out.is_object()) << out.dump();
   EXPECT_EQ(out["status"], "DEAD");
   EXPECT_EQ(out["rm_meta"], 0.0);

@@ -34,8 +34,8 @@ TEST(SnapshotPrimingTest, EventsTheReadAlreadySawAreDropped) {
 
 TEST(SnapshotPrimingTest, EventsAfterTheReadFollowTheSnapshot) {
   // The read returned v1; v2 and v3 came after it.
-  auto out = PrimedEvents("m", {E(EventType::kUpdated, "k", "v2"), E(EventType::kUpdated, "k", "v3")},
-                          {{"k", "v1"}});
+  auto out = PrimedEvents(
+      "m", {E(EventType::kUpdated, "k", "v2"), E(EventType::kUpdated, "k", "v3")}, {{"k", "v1"}});
   EXPECT_THAT(Render(out), ElementsAre("SNAPSHOT k=v1", "UPDATED k=v2", "UPDATED k=v3"));
   // Read in the middle: v1 seen, v2 not.
   out = PrimedEvents("m", {E(EventType::kUpdated, "k", "v1"), E(EventType::kUpdated, "k", "v2")},
@@ -45,7 +45,8 @@ TEST(SnapshotPrimingTest, EventsAfterTheReadFollowTheSnapshot) {
 
 TEST(SnapshotPrimingTest, RemovalsAndAbsentKeys) {
   // Removed before the read: no snapshot, nothing stale after it.
-  auto out = PrimedEvents("m", {E(EventType::kUpdated, "k", "v1"), E(EventType::kRemoved, "k")}, {});
+  auto out =
+      PrimedEvents("m", {E(EventType::kUpdated, "k", "v1"), E(EventType::kRemoved, "k")}, {});
   EXPECT_TRUE(out.empty()) << ::testing::PrintToString(Render(out));
   // Absent at the read, added after it.
   out = PrimedEvents("m", {E(EventType::kAdded, "k", "v1")}, {});

@@ -40,19 +40,25 @@ TEST(EnumsTest, EveryNameParsesBackAndUnknownNamesAreErrors) {
   for (Posture p : {Posture::kApex, Posture::kStalker, Posture::kTurtle, Posture::kHibernate}) {
     EXPECT_EQ(*ParsePosture(PostureName(p)), p);
   }
-  for (HealthStatus s : {HealthStatus::kGreen, HealthStatus::kDegraded, HealthStatus::kCritical, HealthStatus::kDead}) {
+  for (HealthStatus s : {HealthStatus::kGreen, HealthStatus::kDegraded, HealthStatus::kCritical,
+                         HealthStatus::kDead}) {
     EXPECT_EQ(*ParseHealthStatus(HealthStatusName(s)), s);
   }
-  for (HeartbeatStatus s : {HeartbeatStatus::kOk, HeartbeatStatus::kDegraded, HeartbeatStatus::kStalled}) {
+  for (HeartbeatStatus s :
+       {HeartbeatStatus::kOk, HeartbeatStatus::kDegraded, HeartbeatStatus::kStalled}) {
     EXPECT_EQ(*ParseHeartbeatStatus(HeartbeatStatusName(s)), s);
   }
   for (TradingState s : {TradingState::kActive, TradingState::kReducing, TradingState::kHalted}) {
     EXPECT_EQ(*ParseTradingState(TradingStateName(s)), s);
   }
-  EXPECT_THAT(ParsePosture("apex"), StatusHasMessage("posture: expected APEX, STALKER, TURTLE or HIBERNATE, got \"apex\""));
-  EXPECT_THAT(ParseHealthStatus("OK"), StatusHasMessage("expected GREEN, DEGRADED, CRITICAL or DEAD"));
+  EXPECT_THAT(
+      ParsePosture("apex"),
+      StatusHasMessage("posture: expected APEX, STALKER, TURTLE or HIBERNATE, got \"apex\""));
+  EXPECT_THAT(ParseHealthStatus("OK"),
+              StatusHasMessage("expected GREEN, DEGRADED, CRITICAL or DEAD"));
   EXPECT_THAT(ParseHeartbeatStatus("OK"), StatusHasMessage("expected ok, degraded or stalled"));
-  EXPECT_THAT(ParseTradingState("RUNNING"), StatusHasMessage("expected ACTIVE, REDUCING or HALTED"));
+  EXPECT_THAT(ParseTradingState("RUNNING"),
+              StatusHasMessage("expected ACTIVE, REDUCING or HALTED"));
 }
 
 TEST(EnumsTest, HeartbeatStatusIsOrderedBySeverity) {
@@ -133,14 +139,19 @@ TEST(ScanCodecTest, MalformedInputIsAnErrorNamingTheField) {
               StatusHasMessage("scan_number: expected an integer"));
   EXPECT_THAT(DecodeScanJson(R"({"scan_number":1,"timestamp":"2026-03-25T10:30:00Z","epoch":"x"})"),
               StatusHasMessage("epoch: expected an integer"));
-  EXPECT_THAT(DecodeScanJson(R"({"scan_number":1,"timestamp":"2026-03-25T10:30:00Z","bridge_ts":3})"),
-              StatusHasMessage("bridge_ts: expected an RFC 3339 string"));
-  EXPECT_THAT(DecodeScanJson(R"({"scan_number":1,"timestamp":"2026-03-25T10:30:00Z","eigenvalues":["a"]})"),
-              StatusHasMessage("eigenvalues"));
-  EXPECT_THAT(DecodeScanJson(R"({"scan_number":1,"timestamp":"2026-03-25T10:30:00Z","asset_prices":{"A":"x"}})"),
-              StatusHasMessage("asset_prices.A"));
-  EXPECT_THAT(DecodeScanJson(R"({"scan_number":1,"timestamp":"2026-03-25T10:30:00Z","republished":1})"),
-              StatusHasMessage("republished: expected a boolean"));
+  EXPECT_THAT(
+      DecodeScanJson(R"({"scan_number":1,"timestamp":"2026-03-25T10:30:00Z","bridge_ts":3})"),
+      StatusHasMessage("bridge_ts: expected an RFC 3339 string"));
+  EXPECT_THAT(
+      DecodeScanJson(R"({"scan_number":1,"timestamp":"2026-03-25T10:30:00Z","eigenvalues":["a"]})"),
+      StatusHasMessage("eigenvalues"));
+  EXPECT_THAT(
+      DecodeScanJson(
+          R"({"scan_number":1,"timestamp":"2026-03-25T10:30:00Z","asset_prices":{"A":"x"}})"),
+      StatusHasMessage("asset_prices.A"));
+  EXPECT_THAT(
+      DecodeScanJson(R"({"scan_number":1,"timestamp":"2026-03-25T10:30:00Z","republished":1})"),
+      StatusHasMessage("republished: expected a boolean"));
   EXPECT_THAT(DecodeScanJson(R"({"scan_number":1})"), StatusHasMessage("no timestamp"));
 }
 
@@ -168,14 +179,17 @@ TEST(SafetyCodecTest, OnlyPostureAndTsAreRequired) {
 
 TEST(SafetyCodecTest, MalformedInputIsAnErrorNamingTheField) {
   EXPECT_THAT(DecodeSafety("nope"), StatusHasMessage("DOLPHIN_SAFETY[latest]"));
-  EXPECT_THAT(DecodeSafety("[]"), StatusHasMessage("DOLPHIN_SAFETY[latest]: expected a JSON object"));
-  EXPECT_THAT(DecodeSafety(R"({"ts":"2026-03-25T10:30:01Z"})"), StatusHasMessage("posture: missing"));
+  EXPECT_THAT(DecodeSafety("[]"),
+              StatusHasMessage("DOLPHIN_SAFETY[latest]: expected a JSON object"));
+  EXPECT_THAT(DecodeSafety(R"({"ts":"2026-03-25T10:30:01Z"})"),
+              StatusHasMessage("posture: missing"));
   EXPECT_THAT(DecodeSafety(R"({"posture":1,"ts":"2026-03-25T10:30:01Z"})"),
               StatusHasMessage("posture: expected a string, got integer"));
   EXPECT_THAT(DecodeSafety(R"({"posture":"BRAVE","ts":"2026-03-25T10:30:01Z"})"),
               StatusHasMessage("got \"BRAVE\""));
   EXPECT_THAT(DecodeSafety(R"({"posture":"APEX"})"), StatusHasMessage("ts: missing"));
-  EXPECT_THAT(DecodeSafety(R"({"posture":"APEX","ts":"soon"})"), StatusHasMessage("DOLPHIN_SAFETY[latest]: ts:"));
+  EXPECT_THAT(DecodeSafety(R"({"posture":"APEX","ts":"soon"})"),
+              StatusHasMessage("DOLPHIN_SAFETY[latest]: ts:"));
   EXPECT_THAT(DecodeSafety(R"({"posture":"APEX","ts":"2026-03-25T10:30:01Z","Rm":"1"})"),
               StatusHasMessage("Rm: expected a number"));
   EXPECT_THAT(DecodeSafety(R"({"posture":"APEX","ts":"2026-03-25T10:30:01Z","Rm":1.5})"),
@@ -198,12 +212,15 @@ TEST(HeartbeatCodecTest, RoundTrip) {
 
 TEST(HeartbeatCodecTest, MalformedInputIsAnErrorNamingTheField) {
   EXPECT_THAT(DecodeHeartbeat("{"), StatusHasMessage("DOLPHIN_HEARTBEAT"));
-  EXPECT_THAT(DecodeHeartbeat(R"({"ts":"2026-03-25T10:30:01Z","status":"ok"})"), StatusHasMessage("service: missing"));
+  EXPECT_THAT(DecodeHeartbeat(R"({"ts":"2026-03-25T10:30:01Z","status":"ok"})"),
+              StatusHasMessage("service: missing"));
   EXPECT_THAT(DecodeHeartbeat(R"({"service":"x","ts":"2026-03-25T10:30:01Z","status":"fine"})"),
               StatusHasMessage("DOLPHIN_HEARTBEAT: status: expected ok, degraded or stalled"));
-  EXPECT_THAT(DecodeHeartbeat(R"({"service":"x","pid":"1","ts":"2026-03-25T10:30:01Z","status":"ok"})"),
-              StatusHasMessage("pid: expected an integer, got string"));
-  EXPECT_THAT(DecodeHeartbeat(R"({"service":"x","ts":5,"status":"ok"})"), StatusHasMessage("ts: expected an RFC 3339"));
+  EXPECT_THAT(
+      DecodeHeartbeat(R"({"service":"x","pid":"1","ts":"2026-03-25T10:30:01Z","status":"ok"})"),
+      StatusHasMessage("pid: expected an integer, got string"));
+  EXPECT_THAT(DecodeHeartbeat(R"({"service":"x","ts":5,"status":"ok"})"),
+              StatusHasMessage("ts: expected an RFC 3339"));
 }
 
 // ---- trader state ----
@@ -264,15 +281,22 @@ TEST(TraderStateCodecTest, MalformedInputIsAnErrorNamingTheField) {
     return DumpJson(j);
   };
   EXPECT_THAT(DecodeTraderState("x"), StatusHasMessage("DOLPHIN_STATE[latest_nautilus]"));
-  EXPECT_THAT(DecodeTraderState(with("equity", "a lot")), StatusHasMessage("equity: expected a number, got string"));
-  EXPECT_THAT(DecodeTraderState(with("trading_state", "ON")), StatusHasMessage("expected ACTIVE, REDUCING or HALTED"));
+  EXPECT_THAT(DecodeTraderState(with("equity", "a lot")),
+              StatusHasMessage("equity: expected a number, got string"));
+  EXPECT_THAT(DecodeTraderState(with("trading_state", "ON")),
+              StatusHasMessage("expected ACTIVE, REDUCING or HALTED"));
   EXPECT_THAT(DecodeTraderState(with("posture", "bus")), StatusHasMessage("posture:"));
-  EXPECT_THAT(DecodeTraderState(with("scan_number", "7")), StatusHasMessage("scan_number: expected an integer"));
-  EXPECT_THAT(DecodeTraderState(with("positions", Json::object())), StatusHasMessage("positions: expected an array"));
-  EXPECT_THAT(DecodeTraderState(with("positions", Json::array({Json{{"asset", "A"}, {"side", "UP"}, {"qty", 1}}}))),
+  EXPECT_THAT(DecodeTraderState(with("scan_number", "7")),
+              StatusHasMessage("scan_number: expected an integer"));
+  EXPECT_THAT(DecodeTraderState(with("positions", Json::object())),
+              StatusHasMessage("positions: expected an array"));
+  EXPECT_THAT(DecodeTraderState(with(
+                  "positions", Json::array({Json{{"asset", "A"}, {"side", "UP"}, {"qty", 1}}}))),
               StatusHasMessage("side: expected LONG or SHORT"));
-  EXPECT_THAT(DecodeTraderState(with("controls", Json{{"halted", "no"}})), StatusHasMessage("controls: halted"));
-  EXPECT_THAT(DecodeTraderState(with("last_signal", 3)), StatusHasMessage("last_signal: expected an object"));
+  EXPECT_THAT(DecodeTraderState(with("controls", Json{{"halted", "no"}})),
+              StatusHasMessage("controls: halted"));
+  EXPECT_THAT(DecodeTraderState(with("last_signal", 3)),
+              StatusHasMessage("last_signal: expected an object"));
   EXPECT_THAT(DecodeTraderState(with("updated_at", nullptr)), StatusHasMessage("updated_at"));
 }
 
@@ -343,21 +367,32 @@ TEST(MetaHealthCodecTest, MalformedInputIsAnErrorNamingTheField) {
     j.erase(std::string(key));
     return DumpJson(j);
   };
-  EXPECT_THAT(DecodeMetaHealth("[]"), StatusHasMessage("DOLPHIN_META_HEALTH[latest]: expected a JSON object"));
+  EXPECT_THAT(DecodeMetaHealth("[]"),
+              StatusHasMessage("DOLPHIN_META_HEALTH[latest]: expected a JSON object"));
   EXPECT_THAT(DecodeMetaHealth(without("m2_heartbeat")), StatusHasMessage("m2_heartbeat: missing"));
-  EXPECT_THAT(DecodeMetaHealth(with("m3_data_freshness", 1.2)), StatusHasMessage("m3_data_freshness: 1.2 is outside [0, 1]"));
-  EXPECT_THAT(DecodeMetaHealth(with("status", "RED")), StatusHasMessage("status: status: expected GREEN"));
-  EXPECT_THAT(DecodeMetaHealth(with("raw_status", 3)), StatusHasMessage("raw_status: expected a string"));
-  EXPECT_THAT(DecodeMetaHealth(with("subsystem_health", Json{{"processes", Json{{"bridge", Json{{"present", "yes"}}}}}})),
-              StatusHasMessage("processes.bridge: present: expected a boolean"));
-  EXPECT_THAT(DecodeMetaHealth(with("subsystem_health", Json{{"data_sources", Json{{"scan", Json{{"state", "ok"}}}}}})),
+  EXPECT_THAT(DecodeMetaHealth(with("m3_data_freshness", 1.2)),
+              StatusHasMessage("m3_data_freshness: 1.2 is outside [0, 1]"));
+  EXPECT_THAT(DecodeMetaHealth(with("status", "RED")),
+              StatusHasMessage("status: status: expected GREEN"));
+  EXPECT_THAT(DecodeMetaHealth(with("raw_status", 3)),
+              StatusHasMessage("raw_status: expected a string"));
+  EXPECT_THAT(
+      DecodeMetaHealth(with("subsystem_health",
+                            Json{{"processes", Json{{"bridge", Json{{"present", "yes"}}}}}})),
+      StatusHasMessage("processes.bridge: present: expected a boolean"));
+  EXPECT_THAT(DecodeMetaHealth(with("subsystem_health",
+                                    Json{{"data_sources", Json{{"scan", Json{{"state", "ok"}}}}}})),
               StatusHasMessage("data_sources.scan: state: expected fresh, stale or dead"));
-  EXPECT_THAT(DecodeMetaHealth(with("subsystem_health", Json{{"checks", "all"}})), StatusHasMessage("checks: expected an array"));
-  EXPECT_THAT(DecodeMetaHealth(with("recovery", Json::array({Json{{"target", "x"}}}))), StatusHasMessage("recovery[]: action: missing"));
+  EXPECT_THAT(DecodeMetaHealth(with("subsystem_health", Json{{"checks", "all"}})),
+              StatusHasMessage("checks: expected an array"));
+  EXPECT_THAT(DecodeMetaHealth(with("recovery", Json::array({Json{{"target", "x"}}}))),
+              StatusHasMessage("recovery[]: action: missing"));
   EXPECT_THAT(DecodeMetaHealth(without("timestamp")), StatusHasMessage("timestamp: missing"));
-  EXPECT_THAT(DecodeMetaHealth(with("reasons", Json{{"m1", "x"}})), StatusHasMessage("reasons.m1: expected an array"));
-  EXPECT_THAT(DecodeMetaHealth(with("hold", Json{{"towards", "RED"}, {"held_s", 1}, {"needed_s", 2}})),
-              StatusHasMessage("hold: towards: "));
+  EXPECT_THAT(DecodeMetaHealth(with("reasons", Json{{"m1", "x"}})),
+              StatusHasMessage("reasons.m1: expected an array"));
+  EXPECT_THAT(
+      DecodeMetaHealth(with("hold", Json{{"towards", "RED"}, {"held_s", 1}, {"needed_s", 2}})),
+      StatusHasMessage("hold: towards: "));
   EXPECT_THAT(DecodeMetaHealth(with("subsystem_health", Json{{"gave_up", Json::array({1})}})),
               StatusHasMessage("gave_up[]: expected a string"));
   // raw_status defaults to status when an older writer leaves it out.

@@ -24,7 +24,8 @@ SequenceDecision Decide(const SequencePosition& last, int64_t n, Timestamp ts) {
 
 TEST(EpochSequencerTest, FirstScanEverStartsAnEpoch) {
   EXPECT_EQ(Decide(SequencePosition{}, 5, kT), SequenceDecision::kNewEpoch);
-  SequencePosition next = EpochSequencer::Advance(SequencePosition{}, 5, kT, SequenceDecision::kNewEpoch);
+  SequencePosition next =
+      EpochSequencer::Advance(SequencePosition{}, 5, kT, SequenceDecision::kNewEpoch);
   EXPECT_EQ(next.epoch, kT.UnixMicros());
   EXPECT_EQ(next.scan_number, 5);
   EXPECT_EQ(next.timestamp, kT);
@@ -48,7 +49,8 @@ TEST(EpochSequencerTest, AHigherNumberIsTheNextScanWhateverItsTimestamp) {
 
 TEST(EpochSequencerTest, SameNumberNewerTimestampStartsAnEpoch) {
   EXPECT_EQ(Decide(At(10), 10, kLater), SequenceDecision::kNewEpoch);
-  EXPECT_EQ(EpochSequencer::Advance(At(10), 10, kLater, SequenceDecision::kNewEpoch).epoch, kLater.UnixMicros());
+  EXPECT_EQ(EpochSequencer::Advance(At(10), 10, kLater, SequenceDecision::kNewEpoch).epoch,
+            kLater.UnixMicros());
 }
 
 TEST(EpochSequencerTest, LowerNumberNewerTimestampStartsAnEpoch) {

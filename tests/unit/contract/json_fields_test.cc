@@ -14,7 +14,8 @@ using testing::StatusHasMessage;
 Json Obj(std::string_view text) { return *ParseObject(text, "test"); }
 
 TEST(JsonFieldsTest, ReadsEachTypeAndRejectsEveryMismatchWithTheFieldNamed) {
-  Json j = Obj(R"({"s":"x","i":7,"u":18446744073709551615,"d":1.5,"b":true,"t":"2026-03-25T10:30:00Z",
+  Json j =
+      Obj(R"({"s":"x","i":7,"u":18446744073709551615,"d":1.5,"b":true,"t":"2026-03-25T10:30:00Z",
                   "o":{},"a":[],"n":null})");
   EXPECT_EQ(*GetString(j, "s", "f"), "x");
   EXPECT_EQ(*GetInt64(j, "i", "f"), 7);
@@ -25,7 +26,8 @@ TEST(JsonFieldsTest, ReadsEachTypeAndRejectsEveryMismatchWithTheFieldNamed) {
   EXPECT_OK(GetObject(j, "o", "f"));
   EXPECT_OK(GetArray(j, "a", "f"));
 
-  EXPECT_THAT(GetInt64(j, "s", "state.json"), StatusHasMessage("state.json: s: expected an integer, got string"));
+  EXPECT_THAT(GetInt64(j, "s", "state.json"),
+              StatusHasMessage("state.json: s: expected an integer, got string"));
   EXPECT_THAT(GetInt64(j, "d", "f"), StatusHasMessage("expected an integer, got number"));
   EXPECT_THAT(GetInt64(j, "u", "f"), StatusHasMessage("out of range"));
   EXPECT_THAT(GetString(j, "i", "f"), StatusHasMessage("f: i: expected a string, got integer"));
@@ -42,7 +44,8 @@ TEST(JsonFieldsTest, OrVariantsDefaultOnlyWhenAbsentOrNull) {
   Json j = Obj(R"({"i":"x","n":null})");
   EXPECT_EQ(*GetInt64Or(j, "absent", 5, "f"), 5);
   EXPECT_EQ(*GetInt64Or(j, "n", 5, "f"), 5);
-  EXPECT_THAT(GetInt64Or(j, "i", 5, "f"), StatusHasMessage("f: i: expected an integer, got string"));
+  EXPECT_THAT(GetInt64Or(j, "i", 5, "f"),
+              StatusHasMessage("f: i: expected an integer, got string"));
   EXPECT_EQ(*GetStringOr(j, "absent", "d", "f"), "d");
   EXPECT_EQ(*GetDoubleOr(j, "absent", 2.5, "f"), 2.5);
   EXPECT_FALSE(*GetBoolOr(j, "absent", false, "f"));
@@ -50,7 +53,8 @@ TEST(JsonFieldsTest, OrVariantsDefaultOnlyWhenAbsentOrNull) {
 }
 
 TEST(JsonFieldsTest, ParseObjectRejectsNonObjectsAndBadText) {
-  EXPECT_THAT(ParseObject("[1]", "bus value"), StatusHasMessage("bus value: expected a JSON object, got array"));
+  EXPECT_THAT(ParseObject("[1]", "bus value"),
+              StatusHasMessage("bus value: expected a JSON object, got array"));
   EXPECT_THAT(ParseObject("{", "bus value"), StatusHasMessage("bus value"));
   EXPECT_THAT(ParseObject("", "bus value"), StatusHasMessage("bus value"));
   EXPECT_EQ(FindField(Json::array(), "x"), nullptr);

@@ -68,8 +68,7 @@ TEST(ClockConditionTest, ReturnsAtOnceWhenThePredicateHoldsOrTheDeadlinePassed) 
   for (Clock* clock : {static_cast<Clock*>(&sim), static_cast<Clock*>(&real)}) {
     Box box;
     std::unique_lock<std::mutex> lock(box.mu);
-    EXPECT_FALSE(clock->WaitUntil(clock->MonotonicNow(), lock, box.cv,
-                                  [&] { return box.ready; }));
+    EXPECT_FALSE(clock->WaitUntil(clock->MonotonicNow(), lock, box.cv, [&] { return box.ready; }));
     box.ready = true;
     EXPECT_TRUE(clock->WaitFor(1h, lock, box.cv, [&] { return box.ready; }));
     EXPECT_TRUE(lock.owns_lock());

@@ -72,8 +72,9 @@ typo_key = 1
   ASSERT_EQ(diag.errors().size(), 4u);
   EXPECT_EQ(diag.errors()[0],
             "dolphin.toml:3: [bridge] settle_ms: expected an integer >= 0, got a string \"soon\"");
-  EXPECT_EQ(diag.errors()[1],
-            "dolphin.toml:4: [bridge] poll_interval_ms: expected an integer >= 0, got an integer -5");
+  EXPECT_EQ(
+      diag.errors()[1],
+      "dolphin.toml:4: [bridge] poll_interval_ms: expected an integer >= 0, got an integer -5");
   EXPECT_EQ(diag.errors()[2],
             "dolphin.toml:5: [bridge] mode: expected one of \"auto\", \"inotify\", got \"fast\"");
   EXPECT_EQ(diag.errors()[3], "dolphin.toml:6: [bridge] typo_key: unknown key in [bridge]");
@@ -126,10 +127,12 @@ TEST(ConfigTest, ReadsATableOfStrings) {
   EXPECT_EQ(bad, (std::map<std::string, std::string>{{"KEPT", "1"}}));
   EXPECT_EQ(missing, (std::map<std::string, std::string>{{"D", "d"}}));
   ASSERT_EQ(diag.errors().size(), 2u);
-  EXPECT_EQ(diag.errors()[0], "dolphin.toml:3: [x] bad: expected a table of strings, \"N\" is an integer");
-  EXPECT_EQ(diag.errors()[1],
-            "dolphin.toml:4: [x] not: expected a table of strings such as { NAME = \"value\" }, got an "
-            "integer 4");
+  EXPECT_EQ(diag.errors()[0],
+            "dolphin.toml:3: [x] bad: expected a table of strings, \"N\" is an integer");
+  EXPECT_EQ(
+      diag.errors()[1],
+      "dolphin.toml:4: [x] not: expected a table of strings such as { NAME = \"value\" }, got an "
+      "integer 4");
 }
 
 TEST(ConfigWriterTest, WritesATableOfStringsThatReadsBack) {

@@ -15,11 +15,11 @@ namespace dolphin {
 namespace {
 
 namespace fs = std::filesystem;
+using ::testing::ElementsAre;
 using testing::FakeFileSystem;
 using testing::FaultInjectingFileSystem;
 using testing::FsOp;
 using testing::StatusHasMessage;
-using ::testing::ElementsAre;
 
 // Appending keeps what is there (logs); FileSize reports it; both the same on the real and
 // the fake file system.
@@ -78,7 +78,8 @@ TEST(PosixFileSystemTest, ErrorsNameThePathAndTheErrno) {
   EXPECT_THAT(real.ReadFile(missing), StatusHasMessage("(ENOENT)"));
   EXPECT_EQ(real.ReadFile(missing).status().code(), StatusCode::kNotFound);
   EXPECT_THAT(real.Remove(missing), StatusHasMessage("remove " + missing.string()));
-  EXPECT_THAT(real.Rename(missing, dir.path() / "b"), StatusHasMessage("rename " + missing.string()));
+  EXPECT_THAT(real.Rename(missing, dir.path() / "b"),
+              StatusHasMessage("rename " + missing.string()));
   EXPECT_THAT(real.ListDir(missing), StatusHasMessage("list " + missing.string()));
 }
 
@@ -191,7 +192,8 @@ TEST(FakeFileSystemTest, BehavesLikeAFileSystem) {
   EXPECT_EQ(fake.WriteAtomically("/var/x", "1").code(), StatusCode::kNotFound);  // No /var.
   ASSERT_OK(fake.CreateDirs("/var/state"));
   ASSERT_OK(fake.WriteAtomically("/var/state/api.token", "t", {.sync = true, .mode = 0600}));
-  ASSERT_OK(fake.WriteAtomically("/var/state/../state/api.addr", "a", {.sync = false, .mode = 0644}));
+  ASSERT_OK(
+      fake.WriteAtomically("/var/state/../state/api.addr", "a", {.sync = false, .mode = 0644}));
   EXPECT_EQ(fake.FilesForTest(),
             (std::vector<std::string>{"/var/state/api.addr", "/var/state/api.token"}));
   EXPECT_EQ(fake.ModeForTest("/var/state/api.token"), 0600);
@@ -199,7 +201,8 @@ TEST(FakeFileSystemTest, BehavesLikeAFileSystem) {
   EXPECT_FALSE(fake.SyncedForTest("/var/state/api.addr"));
   EXPECT_EQ(fake.dir_syncs(), 1);
   EXPECT_THAT(fake.ListDir("/var"), testing::IsOkAndHolds(ElementsAre("state")));
-  EXPECT_THAT(fake.ListDir("/var/state"), testing::IsOkAndHolds(ElementsAre("api.addr", "api.token")));
+  EXPECT_THAT(fake.ListDir("/var/state"),
+              testing::IsOkAndHolds(ElementsAre("api.addr", "api.token")));
   EXPECT_THAT(fake.ReadFile("/var/state/api.token"), testing::IsOkAndHolds(std::string("t")));
   EXPECT_THAT(fake.Remove("/var/state"), StatusHasMessage("(ENOTEMPTY)"));
   ASSERT_OK(fake.Rename("/var/state/api.addr", "/var/addr"));

@@ -38,17 +38,17 @@ void ExpectParses(std::string_view s) {
 
 TEST(JsonStringTest, ValidMultiByteUtf8IsCopiedVerbatim) {
   const std::string cases[] = {
-      "caf\xC3\xA9",            // U+00E9
-      "\xC2\x80",               // U+0080, the smallest two-byte form
-      "\xDF\xBF",               // U+07FF
-      "\xE0\xA0\x80",           // U+0800, the smallest three-byte form
-      "\xED\x9F\xBF",           // U+D7FF, just below the surrogates
-      "\xEE\x80\x80",           // U+E000, just above them
-      "\xEF\xBF\xBF",           // U+FFFF
-      "\xEF\xBF\xBD",           // U+FFFD itself
-      "\xF0\x90\x80\x80",       // U+10000, the smallest four-byte form
-      "\xF0\x9F\x90\xAC",       // U+1F42C (a dolphin)
-      "\xF4\x8F\xBF\xBF",       // U+10FFFF, the largest code point
+      "caf\xC3\xA9",                               // U+00E9
+      "\xC2\x80",                                  // U+0080, the smallest two-byte form
+      "\xDF\xBF",                                  // U+07FF
+      "\xE0\xA0\x80",                              // U+0800, the smallest three-byte form
+      "\xED\x9F\xBF",                              // U+D7FF, just below the surrogates
+      "\xEE\x80\x80",                              // U+E000, just above them
+      "\xEF\xBF\xBF",                              // U+FFFF
+      "\xEF\xBF\xBD",                              // U+FFFD itself
+      "\xF0\x90\x80\x80",                          // U+10000, the smallest four-byte form
+      "\xF0\x9F\x90\xAC",                          // U+1F42C (a dolphin)
+      "\xF4\x8F\xBF\xBF",                          // U+10FFFF, the largest code point
       "\xE6\x97\xA5\xE6\x9C\xAC BTC\xE2\x82\xAC",  // mixed with ASCII
   };
   for (const std::string& s : cases) {
@@ -92,11 +92,11 @@ TEST(JsonStringTest, SurrogatesAndCodePointsAboveTheMaximumAreReplaced) {
     int replacements;
   };
   const Case cases[] = {
-      {"\xED\xA0\x80", 3},                  // U+D800
-      {"\xED\xBF\xBF", 3},                  // U+DFFF
-      {"\xED\xA0\xBD\xED\xB0\xAC", 6},      // a CESU-8 surrogate pair (U+1F42C)
-      {"\xF4\x90\x80\x80", 4},              // U+110000
-      {"\xF5\x80\x80\x80", 4},              // lead byte above F4
+      {"\xED\xA0\x80", 3},              // U+D800
+      {"\xED\xBF\xBF", 3},              // U+DFFF
+      {"\xED\xA0\xBD\xED\xB0\xAC", 6},  // a CESU-8 surrogate pair (U+1F42C)
+      {"\xF4\x90\x80\x80", 4},          // U+110000
+      {"\xF5\x80\x80\x80", 4},          // lead byte above F4
       {"\xFE", 1},
       {"\xFF", 1},
   };
@@ -115,15 +115,17 @@ TEST(JsonStringTest, TruncatedSequencesAndStrayContinuationBytesAreReplaced) {
   };
   const std::string r = kFffd;
   const Case cases[] = {
-      {"\xC3", r},                          // two-byte lead at the end
-      {"\xE2\x82", r},                      // three-byte sequence cut after two bytes
-      {"\xF0\x9F\x90", r},                  // four-byte sequence cut after three bytes
-      {"\xE2\x82" "A", r + "A"},            // cut by an ASCII byte, which is kept
+      {"\xC3", r},          // two-byte lead at the end
+      {"\xE2\x82", r},      // three-byte sequence cut after two bytes
+      {"\xF0\x9F\x90", r},  // four-byte sequence cut after three bytes
+      {"\xE2\x82"
+       "A",
+       r + "A"},                                     // cut by an ASCII byte, which is kept
       {"\xE2\x82\xE2\x82\xAC", r + "\xE2\x82\xAC"},  // cut by the lead of a valid sequence
       {"\xF0\x9F\x90\xF0\x9F\x90\xAC", r + "\xF0\x9F\x90\xAC"},
-      {"\x80", r},                          // continuation byte without a lead
+      {"\x80", r},  // continuation byte without a lead
       {"\xBF\xBF", r + r},
-      {"\xC3\xA9\xA9", "\xC3\xA9" + r},     // one continuation byte too many
+      {"\xC3\xA9\xA9", "\xC3\xA9" + r},  // one continuation byte too many
       {"BTC\xC3USDT", "BTC" + r + "USDT"},
   };
   for (const Case& c : cases) {
@@ -157,9 +159,8 @@ TEST(JsonStringTest, ControlCharactersQuotesAndBackslashesAreEscaped) {
 TEST(JsonStringTest, AgreesWithDumpJsonOnRandomBytes) {
   Random random(testing::TestSeed());
   static constexpr unsigned char kInteresting[] = {
-      0x00, 0x0a, 0x1f, '"',  '\\', 'A',  0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf,
-      0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf3,
-      0xf4, 0xf5, 0xff};
+      0x00, 0x0a, 0x1f, '"',  '\\', 'A',  0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1,
+      0xc2, 0xdf, 0xe0, 0xe1, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xff};
   int valid = 0;
   for (int iter = 0; iter < 20000; ++iter) {
     std::string s;

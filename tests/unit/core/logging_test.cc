@@ -17,9 +17,8 @@ TEST(LoggingTest, HumanLineIsOneLineWithFields) {
 
 TEST(LoggingTest, JsonLineKeepsTypes) {
   Timestamp ts = *ParseRfc3339("2026-03-25T10:30:01.123456Z");
-  std::string line =
-      FormatLogLine(LogFormat::kJson, ts, LogLevel::kWarn, "run", "slow",
-                    {{"n", 3}, {"ratio", 0.25}, {"ok", true}, {"msg2", "x\ny"}});
+  std::string line = FormatLogLine(LogFormat::kJson, ts, LogLevel::kWarn, "run", "slow",
+                                   {{"n", 3}, {"ratio", 0.25}, {"ok", true}, {"msg2", "x\ny"}});
   auto j = ParseJson(line);
   ASSERT_TRUE(j.ok());
   EXPECT_EQ((*j)["ts"], "2026-03-25T10:30:01.123456+00:00");

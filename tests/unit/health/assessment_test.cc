@@ -79,7 +79,8 @@ TEST_F(AssessmentTest, AllWellIsGreen) {
 }
 
 TEST_F(AssessmentTest, MissingServiceMakesM1ZeroWithItsReason) {
-  o_.processes["trader.BLUE"] = ProcessState{false, std::nullopt, 2, false, true, "run loop returned"};
+  o_.processes["trader.BLUE"] =
+      ProcessState{false, std::nullopt, 2, false, true, "run loop returned"};
   auto a = Run();
   EXPECT_EQ(a.sensors.m1_proc, 0.0);
   EXPECT_EQ(a.raw_status, HealthStatus::kDead);
@@ -186,7 +187,8 @@ TEST_F(AssessmentTest, MalformedValuesAreNamedFailedChecks) {
 }
 
 TEST_F(AssessmentTest, MalformedSafetyHeartbeatStateAndFlowValues) {
-  o_.sources.push_back(Source("safety", R"({"posture":"YOLO","Rm":1,"ts":"2026-03-25T10:30:00Z"})"));
+  o_.sources.push_back(
+      Source("safety", R"({"posture":"YOLO","Rm":1,"ts":"2026-03-25T10:30:00Z"})"));
   o_.sources.push_back(Source("esof", R"({"_pushed_at":12})"));
   o_.sources.push_back({"state.BLUE", "DOLPHIN_STATE_BLUE", "latest_nautilus", "updated_at",
                         std::string(R"({"color":"BLUE"})")});

@@ -80,9 +80,12 @@ class FlakyBus final : public bus::KvBus {
     if (down) return UnavailableError("member gone");
     return inner_->Get(m, k);
   }
-  Result<bool> Remove(std::string_view m, std::string_view k) override { return inner_->Remove(m, k); }
+  Result<bool> Remove(std::string_view m, std::string_view k) override {
+    return inner_->Remove(m, k);
+  }
   Result<std::vector<std::string>> Keys(std::string_view m) override { return inner_->Keys(m); }
-  Result<bus::ListenerId> AddKeyListener(std::string_view m, std::string_view k, bus::ListenerCallback cb,
+  Result<bus::ListenerId> AddKeyListener(std::string_view m, std::string_view k,
+                                         bus::ListenerCallback cb,
                                          bus::ListenerOptions o) override {
     return inner_->AddKeyListener(m, k, std::move(cb), std::move(o));
   }
@@ -122,8 +125,10 @@ class HealthServiceTest : public ::testing::Test {
     FeedScan(scan_number, t_.clock.Now());
   }
   void FeedScan(int64_t scan_number, Timestamp ts, int64_t epoch = 1) {
-    Json j = {{"scan_number", scan_number}, {"timestamp", FormatRfc3339(ts)},
-              {"bridge_ts", FormatRfc3339(t_.clock.Now())}, {"epoch", epoch},
+    Json j = {{"scan_number", scan_number},
+              {"timestamp", FormatRfc3339(ts)},
+              {"bridge_ts", FormatRfc3339(t_.clock.Now())},
+              {"epoch", epoch},
               {"asset_prices", {{"BTCUSDT", 50000.0}}}};
     ASSERT_OK(bus_.Put(contract::kFeaturesMap, contract::kScanKey, j.dump()));
   }
@@ -137,7 +142,9 @@ class HealthServiceTest : public ::testing::Test {
     t_.clock.AdvanceBy(seconds(5));
     return r;
   }
-  std::string ReadFile(const std::filesystem::path& p) { return t_.env.fs.ReadFile(p).value_or(""); }
+  std::string ReadFile(const std::filesystem::path& p) {
+    return t_.env.fs.ReadFile(p).value_or("");
+  }
 
   testing::TestEnv t_;
   FlakyBus bus_;
@@ -183,9 +190,10 @@ TEST_F(HealthServiceTest, PoolsAreInTheRecordAndANotReadyPoolIsAReason) {
   EXPECT_EQ(r.pools.at("dolphin").workers, std::vector<std::string>{"w1"});
   ASSERT_EQ(r.reasons.count("pools"), 1u);
   ASSERT_EQ(r.reasons.at("pools").size(), 1u);
-  EXPECT_EQ(r.reasons.at("pools")[0],
-            "pool dolphin-scan NOT_READY: no worker heartbeat within zombie_after_s; 3 scheduled (1 Late) wait "
-            "(start one: dolphin serve worker --pool dolphin-scan)");
+  EXPECT_EQ(
+      r.reasons.at("pools")[0],
+      "pool dolphin-scan NOT_READY: no worker heartbeat within zombie_after_s; 3 scheduled (1 Late) wait "
+      "(start one: dolphin serve worker --pool dolphin-scan)");
   auto decoded = contract::DecodeMetaHealth(ReadFile(opts_.run_logs_dir / "meta_health.json"));
   ASSERT_OK(decoded);
   EXPECT_EQ(decoded->pools, r.pools);
@@ -251,7 +259,8 @@ TEST_F(HealthServiceTest, ServiceInRunnerBackoffOrNotRestartableGetsNoAction) {
   opts_.critical = {"bridge", "trader.BLUE"};
   Make();
   procs_.states["bridge"] = ProcessState{false, std::nullopt, 3, true, true, "restarting in 5s"};
-  procs_.states["trader.BLUE"] = ProcessState{false, std::nullopt, 0, false, false, "thread hung in a read"};
+  procs_.states["trader.BLUE"] =
+      ProcessState{false, std::nullopt, 0, false, false, "thread hung in a read"};
   for (int i = 0; i < 20; ++i) {
     FeedHealthy(i);
     EXPECT_EQ(Cycle().m1_proc, 0.0);
@@ -346,12 +355,15 @@ TEST_F(HealthServiceTest, RecoveryLineNamesWhy) {
   opts_.health.startup_grace = seconds(0);
   opts_.health.worsen_after = seconds(0);
   Make();
-  procs_.states["bridge"] = ProcessState{false, std::nullopt, 0, false, true, "run loop returned: disk"};
+  procs_.states["bridge"] =
+      ProcessState{false, std::nullopt, 0, false, true, "run loop returned: disk"};
   FeedHealthy(1);
   Cycle();
-  EXPECT_NE(ReadFile(opts_.run_logs_dir / "meta_health.log")
-                .find("recovery target=bridge action=\"restart service\" why=\"bridge missing (run loop returned: disk)\""),
-            std::string::npos)
+  EXPECT_NE(
+      ReadFile(opts_.run_logs_dir / "meta_health.log")
+          .find(
+              "recovery target=bridge action=\"restart service\" why=\"bridge missing (run loop returned: disk)\""),
+      std::string::npos)
       << ReadFile(opts_.run_logs_dir / "meta_health.log");
   EXPECT_EQ(svc_->last()->processes.at("bridge").detail, "run loop returned: disk");
 }

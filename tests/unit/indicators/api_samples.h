@@ -9,9 +9,11 @@ namespace dolphin::indicators::samples {
 // 2024-06-10T03:29:00Z, just after the samples' newest timestamps.
 inline constexpr int64_t kNowUnixS = 1717990140;
 
-inline std::string Premium(const std::string& symbol, const std::string& rate, const std::string& mark) {
+inline std::string Premium(const std::string& symbol, const std::string& rate,
+                           const std::string& mark) {
   return R"({"symbol":")" + symbol + R"(","markPrice":")" + mark +
-         R"(","indexPrice":"64240.12345678","estimatedSettlePrice":"64231.90211345","lastFundingRate":")" + rate +
+         R"(","indexPrice":"64240.12345678","estimatedSettlePrice":"64231.90211345","lastFundingRate":")" +
+         rate +
          R"(","interestRate":"0.00010000","nextFundingTime":1718006400000,"time":1717990123000})";
 }
 

@@ -67,19 +67,28 @@ TEST(EsofTest, PhaseAtKnownEvents) {
 }
 
 TEST(EsofTest, FundingTimesAreAt00_08_16Utc) {
-  EXPECT_EQ(FormatRfc3339(NextFundingTime(At("2026-03-25T07:59:59Z"))), "2026-03-25T08:00:00.000000+00:00");
-  EXPECT_EQ(FormatRfc3339(NextFundingTime(At("2026-03-25T08:00:00Z"))), "2026-03-25T16:00:00.000000+00:00");
-  EXPECT_EQ(FormatRfc3339(NextFundingTime(At("2026-03-25T16:30:00Z"))), "2026-03-26T00:00:00.000000+00:00");
-  EXPECT_EQ(FormatRfc3339(NextFundingTime(At("2026-12-31T23:59:00Z"))), "2027-01-01T00:00:00.000000+00:00");
+  EXPECT_EQ(FormatRfc3339(NextFundingTime(At("2026-03-25T07:59:59Z"))),
+            "2026-03-25T08:00:00.000000+00:00");
+  EXPECT_EQ(FormatRfc3339(NextFundingTime(At("2026-03-25T08:00:00Z"))),
+            "2026-03-25T16:00:00.000000+00:00");
+  EXPECT_EQ(FormatRfc3339(NextFundingTime(At("2026-03-25T16:30:00Z"))),
+            "2026-03-26T00:00:00.000000+00:00");
+  EXPECT_EQ(FormatRfc3339(NextFundingTime(At("2026-12-31T23:59:00Z"))),
+            "2027-01-01T00:00:00.000000+00:00");
   EXPECT_DOUBLE_EQ(ComputeEsof(At("2026-03-25T07:22:30Z")).minutes_to_funding, 37.5);
 }
 
 TEST(EsofTest, MonthlyExpiryIsTheLastFridayAt0800) {
-  EXPECT_EQ(FormatRfc3339(NextMonthlyExpiry(At("2026-01-01T00:00:00Z"))), "2026-01-30T08:00:00.000000+00:00");
-  EXPECT_EQ(FormatRfc3339(NextMonthlyExpiry(At("2026-01-30T07:59:00Z"))), "2026-01-30T08:00:00.000000+00:00");
-  EXPECT_EQ(FormatRfc3339(NextMonthlyExpiry(At("2026-01-30T08:00:00Z"))), "2026-02-27T08:00:00.000000+00:00");
-  EXPECT_EQ(FormatRfc3339(NextMonthlyExpiry(At("2026-07-15T00:00:00Z"))), "2026-07-31T08:00:00.000000+00:00");
-  EXPECT_EQ(FormatRfc3339(NextMonthlyExpiry(At("2026-12-26T00:00:00Z"))), "2027-01-29T08:00:00.000000+00:00");
+  EXPECT_EQ(FormatRfc3339(NextMonthlyExpiry(At("2026-01-01T00:00:00Z"))),
+            "2026-01-30T08:00:00.000000+00:00");
+  EXPECT_EQ(FormatRfc3339(NextMonthlyExpiry(At("2026-01-30T07:59:00Z"))),
+            "2026-01-30T08:00:00.000000+00:00");
+  EXPECT_EQ(FormatRfc3339(NextMonthlyExpiry(At("2026-01-30T08:00:00Z"))),
+            "2026-02-27T08:00:00.000000+00:00");
+  EXPECT_EQ(FormatRfc3339(NextMonthlyExpiry(At("2026-07-15T00:00:00Z"))),
+            "2026-07-31T08:00:00.000000+00:00");
+  EXPECT_EQ(FormatRfc3339(NextMonthlyExpiry(At("2026-12-26T00:00:00Z"))),
+            "2027-01-29T08:00:00.000000+00:00");
   EXPECT_DOUBLE_EQ(ComputeEsof(At("2026-01-29T08:00:00Z")).days_to_monthly_expiry, 1.0);
 }
 
@@ -94,8 +103,8 @@ TEST(EsofTest, WeekdayAndSession) {
   EXPECT_EQ(TradingSession(At("2026-03-25T13:30:00Z")), "US");
   EXPECT_EQ(TradingSession(At("2026-03-25T23:59:59Z")), "US");
   Json j = EsofJson(e);
-  for (const char* k : {"moon_phase", "moon_illumination", "day_of_week", "session", "minutes_to_funding",
-                        "days_to_monthly_expiry"}) {
+  for (const char* k : {"moon_phase", "moon_illumination", "day_of_week", "session",
+                        "minutes_to_funding", "days_to_monthly_expiry"}) {
     EXPECT_TRUE(j.contains(k)) << k;
   }
 }

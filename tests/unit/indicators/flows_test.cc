@@ -39,11 +39,17 @@ class FlowsTest : public ::testing::Test {
   }
 
   Result<RunSummary> Run(const std::string& flow, const std::string& run_id = "run-1") {
-    FlowContext ctx{te_.env, *sink_,
-                    [this](const net::HttpOptions& o, const CancelToken& c) -> std::unique_ptr<net::HttpClient> {
-                      return std::make_unique<net::RetryingHttpClient>(std::move(next_), o, te_.clock, c);
+    FlowContext ctx{te_.env,
+                    *sink_,
+                    [this](const net::HttpOptions& o,
+                           const CancelToken& c) -> std::unique_ptr<net::HttpClient> {
+                      return std::make_unique<net::RetryingHttpClient>(std::move(next_), o,
+                                                                       te_.clock, c);
                     },
-                    options_, run_id, "test", cancel_};
+                    options_,
+                    run_id,
+                    "test",
+                    cancel_};
     return RunFlow(flow, ctx);
   }
 
@@ -52,7 +58,9 @@ class FlowsTest : public ::testing::Test {
     EXPECT_TRUE(v.ok() && v->has_value()) << key;
     return v.ok() && v->has_value() ? ParseJson(**v).value() : Json();
   }
-  std::optional<std::string> Raw(const char* key) { return bus_->Get(contract::kFeaturesMap, key).value(); }
+  std::optional<std::string> Raw(const char* key) {
+    return bus_->Get(contract::kFeaturesMap, key).value();
+  }
 
   struct SimEnv {
     SimulatedClock clock{Timestamp::FromUnixSeconds(samples::kNowUnixS)};
@@ -94,8 +102,9 @@ TEST_F(FlowsTest, FundingPublishesExactFieldsAndEnvelope) {
 }
 
 TEST_F(FlowsTest, PartsMergeEachWithItsOwnTimestampsAndAFailureBlanksNothing) {
-  Script().Respond(200, samples::Premium("BTCUSDT", "0.00010000", "64213.41")).Respond(
-      200, samples::Premium("ETHUSDT", "0.0001", "3500"));
+  Script()
+      .Respond(200, samples::Premium("BTCUSDT", "0.00010000", "64213.41"))
+      .Respond(200, samples::Premium("ETHUSDT", "0.0001", "3500"));
   ASSERT_OK(Run(kFlowExtfFunding, "run-f"));
   te_.clock.AdvanceBy(std::chrono::seconds(30));
   Script().Respond(200, samples::kDvolBtc).Respond(200, samples::kDvolEth);
@@ -123,11 +132,13 @@ TEST_F(FlowsTest, PartsMergeEachWithItsOwnTimestampsAndAFailureBlanksNothing) {
   Script().Respond(200, samples::kDvolError);
   auto r = Run(kFlowExtfDvol, "run-d2");
   ASSERT_FALSE(r.ok());
-  EXPECT_THAT(r.status().message(), HasSubstr("extf-dvol BTC: get_volatility_index_data: JSON-RPC error -32602"));
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("extf-dvol BTC: get_volatility_index_data: JSON-RPC error -32602"));
   EXPECT_EQ(Raw(contract::kExfKey), before);
   // Funding refreshes; DVOL keeps its old part and stamps.
-  Script().Respond(200, samples::Premium("BTCUSDT", "0.0002", "64000")).Respond(
-      200, samples::Premium("ETHUSDT", "0.0001", "3500"));
+  Script()
+      .Respond(200, samples::Premium("BTCUSDT", "0.0002", "64000"))
+      .Respond(200, samples::Premium("ETHUSDT", "0.0001", "3500"));
   ASSERT_OK(Run(kFlowExtfFunding, "run-f2"));
   v = Value(contract::kExfKey);
   EXPECT_EQ(v["funding"]["BTCUSDT"]["rate"], 0.0002);
@@ -150,11 +161,13 @@ TEST_F(FlowsTest, DisabledPartsAreDropped) {
 }
 
 TEST_F(FlowsTest, OneBadSymbolPublishesNothing) {
-  Script().Respond(200, samples::Premium("BTCUSDT", "0.0001", "64000")).Respond(
-      200, samples::Premium("ETHUSDT", "0.0001", "NaN"));
+  Script()
+      .Respond(200, samples::Premium("BTCUSDT", "0.0001", "64000"))
+      .Respond(200, samples::Premium("ETHUSDT", "0.0001", "NaN"));
   auto r = Run(kFlowExtfFunding);
   ASSERT_FALSE(r.ok());
-  EXPECT_THAT(r.status().message(), HasSubstr("extf-funding ETHUSDT: premiumIndex: markPrice: expected a finite"));
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("extf-funding ETHUSDT: premiumIndex: markPrice: expected a finite"));
   EXPECT_FALSE(Raw(contract::kExfKey).has_value());
 }
 
@@ -209,7 +222,10 @@ TEST_F(FlowsTest, ObfPollsEverySecondUntilCancelled) {
 }
 
 TEST_F(FlowsTest, ObfFailsAfterTooManyFailedPollsKeepingTheLastGoodValue) {
-  Script().Respond(200, samples::kDepth).Respond(200, "{\"truncated\":").Respond(200, "{\"truncated\":");
+  Script()
+      .Respond(200, samples::kDepth)
+      .Respond(200, "{\"truncated\":")
+      .Respond(200, "{\"truncated\":");
   options_.flows[kFlowObf].symbols = {"BTCUSDT"};
   options_.flows[kFlowObf].retries = 0;
   options_.flows[kFlowObf].max_consecutive_failures = 2;

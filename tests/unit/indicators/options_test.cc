@@ -101,7 +101,8 @@ base_url = "http://x"
   EXPECT_THAT(all, HasSubstr("extf-moon: unknown indicator flow"));
   EXPECT_THAT(all, HasSubstr("[indicators.obf] depth_limit: expected 20, 50, 100, 500 or 1000"));
   EXPECT_THAT(all, HasSubstr("got \"btc-usdt\""));
-  EXPECT_THAT(all, HasSubstr("[indicators.extf-dvol] base_url: expected an http:// or https:// URL"));
+  EXPECT_THAT(all,
+              HasSubstr("[indicators.extf-dvol] base_url: expected an http:// or https:// URL"));
   EXPECT_THAT(all, HasSubstr("[indicators.extf-dvol] colour: unknown key"));
   EXPECT_THAT(all, HasSubstr("[indicators.esof] base_url: unknown key"));
 }

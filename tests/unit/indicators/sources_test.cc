@@ -14,7 +14,8 @@ using ::testing::HasSubstr;
 const Timestamp kNow = Timestamp::FromUnixSeconds(samples::kNowUnixS);
 
 TEST(FundingTest, GoodResponseGivesExactFields) {
-  auto p = ParseFunding(samples::Premium("BTCUSDT", "0.00010000", "64213.41000000"), "BTCUSDT", kNow);
+  auto p =
+      ParseFunding(samples::Premium("BTCUSDT", "0.00010000", "64213.41000000"), "BTCUSDT", kNow);
   ASSERT_OK(p);
   EXPECT_EQ(p->symbol, "BTCUSDT");
   EXPECT_EQ(p->rate, 0.0001);
@@ -38,14 +39,19 @@ TEST(FundingTest, SchemaFailuresNameTheField) {
     return s;
   };
   const Case cases[] = {
-      {replace(R"("markPrice":"64213.41000000")", R"("markPrice":64213.41)"), "markPrice: expected a decimal string"},
-      {replace(R"("lastFundingRate":"0.00010000")", R"("lastFundingRate":"NaN")"), "lastFundingRate: expected a finite"},
+      {replace(R"("markPrice":"64213.41000000")", R"("markPrice":64213.41)"),
+       "markPrice: expected a decimal string"},
+      {replace(R"("lastFundingRate":"0.00010000")", R"("lastFundingRate":"NaN")"),
+       "lastFundingRate: expected a finite"},
       {replace(R"("lastFundingRate":"0.00010000")", R"("lastFundingRate":"")"), "not a perpetual"},
-      {replace(R"("lastFundingRate":"0.00010000")", R"("lastFundingRate":"0.5")"), "lastFundingRate: expected a value in"},
-      {replace(R"("markPrice":"64213.41000000",)", ""), "markPrice: expected the field, got nothing (missing)"},
+      {replace(R"("lastFundingRate":"0.00010000")", R"("lastFundingRate":"0.5")"),
+       "lastFundingRate: expected a value in"},
+      {replace(R"("markPrice":"64213.41000000",)", ""),
+       "markPrice: expected the field, got nothing (missing)"},
       {replace(R"("symbol":"BTCUSDT")", R"("symbol":"ETHUSDT")"), "symbol: expected \"BTCUSDT\""},
       {replace("1717990123000", "1917990123000"), "time: expected a time between 2017 and now"},
-      {replace(R"("time":1717990123000)", R"("time":"1717990123000")"), "time: expected an integer"},
+      {replace(R"("time":1717990123000)", R"("time":"1717990123000")"),
+       "time: expected an integer"},
       {good.substr(0, good.size() / 2), "not valid JSON"},
       {"[" + good + "]", "expected one object"},
       {R"({"code":-1121,"msg":"Invalid symbol."})", "Binance error -1121: Invalid symbol."},
@@ -64,23 +70,37 @@ TEST(DvolTest, NewestCandleClose) {
   ASSERT_OK(p);
   EXPECT_EQ(p->value, 52.10);
   EXPECT_EQ(FormatRfc3339(p->ts), "2024-06-10T02:37:00.000000+00:00");
-  EXPECT_EQ(DvolUrl("https://www.deribit.com/api/v2", "BTC", kNow),
-            "https://www.deribit.com/api/v2/public/get_volatility_index_data?currency=BTC&start_timestamp=1717986540000"
-            "&end_timestamp=1717990140000&resolution=60");
+  EXPECT_EQ(
+      DvolUrl("https://www.deribit.com/api/v2", "BTC", kNow),
+      "https://www.deribit.com/api/v2/public/get_volatility_index_data?currency=BTC&start_timestamp=1717986540000"
+      "&end_timestamp=1717990140000&resolution=60");
 }
 
 TEST(DvolTest, Failures) {
   EXPECT_THAT(ParseDvol(samples::kDvolError, "BTC", kNow).status().message(),
               HasSubstr("JSON-RPC error -32602: Invalid params"));
-  EXPECT_THAT(ParseDvol(R"({"jsonrpc":"2.0","result":{"data":[],"continuation":null}})", "BTC", kNow).status().message(),
-              HasSubstr("at least one candle"));
-  EXPECT_THAT(ParseDvol(R"({"jsonrpc":"2.0","result":{"data":[[1717987020000,1,2,3]]}})", "BTC", kNow).status().message(),
-              HasSubstr("result.data[0]: expected [ts, open, high, low, close]"));
-  EXPECT_THAT(ParseDvol(R"({"jsonrpc":"2.0","result":{"data":[[1717987020000,1,2,3,"4"]]}})", "BTC", kNow).status().message(),
-              HasSubstr("result.data[0][4]: expected a finite number"));
-  EXPECT_THAT(ParseDvol(R"({"jsonrpc":"2.0","result":{"data":[[1717987020000,1,2,3,-4]]}})", "BTC", kNow).status().message(),
-              HasSubstr("expected a value in"));
-  EXPECT_THAT(ParseDvol(R"({"jsonrpc":"2.0"})", "BTC", kNow).status().message(), HasSubstr("result: expected the field"));
+  EXPECT_THAT(
+      ParseDvol(R"({"jsonrpc":"2.0","result":{"data":[],"continuation":null}})", "BTC", kNow)
+          .status()
+          .message(),
+      HasSubstr("at least one candle"));
+  EXPECT_THAT(
+      ParseDvol(R"({"jsonrpc":"2.0","result":{"data":[[1717987020000,1,2,3]]}})", "BTC", kNow)
+          .status()
+          .message(),
+      HasSubstr("result.data[0]: expected [ts, open, high, low, close]"));
+  EXPECT_THAT(
+      ParseDvol(R"({"jsonrpc":"2.0","result":{"data":[[1717987020000,1,2,3,"4"]]}})", "BTC", kNow)
+          .status()
+          .message(),
+      HasSubstr("result.data[0][4]: expected a finite number"));
+  EXPECT_THAT(
+      ParseDvol(R"({"jsonrpc":"2.0","result":{"data":[[1717987020000,1,2,3,-4]]}})", "BTC", kNow)
+          .status()
+          .message(),
+      HasSubstr("expected a value in"));
+  EXPECT_THAT(ParseDvol(R"({"jsonrpc":"2.0"})", "BTC", kNow).status().message(),
+              HasSubstr("result: expected the field"));
 }
 
 TEST(FearGreedTest, GoodAndBad) {
@@ -91,16 +111,23 @@ TEST(FearGreedTest, GoodAndBad) {
   EXPECT_EQ(FormatRfc3339(p->ts), "2024-06-10T00:00:00.000000+00:00");
   EXPECT_EQ(FearGreedUrl("https://api.alternative.me"), "https://api.alternative.me/fng/?limit=1");
   std::string s = samples::kFearGreed;
-  EXPECT_THAT(ParseFearGreed(std::string(s).replace(s.find("\"47\""), 4, "47"), kNow).status().message(),
-              HasSubstr("data[0].value: expected a decimal string"));
-  EXPECT_THAT(ParseFearGreed(std::string(s).replace(s.find("\"47\""), 4, "\"147\""), kNow).status().message(),
+  EXPECT_THAT(
+      ParseFearGreed(std::string(s).replace(s.find("\"47\""), 4, "47"), kNow).status().message(),
+      HasSubstr("data[0].value: expected a decimal string"));
+  EXPECT_THAT(ParseFearGreed(std::string(s).replace(s.find("\"47\""), 4, "\"147\""), kNow)
+                  .status()
+                  .message(),
               HasSubstr("expected a value in [0, 100]"));
-  EXPECT_THAT(ParseFearGreed(std::string(s).replace(s.find("Neutral"), 7, "Calm"), kNow).status().message(),
-              HasSubstr("value_classification"));
-  EXPECT_THAT(ParseFearGreed(R"({"name":"x","data":[],"metadata":{"error":null}})", kNow).status().message(),
+  EXPECT_THAT(
+      ParseFearGreed(std::string(s).replace(s.find("Neutral"), 7, "Calm"), kNow).status().message(),
+      HasSubstr("value_classification"));
+  EXPECT_THAT(ParseFearGreed(R"({"name":"x","data":[],"metadata":{"error":null}})", kNow)
+                  .status()
+                  .message(),
               HasSubstr("data: expected a non-empty array"));
-  EXPECT_THAT(ParseFearGreed(R"({"data":[],"metadata":{"error":"rate limited"}})", kNow).status().message(),
-              HasSubstr("metadata.error: \"rate limited\""));
+  EXPECT_THAT(
+      ParseFearGreed(R"({"data":[],"metadata":{"error":"rate limited"}})", kNow).status().message(),
+      HasSubstr("metadata.error: \"rate limited\""));
 }
 
 TEST(DepthTest, FeaturesByTheFormulas) {
@@ -119,11 +146,13 @@ TEST(DepthTest, FeaturesByTheFormulas) {
   EXPECT_DOUBLE_EQ(f.depth_ask_10bps, 100.02 * 1 + 100.05 * 3);
   EXPECT_TRUE(f.depth_10bps_complete);
   Json j = ObFeaturesJson(*book, f);
-  for (const char* k : {"spread_bps", "mid", "imbalance_5", "imbalance_20", "depth_bid_10bps", "depth_ask_10bps"}) {
+  for (const char* k :
+       {"spread_bps", "mid", "imbalance_5", "imbalance_20", "depth_bid_10bps", "depth_ask_10bps"}) {
     EXPECT_TRUE(j.contains(k)) << k;
   }
   EXPECT_EQ(j["ts"], "2024-06-10T03:28:40.851000+00:00");
-  EXPECT_EQ(DepthUrl("https://fapi.binance.com", "ETHUSDT", 20), "https://fapi.binance.com/fapi/v1/depth?symbol=ETHUSDT&limit=20");
+  EXPECT_EQ(DepthUrl("https://fapi.binance.com", "ETHUSDT", 20),
+            "https://fapi.binance.com/fapi/v1/depth?symbol=ETHUSDT&limit=20");
 }
 
 TEST(DepthTest, ImbalanceUsesOnlyTheTopLevels) {
@@ -147,11 +176,16 @@ TEST(DepthTest, Failures) {
     t.replace(t.find(from), from.size(), to);
     return ParseDepth(t, "BTCUSDT", kNow).status().message();
   };
-  EXPECT_THAT(with(R"(["100.02","1"])", R"(["99.99","1"])"), HasSubstr("a best bid below the best ask"));
-  EXPECT_THAT(with(R"(["99.95","1"])", R"(["100.50","1"])"), HasSubstr("bids in descending price order"));
-  EXPECT_THAT(with(R"(["100.05","3"])", R"(["100.05","nan"])"), HasSubstr("asks[1][1]: expected a finite decimal"));
-  EXPECT_THAT(with(R"(["100.05","3"])", R"(["100.05",3])"), HasSubstr("asks[1][1]: expected a decimal string"));
-  EXPECT_THAT(with(R"(["100.05","3"])", R"(["100.05"])"), HasSubstr("asks[1]: expected [price, qty]"));
+  EXPECT_THAT(with(R"(["100.02","1"])", R"(["99.99","1"])"),
+              HasSubstr("a best bid below the best ask"));
+  EXPECT_THAT(with(R"(["99.95","1"])", R"(["100.50","1"])"),
+              HasSubstr("bids in descending price order"));
+  EXPECT_THAT(with(R"(["100.05","3"])", R"(["100.05","nan"])"),
+              HasSubstr("asks[1][1]: expected a finite decimal"));
+  EXPECT_THAT(with(R"(["100.05","3"])", R"(["100.05",3])"),
+              HasSubstr("asks[1][1]: expected a decimal string"));
+  EXPECT_THAT(with(R"(["100.05","3"])", R"(["100.05"])"),
+              HasSubstr("asks[1]: expected [price, qty]"));
   EXPECT_THAT(with(R"("T":1717990120851,)", ""), HasSubstr("T: expected the field"));
   EXPECT_THAT(with(R"("bids":[["100.00","2"],["99.95","1"],["99.80","7"]])", R"("bids":[])"),
               HasSubstr("bids: expected at least one level"));

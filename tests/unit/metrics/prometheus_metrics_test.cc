@@ -22,12 +22,15 @@ class PrometheusMetricsTest : public ::testing::Test {
  protected:
   PrometheusMetricsTest()
       : metrics_(NewPrometheusMetrics(
-            {.process = "test", .version = "9.9.9", .start_time = Timestamp::FromUnixNanos(1'500'000'000'000'000'000)},
+            {.process = "test",
+             .version = "9.9.9",
+             .start_time = Timestamp::FromUnixNanos(1'500'000'000'000'000'000)},
             t_.logger)) {}
 
   static int Count(const std::string& text, const std::string& needle) {
     int n = 0;
-    for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+    for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+      ++n;
     return n;
   }
 
@@ -68,11 +71,12 @@ TEST_F(PrometheusMetricsTest, SameNameAndLabelsIsTheSameHandle) {
 }
 
 TEST_F(PrometheusMetricsTest, HistogramsShareOneBucketLayoutPerKind) {
-  MetricHistogram& h = metrics_->Histogram("dolphin_test_latency_seconds", "Latency", MetricBuckets::kLatency,
-                                           {{"op", "put"}});
+  MetricHistogram& h = metrics_->Histogram("dolphin_test_latency_seconds", "Latency",
+                                           MetricBuckets::kLatency, {{"op", "put"}});
   h.Observe(0.0003);
   h.Observe(20);
-  metrics_->Histogram("dolphin_test_commit_seconds", "Commit", MetricBuckets::kDuration).Observe(0.2);
+  metrics_->Histogram("dolphin_test_commit_seconds", "Commit", MetricBuckets::kDuration)
+      .Observe(0.2);
   const std::string text = metrics_->Exposition();
   EXPECT_THAT(text, HasSubstr("# TYPE dolphin_test_latency_seconds histogram"));
   // One bucket line per bound plus +Inf, for each histogram.
@@ -139,14 +143,16 @@ TEST(NullMetricsTest, DiscardsEverythingAndIsEnvsDefault) {
 }
 
 TEST_F(PrometheusMetricsTest, MeteredBusCountsOperationsAndListenerQueues) {
-  Env env{t_.clock, t_.logger, FileSystem::Default(), t_.random, ThreadFactory::Default(), *metrics_};
+  Env env{t_.clock, t_.logger, FileSystem::Default(), t_.random, ThreadFactory::Default(),
+          *metrics_};
   auto bus = bus::NewMeteredBus(bus::NewInMemoryBus(), env);
   ASSERT_OK(bus->Put("M", "k", "1"));
   ASSERT_OK(bus->Get("M", "k"));
   ASSERT_OK(bus->Get("M", "k"));
   ASSERT_OK(bus->Keys("M"));
   std::atomic<int> seen{0};
-  auto id = bus->AddKeyListener("M", "k", [&](const bus::BusEvent&) { ++seen; }, {.name = "trader.BLUE"});
+  auto id =
+      bus->AddKeyListener("M", "k", [&](const bus::BusEvent&) { ++seen; }, {.name = "trader.BLUE"});
   ASSERT_OK(id);
   ASSERT_OK(bus->Put("M", "k", "2"));
   ASSERT_TRUE(testing::WaitFor([&] { return seen.load() == 2; }));  // SNAPSHOT + UPDATED

@@ -204,9 +204,11 @@ TEST_F(RunnerTest, RunsOnTheSystemClockToo) {
 // The process heartbeat carries the most severe status, not the last non-ok one.
 TEST_F(RunnerTest, ProcessHeartbeatCarriesTheMostSevereStatusWhateverTheOrder) {
   using contract::HeartbeatStatus;
-  for (auto order : {std::vector{HeartbeatStatus::kDegraded, HeartbeatStatus::kStalled, HeartbeatStatus::kDegraded},
-                     std::vector{HeartbeatStatus::kStalled, HeartbeatStatus::kDegraded, HeartbeatStatus::kOk},
-                     std::vector{HeartbeatStatus::kOk, HeartbeatStatus::kDegraded, HeartbeatStatus::kOk}}) {
+  for (auto order :
+       {std::vector{HeartbeatStatus::kDegraded, HeartbeatStatus::kStalled,
+                    HeartbeatStatus::kDegraded},
+        std::vector{HeartbeatStatus::kStalled, HeartbeatStatus::kDegraded, HeartbeatStatus::kOk},
+        std::vector{HeartbeatStatus::kOk, HeartbeatStatus::kDegraded, HeartbeatStatus::kOk}}) {
     testing::TestEnv t;  // its own clock: BlockUntilWaitCalls counts every wait in total
     auto bus = bus::NewInMemoryBus();
     RunnerOptions o;
@@ -222,7 +224,8 @@ TEST_F(RunnerTest, ProcessHeartbeatCarriesTheMostSevereStatusWhateverTheOrder) {
     std::thread th([&] { result = runner.Run(cancel); });  // determinism-ok: the daemon thread
     t.clock.BlockUntilWaitCalls(1);
     const HeartbeatStatus worst = *std::max_element(order.begin(), order.end());
-    EXPECT_EQ(Json::parse(**bus->Get(kHeartbeatMap, "run"))["status"], contract::HeartbeatStatusName(worst));
+    EXPECT_EQ(Json::parse(**bus->Get(kHeartbeatMap, "run"))["status"],
+              contract::HeartbeatStatusName(worst));
     cancel.Cancel();
     th.join();
     EXPECT_OK(result);
@@ -240,7 +243,8 @@ TEST_F(RunnerTest, RestartsOneServiceWithoutStoppingTheOthers) {
   FakeService* bridge = b.get();
   runner.Add(std::move(a));
   runner.Add(std::move(b));
-  EXPECT_EQ(runner.RestartService("bridge").code(), StatusCode::kFailedPrecondition);  // not running
+  EXPECT_EQ(runner.RestartService("bridge").code(),
+            StatusCode::kFailedPrecondition);  // not running
   auto before = runner.States();
   ASSERT_EQ(before.size(), 2u);
   EXPECT_FALSE(before[1].started);
@@ -260,7 +264,8 @@ TEST_F(RunnerTest, RestartsOneServiceWithoutStoppingTheOthers) {
   EXPECT_TRUE(states[1].started);
   EXPECT_EQ(states[1].restarts, 1);
   EXPECT_EQ(states[0].restarts, 0);
-  EXPECT_EQ(log_, (std::vector<std::string>{"start trader.BLUE", "start bridge", "stop bridge", "start bridge"}));
+  EXPECT_EQ(log_, (std::vector<std::string>{"start trader.BLUE", "start bridge", "stop bridge",
+                                            "start bridge"}));
   cancel.Cancel();
   th.join();
   EXPECT_EQ(log_.back(), "stop trader.BLUE");
@@ -287,13 +292,16 @@ TEST_F(RunnerTest, FailedRestartLeavesTheServiceStoppedAndIsNotStoppedAgain) {
 TEST(NoProgressReasonTest, EveryServiceStartedRunningAndNotStalledIsProgress) {
   using contract::HeartbeatStatus;
   RunnerServiceState ok{"trader.BLUE", true, {}, {HeartbeatStatus::kOk, "fine"}, 0};
-  RunnerServiceState degraded{"bridge", true, {}, {HeartbeatStatus::kDegraded, "bus put failing"}, 0};
+  RunnerServiceState degraded{
+      "bridge", true, {}, {HeartbeatStatus::kDegraded, "bus put failing"}, 0};
   EXPECT_EQ(NoProgressReason({}), std::nullopt);
   EXPECT_EQ(NoProgressReason({ok, degraded}), std::nullopt);  // retrying is progress
-  RunnerServiceState stalled{"bridge", true, {}, {HeartbeatStatus::kStalled, "1 file read(s) hung"}, 0};
+  RunnerServiceState stalled{
+      "bridge", true, {}, {HeartbeatStatus::kStalled, "1 file read(s) hung"}, 0};
   EXPECT_EQ(NoProgressReason({ok, stalled}), "bridge: stalled: 1 file read(s) hung");
   RunnerServiceState returned{"bridge", true, {false, "run loop returned: inotify"}, {}, 0};
-  EXPECT_EQ(NoProgressReason({returned, stalled}), "bridge: not running (run loop returned: inotify)");
+  EXPECT_EQ(NoProgressReason({returned, stalled}),
+            "bridge: not running (run loop returned: inotify)");
   RunnerServiceState stopped{"sim", false, {false, "not started"}, {}, 0};
   EXPECT_EQ(NoProgressReason({ok, stopped}), "sim: not started");
   EXPECT_EQ(WatchdogPingPeriod(std::chrono::seconds(10)), std::chrono::seconds(5));
@@ -314,7 +322,7 @@ TEST_F(RunnerTest, NotifiesReadyWithStatusThenStoppingAndNoWatchdogWhenNoneIsArm
   ASSERT_EQ(notifier.sent().size(), 1u);
   EXPECT_EQ(notifier.sent()[0], "READY=1\nSTATUS=ok: trader.BLUE ok, bridge ok");
   t_.clock.AdvanceBy(5s);
-  t_.clock.BlockUntilWaitCalls(2);  // one wait per beat: no watchdog wake-ups
+  t_.clock.BlockUntilWaitCalls(2);        // one wait per beat: no watchdog wake-ups
   EXPECT_EQ(notifier.sent().size(), 1u);  // the same line is not sent again
   cancel.Cancel();
   th.join();
@@ -352,7 +360,8 @@ TEST_F(RunnerTest, PingsTheWatchdogAtHalfTheTimeoutOnlyWhileMakingProgress) {
   EXPECT_EQ(runner.watchdog_pings(), 1u);  // right after READY
   for (int s = 1; s <= 6; ++s) {
     t_.clock.AdvanceBy(999ms);
-    EXPECT_EQ(runner.watchdog_pings(), static_cast<uint64_t>(s)) << "not before the period, at " << s;
+    EXPECT_EQ(runner.watchdog_pings(), static_cast<uint64_t>(s))
+        << "not before the period, at " << s;
     t_.clock.AdvanceBy(1ms);
     t_.clock.BlockUntilWaitCalls(++waits);
     EXPECT_EQ(runner.watchdog_pings(), static_cast<uint64_t>(s + 1)) << "at " << s << " s";
@@ -366,8 +375,10 @@ TEST_F(RunnerTest, PingsTheWatchdogAtHalfTheTimeoutOnlyWhileMakingProgress) {
   }
   EXPECT_EQ(runner.watchdog_pings(), 7u);
   EXPECT_EQ(runner.watchdog_pings_withheld(), 5u);
-  EXPECT_THAT(notifier.sent(), ::testing::Contains(
-      "STATUS=stalled: bridge stalled (detail of bridge); no progress, watchdog pings withheld"));
+  EXPECT_THAT(
+      notifier.sent(),
+      ::testing::Contains(
+          "STATUS=stalled: bridge stalled (detail of bridge); no progress, watchdog pings withheld"));
   EXPECT_TRUE(t_.logger.Contains("reason=\"bridge: stalled: detail of bridge\""));
   // Progress again: the pings resume at the next tick.
   bridge->status = contract::HeartbeatStatus::kOk;

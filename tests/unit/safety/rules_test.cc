@@ -75,7 +75,8 @@ TEST_F(RulesTest, EachHealthStatusMapsToItsPosture) {
 
 TEST_F(RulesTest, DeadFromDataFreshnessAloneIsNoHibernate) {
   in_.health->status = HealthStatus::kDead;
-  in_.health->m1_proc = in_.health->m2_heartbeat = in_.health->m4_control_plane = in_.health->m5_coherence = 1.0;
+  in_.health->m1_proc = in_.health->m2_heartbeat = in_.health->m4_control_plane =
+      in_.health->m5_coherence = 1.0;
   in_.health->m3_data_freshness = 0.0;
   auto d = DecidePosture(in_, opts_);
   EXPECT_EQ(d.posture, Posture::kTurtle);
@@ -93,8 +94,8 @@ TEST_F(RulesTest, HealthMappingIsConfigurable) {
 TEST_F(RulesTest, DrawdownThresholdsAtTheirBoundaries) {
   // Defaults 1 / 2 / 4 %: at a threshold the posture applies; just below it does not.
   const std::pair<double, Posture> table[] = {
-      {0.99, Posture::kApex},    {1.0, Posture::kStalker}, {1.99, Posture::kStalker},
-      {2.0, Posture::kTurtle},   {3.99, Posture::kTurtle}, {4.0, Posture::kHibernate},
+      {0.99, Posture::kApex},      {1.0, Posture::kStalker}, {1.99, Posture::kStalker},
+      {2.0, Posture::kTurtle},     {3.99, Posture::kTurtle}, {4.0, Posture::kHibernate},
       {10.0, Posture::kHibernate}, {0.0, Posture::kApex}};
   for (auto [pct, posture] : table) {
     // An exact peak * (1 - pct) may round below the threshold: build equity from the threshold.

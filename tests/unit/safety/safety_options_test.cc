@@ -9,7 +9,8 @@ namespace {
 
 using std::chrono::seconds;
 
-Result<SafetyOptions> Parse(std::string_view toml, ConfigDiagnostics* diag, bool default_enabled = true) {
+Result<SafetyOptions> Parse(std::string_view toml, ConfigDiagnostics* diag,
+                            bool default_enabled = true) {
   auto config = Config::LoadString(toml, "test.toml", ".");
   if (!config.ok()) return config.status();
   auto root = config->Root(diag);

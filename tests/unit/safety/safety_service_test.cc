@@ -33,10 +33,12 @@ class SafetyServiceTest : public ::testing::Test {
     h.timestamp = t_.clock.Now();
     h.started_at = t_.clock.Now() - seconds(40);
     h.in_startup_grace = in_grace;
-    ASSERT_OK(bus_->Put(contract::kMetaHealthMap, contract::kMetaHealthKey, contract::EncodeMetaHealth(h)));
+    ASSERT_OK(bus_->Put(contract::kMetaHealthMap, contract::kMetaHealthKey,
+                        contract::EncodeMetaHealth(h)));
   }
   void PutScan() {
-    Json j = {{"scan_number", 1}, {"timestamp", FormatRfc3339(t_.clock.Now())},
+    Json j = {{"scan_number", 1},
+              {"timestamp", FormatRfc3339(t_.clock.Now())},
               {"bridge_ts", FormatRfc3339(t_.clock.Now())}};
     ASSERT_OK(bus_->Put(contract::kFeaturesMap, contract::kScanKey, j.dump()));
   }
@@ -46,7 +48,8 @@ class SafetyServiceTest : public ::testing::Test {
     s.updated_at = t_.clock.Now();
     s.scan_ts = t_.clock.Now();
     s.equity = equity_now;
-    ASSERT_OK(bus_->Put(contract::StateMapName("BLUE"), contract::kStateKey, contract::EncodeTraderState(s)));
+    ASSERT_OK(bus_->Put(contract::StateMapName("BLUE"), contract::kStateKey,
+                        contract::EncodeTraderState(s)));
     contract::DayPnlRecord p;
     p.day = FormatRfc3339(t_.clock.Now()).substr(0, 10);
     p.color = "BLUE";

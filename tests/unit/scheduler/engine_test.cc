@@ -9,10 +9,10 @@
 namespace dolphin::scheduler {
 namespace {
 
+using ::dolphin::testing::StatusHasMessage;
 using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::seconds;
-using ::dolphin::testing::StatusHasMessage;
 using ::testing::HasSubstr;
 
 class EngineTest : public ::testing::Test {
@@ -86,7 +86,8 @@ TEST_F(EngineTest, LateExactlyAtLateAfterAndLoggedOnce) {
   EXPECT_EQ(Tick().late, 0);
   EXPECT_EQ(engine_->late_total(), 1);
   int lines = 0;
-  for (const auto& l : env_.logger.Lines()) lines += l.find("flow run is Late") != std::string::npos;
+  for (const auto& l : env_.logger.Lines())
+    lines += l.find("flow run is Late") != std::string::npos;
   EXPECT_EQ(lines, 1);
   // Late is only a name: a worker still takes it.
   ASSERT_EQ(Claim("w1").size(), 1u);
@@ -145,7 +146,8 @@ TEST_F(EngineTest, ZombieIsCrashedAfterZombieAfterAndItsSlotReturns) {
   auto kill = engine_->Heartbeat("w1", {"dolphin"}, {r1.id}, Now());
   ASSERT_OK(kill);
   EXPECT_EQ(*kill, std::vector<int64_t>{r1.id});
-  EXPECT_THAT(engine_->Finished(r1.id, "w1", 0, Now()), StatusHasMessage("CRASHED/Crashed already"));
+  EXPECT_THAT(engine_->Finished(r1.id, "w1", 0, Now()),
+              StatusHasMessage("CRASHED/Crashed already"));
 }
 
 TEST_F(EngineTest, HeartbeatsKeepALongRunAlive) {
@@ -230,7 +232,8 @@ TEST_F(EngineTest, RetriesAfterTheirDelay) {
     const FlowRun waiting = Get(r.id);
     EXPECT_EQ(waiting.state, kAwaitingRetry);
     EXPECT_EQ(waiting.due_at, Now() + seconds(10));
-    EXPECT_THAT(waiting.state_message, HasSubstr("exit code 3; retry " + std::to_string(attempt) + " of 2"));
+    EXPECT_THAT(waiting.state_message,
+                HasSubstr("exit code 3; retry " + std::to_string(attempt) + " of 2"));
     EXPECT_EQ(*store_->CountLeases("pool", "dolphin"), 0);  // the slot returns while waiting
     Advance(seconds(10) - Duration(1));
     EXPECT_TRUE(Claim("w1").empty());
@@ -304,7 +307,8 @@ TEST_F(EngineTest, CancelARunningRun) {
   EXPECT_EQ(*engine_->Heartbeat("w1", {"dolphin"}, {r.id}, Now()), std::vector<int64_t>{r.id});
   ASSERT_OK(engine_->Finished(r.id, "w1", -15, Now()));
   EXPECT_EQ(Get(r.id).state, kCancelled);
-  EXPECT_THAT(engine_->Cancel(r.id, "", Now()), StatusHasMessage("has finished (CANCELLED/Cancelled)"));
+  EXPECT_THAT(engine_->Cancel(r.id, "", Now()),
+              StatusHasMessage("has finished (CANCELLED/Cancelled)"));
 }
 
 TEST_F(EngineTest, IllegalTransitionsAreRefusedAndLogged) {
@@ -313,8 +317,9 @@ TEST_F(EngineTest, IllegalTransitionsAreRefusedAndLogged) {
   const FlowRun r = Run("a/x");
   ASSERT_EQ(Claim("w1").size(), 1u);
   ASSERT_OK(engine_->Started(r.id, "w1", Now()));
-  EXPECT_THAT(engine_->Started(r.id, "w1", Now()),
-              StatusHasMessage("flow run 1: illegal transition RUNNING/Running -> RUNNING/Running"));
+  EXPECT_THAT(
+      engine_->Started(r.id, "w1", Now()),
+      StatusHasMessage("flow run 1: illegal transition RUNNING/Running -> RUNNING/Running"));
   EXPECT_TRUE(env_.logger.Contains("state change refused"));
 }
 
@@ -334,8 +339,7 @@ TEST_F(EngineTest, LookAheadIsBoundedAndNeverDuplicated) {
 }
 
 TEST_F(EngineTest, CronLookAheadRespectsTheHorizon) {
-  AddDeployment("daily-backtest", "daily").schedule =
-      Schedule::Cron(*CronExpr::Parse("0 3 * * *"));
+  AddDeployment("daily-backtest", "daily").schedule = Schedule::Cron(*CronExpr::Parse("0 3 * * *"));
   Start();
   EXPECT_EQ(Tick().created, 0);  // 03:00 is more than an hour away (10:30 now)
   setup_.scheduler.lookahead = hours(24);
@@ -440,7 +444,8 @@ TEST_F(EngineTest, RestartReconcilesRunsByTheirWorkersHeartbeat) {
   EXPECT_EQ(report->grace, 1);    // w-alive: alive when the scheduler stopped (t0+60 >= t0+51)
   EXPECT_EQ(report->crashed, 1);  // w-gone: silent since t0, long before the stop
   EXPECT_EQ(Get(gone.id).state, kCrashed);
-  EXPECT_THAT(Get(gone.id).state_message, HasSubstr("reconciled at scheduler start: worker w-gone"));
+  EXPECT_THAT(Get(gone.id).state_message,
+              HasSubstr("reconciled at scheduler start: worker w-gone"));
   EXPECT_EQ(Get(alive.id).state, kPending);
   EXPECT_EQ(Get(fresh.id).state, kPending);
   // The grace is zombie_after from the restart: w-fresh heartbeats, w-alive does not.
@@ -461,7 +466,8 @@ TEST_F(EngineTest, TheBridgeDeploymentSaysWhereTheBridgeRuns) {
                                "not a batch flow"));
   EXPECT_THAT(engine_->RunDeployment("nope/x", Json::object(), Now()),
               StatusHasMessage("unknown deployment \"nope/x\""));
-  EXPECT_THAT(engine_->Claim("w1", {"no-pool"}, Now(), 1), StatusHasMessage("unknown pool \"no-pool\""));
+  EXPECT_THAT(engine_->Claim("w1", {"no-pool"}, Now(), 1),
+              StatusHasMessage("unknown pool \"no-pool\""));
 }
 
 TEST_F(EngineTest, RunParametersOverrideTheDeploymentsAndPoolsShowTheirStatus) {

@@ -28,7 +28,8 @@ class PoolApiTest : public ::testing::Test {
   }
   Result<Json> Call(std::string method, std::string path, Json body = Json::object(),
                     std::map<std::string, std::string> query = {}) {
-    return HandlePoolApi(*engine_, {std::move(method), std::move(path), std::move(query), std::move(body)},
+    return HandlePoolApi(*engine_,
+                         {std::move(method), std::move(path), std::move(query), std::move(body)},
                          env_.clock.Now());
   }
 
@@ -62,7 +63,8 @@ TEST_F(PoolApiTest, DeploymentsRunAndFlowRuns) {
   ASSERT_OK(one);
   EXPECT_EQ((*one)["pool"], "dolphin");
   EXPECT_EQ((*one)["source"], "config");
-  auto run = Call("POST", "/api/deployments/daily-backtest/daily/run", Json{{"parameters", {{"days", 7}}}});
+  auto run = Call("POST", "/api/deployments/daily-backtest/daily/run",
+                  Json{{"parameters", {{"days", 7}}}});
   ASSERT_OK(run);
   EXPECT_EQ((*run)["state_type"], "SCHEDULED");
   EXPECT_EQ((*run)["parameters"]["days"], 7);
@@ -73,7 +75,8 @@ TEST_F(PoolApiTest, DeploymentsRunAndFlowRuns) {
   ASSERT_OK(late);
   ASSERT_EQ(late->size(), 1u);
   EXPECT_EQ((*late)[0]["lateness_s"], 20.0);
-  auto by_type = Call("GET", "/api/flow_runs", {}, {{"state", "scheduled"}, {"deployment", "daily-backtest/daily"}});
+  auto by_type = Call("GET", "/api/flow_runs", {},
+                      {{"state", "scheduled"}, {"deployment", "daily-backtest/daily"}});
   ASSERT_OK(by_type);
   EXPECT_EQ(by_type->size(), 1u);
   // The worker's side.
@@ -81,8 +84,10 @@ TEST_F(PoolApiTest, DeploymentsRunAndFlowRuns) {
   ASSERT_OK(claimed);
   ASSERT_EQ(claimed->size(), 1u);
   EXPECT_EQ((*claimed)[0]["deployment_spec"]["deployment"], "daily-backtest/daily");
-  ASSERT_OK(Call("POST", "/api/flow_runs/" + std::to_string(id) + "/started", Json{{"worker", "w1"}}));
-  auto hb = Call("POST", "/api/workers/w1/heartbeat", Json{{"pools", {"dolphin"}}, {"holding", {id}}});
+  ASSERT_OK(
+      Call("POST", "/api/flow_runs/" + std::to_string(id) + "/started", Json{{"worker", "w1"}}));
+  auto hb =
+      Call("POST", "/api/workers/w1/heartbeat", Json{{"pools", {"dolphin"}}, {"holding", {id}}});
   ASSERT_OK(hb);
   EXPECT_TRUE((*hb)["kill"].empty());
   EXPECT_EQ((*Call("GET", "/api/pools/dolphin"))["status"], "READY");
@@ -96,7 +101,8 @@ TEST_F(PoolApiTest, DeploymentsRunAndFlowRuns) {
   // Pause, resume, create, delete.
   ASSERT_OK(Call("POST", "/api/deployments/daily-backtest/daily/pause"));
   EXPECT_EQ((*Call("GET", "/api/deployments/daily-backtest/daily"))["paused"], true);
-  ASSERT_OK(Call("POST", "/api/deployments", Json{{"deployment", "obf/poll"}, {"pool", "dolphin-obf"}, {"interval_s", 1}}));
+  ASSERT_OK(Call("POST", "/api/deployments",
+                 Json{{"deployment", "obf/poll"}, {"pool", "dolphin-obf"}, {"interval_s", 1}}));
   EXPECT_EQ((*Call("GET", "/api/deployments/obf/poll"))["source"], "api");
   ASSERT_OK(Call("DELETE", "/api/deployments/obf/poll"));
   EXPECT_EQ(Call("GET", "/api/deployments/obf/poll").status().code(), StatusCode::kNotFound);
@@ -120,8 +126,9 @@ TEST_F(PoolApiTest, FinishedWithOutputAndStartFailed) {
   ASSERT_OK(claimed);
   ASSERT_EQ(claimed->size(), 1u);
   const std::string second = std::to_string((*claimed)[0]["id"].get<int64_t>());
-  ASSERT_OK(Call("POST", "/api/flow_runs/" + second + "/start_failed",
-                 Json{{"worker", "w1"}, {"message", "execve: No such file or directory (ENOENT)"}}));
+  ASSERT_OK(
+      Call("POST", "/api/flow_runs/" + second + "/start_failed",
+           Json{{"worker", "w1"}, {"message", "execve: No such file or directory (ENOENT)"}}));
   auto crashed = Call("GET", "/api/flow_runs/" + second);
   ASSERT_OK(crashed);
   EXPECT_EQ((*crashed)["state_type"], "CRASHED");
@@ -135,7 +142,8 @@ TEST_F(PoolApiTest, TheBridgeMarkerAnswersWhereTheBridgeRuns) {
 }
 
 TEST_F(PoolApiTest, ConcurrencyLimits) {
-  ASSERT_OK(Call("POST", "/api/concurrency_limits", Json{{"tag", "heavy"}, {"concurrency_limit", 2}}));
+  ASSERT_OK(
+      Call("POST", "/api/concurrency_limits", Json{{"tag", "heavy"}, {"concurrency_limit", 2}}));
   auto ls = Call("GET", "/api/concurrency_limits");
   ASSERT_OK(ls);
   ASSERT_EQ(ls->size(), 1u);
@@ -153,37 +161,88 @@ TEST_F(PoolApiTest, BadBodiesAndParametersAreRefusedWithTheReason) {
     std::string reason;
   };
   const std::vector<Case> cases = {
-      {"POST", "/api/deployments/daily-backtest/daily/run", Json{{"parameters", "x"}}, {},
+      {"POST",
+       "/api/deployments/daily-backtest/daily/run",
+       Json{{"parameters", "x"}},
+       {},
        "parameters: expected a JSON object"},
       {"POST", "/api/deployments", Json{{"deployment", "nopes"}}, {}, "expected \"<flow>/<name>\""},
-      {"POST", "/api/deployments", Json{{"deployment", "a/b"}, {"cron", "* * *"}}, {},
+      {"POST",
+       "/api/deployments",
+       Json{{"deployment", "a/b"}, {"cron", "* * *"}},
+       {},
        "cron: cron \"* * *\": expected 5 fields"},
-      {"POST", "/api/deployments", Json{{"deployment", "a/b"}, {"pool", "nope"}}, {},
+      {"POST",
+       "/api/deployments",
+       Json{{"deployment", "a/b"}, {"pool", "nope"}},
+       {},
        "deployment: pool: unknown pool \"nope\""},
-      {"POST", "/api/deployments", Json{{"deployment", "a/b"}, {"colour", 1}}, {},
+      {"POST",
+       "/api/deployments",
+       Json{{"deployment", "a/b"}, {"colour", 1}},
+       {},
        "deployment: unknown field \"colour\""},
-      {"POST", "/api/deployments", Json{{"deployment", "a/b"}, {"retries", -1}}, {},
+      {"POST",
+       "/api/deployments",
+       Json{{"deployment", "a/b"}, {"retries", -1}},
+       {},
        "retries: expected a number in [0, 100]"},
-      {"POST", "/api/concurrency_limits", Json{{"tag", "t"}}, {},
+      {"POST",
+       "/api/concurrency_limits",
+       Json{{"tag", "t"}},
+       {},
        "concurrency_limit: expected an integer in [0, 100000]"},
-      {"POST", "/api/concurrency_limits", Json{{"concurrency_limit", 1}}, {}, "tag: expected a non-empty string"},
+      {"POST",
+       "/api/concurrency_limits",
+       Json{{"concurrency_limit", 1}},
+       {},
+       "tag: expected a non-empty string"},
       {"GET", "/api/flow_runs", {}, {{"state", "DONE"}}, "state: \"DONE\" is neither a state type"},
       {"GET", "/api/flow_runs", {}, {{"limit", "x"}}, "limit: expected 1..100000, got \"x\""},
-      {"GET", "/api/flow_runs/abc", {}, {}, "flow run id: expected a positive integer, got \"abc\""},
-      {"POST", "/api/flow_runs/1/finished", Json{{"worker", "w"}}, {}, "exit_code: expected an integer"},
-      {"POST", "/api/flow_runs/1/started", Json::object(), {}, "worker: expected the worker's name"},
-      {"POST", "/api/flow_runs/1/finished", Json{{"worker", "w"}, {"exit_code", 1}, {"output", 3}}, {},
+      {"GET",
+       "/api/flow_runs/abc",
+       {},
+       {},
+       "flow run id: expected a positive integer, got \"abc\""},
+      {"POST",
+       "/api/flow_runs/1/finished",
+       Json{{"worker", "w"}},
+       {},
+       "exit_code: expected an integer"},
+      {"POST",
+       "/api/flow_runs/1/started",
+       Json::object(),
+       {},
+       "worker: expected the worker's name"},
+      {"POST",
+       "/api/flow_runs/1/finished",
+       Json{{"worker", "w"}, {"exit_code", 1}, {"output", 3}},
+       {},
        "output: expected a string"},
-      {"POST", "/api/flow_runs/1/start_failed", Json{{"worker", "w"}}, {}, "message: expected a string"},
-      {"POST", "/api/workers/w/claim", Json{{"pools", "dolphin"}}, {}, "pools: expected an array of strings"},
-      {"POST", "/api/pools/dolphin/pause", Json::array(), {}, "request body: expected a JSON object"},
+      {"POST",
+       "/api/flow_runs/1/start_failed",
+       Json{{"worker", "w"}},
+       {},
+       "message: expected a string"},
+      {"POST",
+       "/api/workers/w/claim",
+       Json{{"pools", "dolphin"}},
+       {},
+       "pools: expected an array of strings"},
+      {"POST",
+       "/api/pools/dolphin/pause",
+       Json::array(),
+       {},
+       "request body: expected a JSON object"},
   };
   for (const Case& c : cases) {
     auto r = Call(c.method, c.path, c.body, c.query);
-    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << c.path << " " << r.status().ToString();
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument)
+        << c.path << " " << r.status().ToString();
     EXPECT_THAT(r.status().message(), HasSubstr(c.reason)) << c.path;
   }
-  EXPECT_THAT(Call("GET", "/api/pools/dolphin/x/y"), StatusHasMessage("no such endpoint: GET /api/pools/dolphin/x/y"));
+  EXPECT_THAT(Call("GET", "/api/pools/dolphin/x/y"),
+              StatusHasMessage("no such endpoint: GET /api/pools/dolphin/x/y"));
   EXPECT_EQ(Call("GET", "/api/flow_runs/999").status().code(), StatusCode::kNotFound);
 }
 

@@ -54,7 +54,8 @@ TEST(RunStateTest, IllegalTransitionsAreRefusedWithBothStates) {
                                "(the run has finished)"));
   EXPECT_THAT(CheckTransition(kScheduled, kRunning),
               StatusHasMessage("illegal transition SCHEDULED/Scheduled -> RUNNING/Running"));
-  EXPECT_THAT(CheckTransition(kLate, kScheduled), StatusHasMessage("SCHEDULED/Late -> SCHEDULED/Scheduled"));
+  EXPECT_THAT(CheckTransition(kLate, kScheduled),
+              StatusHasMessage("SCHEDULED/Late -> SCHEDULED/Scheduled"));
   EXPECT_THAT(CheckTransition(kAwaitingRetry, kLate), StatusHasMessage("illegal transition"));
   EXPECT_THAT(CheckTransition(kRunning, kFailedTimedOut),
               StatusHasMessage("TimedOut follows CANCELLING/TimedOut"));

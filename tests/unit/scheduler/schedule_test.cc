@@ -31,7 +31,8 @@ TEST(CronTest, StepsRangesAndLists) {
   EXPECT_EQ(NextOf("0 8-18/4 * * *", "2026-03-25T12:00:00Z"), "2026-03-25T16:00:00.000000+00:00");
   EXPECT_EQ(NextOf("0 8-18/4 * * *", "2026-03-25T16:00:00Z"), "2026-03-26T08:00:00.000000+00:00");
   EXPECT_EQ(NextOf("5,10,50 * * * *", "2026-03-25T10:10:00Z"), "2026-03-25T10:50:00.000000+00:00");
-  EXPECT_EQ(NextOf("30 1,2-3,22 * * *", "2026-03-25T03:30:00Z"), "2026-03-25T22:30:00.000000+00:00");
+  EXPECT_EQ(NextOf("30 1,2-3,22 * * *", "2026-03-25T03:30:00Z"),
+            "2026-03-25T22:30:00.000000+00:00");
   EXPECT_EQ(NextOf("10/20 * * * *", "2026-03-25T10:31:00Z"), "2026-03-25T10:50:00.000000+00:00");
 }
 
@@ -59,7 +60,8 @@ TEST(CronTest, NamesAndSundaySeven) {
   EXPECT_EQ(NextOf("0 0 * * SUN", "2026-03-25T00:00:00Z"), "2026-03-29T00:00:00.000000+00:00");
   EXPECT_EQ(NextOf("0 0 * * 7", "2026-03-25T00:00:00Z"), "2026-03-29T00:00:00.000000+00:00");
   EXPECT_EQ(NextOf("0 0 * * mon-fri", "2026-03-27T00:00:00Z"), "2026-03-30T00:00:00.000000+00:00");
-  EXPECT_EQ(NextOf("0 0 1 jan-mar/2 *", "2026-01-01T00:00:00Z"), "2026-03-01T00:00:00.000000+00:00");
+  EXPECT_EQ(NextOf("0 0 1 jan-mar/2 *", "2026-01-01T00:00:00Z"),
+            "2026-03-01T00:00:00.000000+00:00");
 }
 
 TEST(CronTest, VixieDayOfMonthOrDayOfWeek) {
@@ -78,7 +80,8 @@ TEST(CronTest, MalformedExpressionsNameTheField) {
                                "month day-of-week), got 4"));
   EXPECT_THAT(CronExpr::Parse("61 * * * *"), StatusHasMessage("minute: 61 is out of range 0-59"));
   EXPECT_THAT(CronExpr::Parse("* 24 * * *"), StatusHasMessage("hour: 24 is out of range 0-23"));
-  EXPECT_THAT(CronExpr::Parse("* * 0 * *"), StatusHasMessage("day-of-month: 0 is out of range 1-31"));
+  EXPECT_THAT(CronExpr::Parse("* * 0 * *"),
+              StatusHasMessage("day-of-month: 0 is out of range 1-31"));
   EXPECT_THAT(CronExpr::Parse("* * * 13 *"), StatusHasMessage("month: 13 is out of range 1-12"));
   EXPECT_THAT(CronExpr::Parse("* * * FOO *"),
               StatusHasMessage("month: \"FOO\" is not a number or a month name"));

@@ -151,12 +151,24 @@ pool = "dolphin"
                  &diag);
   EXPECT_FALSE(s.ok());
   const std::string e = Errors(diag);
-  EXPECT_THAT(e, HasSubstr("test.toml:2: [scheduler] late_after_s: expected a number in [0, 86400], got an integer -1"));
-  EXPECT_THAT(e, HasSubstr("[scheduler] worker_heartbeat_interval_s: expected at most half of zombie_after_s"));
+  EXPECT_THAT(
+      e,
+      HasSubstr(
+          "test.toml:2: [scheduler] late_after_s: expected a number in [0, 86400], got an integer -1"));
+  EXPECT_THAT(
+      e, HasSubstr(
+             "[scheduler] worker_heartbeat_interval_s: expected at most half of zombie_after_s"));
   EXPECT_THAT(e, HasSubstr("[scheduler] colour: unknown key"));
-  EXPECT_THAT(e, HasSubstr("[pools.dolphin] concurrency_limit: expected an integer in [1, 100000], got an integer 0"));
-  EXPECT_THAT(e, HasSubstr("[deployments.a/b] pool: unknown pool \"nope\" (pools: dolphin, dolphin-extf-indicators, dolphin-obf, dolphin-scan)"));
-  EXPECT_THAT(e, HasSubstr("[deployments.a/b] cron: cron \"61 * * * *\": minute: 61 is out of range 0-59"));
+  EXPECT_THAT(
+      e,
+      HasSubstr(
+          "[pools.dolphin] concurrency_limit: expected an integer in [1, 100000], got an integer 0"));
+  EXPECT_THAT(
+      e,
+      HasSubstr(
+          "[deployments.a/b] pool: unknown pool \"nope\" (pools: dolphin, dolphin-extf-indicators, dolphin-obf, dolphin-scan)"));
+  EXPECT_THAT(
+      e, HasSubstr("[deployments.a/b] cron: cron \"61 * * * *\": minute: 61 is out of range 0-59"));
   EXPECT_THAT(e, HasSubstr("[deployments.c/d] cron: expected either interval_s or cron, got both"));
   EXPECT_THAT(e, HasSubstr("[deployments.c/d] collision_strategy: expected one of"));
   EXPECT_THAT(e, HasSubstr("deployment name \"no-slash\": expected \"<flow>/<name>\""));
@@ -174,7 +186,8 @@ parameters = { k = "v" }
   ConfigWriter w;
   WriteSchedulerSetup(*s, w);
   EXPECT_THAT(w.text(), HasSubstr("[pools.dolphin-obf]\nconcurrency_limit = 1\n"));
-  EXPECT_THAT(w.text(), HasSubstr("[deployments.\"x/y\"]\npool = \"dolphin\"\ninterval_s = 60.0\n"));
+  EXPECT_THAT(w.text(),
+              HasSubstr("[deployments.\"x/y\"]\npool = \"dolphin\"\ninterval_s = 60.0\n"));
   EXPECT_THAT(w.text(), HasSubstr("[deployments.\"x/y\".parameters]\nk = \"v\"\n"));
   // What is written parses back to the same setup.
   ConfigDiagnostics diag2;
@@ -200,11 +213,13 @@ TEST(SchedulerOptionsTest, BaseDeploymentsAreChangedKeyByKeyOrRemoved) {
 interval_s = 30
 [deployments."obf/default"]
 enabled = false
-)", "test.toml", ".");
+)",
+                                   "test.toml", ".");
   ASSERT_OK(config);
   ConfigDiagnostics diag;
   auto root = config->Root(&diag);
-  auto s = ParseSchedulerSetup(base, root.Sub("scheduler"), root.Sub("pools"), root.Sub("deployments"));
+  auto s =
+      ParseSchedulerSetup(base, root.Sub("scheduler"), root.Sub("pools"), root.Sub("deployments"));
   ASSERT_OK(s);
   ASSERT_EQ(s->deployments.count("esof/default"), 1u);
   const DeploymentOptions& esof = s->deployments.at("esof/default");

@@ -55,13 +55,16 @@ void ExerciseStore(Store& store) {
   EXPECT_THAT(store.GetDeployment("a/b"), StatusHasMessage("unknown deployment \"a/b\""));
 
   // Runs: an idempotency key is inserted once.
-  auto id = store.InsertRun(NewRun("daily-backtest/daily", kT0, "daily-backtest/daily@1"), "from schedule");
+  auto id = store.InsertRun(NewRun("daily-backtest/daily", kT0, "daily-backtest/daily@1"),
+                            "from schedule");
   ASSERT_OK(id);
   EXPECT_GT(*id, 0);
-  auto dup = store.InsertRun(NewRun("daily-backtest/daily", kT0, "daily-backtest/daily@1"), "again");
+  auto dup =
+      store.InsertRun(NewRun("daily-backtest/daily", kT0, "daily-backtest/daily@1"), "again");
   ASSERT_OK(dup);
   EXPECT_EQ(*dup, 0);
-  auto manual = store.InsertRun(NewRun("daily-backtest/daily", kT0 + std::chrono::seconds(5)), "asked");
+  auto manual =
+      store.InsertRun(NewRun("daily-backtest/daily", kT0 + std::chrono::seconds(5)), "asked");
   ASSERT_OK(manual);
 
   // Compare-and-set on the state; history grows by one row per change.
@@ -72,8 +75,9 @@ void ExerciseStore(Store& store) {
   r.worker = "w1";
   r.run_count = 1;
   ASSERT_OK(store.UpdateRun(r, kScheduled, "claimed by w1"));
-  EXPECT_THAT(store.UpdateRun(r, kScheduled, "claimed by w2"),
-              StatusHasMessage("flow run 1 is no longer SCHEDULED/Scheduled (now PENDING/Pending)"));
+  EXPECT_THAT(
+      store.UpdateRun(r, kScheduled, "claimed by w2"),
+      StatusHasMessage("flow run 1 is no longer SCHEDULED/Scheduled (now PENDING/Pending)"));
   r.state = kRunning;
   r.start_time = kT0 + std::chrono::seconds(2);
   r.state_ts = *r.start_time;
@@ -122,7 +126,8 @@ void ExerciseStore(Store& store) {
 
   // Workers, tag limits, meta.
   ASSERT_OK(store.UpsertWorker({"w1", {"dolphin"}, kT0, kT0}));
-  ASSERT_OK(store.UpsertWorker({"w1", {"dolphin", "dolphin-obf"}, kT0, kT0 + std::chrono::seconds(9)}));
+  ASSERT_OK(
+      store.UpsertWorker({"w1", {"dolphin", "dolphin-obf"}, kT0, kT0 + std::chrono::seconds(9)}));
   auto w = store.GetWorker("w1");
   ASSERT_OK(w);
   ASSERT_TRUE(w->has_value());
@@ -132,7 +137,8 @@ void ExerciseStore(Store& store) {
   ASSERT_OK(store.SetTagLimit({"heavy", 1}));
   EXPECT_EQ(store.ListTagLimits()->size(), 1u);
   ASSERT_OK(store.DeleteTagLimit("heavy"));
-  EXPECT_THAT(store.DeleteTagLimit("heavy"), StatusHasMessage("no concurrency limit for tag \"heavy\""));
+  EXPECT_THAT(store.DeleteTagLimit("heavy"),
+              StatusHasMessage("no concurrency limit for tag \"heavy\""));
   ASSERT_OK(store.SetMeta("last_tick", 42));
   EXPECT_EQ(*store.GetMeta("last_tick"), 42);
 

@@ -49,8 +49,8 @@ class WorkerTest : public ::testing::Test {
     w.self_exe = "/opt/dolphin/bin/dolphin";
     w.env = {{"EXTRA", "1"}};
     ASSERT_TRUE(std::filesystem::create_directories(env_.dir.path() / "run_logs" / "flow_runs"));
-    auto client = NewEnginePoolClient([this]() -> Engine* { return engine_available_ ? engine_.get() : nullptr; },
-                                      env_.clock);
+    auto client = NewEnginePoolClient(
+        [this]() -> Engine* { return engine_available_ ? engine_.get() : nullptr; }, env_.clock);
     worker_ = std::make_unique<WorkerService>(w, std::move(client), ops_, env_.env);
   }
 
@@ -68,7 +68,9 @@ class WorkerTest : public ::testing::Test {
   void Say(int64_t id, const std::string& text) {
     std::ofstream(FlowRunLogPath(env_.dir.path(), id), std::ios::app) << text;
   }
-  static supervisor::ExitInfo Exit(int code) { return supervisor::ExitInfo{code, std::nullopt, false}; }
+  static supervisor::ExitInfo Exit(int code) {
+    return supervisor::ExitInfo{code, std::nullopt, false};
+  }
 
   testing::TestEnv env_;
   testing::FakeProcessOps ops_;
@@ -119,7 +121,8 @@ TEST_F(WorkerTest, NonZeroExitFailsWithTheLastOutputLineAndRetries) {
   ops_.ExitForTest(LastPid(), Exit(3));
   Step(Duration(1));
   EXPECT_EQ(Get(r.id).state, kAwaitingRetry);
-  EXPECT_THAT(Get(r.id).state_message, HasSubstr("exit code 3: no such file: prices.arrow; retry 1 of 1"));
+  EXPECT_THAT(Get(r.id).state_message,
+              HasSubstr("exit code 3: no such file: prices.arrow; retry 1 of 1"));
   Step(seconds(10));  // the retry is due: claimed again, same run id
   ASSERT_EQ(ops_.spawned().size(), 2u);
   Say(r.id, "second try broke\n");
@@ -225,7 +228,8 @@ TEST(WorkerOutputTest, LastOutputLine) {
 }
 
 TEST(WorkerOptionsTest, ParsesAndRejectsUnknownKeys) {
-  auto good = Config::LoadString("[worker]\npools = [\"dolphin\"]\nmax_runs = 3\nkill_grace_s = 1\n", "t.toml", ".");
+  auto good = Config::LoadString(
+      "[worker]\npools = [\"dolphin\"]\nmax_runs = 3\nkill_grace_s = 1\n", "t.toml", ".");
   ASSERT_OK(good);
   ConfigDiagnostics diag;
   auto o = ParseWorkerOptions(good->Root(&diag).Sub("worker"));

@@ -26,8 +26,8 @@ TEST(ArrowScanTest, EncodesTheDesignLayoutWithSyntheticMetadata) {
   const ScanFeatures scan = OneScan();
   auto bytes = EncodeScanArrow(scan);
   ASSERT_OK(bytes);
-  auto table = arrow::ReadIpc(std::span<const uint8_t>(
-      reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()));
+  auto table = arrow::ReadIpc(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()));
   ASSERT_OK(table);
   const arrow::Schema& schema = *table->schema;
   const std::vector<std::pair<std::string, std::string>> expected = {
@@ -73,8 +73,7 @@ TEST(ArrowScanTest, EncodesTheDesignLayoutWithSyntheticMetadata) {
       EXPECT_EQ(schema.fields[i].type.id, arrow::TypeId::kUtf8) << type;
     }
   }
-  EXPECT_EQ(schema.metadata,
-            (arrow::Metadata{{"synthetic", "true"}}));
+  EXPECT_EQ(schema.metadata, (arrow::Metadata{{"synthetic", "true"}}));
   EXPECT_EQ(table->num_rows(), 1);
   EXPECT_THAT(arrow::GetInt64(*table, "scan_number", 0), IsOkAndHolds(123));
   EXPECT_THAT(arrow::GetInt64(*table, "timestamp", 0), IsOkAndHolds(1774434601123456));
@@ -84,8 +83,7 @@ TEST(ArrowScanTest, EncodesTheDesignLayoutWithSyntheticMetadata) {
   EXPECT_THAT(arrow::GetFloat64(*table, "w50_lambda_max", 0), IsOkAndHolds(scan.lambda_max[0]));
   EXPECT_THAT(arrow::GetFloat64(*table, "w750_velocity", 0), IsOkAndHolds(scan.velocity[3]));
   EXPECT_THAT(arrow::GetFloat64(*table, "vel_div", 0), IsOkAndHolds(scan.vel_div));
-  EXPECT_THAT(arrow::GetFloat64(*table, "instability_150", 0),
-              IsOkAndHolds(scan.instability_150));
+  EXPECT_THAT(arrow::GetFloat64(*table, "instability_150", 0), IsOkAndHolds(scan.instability_150));
   EXPECT_THAT(arrow::GetString(*table, "regime", 0),
               IsOkAndHolds(std::string(RegimeName(scan.regime))));
 }
@@ -109,8 +107,7 @@ TEST(ArrowScanTest, SimulatorWritesReadableFilesIntoTheDayFolder) {
     EXPECT_EQ(e.path().extension(), ".arrow");
     auto table = arrow::ReadIpcFile(e.path().string());
     ASSERT_OK(table);
-    EXPECT_THAT(arrow::GetStringList(*table, "assets", 0),
-                IsOkAndHolds(::testing::SizeIs(10)));
+    EXPECT_THAT(arrow::GetStringList(*table, "assets", 0), IsOkAndHolds(::testing::SizeIs(10)));
   }
   EXPECT_EQ(files, 3);
 }

@@ -13,8 +13,8 @@ namespace {
 // The trader's default strategy needs vel_div <= -0.02 now and then: with the default seed and
 // 400 assets, after the default 750-scan warm-up, in 1-5 % of 2000 scans (docs/sim.md).
 TEST(ScannerCalibrationTest, VelDivBelowThresholdInOneToFivePercentOfScans) {
-  ScannerOptions options;               // default seed 42, 400 assets, 750 warm-up scans
-  options.compute_eigenvalues = false;  // vel_div does not depend on the top-10 solver
+  ScannerOptions options;                      // default seed 42, 400 assets, 750 warm-up scans
+  options.compute_eigenvalues = false;         // vel_div does not depend on the top-10 solver
   auto t0 = std::chrono::steady_clock::now();  // determinism-ok: reports the test's cost
   auto scanner = Scanner::Create(options);
   ASSERT_OK(scanner);
@@ -27,8 +27,8 @@ TEST(ScannerCalibrationTest, VelDivBelowThresholdInOneToFivePercentOfScans) {
   }
   auto t1 = std::chrono::steady_clock::now();  // determinism-ok: reports the test's cost
   const double share = static_cast<double>(below) / kScans;
-  std::printf("vel_div <= -0.02 in %d of %d scans (%.2f %%); %.1f s\n", below, kScans,
-              100 * share, std::chrono::duration<double>(t1 - t0).count());
+  std::printf("vel_div <= -0.02 in %d of %d scans (%.2f %%); %.1f s\n", below, kScans, 100 * share,
+              std::chrono::duration<double>(t1 - t0).count());
   EXPECT_GE(share, 0.01);
   EXPECT_LE(share, 0.05);
 }

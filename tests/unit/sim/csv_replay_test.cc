@@ -53,7 +53,8 @@ TEST(CsvReplayTest, MalformedRowsNameFileLineAndProblem) {
               StatusHasMessage("p.csv:1: bad close \"abc\""));
   EXPECT_THAT(CsvPrices::Parse("1774432800,BTCUSDT,1\n1774432801,ETHUSDT,-3\n", "p.csv"),
               StatusHasMessage("p.csv:2: bad close \"-3\" (expected a positive finite price)"));
-  EXPECT_THAT(CsvPrices::Parse("1774432800,,1\n", "p.csv"), StatusHasMessage("p.csv:1: empty symbol"));
+  EXPECT_THAT(CsvPrices::Parse("1774432800,,1\n", "p.csv"),
+              StatusHasMessage("p.csv:1: empty symbol"));
   EXPECT_THAT(CsvPrices::Parse("1774432800,BTCUSDT,1\n1774432800,BTCUSDT,2\n", "p.csv"),
               StatusHasMessage("p.csv:2: duplicate price for BTCUSDT"));
   EXPECT_THAT(CsvPrices::Parse("timestamp,symbol,close\n", "p.csv"),

@@ -79,7 +79,8 @@ TEST(ScannerSolversTest, WarmStartedSolversTrackDenseSolutionScanAfterScan) {
       Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> dense(impl->window(k).Dense(),
                                                            Eigen::EigenvaluesOnly);
       const double expected = dense.eigenvalues()(39) / 40.0;
-      EXPECT_NEAR(scan->lambda_max[k], expected, 1e-6) << "window " << kWindows[k] << " step " << step;
+      EXPECT_NEAR(scan->lambda_max[k], expected, 1e-6)
+          << "window " << kWindows[k] << " step " << step;
       EXPECT_GT(scan->lambda_max[k], 0.0);
       EXPECT_LE(scan->lambda_max[k], 1.0);
     }

@@ -39,8 +39,7 @@ std::vector<std::string> Listing(const fs::path& root) {
 }
 
 TEST(ScanFileNameTest, ZeroPadsNumberAndUsesUtcTimeOfDay) {
-  EXPECT_EQ(ScanFileName(123, *ParseRfc3339("2026-03-25T10:30:01.9Z")),
-            "scan_000123_103001.arrow");
+  EXPECT_EQ(ScanFileName(123, *ParseRfc3339("2026-03-25T10:30:01.9Z")), "scan_000123_103001.arrow");
   EXPECT_EQ(ScanFileName(1234567, *ParseRfc3339("2026-03-25T23:59:59+02:00")),
             "scan_1234567_215959.arrow");
 }
@@ -74,9 +73,9 @@ TEST(ScanFileSinkTest, ReportsUnwritableScanDirAndEncoderErrors) {
   std::ofstream(dir.path() / "file") << "x";
   auto sink = NewScanFileSink(FileSystem::Default(), dir.path() / "file", TextEncoder);
   EXPECT_THAT(sink->Write(At(1, "2026-03-25T10:00:00Z")), testing::StatusHasMessage("file"));
-  auto failing = NewScanFileSink(FileSystem::Default(), dir.path(), [](const ScanFeatures&) -> Result<std::string> {
-    return InternalError("encoder broke");
-  });
+  auto failing = NewScanFileSink(
+      FileSystem::Default(), dir.path(),
+      [](const ScanFeatures&) -> Result<std::string> { return InternalError("encoder broke"); });
   EXPECT_THAT(failing->Write(At(1, "2026-03-25T10:00:00Z")),
               testing::StatusHasMessage("encoder broke"));
 }

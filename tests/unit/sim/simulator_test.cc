@@ -114,10 +114,11 @@ TEST_F(SimulatorTest, ZeroIntervalRunsBackToBackWithoutWaiting) {
 TEST_F(SimulatorTest, AFailedWriteIsLoggedAndCountedAndTheLoopGoesOn) {
   SimOptions o = Options(3, Duration::zero());
   int calls = 0;
-  auto sink = NewScanFileSink(env_.env.fs, env_.dir.path(), [&](const ScanFeatures&) -> Result<std::string> {
-    if (++calls == 2) return IoError("disk full");
-    return std::string("bytes");
-  });
+  auto sink = NewScanFileSink(env_.env.fs, env_.dir.path(),
+                              [&](const ScanFeatures&) -> Result<std::string> {
+                                if (++calls == 2) return IoError("disk full");
+                                return std::string("bytes");
+                              });
   Simulator sim(o, MakeScanner(o), std::move(sink), env_.clock, env_.logger);
   CancelToken cancel;
   EXPECT_OK(sim.Run(cancel));
@@ -133,9 +134,10 @@ TEST_F(SimulatorTest, WritesFilesIntoDayFoldersAcrossMidnight) {
   SimOptions o = Options(4, 1s);
   o.scan_dir = env_.dir.path() / "scans";
   o.start_scan = 1;
-  auto sink = NewScanFileSink(env_.env.fs, o.scan_dir, [](const ScanFeatures& s) -> Result<std::string> {
-    return std::string(RegimeName(s.regime));
-  });
+  auto sink =
+      NewScanFileSink(env_.env.fs, o.scan_dir, [](const ScanFeatures& s) -> Result<std::string> {
+        return std::string(RegimeName(s.regime));
+      });
   Simulator sim(o, MakeScanner(o), std::move(sink), env_.clock, env_.logger);
   CancelToken cancel;
   std::thread runner([&] { EXPECT_OK(sim.Run(cancel)); });  // determinism-ok: service thread
@@ -155,8 +157,7 @@ TEST_F(SimulatorTest, CreateRejectsAnUncreatableScanDir) {
   std::ofstream(env_.dir.path() / "blocker") << "x";
   SimOptions o = Options(1, 1s);
   o.scan_dir = env_.dir.path() / "blocker" / "scans";
-  EXPECT_THAT(Simulator::Create(o, env_.env),
-              testing::StatusHasMessage("create scan_dir"));
+  EXPECT_THAT(Simulator::Create(o, env_.env), testing::StatusHasMessage("create scan_dir"));
 }
 
 }  // namespace

@@ -12,12 +12,12 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr int kSqliteBusy = 5;                  // SQLITE_BUSY
-constexpr int kSqliteConstraintUnique = 2067;   // SQLITE_CONSTRAINT_UNIQUE
-constexpr int kSqliteConstraintCheck = 275;     // SQLITE_CONSTRAINT_CHECK
-constexpr int kSqliteNotADb = 26;               // SQLITE_NOTADB
-constexpr int kSqliteFull = 13;                 // SQLITE_FULL
-constexpr int kSqliteMisuse = 21;               // SQLITE_MISUSE
+constexpr int kSqliteBusy = 5;                 // SQLITE_BUSY
+constexpr int kSqliteConstraintUnique = 2067;  // SQLITE_CONSTRAINT_UNIQUE
+constexpr int kSqliteConstraintCheck = 275;    // SQLITE_CONSTRAINT_CHECK
+constexpr int kSqliteNotADb = 26;              // SQLITE_NOTADB
+constexpr int kSqliteFull = 13;                // SQLITE_FULL
+constexpr int kSqliteMisuse = 21;              // SQLITE_MISUSE
 
 class DatabaseTest : public ::testing::Test {
  protected:
@@ -54,8 +54,8 @@ TEST_F(DatabaseTest, CreatesWritesAndReadsBack) {
   auto db = OpenOrDie(Path("a.db"));
   ASSERT_NE(db, nullptr);
   ASSERT_OK(db->Exec("CREATE TABLE t (i INTEGER, d, s TEXT, b INTEGER, n)"));
-  Result<Statement> insert = db->Prepare("INSERT INTO t VALUES (?1, ?2, ?3, ?4, ?5)",
-                                          Database::Lifetime::kPersistent);
+  Result<Statement> insert =
+      db->Prepare("INSERT INTO t VALUES (?1, ?2, ?3, ?4, ?5)", Database::Lifetime::kPersistent);
   ASSERT_OK(insert);
   EXPECT_OK(insert->Run(int64_t{-7}, -0.0, std::string("text"), true, nullptr));
   EXPECT_EQ(db->Changes(), 1);
@@ -78,7 +78,8 @@ TEST_F(DatabaseTest, CreatesWritesAndReadsBack) {
 
 TEST_F(DatabaseTest, BindResetsASelectForTheNextUse) {
   auto db = OpenOrDie(Path("a.db"));
-  ASSERT_OK(db->Exec("CREATE TABLE t (k TEXT, v INTEGER); INSERT INTO t VALUES ('a', 1), ('b', 2)"));
+  ASSERT_OK(
+      db->Exec("CREATE TABLE t (k TEXT, v INTEGER); INSERT INTO t VALUES ('a', 1), ('b', 2)"));
   Result<Statement> get = db->Prepare("SELECT v FROM t WHERE k = ?1");
   ASSERT_OK(get);
   ASSERT_OK(get->Bind("a"));
@@ -99,9 +100,8 @@ TEST_F(DatabaseTest, ErrorsNameTheFileAndTheStatementOnOneLine) {
 
   Status dup = insert->Run("a", 2);
   EXPECT_EQ(dup.code(), StatusCode::kAlreadyExists) << dup.ToString();
-  EXPECT_THAT(dup.message(),
-              HasSubstr("UNIQUE constraint failed: t.k (database " + path.string() +
-                        ", statement INSERT INTO t (k, v) VALUES (?1, ?2))"));
+  EXPECT_THAT(dup.message(), HasSubstr("UNIQUE constraint failed: t.k (database " + path.string() +
+                                       ", statement INSERT INTO t (k, v) VALUES (?1, ?2))"));
   EXPECT_THAT(dup.message(), Not(HasSubstr("\n")));
 
   Status check = insert->Run("b", -1);
@@ -144,8 +144,8 @@ TEST_F(DatabaseTest, MissingFileReadOnlyOrWithoutCreateFails) {
 TEST_F(DatabaseTest, WalAndPragmasFromOptions) {
   const auto path = Path("w.db");
   {
-    auto db = OpenOrDie(path, {.wal = true, .synchronous = Synchronous::kNormal,
-                               .foreign_keys = true});
+    auto db =
+        OpenOrDie(path, {.wal = true, .synchronous = Synchronous::kNormal, .foreign_keys = true});
     EXPECT_THAT(db->JournalMode(), testing::IsOkAndHolds(std::string("wal")));
     Result<Statement> sync = db->Prepare("PRAGMA synchronous");
     ASSERT_OK(sync);

@@ -30,11 +30,20 @@ std::string Value(FileSystem& fs, const std::filesystem::path& p) {
   return s;
 }
 
-const std::vector<std::string> kV2Files = {
-    "cgroup.procs",    "cgroup.controllers", "cgroup.subtree_control", "cgroup.kill",
-    "memory.max",      "memory.swap.max",    "memory.oom.group",       "memory.events",
-    "memory.current",  "pids.max",           "pids.current",           "pids.events",
-    "cpu.max",         "cpu.stat"};
+const std::vector<std::string> kV2Files = {"cgroup.procs",
+                                           "cgroup.controllers",
+                                           "cgroup.subtree_control",
+                                           "cgroup.kill",
+                                           "memory.max",
+                                           "memory.swap.max",
+                                           "memory.oom.group",
+                                           "memory.events",
+                                           "memory.current",
+                                           "pids.max",
+                                           "pids.current",
+                                           "pids.events",
+                                           "cpu.max",
+                                           "cpu.stat"};
 
 class CgroupV2Test : public ::testing::Test {
  protected:
@@ -112,9 +121,9 @@ TEST_F(CgroupV2Test, WritesTheLimitsAndReadsTheCounters) {
                                   "low 0\nhigh 0\nmax 12\noom 2\noom_kill 2\noom_group_kill 1\n"));
   ASSERT_OK(fake_.WriteAtomically(dir / "pids.current", "7\n"));
   ASSERT_OK(fake_.WriteAtomically(dir / "pids.events", "max 150\n"));
-  ASSERT_OK(fake_.WriteAtomically(
-      dir / "cpu.stat", "usage_usec 2500000\nuser_usec 2000000\nsystem_usec 500000\n"
-                        "nr_periods 50\nnr_throttled 20\nthrottled_usec 90000\n"));
+  ASSERT_OK(fake_.WriteAtomically(dir / "cpu.stat",
+                                  "usage_usec 2500000\nuser_usec 2000000\nsystem_usec 500000\n"
+                                  "nr_periods 50\nnr_throttled 20\nthrottled_usec 90000\n"));
   auto oom = (*cg)->OomKills();
   ASSERT_OK(oom);
   EXPECT_EQ(*oom, 2);
@@ -153,10 +162,11 @@ TEST_F(CgroupV2Test, MixedBackendsPerController) {
   ASSERT_OK(fake_.WriteAtomically("/proc/self/cgroup",
                                   "3:cpu,cpuacct:/\n0::/system.slice/dolphin.service\n"));
   ASSERT_OK(fake_.CreateDirs("/cg1/cpu,cpuacct"));
-  FakeCgroupFs fs(fake_, {{"/sys/fs/cgroup", kV2Files},
-                          {"/cg1/cpu,cpuacct",
-                           {"cgroup.procs", "cpu.cfs_period_us", "cpu.cfs_quota_us", "cpu.stat",
-                            "cpuacct.usage"}}});
+  FakeCgroupFs fs(
+      fake_,
+      {{"/sys/fs/cgroup", kV2Files},
+       {"/cg1/cpu,cpuacct",
+        {"cgroup.procs", "cpu.cfs_period_us", "cpu.cfs_quota_us", "cpu.stat", "cpuacct.usage"}}});
   auto tree = CgroupTree::Open(fs, ops_, clock_, Options());
   ASSERT_OK(tree);
   EXPECT_EQ((*tree)->backend(Controller::kMemory).version, CgroupVersion::kV2);
@@ -189,11 +199,11 @@ class CgroupV1Test : public ::testing::Test {
         "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
         "39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n"
         "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n"));
-    ASSERT_OK(fake_.WriteAtomically("/proc/self/cgroup",
-                                    "8:pids:/\n4:memory:/process_api/b56\n2:cpuacct:/\n1:cpu:/\n0::/\n"));
-    for (const char* d : {"/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpuacct",
-                          "/sys/fs/cgroup/memory/process_api/b56", "/sys/fs/cgroup/pids",
-                          "/sys/fs/cgroup/unified"}) {
+    ASSERT_OK(fake_.WriteAtomically(
+        "/proc/self/cgroup", "8:pids:/\n4:memory:/process_api/b56\n2:cpuacct:/\n1:cpu:/\n0::/\n"));
+    for (const char* d :
+         {"/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpuacct", "/sys/fs/cgroup/memory/process_api/b56",
+          "/sys/fs/cgroup/pids", "/sys/fs/cgroup/unified"}) {
       ASSERT_OK(fake_.CreateDirs(d));
       ASSERT_OK(fake_.WriteAtomically(std::filesystem::path(d) / "cgroup.procs", ""));
     }
@@ -206,14 +216,15 @@ class CgroupV1Test : public ::testing::Test {
     return o;
   }
   FakeFileSystem fake_;
-  FakeCgroupFs fs_{fake_,
-                   {{"/sys/fs/cgroup/memory",
-                     {"cgroup.procs", "memory.limit_in_bytes", "memory.memsw.limit_in_bytes",
-                      "memory.swappiness", "memory.oom_control", "memory.usage_in_bytes"}},
-                    {"/sys/fs/cgroup/pids", {"cgroup.procs", "pids.max", "pids.current", "pids.events"}},
-                    {"/sys/fs/cgroup/cpu",
-                     {"cgroup.procs", "cpu.cfs_period_us", "cpu.cfs_quota_us", "cpu.stat"}},
-                    {"/sys/fs/cgroup/cpuacct", {"cgroup.procs", "cpuacct.usage"}}}};
+  FakeCgroupFs fs_{
+      fake_,
+      {{"/sys/fs/cgroup/memory",
+        {"cgroup.procs", "memory.limit_in_bytes", "memory.memsw.limit_in_bytes",
+         "memory.swappiness", "memory.oom_control", "memory.usage_in_bytes"}},
+       {"/sys/fs/cgroup/pids", {"cgroup.procs", "pids.max", "pids.current", "pids.events"}},
+       {"/sys/fs/cgroup/cpu",
+        {"cgroup.procs", "cpu.cfs_period_us", "cpu.cfs_quota_us", "cpu.stat"}},
+       {"/sys/fs/cgroup/cpuacct", {"cgroup.procs", "cpuacct.usage"}}}};
   FakeProcessOps ops_;
   SimulatedClock clock_;
 };
@@ -258,8 +269,8 @@ TEST_F(CgroupV1Test, WritesV1LimitsAndReadsV1Counters) {
                                   "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n"));
   ASSERT_OK(fake_.WriteAtomically("/sys/fs/cgroup/cpu/dolphin/worker/cpu.stat",
                                   "nr_periods 40\nnr_throttled 25\nthrottled_time 123\n"));
-  ASSERT_OK(fake_.WriteAtomically("/sys/fs/cgroup/cpuacct/dolphin/worker/cpuacct.usage",
-                                  "987654321\n"));
+  ASSERT_OK(
+      fake_.WriteAtomically("/sys/fs/cgroup/cpuacct/dolphin/worker/cpuacct.usage", "987654321\n"));
   auto stats = (*cg)->Stats();
   ASSERT_OK(stats);
   EXPECT_EQ(stats->oom_kills, 1);
@@ -332,12 +343,13 @@ TEST_F(CgroupV1Test, UnwritableOrMissingHierarchiesAreNamedInOneLine) {
   EXPECT_FALSE((*tree)->fully_enforced());
   const std::string line = (*tree)->UnenforcedSummary();
   EXPECT_EQ(line.find('\n'), std::string::npos) << line;
-  EXPECT_EQ(line.rfind("limits not enforced: memory (not in /sys/fs/cgroup/unified/cgroup.controllers; "
-                       "v1 /sys/fs/cgroup/memory/process_api/b56 not writable: mkdir "
-                       "/sys/fs/cgroup/memory/process_api/b56/dolphin: Permission denied (EACCES)), "
-                       "pids (",
-                       0),
-            0u)
+  EXPECT_EQ(
+      line.rfind("limits not enforced: memory (not in /sys/fs/cgroup/unified/cgroup.controllers; "
+                 "v1 /sys/fs/cgroup/memory/process_api/b56 not writable: mkdir "
+                 "/sys/fs/cgroup/memory/process_api/b56/dolphin: Permission denied (EACCES)), "
+                 "pids (",
+                 0),
+      0u)
       << line;
   EXPECT_NE(line.find("no v1 hierarchy"), std::string::npos) << line;
   // The cgroup of a service then has only the enforced controller's folder.

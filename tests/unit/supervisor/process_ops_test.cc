@@ -42,7 +42,9 @@ class ProcessOpsTest : public ::testing::Test {
 
 TEST_F(ProcessOpsTest, SpawnsIntoANewGroupWithEnvWorkingDirAndOutputFile) {
   SpawnSpec spec;
-  spec.argv = {"sh", "-c", "echo \"$DOLPHIN_X $(pwd) $(cut -d' ' -f5 /proc/$$/stat) $$\"; echo err >&2; exit 7"};
+  spec.argv = {
+      "sh", "-c",
+      "echo \"$DOLPHIN_X $(pwd) $(cut -d' ' -f5 /proc/$$/stat) $$\"; echo err >&2; exit 7"};
   spec.env = {{"DOLPHIN_X", "hello"}};
   spec.working_dir = dir_;
   spec.output = OutputMode::kFile;
@@ -89,8 +91,9 @@ TEST_F(ProcessOpsTest, ExecFailureCarriesTheErrno) {
   auto r = ops_->Spawn(spec);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.errnum(), ENOENT);
-  EXPECT_NE(r.status().message().find("execve /nonexistent/program: No such file or directory (ENOENT)"),
-            std::string::npos)
+  EXPECT_NE(
+      r.status().message().find("execve /nonexistent/program: No such file or directory (ENOENT)"),
+      std::string::npos)
       << r.status().ToString();
   spec.argv = {"no-such-program-in-path-dolphin"};
   r = ops_->Spawn(spec);
@@ -111,7 +114,9 @@ TEST_F(ProcessOpsTest, PlaceRunsBeforeExecAndItsFailureLeavesNoChild) {
   spec.output = OutputMode::kFile;
   spec.output_file = dir_ / "out.log";
   // The hook writes the marker the program reads: it ran before the execve.
-  spec.place = [&](pid_t) { return FileSystem::Default().WriteAtomically(dir_ / "marker", "placed\n"); };
+  spec.place = [&](pid_t) {
+    return FileSystem::Default().WriteAtomically(dir_ / "marker", "placed\n");
+  };
   auto child = ops_->Spawn(spec);
   ASSERT_TRUE(child.ok()) << child.status().ToString();
   EXPECT_EQ(WaitExit(*ops_, child->pid).exit_code, 0);

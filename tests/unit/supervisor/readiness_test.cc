@@ -79,9 +79,10 @@ class ReadinessTest : public ::testing::Test {
 };
 
 TEST_F(ReadinessTest, ADependentStartsOnlyOnceItsDependenciesAnswerReady) {
-  Supervisor sup({Probed("hazelcast"), Probed("bridge", {"hazelcast"}), Probed("trader.BLUE", {"hazelcast", "bridge"}),
-                  Probed("health", {"hazelcast", "bridge"})},
-                 ops_, nullptr, clock_, fs_, logger_, Options());
+  Supervisor sup(
+      {Probed("hazelcast"), Probed("bridge", {"hazelcast"}),
+       Probed("trader.BLUE", {"hazelcast", "bridge"}), Probed("health", {"hazelcast", "bridge"})},
+      ops_, nullptr, clock_, fs_, logger_, Options());
   ASSERT_OK(sup.StartAll());
   EXPECT_EQ(SpawnedNames(), (std::vector<std::string>{"hazelcast"}));
   EXPECT_EQ(Row(sup, "hazelcast").readiness, "starting");
@@ -106,7 +107,8 @@ TEST_F(ReadinessTest, ADependentStartsOnlyOnceItsDependenciesAnswerReady) {
 
   probe_.SetReady("bridge", true);
   Run(sup, milliseconds(500));
-  EXPECT_EQ(SpawnedNames(), (std::vector<std::string>{"hazelcast", "bridge", "trader.BLUE", "health"}));
+  EXPECT_EQ(SpawnedNames(),
+            (std::vector<std::string>{"hazelcast", "bridge", "trader.BLUE", "health"}));
   EXPECT_EQ(Row(sup, "trader.BLUE").readiness, "starting");
 }
 
@@ -144,7 +146,8 @@ TEST_F(ReadinessTest, NotReadyWithinTheReadyTimeoutIsKilledAndRestartedByItsPoli
   ChildStatus row = Row(sup, "bridge");
   EXPECT_EQ(row.last_exit, "signal 9 (SIGKILL): not ready within 10 s (connection refused)");
   EXPECT_EQ(row.state, ServiceState::kRestartPending);
-  EXPECT_TRUE(logger_.Contains("bridge not ready within 10 s (connection refused): killing its group"));
+  EXPECT_TRUE(
+      logger_.Contains("bridge not ready within 10 s (connection refused): killing its group"));
   Run(sup, seconds(1) + milliseconds(250));
   EXPECT_EQ(ops_.spawned().size(), 2u);
   EXPECT_EQ(Row(sup, "bridge").readiness, "starting");
@@ -161,7 +164,8 @@ TEST_F(ReadinessTest, AChildThatStopsAnsweringIsUnresponsiveThenKilledAndRestart
   EXPECT_EQ(Row(sup, "bridge").readiness, "ready");
   probe_.SetReady("bridge", false);  // e.g. SIGSTOPped: its API no longer answers
   Run(sup, seconds(1), seconds(1));
-  EXPECT_EQ(Row(sup, "bridge").readiness.rfind("unresponsive", 0), 0u) << Row(sup, "bridge").readiness;
+  EXPECT_EQ(Row(sup, "bridge").readiness.rfind("unresponsive", 0), 0u)
+      << Row(sup, "bridge").readiness;
   EXPECT_TRUE(ops_.AliveForTest(1000));
   Run(sup, seconds(3), seconds(1));
   EXPECT_FALSE(ops_.AliveForTest(1000));
@@ -180,7 +184,8 @@ TEST_F(ReadinessTest, AChildThatStopsAnsweringIsUnresponsiveThenKilledAndRestart
 TEST_F(ReadinessTest, WithoutAProbeAChildIsReadyOnceSpawned) {
   ChildSpec sleeper = Probed("sleeper");
   sleeper.probe = false;
-  Supervisor sup({sleeper, Probed("bridge", {"sleeper"})}, ops_, nullptr, clock_, fs_, logger_, Options());
+  Supervisor sup({sleeper, Probed("bridge", {"sleeper"})}, ops_, nullptr, clock_, fs_, logger_,
+                 Options());
   ASSERT_OK(sup.StartAll());
   EXPECT_EQ(Row(sup, "sleeper").readiness, "ready");
   EXPECT_EQ(SpawnedNames().size(), 2u);
@@ -193,12 +198,14 @@ TEST(OrderByDependencies, PutsEveryNameAfterItsDependencies) {
                                     {"bridge", {"hazelcast"}},
                                     {"health", {"bridge", "not-run"}}});
   ASSERT_OK(order.status());
-  EXPECT_EQ(*order, (std::vector<std::string>{"hazelcast", "bridge", "trader.BLUE", "sleeper", "health"}));
+  EXPECT_EQ(*order,
+            (std::vector<std::string>{"hazelcast", "bridge", "trader.BLUE", "sleeper", "health"}));
 }
 
 TEST(OrderByDependencies, ACycleIsOneLineNamingIt) {
-  auto order = OrderByDependencies({"bridge", "health", "safety"},
-                                   {{"bridge", {"safety"}}, {"health", {"bridge"}}, {"safety", {"health"}}});
+  auto order =
+      OrderByDependencies({"bridge", "health", "safety"},
+                          {{"bridge", {"safety"}}, {"health", {"bridge"}}, {"safety", {"health"}}});
   ASSERT_FALSE(order.ok());
   EXPECT_EQ(order.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(order.status().message(), "dependency cycle: bridge -> safety -> health -> bridge");

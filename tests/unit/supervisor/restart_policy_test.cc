@@ -211,7 +211,7 @@ TEST_F(RestartMachineTest, RestartStopsThenStartsOnExit) {
   EXPECT_EQ(m.Restart(), Action::kTerminate);
   EXPECT_EQ(m.OnExit(Sig(SIGTERM)), Action::kSpawn);
   EXPECT_EQ(m.state(), ServiceState::kStarting);
-  EXPECT_EQ(m.Start(), Action::kNone);             // already starting
+  EXPECT_EQ(m.Start(), Action::kNone);  // already starting
   m.OnSpawned();
   EXPECT_EQ(m.state(), ServiceState::kStarting);
 }

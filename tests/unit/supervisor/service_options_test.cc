@@ -200,7 +200,8 @@ exec = ["scan"]
   EXPECT_EQ(o->at("health").ready_timeout, milliseconds(12500));
   EXPECT_EQ(ServiceOptions{}.ready_timeout, seconds(60));
   EXPECT_FALSE(o->at("scanner").after.has_value());
-  EXPECT_EQ(AfterOf("health", o->at("health")), (std::vector<std::string>{"trader", "bridge", "scanner"}));
+  EXPECT_EQ(AfterOf("health", o->at("health")),
+            (std::vector<std::string>{"trader", "bridge", "scanner"}));
   // Defaults: the member first, then the bridge, then everything else after both.
   EXPECT_EQ(DefaultAfter("hazelcast"), std::vector<std::string>{});
   EXPECT_EQ(DefaultAfter("bridge"), (std::vector<std::string>{"hazelcast"}));
@@ -226,10 +227,12 @@ after = ["nope", "bridge", "a.b"]
   EXPECT_FALSE(o.ok());
   std::vector<std::string> errors = diag.errors();
   ASSERT_EQ(errors.size(), 3u);
-  EXPECT_EQ(errors[0],
-            "test.toml:2: [services.bridge] after: expected a service (bridge, trader, sim, health, safety, "
-            "scheduler, worker, hazelcast or a configured one), got \"nope\"");
-  EXPECT_EQ(errors[1], "test.toml:2: [services.bridge] after: expected other services, got \"bridge\" itself");
+  EXPECT_EQ(
+      errors[0],
+      "test.toml:2: [services.bridge] after: expected a service (bridge, trader, sim, health, safety, "
+      "scheduler, worker, hazelcast or a configured one), got \"nope\"");
+  EXPECT_EQ(errors[1],
+            "test.toml:2: [services.bridge] after: expected other services, got \"bridge\" itself");
   EXPECT_EQ(errors[2], "test.toml:2: [services.bridge] after: expected service names, got \"a.b\"");
 }
 

@@ -59,7 +59,8 @@ TEST_F(SupervisorTest, StartsEveryEnabledChildAndWritesThePidFile) {
                  {"/var/up.pid", 4242});
   ASSERT_OK(sup.StartAll());
   ASSERT_EQ(ops_.spawned().size(), 2u);
-  EXPECT_EQ(ops_.spawned()[0].argv, (std::vector<std::string>{"/usr/bin/dolphin", "serve", "bridge"}));
+  EXPECT_EQ(ops_.spawned()[0].argv,
+            (std::vector<std::string>{"/usr/bin/dolphin", "serve", "bridge"}));
   EXPECT_EQ(*fs_.ReadFile("/var/up.pid"), "supervisor 4242\nbridge 1000\nhealth 1001\n");
   auto table = sup.Table();
   ASSERT_EQ(table.size(), 3u);
@@ -101,8 +102,8 @@ TEST_F(SupervisorTest, OomKillIsReadFromTheCgroupCounterNotFromTheSignal) {
                                  "35 31 0:32 / /cg/memory rw - cgroup cgroup rw,memory\n"));
   ASSERT_OK(fake.WriteAtomically("/proc/self/cgroup", "4:memory:/\n"));
   ASSERT_OK(fake.CreateDirs("/cg/memory"));
-  FakeCgroupFs cgfs(fake, {{"/cg/memory",
-                            {"cgroup.procs", "memory.limit_in_bytes", "memory.oom_control"}}});
+  FakeCgroupFs cgfs(
+      fake, {{"/cg/memory", {"cgroup.procs", "memory.limit_in_bytes", "memory.oom_control"}}});
   CgroupTreeOptions o;
   o.self_pid = 1;
   auto tree = CgroupTree::Open(cgfs, ops_, clock_, o);

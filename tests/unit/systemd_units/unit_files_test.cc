@@ -22,7 +22,8 @@ UnitsInput Input() {
   in.trader_colors = {"BLUE", "GREEN"};
   in.worker_pools = {"dolphin", "dolphin-scan"};
   in.writable_paths["bridge"] = {"/mnt/ng6_data/arrow_scans"};
-  in.hazelcast = HazelcastUnit{{"/usr/bin/java", "-cp", "/opt/hz.jar", "com.hazelcast.core.server.HazelcastMemberStarter"}};
+  in.hazelcast = HazelcastUnit{
+      {"/usr/bin/java", "-cp", "/opt/hz.jar", "com.hazelcast.core.server.HazelcastMemberStarter"}};
   return in;
 }
 
@@ -53,17 +54,18 @@ TEST(UnitFilesTest, WritesEveryUnitUnderTheOriginalNames) {
   std::vector<std::string> names;
   for (const UnitFile& f : *files) names.push_back(f.path);
   EXPECT_THAT(names, ::testing::UnorderedElementsAre(
-                         "hazelcast.service", "dolphin-nautilus-trader@.service", "dolphin-scan-bridge.service",
-                         "meta_health_daemon.service", "dolphin-safety.service", "dolphin-prefect-worker.service"));
+                         "hazelcast.service", "dolphin-nautilus-trader@.service",
+                         "dolphin-scan-bridge.service", "meta_health_daemon.service",
+                         "dolphin-safety.service", "dolphin-prefect-worker.service"));
 }
 
 // The original trader unit's limits (2G, 200 %, 50 tasks, always, 5 s, 3 in 60 s), from
 // ServiceOptions' defaults, with the original's mistakes corrected.
 TEST(UnitFilesTest, EveryDolphinUnitCarriesTheOriginalLimitsAndTheCorrections) {
   auto files = ByPath(*RenderUnits(Input()));
-  for (const std::string name : {"dolphin-nautilus-trader@.service", "dolphin-scan-bridge.service",
-                                 "meta_health_daemon.service", "dolphin-safety.service",
-                                 "dolphin-prefect-worker.service"}) {
+  for (const std::string name :
+       {"dolphin-nautilus-trader@.service", "dolphin-scan-bridge.service",
+        "meta_health_daemon.service", "dolphin-safety.service", "dolphin-prefect-worker.service"}) {
     SCOPED_TRACE(name);
     const std::string& text = files.at(name);
     const auto unit = Section(text, "Unit");
@@ -77,13 +79,27 @@ TEST(UnitFilesTest, EveryDolphinUnitCarriesTheOriginalLimitsAndTheCorrections) {
     EXPECT_THAT(unit, ::testing::Contains("After=network-online.target"));
     EXPECT_THAT(unit, ::testing::Contains("Wants=hazelcast.service"));
     EXPECT_THAT(unit, ::testing::Contains("After=hazelcast.service"));
-    for (const std::string key :
-         {"Type=notify", "NotifyAccess=main", "WatchdogSec=30s", "Restart=always", "RestartSec=5s",
-          "RestartPreventExitStatus=2 3", "TimeoutStopSec=10s", "MemoryMax=2G", "MemorySwapMax=0",
-          "CPUQuota=200%", "TasksMax=50", "KillMode=control-group", "StandardOutput=journal",
-          "StandardError=journal", "WorkingDirectory=/etc/dolphin", "NoNewPrivileges=yes",
-          "ProtectSystem=strict", "ProtectHome=read-only", "PrivateTmp=yes", "PrivateDevices=yes",
-          "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6"}) {
+    for (const std::string key : {"Type=notify",
+                                  "NotifyAccess=main",
+                                  "WatchdogSec=30s",
+                                  "Restart=always",
+                                  "RestartSec=5s",
+                                  "RestartPreventExitStatus=2 3",
+                                  "TimeoutStopSec=10s",
+                                  "MemoryMax=2G",
+                                  "MemorySwapMax=0",
+                                  "CPUQuota=200%",
+                                  "TasksMax=50",
+                                  "KillMode=control-group",
+                                  "StandardOutput=journal",
+                                  "StandardError=journal",
+                                  "WorkingDirectory=/etc/dolphin",
+                                  "NoNewPrivileges=yes",
+                                  "ProtectSystem=strict",
+                                  "ProtectHome=read-only",
+                                  "PrivateTmp=yes",
+                                  "PrivateDevices=yes",
+                                  "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6"}) {
       EXPECT_THAT(service, ::testing::Contains(key));
     }
     EXPECT_THAT(text, Not(HasSubstr("/tmp")));
@@ -93,28 +109,35 @@ TEST(UnitFilesTest, EveryDolphinUnitCarriesTheOriginalLimitsAndTheCorrections) {
   }
   // OOMPolicy explicit: kill (the whole unit, then a clean restart); continue for the delegating
   // worker, whose flow runs are its children.
-  EXPECT_THAT(Section(files.at("dolphin-scan-bridge.service"), "Service"), ::testing::Contains("OOMPolicy=kill"));
+  EXPECT_THAT(Section(files.at("dolphin-scan-bridge.service"), "Service"),
+              ::testing::Contains("OOMPolicy=kill"));
   EXPECT_THAT(Section(files.at("dolphin-prefect-worker.service"), "Service"),
               ::testing::Contains("OOMPolicy=continue"));
 }
 
 TEST(UnitFilesTest, ExecStartRunsThisBinaryWithTheAbsoluteConfig) {
   auto files = ByPath(*RenderUnits(Input()));
-  EXPECT_THAT(files.at("dolphin-scan-bridge.service"),
-              HasSubstr("\nExecStart=/usr/local/bin/dolphin serve bridge -c /etc/dolphin/dolphin.toml\n"));
-  EXPECT_THAT(files.at("meta_health_daemon.service"),
-              HasSubstr("\nExecStart=/usr/local/bin/dolphin serve health -c /etc/dolphin/dolphin.toml\n"));
-  EXPECT_THAT(files.at("dolphin-safety.service"),
-              HasSubstr("\nExecStart=/usr/local/bin/dolphin serve safety -c /etc/dolphin/dolphin.toml\n"));
+  EXPECT_THAT(
+      files.at("dolphin-scan-bridge.service"),
+      HasSubstr("\nExecStart=/usr/local/bin/dolphin serve bridge -c /etc/dolphin/dolphin.toml\n"));
+  EXPECT_THAT(
+      files.at("meta_health_daemon.service"),
+      HasSubstr("\nExecStart=/usr/local/bin/dolphin serve health -c /etc/dolphin/dolphin.toml\n"));
+  EXPECT_THAT(
+      files.at("dolphin-safety.service"),
+      HasSubstr("\nExecStart=/usr/local/bin/dolphin serve safety -c /etc/dolphin/dolphin.toml\n"));
   const std::string& trader = files.at("dolphin-nautilus-trader@.service");
-  EXPECT_THAT(trader,
-              HasSubstr("\nExecStart=/usr/local/bin/dolphin serve trader --color %i -c /etc/dolphin/dolphin.toml\n"));
+  EXPECT_THAT(
+      trader,
+      HasSubstr(
+          "\nExecStart=/usr/local/bin/dolphin serve trader --color %i -c /etc/dolphin/dolphin.toml\n"));
   EXPECT_THAT(trader, HasSubstr("Description=DOLPHIN trader %i"));
   EXPECT_THAT(trader, HasSubstr("SyslogIdentifier=dolphin-trader-%i"));
   // The worker: one process serving every pool, its limits binding its flow runs (Delegate=yes).
   const std::string& worker = files.at("dolphin-prefect-worker.service");
-  EXPECT_THAT(worker, HasSubstr("\nExecStart=/usr/local/bin/dolphin serve worker --pool dolphin --pool "
-                                "dolphin-scan -c /etc/dolphin/dolphin.toml\n"));
+  EXPECT_THAT(worker,
+              HasSubstr("\nExecStart=/usr/local/bin/dolphin serve worker --pool dolphin --pool "
+                        "dolphin-scan -c /etc/dolphin/dolphin.toml\n"));
   EXPECT_THAT(Section(worker, "Service"), ::testing::Contains("Delegate=yes"));
   EXPECT_THAT(worker, Not(HasSubstr("ProtectControlGroups")));  // it manages its sub-cgroups
   EXPECT_THAT(files.at("dolphin-scan-bridge.service"), HasSubstr("ProtectControlGroups=yes"));
@@ -124,7 +147,8 @@ TEST(UnitFilesTest, OnlyTheStateDirAndTheServicesOwnDataPathsAreWritable) {
   auto files = ByPath(*RenderUnits(Input()));
   EXPECT_THAT(files.at("dolphin-scan-bridge.service"),
               HasSubstr("\nReadWritePaths=/var/lib/dolphin /mnt/ng6_data/arrow_scans\n"));
-  EXPECT_THAT(files.at("meta_health_daemon.service"), HasSubstr("\nReadWritePaths=/var/lib/dolphin\n"));
+  EXPECT_THAT(files.at("meta_health_daemon.service"),
+              HasSubstr("\nReadWritePaths=/var/lib/dolphin\n"));
 }
 
 TEST(UnitFilesTest, HazelcastIsAForeignProcessWithTheSameLimitsButNoNotify) {
@@ -133,8 +157,10 @@ TEST(UnitFilesTest, HazelcastIsAForeignProcessWithTheSameLimitsButNoNotify) {
   const auto service = Section(hz, "Service");
   EXPECT_THAT(service, ::testing::Contains("Type=exec"));
   EXPECT_THAT(service, ::testing::Contains("SuccessExitStatus=143"));
-  EXPECT_THAT(service, ::testing::Contains(
-                           "ExecStart=/usr/bin/java -cp /opt/hz.jar com.hazelcast.core.server.HazelcastMemberStarter"));
+  EXPECT_THAT(
+      service,
+      ::testing::Contains(
+          "ExecStart=/usr/bin/java -cp /opt/hz.jar com.hazelcast.core.server.HazelcastMemberStarter"));
   EXPECT_THAT(service, ::testing::Contains("MemoryMax=2G"));
   EXPECT_THAT(service, ::testing::Contains("MemorySwapMax=0"));
   EXPECT_THAT(service, ::testing::Contains("OOMPolicy=kill"));
@@ -172,12 +198,13 @@ TEST(UnitFilesTest, ConfiguredOptionsReplaceTheDefaultsAndAColourGetsADropIn) {
   EXPECT_EQ(files.count("hazelcast.service"), 0u);
   EXPECT_EQ(files.count("dolphin-prefect-worker.service"), 0u);  // no pool, no worker
   const auto service = Section(files.at("dolphin-scan-bridge.service"), "Service");
-  for (const std::string key : {"MemoryMax=512M", "CPUQuota=50%", "TasksMax=30", "Restart=on-failure",
-                                "RestartSec=1500ms", "Environment=TZ=UTC"}) {
+  for (const std::string key : {"MemoryMax=512M", "CPUQuota=50%", "TasksMax=30",
+                                "Restart=on-failure", "RestartSec=1500ms", "Environment=TZ=UTC"}) {
     EXPECT_THAT(service, ::testing::Contains(key));
   }
   EXPECT_THAT(files.at("dolphin-scan-bridge.service"), Not(HasSubstr("WatchdogSec")));  // 0 = off
-  EXPECT_THAT(Section(files.at("dolphin-scan-bridge.service"), "Unit"), ::testing::Contains("StartLimitBurst=5"));
+  EXPECT_THAT(Section(files.at("dolphin-scan-bridge.service"), "Unit"),
+              ::testing::Contains("StartLimitBurst=5"));
   EXPECT_THAT(files.at("dolphin-scan-bridge.service"), Not(HasSubstr("hazelcast.service")));
   // GREEN's own limits over the template; BLUE keeps the template's.
   ASSERT_EQ(files.count("dolphin-nautilus-trader@GREEN.service.d/50-limits.conf"), 1u);
@@ -196,7 +223,8 @@ TEST(UnitFilesTest, UnlimitedValuesAreWrittenAsSystemdReadsThem) {
   o.cpu_quota_percent.reset();
   o.tasks_max.reset();
   in.services["health"] = o;
-  const auto service = Section(ByPath(*RenderUnits(in)).at("meta_health_daemon.service"), "Service");
+  const auto service =
+      Section(ByPath(*RenderUnits(in)).at("meta_health_daemon.service"), "Service");
   EXPECT_THAT(service, ::testing::Contains("MemoryMax=infinity"));
   EXPECT_THAT(service, ::testing::Contains("MemorySwapMax=infinity"));
   EXPECT_THAT(service, ::testing::Contains("CPUQuota="));  // empty: no quota
@@ -206,7 +234,8 @@ TEST(UnitFilesTest, UnlimitedValuesAreWrittenAsSystemdReadsThem) {
 TEST(UnitFilesTest, RelativePathsAreRefused) {
   UnitsInput in = Input();
   in.config_file = "dolphin.toml";
-  EXPECT_THAT(RenderUnits(in).status().message(), HasSubstr("config file: expected an absolute path, got \"dolphin.toml\""));
+  EXPECT_THAT(RenderUnits(in).status().message(),
+              HasSubstr("config file: expected an absolute path, got \"dolphin.toml\""));
   in = Input();
   in.dolphin_binary = "dolphin";
   EXPECT_FALSE(RenderUnits(in).ok());
@@ -230,13 +259,16 @@ TEST(UnitFilesTest, ExecArgumentsAreQuotedAndNeverExpanded) {
 
 TEST(UnitFilesTest, TheMemberRunsWithHalfItsMemoryLimitAsHeap) {
   supervisor::ServiceOptions o;  // 2G
-  auto argv = HazelcastMemberCommand("/usr/bin/java", "/opt/hz.jar", "/var/lib/dolphin/hazelcast/hazelcast.yaml", o);
+  auto argv = HazelcastMemberCommand("/usr/bin/java", "/opt/hz.jar",
+                                     "/var/lib/dolphin/hazelcast/hazelcast.yaml", o);
   EXPECT_EQ(argv.front(), "/usr/bin/java");
   EXPECT_THAT(argv, ::testing::Contains("-Xmx1024m"));
-  EXPECT_THAT(argv, ::testing::Contains("-Dhazelcast.config=/var/lib/dolphin/hazelcast/hazelcast.yaml"));
+  EXPECT_THAT(argv,
+              ::testing::Contains("-Dhazelcast.config=/var/lib/dolphin/hazelcast/hazelcast.yaml"));
   EXPECT_EQ(argv.back(), "com.hazelcast.core.server.HazelcastMemberStarter");
   o.memory_max = int64_t{512} << 20;
-  EXPECT_THAT(HazelcastMemberCommand("/usr/bin/java", "/opt/hz.jar", "/c.yaml", o), ::testing::Contains("-Xmx256m"));
+  EXPECT_THAT(HazelcastMemberCommand("/usr/bin/java", "/opt/hz.jar", "/c.yaml", o),
+              ::testing::Contains("-Xmx256m"));
   const std::string yaml = HazelcastMemberConfig("dolphin", "127.0.0.1", 5701);
   EXPECT_THAT(yaml, HasSubstr("cluster-name: dolphin"));
   EXPECT_THAT(yaml, HasSubstr("port: 5701"));

@@ -293,8 +293,7 @@ TEST_F(JournalTest, DoublesAndTimestampsRoundTripExactly) {
       Timestamp::FromUnixMicros(1774434600123456),  // microseconds, as scans have
       Timestamp::FromUnixNanos(1774434600123456789),
       Timestamp::FromUnixNanos(-1),  // 1969-12-31T23:59:59.999999999
-      Timestamp::FromUnixNanos(-1500),
-      Timestamp()};
+      Timestamp::FromUnixNanos(-1500), Timestamp()};
   {
     auto journal = OpenJournal(path_, {});
     ASSERT_OK(journal);
@@ -447,9 +446,9 @@ TEST_F(JournalTest, CancelIntentsTouchesOnlyOpenOnes) {
   const OrderIntent a = MakeIntent(1, 0), b = MakeIntent(1, 1);
   ASSERT_OK(j.CommitIntents(std::vector{a, b}));
   ASSERT_OK(j.CommitScan(MakeScan(2, {MakeFill(a)})));
-  ASSERT_OK(j.CancelIntents(std::vector<std::string>{a.client_order_id, b.client_order_id,
-                                                     "BLUE-7-99-0"},
-                            "not known to the venue"));
+  ASSERT_OK(
+      j.CancelIntents(std::vector<std::string>{a.client_order_id, b.client_order_id, "BLUE-7-99-0"},
+                      "not known to the venue"));
   auto intents = j.Intents();
   ASSERT_OK(intents);
   ASSERT_EQ(intents->size(), 2u);

@@ -29,11 +29,13 @@ class TraderServiceTest : public ::testing::Test {
   }
 
   // A scan JSON as the bridge writes it, timestamped `age` before the simulated now.
-  std::string ScanJson(int64_t n, double vel_div, double btc, Duration age = Duration(0), int64_t epoch = kEpoch) {
+  std::string ScanJson(int64_t n, double vel_div, double btc, Duration age = Duration(0),
+                       int64_t epoch = kEpoch) {
     Timestamp ts = env_.clock.Now() - age;
-    return fmt::format(R"({{"scan_number":{},"timestamp":"{}","vel_div":{},"regime":"BULL",)"
-                       R"("asset_prices":{{"BTCUSDT":{},"ETHUSDT":3000}},"epoch":{},"bridge_ts":"{}","file":"f{}.arrow"}})",
-                       n, FormatRfc3339(ts), vel_div, btc, epoch, FormatRfc3339(env_.clock.Now()), n);
+    return fmt::format(
+        R"({{"scan_number":{},"timestamp":"{}","vel_div":{},"regime":"BULL",)"
+        R"("asset_prices":{{"BTCUSDT":{},"ETHUSDT":3000}},"epoch":{},"bridge_ts":"{}","file":"f{}.arrow"}})",
+        n, FormatRfc3339(ts), vel_div, btc, epoch, FormatRfc3339(env_.clock.Now()), n);
   }
 
   std::unique_ptr<TraderService> StartTrader() {
@@ -57,8 +59,8 @@ class TraderServiceTest : public ::testing::Test {
     ASSERT_OK(bus_->Put("DOLPHIN_FEATURES", "latest_eigen_scan", json));
     ASSERT_TRUE(WaitFor([&] {
       TraderStats s = t.Stats();
-      return s.processed + s.duplicates + s.bad_scans + s.failures > before.processed + before.duplicates +
-                                                                       before.bad_scans + before.failures;
+      return s.processed + s.duplicates + s.bad_scans + s.failures >
+             before.processed + before.duplicates + before.bad_scans + before.failures;
     }));
     env_.clock.AdvanceBy(std::chrono::seconds(1));
   }
@@ -78,8 +80,8 @@ class TraderServiceTest : public ::testing::Test {
 TEST_F(TraderServiceTest, PublishesStateAndPnlOnEveryScan) {
   auto t = StartTrader();
   EXPECT_EQ(State()["trading_state"], "ACTIVE");  // published at start, before any scan
-  Send(*t, ScanJson(1, -0.03, 60000));              // enter short
-  Send(*t, ScanJson(2, -0.01, 60000));              // filled
+  Send(*t, ScanJson(1, -0.03, 60000));            // enter short
+  Send(*t, ScanJson(2, -0.01, 60000));            // filled
   Json s = State();
   EXPECT_EQ(s["scan_number"], 2);
   EXPECT_EQ(s["epoch"], kEpoch);
@@ -200,13 +202,16 @@ TEST_F(TraderServiceTest, MalformedSafetyValueOnTheBusIsNamedAndReduces) {
   for (auto [value, problem] : std::vector<std::pair<std::string, std::string>>{
            {"not json", "DOLPHIN_SAFETY[latest] is not valid JSON"},
            {"[1,2]", "DOLPHIN_SAFETY[latest]: expected a JSON object, got array"},
-           {fmt::format(R"({{"posture":5,"ts":"{}"}})", ts), "posture: expected a string, got integer"},
-           {fmt::format(R"({{"posture":"APEX","ts":"{}","Rm":"high"}})", ts), "Rm: expected a number, got string"},
+           {fmt::format(R"({{"posture":5,"ts":"{}"}})", ts),
+            "posture: expected a string, got integer"},
+           {fmt::format(R"({{"posture":"APEX","ts":"{}","Rm":"high"}})", ts),
+            "Rm: expected a number, got string"},
            {R"({"posture":"APEX","ts":12})", "ts: expected an RFC 3339 string"}}) {
     ASSERT_OK(bus_->Put("DOLPHIN_SAFETY", "latest", value));
     ASSERT_TRUE(WaitFor([&, problem = problem] {
       Json s = t->CurrentStateJson();
-      return s.contains("posture_problem") && s["posture_problem"].get<std::string>().find(problem) != std::string::npos;
+      return s.contains("posture_problem") &&
+             s["posture_problem"].get<std::string>().find(problem) != std::string::npos;
     })) << value;
   }
   Send(*t, ScanJson(1, -0.03, 60000));
@@ -244,7 +249,7 @@ TEST_F(TraderServiceTest, RestartRestoresTheSnapshotAndSkipsWhatWasProcessed) {
   EXPECT_EQ(after["positions"], before["positions"]);
   EXPECT_EQ(after["scan_number"], 6);
   EXPECT_EQ(t->Stats().duplicates, 1);  // the SNAPSHOT of scan 6 on subscribing
-  Send(*t, ScanJson(6, 0, 60000));       // the bridge's republication after a restart
+  Send(*t, ScanJson(6, 0, 60000));      // the bridge's republication after a restart
   EXPECT_EQ(t->Stats().duplicates, 2);
 }
 
@@ -257,9 +262,10 @@ TEST_F(TraderServiceTest, PostureChangesReachTheNextDecisionTheStateAndTheJourna
   options_.posture_max_age_s = 60;
   auto t = StartTrader();
   auto put_posture = [&](std::string_view posture, double rm) {
-    ASSERT_OK(bus_->Put("DOLPHIN_SAFETY", "latest",
-                        fmt::format(R"({{"posture":"{}","Rm":{},"ts":"{}","reasons":["test says {}"]}})", posture,
-                                    rm, FormatRfc3339(env_.clock.Now()), posture)));
+    ASSERT_OK(
+        bus_->Put("DOLPHIN_SAFETY", "latest",
+                  fmt::format(R"({{"posture":"{}","Rm":{},"ts":"{}","reasons":["test says {}"]}})",
+                              posture, rm, FormatRfc3339(env_.clock.Now()), posture)));
     ASSERT_TRUE(WaitFor([&] {
       Json s = t->CurrentStateJson();
       return !s.contains("posture_problem") &&
@@ -298,7 +304,8 @@ TEST_F(TraderServiceTest, PostureChangesReachTheNextDecisionTheStateAndTheJourna
   send(7, -0.01);
   EXPECT_EQ(State()["trading_state"], "REDUCING");
   EXPECT_EQ(State()["positions"].size(), 1u);
-  EXPECT_THAT(State()["posture_reason"].get<std::string>(), HasSubstr("REDUCING (exits only, positions kept)"));
+  EXPECT_THAT(State()["posture_reason"].get<std::string>(),
+              HasSubstr("REDUCING (exits only, positions kept)"));
   t->Stop();
 
   auto journal = OpenJournalReadOnly(options_.journal);
@@ -308,10 +315,11 @@ TEST_F(TraderServiceTest, PostureChangesReachTheNextDecisionTheStateAndTheJourna
   ASSERT_EQ(processed->size(), 7u);
   std::vector<std::string> postures;
   for (const ProcessedScan& p : *processed) {
-    postures.push_back(p.context.posture_stale ? "stale" : std::string(PostureName(p.context.posture)));
+    postures.push_back(p.context.posture_stale ? "stale"
+                                               : std::string(PostureName(p.context.posture)));
   }
-  EXPECT_THAT(postures, ::testing::ElementsAre("APEX", "APEX", "HIBERNATE", "HIBERNATE", "STALKER", "STALKER",
-                                               "stale"));
+  EXPECT_THAT(postures, ::testing::ElementsAre("APEX", "APEX", "HIBERNATE", "HIBERNATE", "STALKER",
+                                               "STALKER", "stale"));
   // Parity: the same scans with the journal's contexts give the journal's fills.
   Backtest bt(options_.engine, MakeStrategy(options_));
   for (size_t i = 0; i < processed->size(); ++i) {

@@ -20,7 +20,8 @@ using ::testing::SizeIs;
 constexpr int64_t kEpoch = 1700000000000000;
 const Timestamp kT0 = Timestamp::FromUnixSeconds(1774432800);  // 2026-03-25T10:00:00Z
 
-Scan MakeScan(int64_t n, double vel_div, double btc, int64_t epoch = kEpoch, Duration step = std::chrono::seconds(5)) {
+Scan MakeScan(int64_t n, double vel_div, double btc, int64_t epoch = kEpoch,
+              Duration step = std::chrono::seconds(5)) {
   Scan s;
   s.epoch = epoch;
   s.scan_number = n;
@@ -33,8 +34,8 @@ Scan MakeScan(int64_t n, double vel_div, double btc, int64_t epoch = kEpoch, Dur
 EngineOptions Options() {
   EngineOptions o;
   o.initial_equity = 100000;
-  o.slippage_bps = 10;   // 0.1 %
-  o.taker_fee_bps = 5;   // 0.05 %
+  o.slippage_bps = 10;  // 0.1 %
+  o.taker_fee_bps = 5;  // 0.05 %
   return o;
 }
 
@@ -285,12 +286,14 @@ TEST(EngineTest, OrderingGapsAndEpochs) {
   ASSERT_OK(e.OnScan(MakeScan(5, 0, 60000), Apex()));
   auto dup = e.OnScan(MakeScan(5, 0, 60000), Apex());
   EXPECT_EQ(dup.status().code(), StatusCode::kFailedPrecondition);
-  EXPECT_EQ(e.OnScan(MakeScan(4, 0, 60000), Apex()).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(e.OnScan(MakeScan(4, 0, 60000), Apex()).status().code(),
+            StatusCode::kFailedPrecondition);
   auto r = e.OnScan(MakeScan(9, 0, 60000), Apex());
   ASSERT_OK(r);
   EXPECT_EQ(r->missed_before, 3);
   // The same scan re-sent under another epoch is not new (its timestamp is not newer).
-  EXPECT_EQ(e.OnScan(MakeScan(9, 0, 60000, kEpoch + 1), Apex()).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(e.OnScan(MakeScan(9, 0, 60000, kEpoch + 1), Apex()).status().code(),
+            StatusCode::kFailedPrecondition);
   Scan restart = MakeScan(1, 0, 60000, kEpoch + 1);  // upstream restart: lower number, newer time
   restart.timestamp = kT0 + std::chrono::seconds(100);
   auto r2 = e.OnScan(restart, Apex());
@@ -347,7 +350,8 @@ TEST(EngineTest, SnapshotRestoreContinuesIdentically) {
   for (const Scan& s : scans) {
     auto r = a.OnScan(s, Apex());
     ASSERT_OK(r);
-    for (const Fill& f : r->fills) fills_a.push_back(fmt::format("{} {} {}", f.client_order_id, f.qty, f.price));
+    for (const Fill& f : r->fills)
+      fills_a.push_back(fmt::format("{} {} {}", f.client_order_id, f.qty, f.price));
   }
   ASSERT_GT(fills_a.size(), 10u);
   for (size_t cut : {size_t{1}, size_t{57}, size_t{200}, size_t{399}}) {
@@ -355,7 +359,8 @@ TEST(EngineTest, SnapshotRestoreContinuesIdentically) {
     std::vector<std::string> fills_b;
     for (size_t i = 0; i < cut; ++i) {
       auto r = b.OnScan(scans[i], Apex());
-      for (const Fill& f : r->fills) fills_b.push_back(fmt::format("{} {} {}", f.client_order_id, f.qty, f.price));
+      for (const Fill& f : r->fills)
+        fills_b.push_back(fmt::format("{} {} {}", f.client_order_id, f.qty, f.price));
     }
     std::string text = DumpJson(b.SaveState());
     Engine c = MakeEngine();
@@ -364,7 +369,8 @@ TEST(EngineTest, SnapshotRestoreContinuesIdentically) {
     for (size_t i = cut; i < scans.size(); ++i) {
       auto r = c.OnScan(scans[i], Apex());
       ASSERT_OK(r);
-      for (const Fill& f : r->fills) fills_b.push_back(fmt::format("{} {} {}", f.client_order_id, f.qty, f.price));
+      for (const Fill& f : r->fills)
+        fills_b.push_back(fmt::format("{} {} {}", f.client_order_id, f.qty, f.price));
     }
     EXPECT_EQ(fills_b, fills_a) << "cut at " << cut;
     EXPECT_EQ(c.equity(), a.equity());
@@ -385,15 +391,16 @@ TEST(EngineTest, StateAndPnlJsonCarryTheContractFields) {
   ASSERT_OK(e.OnScan(MakeScan(1, -0.03, 60000), Apex()));
   ASSERT_OK(e.OnScan(MakeScan(2, -0.03, 60000), Apex()));
   Json s = e.StateJson(kT0);
-  for (const char* k : {"updated_at", "scan_number", "epoch", "trading_state", "posture", "equity", "cash",
-                        "positions", "last_signal", "last_order", "trades_today", "missed_scans", "status"}) {
+  for (const char* k :
+       {"updated_at", "scan_number", "epoch", "trading_state", "posture", "equity", "cash",
+        "positions", "last_signal", "last_order", "trades_today", "missed_scans", "status"}) {
     EXPECT_TRUE(s.contains(k)) << k;
   }
   EXPECT_EQ(s["trading_state"], "ACTIVE");
   EXPECT_EQ(s["positions"][0]["side"], "SHORT");
   Json p = e.PnlJson(kT0);
-  for (const char* k : {"realized", "unrealized", "fees", "trades", "wins", "losses", "max_drawdown",
-                        "equity_open", "equity_now", "updated_at"}) {
+  for (const char* k : {"realized", "unrealized", "fees", "trades", "wins", "losses",
+                        "max_drawdown", "equity_open", "equity_now", "updated_at"}) {
     EXPECT_TRUE(p.contains(k)) << k;
   }
   EXPECT_EQ(p["day"], "2026-03-25");

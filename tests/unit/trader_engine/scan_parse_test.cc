@@ -26,8 +26,9 @@ TEST(ScanParseTest, ScanFileThroughTheBridgePathKeepsEveryValueExactly) {
     ASSERT_TRUE(f);
     auto bytes = sim::EncodeScanArrow(*f);
     ASSERT_OK(bytes);
-    auto scan = ScanFromArrow(std::span(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()), 77,
-                              "scan_x.arrow");
+    auto scan =
+        ScanFromArrow(std::span(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()), 77,
+                      "scan_x.arrow");
     ASSERT_OK(scan);
     EXPECT_EQ(scan->scan_number, f->scan_number);
     EXPECT_EQ(scan->epoch, 77);
@@ -50,8 +51,9 @@ TEST(ScanParseTest, ScanFileThroughTheBridgePathKeepsEveryValueExactly) {
 }
 
 TEST(ScanParseTest, MinimalAndNulls) {
-  auto s = ParseScanJson(R"({"scan_number":3,"timestamp":"2026-03-25T10:30:00Z","vel_div":null,)"
-                         R"("regime":null,"asset_prices":{"BTCUSDT":1.5,"X":null},"extra":[1,{"a":2}]})");
+  auto s = ParseScanJson(
+      R"({"scan_number":3,"timestamp":"2026-03-25T10:30:00Z","vel_div":null,)"
+      R"("regime":null,"asset_prices":{"BTCUSDT":1.5,"X":null},"extra":[1,{"a":2}]})");
   ASSERT_OK(s);
   EXPECT_EQ(s->scan_number, 3);
   EXPECT_EQ(s->epoch, 0);
@@ -65,16 +67,21 @@ TEST(ScanParseTest, ErrorsNameTheField) {
   EXPECT_THAT(ParseScanJson("[1,2]").status(), testing::StatusHasMessage("expected a JSON object"));
   EXPECT_THAT(ParseScanJson(R"({"timestamp":"2026-03-25T10:30:00Z"})").status(),
               testing::StatusHasMessage("no scan_number"));
-  EXPECT_THAT(ParseScanJson(R"({"scan_number":1})").status(), testing::StatusHasMessage("no timestamp"));
+  EXPECT_THAT(ParseScanJson(R"({"scan_number":1})").status(),
+              testing::StatusHasMessage("no timestamp"));
   EXPECT_THAT(ParseScanJson(R"({"scan_number":"1","timestamp":"2026-03-25T10:30:00Z"})").status(),
               testing::StatusHasMessage("scan_number: expected an integer"));
   EXPECT_THAT(ParseScanJson(R"({"scan_number":1,"timestamp":"yesterday"})").status(),
               testing::StatusHasMessage("timestamp: expected an RFC 3339"));
-  EXPECT_THAT(ParseScanJson(R"({"scan_number":1,"timestamp":"2026-03-25T10:30:00Z","vel_div":"x"})").status(),
+  EXPECT_THAT(ParseScanJson(R"({"scan_number":1,"timestamp":"2026-03-25T10:30:00Z","vel_div":"x"})")
+                  .status(),
               testing::StatusHasMessage("vel_div"));
-  EXPECT_THAT(ParseScanJson(R"({"scan_number":1,"timestamp":"2026-03-25T10:30:00Z","asset_prices":[1]})").status(),
-              testing::StatusHasMessage("asset_prices"));
-  EXPECT_FALSE(ParseScanJson(R"({"scan_number":1,"timestamp":"2026-03-25T10:30:00Z"} trailing)").ok());
+  EXPECT_THAT(
+      ParseScanJson(R"({"scan_number":1,"timestamp":"2026-03-25T10:30:00Z","asset_prices":[1]})")
+          .status(),
+      testing::StatusHasMessage("asset_prices"));
+  EXPECT_FALSE(
+      ParseScanJson(R"({"scan_number":1,"timestamp":"2026-03-25T10:30:00Z"} trailing)").ok());
   EXPECT_FALSE(ParseScanJson(R"({"scan_number":1,"timestamp":"2026-03-25T10:30:00Z",)").ok());
   EXPECT_FALSE(ParseScanJson("").ok());
 }

@@ -47,10 +47,10 @@ class ApiClient {
   // stop. Returns when the stream ends, on_event returns false, or `keep_going` (when set;
   // asked whenever data arrives, at least once a second thanks to the server's keep-alives)
   // returns false. Stopping is not an error.
-  Status Watch(const std::string& path,
-               const std::function<bool(const std::string& event, const std::string& data)>&
-                   on_event,
-               const std::function<bool()>& keep_going = nullptr) const;
+  Status Watch(
+      const std::string& path,
+      const std::function<bool(const std::string& event, const std::string& data)>& on_event,
+      const std::function<bool()>& keep_going = nullptr) const;
 
   // Percent-encodes one path segment.
   static std::string Escape(std::string_view segment);

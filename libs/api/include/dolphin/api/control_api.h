@@ -32,9 +32,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <optional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "dolphin/bus/kv_bus.h"

@@ -28,10 +28,10 @@ namespace dolphin::bridge {
 
 struct BridgeStats {
   uint64_t published = 0;
-  uint64_t duplicates = 0;     // same (epoch, scan_number) seen again
-  uint64_t stale = 0;          // older than the last published scan
+  uint64_t duplicates = 0;  // same (epoch, scan_number) seen again
+  uint64_t stale = 0;       // older than the last published scan
   uint64_t quarantined = 0;
-  uint64_t unreadable = 0;     // read failures and hung reads
+  uint64_t unreadable = 0;  // read failures and hung reads
   uint64_t put_failures = 0;
   uint64_t epochs_started = 0;
   uint64_t cluster_republishes = 0;  // newest scan published again into a restarted cluster

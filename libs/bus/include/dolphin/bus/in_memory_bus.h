@@ -10,6 +10,7 @@ namespace dolphin::bus {
 // `listener_queue_capacity` is the queue capacity of listeners that do not ask for one
 // (ListenerOptions::queue_capacity = 0); `[bus] listener_queue_capacity` in the wiring.
 // REQUIRES: listener_queue_capacity > 0.
-std::unique_ptr<KvBus> NewInMemoryBus(size_t listener_queue_capacity = kDefaultListenerQueueCapacity);
+std::unique_ptr<KvBus> NewInMemoryBus(
+    size_t listener_queue_capacity = kDefaultListenerQueueCapacity);
 
 }  // namespace dolphin::bus

@@ -50,11 +50,11 @@ class ListenerQueue : public std::enable_shared_from_this<ListenerQueue> {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::condition_variable idle_cv_;
-  std::list<BusEvent> queue_;                                  // guarded by mu_
-  std::unordered_map<std::string, std::deque<Slot>> by_key_;   // guarded by mu_
-  bool stopping_ = false;                                      // guarded by mu_
-  bool busy_ = false;                                          // guarded by mu_
-  ListenerStats stats_;                                        // guarded by mu_
+  std::list<BusEvent> queue_;                                 // guarded by mu_
+  std::unordered_map<std::string, std::deque<Slot>> by_key_;  // guarded by mu_
+  bool stopping_ = false;                                     // guarded by mu_
+  bool busy_ = false;                                         // guarded by mu_
+  ListenerStats stats_;                                       // guarded by mu_
   std::thread thread_;
 };
 

@@ -1,5 +1,6 @@
-// The `hazelcast` backend of the feature bus (docs/architecture.md §3): a KvBus spoken to a Hazelcast
-// 5.x cluster through dolphin's own implementation of the Open Binary Client Protocol 2.x.
+// The `hazelcast` backend of the feature bus (docs/architecture.md §3): a KvBus spoken to a
+// Hazelcast 5.x cluster through dolphin's own implementation of the Open Binary Client
+// Protocol 2.x.
 //
 // Values are stored as Hazelcast strings (serializer type -11), keys too, so any Hazelcast
 // client reads them with json.loads(map.get(key)). Put is sent as the protocol's Set (no old

@@ -1,6 +1,7 @@
 // The enums of the bus contract: posture (DOLPHIN_SAFETY), meta-health status
-// (DOLPHIN_META_HEALTH), trading state (DOLPHIN_STATE_<COLOR>) and heartbeat status (DOLPHIN_HEARTBEAT), each with its one spelling on
-// the bus. Parse* errors name the field and the value found. Thread-safety: pure functions.
+// (DOLPHIN_META_HEALTH), trading state (DOLPHIN_STATE_<COLOR>) and heartbeat status
+// (DOLPHIN_HEARTBEAT), each with its one spelling on the bus. Parse* errors name the field and the
+// value found. Thread-safety: pure functions.
 #pragma once
 
 #include <string_view>

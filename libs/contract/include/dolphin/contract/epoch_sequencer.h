@@ -1,8 +1,8 @@
-// The one rule that orders scans (docs/architecture.md §3): scans are ordered by (epoch, scan_number);
-// a scan whose number is not above the last one starts a new epoch only when its timestamp is
-// strictly newer (an upstream restart); with an equal or older timestamp it is a duplicate (same
-// number) or stale (lower number). Used by the bridge (live) and `dolphin backtest` (archived
-// files), so both assign the same epochs. Thread-safety: pure functions on plain values.
+// The one rule that orders scans (docs/architecture.md §3): scans are ordered by (epoch,
+// scan_number); a scan whose number is not above the last one starts a new epoch only when its
+// timestamp is strictly newer (an upstream restart); with an equal or older timestamp it is a
+// duplicate (same number) or stale (lower number). Used by the bridge (live) and `dolphin backtest`
+// (archived files), so both assign the same epochs. Thread-safety: pure functions on plain values.
 #pragma once
 
 #include <cstdint>
@@ -37,11 +37,12 @@ class EpochSequencer {
   //   number <= last, timestamp > last   -> kNewEpoch
   //   number == last, timestamp <= last  -> kDuplicate
   //   number <  last, timestamp <= last  -> kStale
-  static SequenceDecision Decide(const SequencePosition& last, int64_t scan_number, Timestamp timestamp);
+  static SequenceDecision Decide(const SequencePosition& last, int64_t scan_number,
+                                 Timestamp timestamp);
 
   // The position after accepting a kNew or kNewEpoch decision (unchanged for the others).
-  static SequencePosition Advance(const SequencePosition& last, int64_t scan_number, Timestamp timestamp,
-                                  SequenceDecision decision);
+  static SequencePosition Advance(const SequencePosition& last, int64_t scan_number,
+                                  Timestamp timestamp, SequenceDecision decision);
 };
 
 }  // namespace dolphin::contract

@@ -43,7 +43,8 @@ Result<int64_t> GetInt64Or(const Json& object, std::string_view key, int64_t fal
                            std::string_view what);
 Result<double> GetDoubleOr(const Json& object, std::string_view key, double fallback,
                            std::string_view what);
-Result<bool> GetBoolOr(const Json& object, std::string_view key, bool fallback, std::string_view what);
+Result<bool> GetBoolOr(const Json& object, std::string_view key, bool fallback,
+                       std::string_view what);
 
 // Conversions of a value already found (for array elements): same errors, `field` names it.
 Result<std::string> AsString(const Json& value, std::string_view field, std::string_view what);

@@ -1,6 +1,6 @@
-// DOLPHIN_META_HEALTH["latest"] (docs/architecture.md §3 and docs/health.md): the health service's record, also
-// written to <state_dir>/run_logs/meta_health.json. Thread-safety: plain values; pure functions.
-// Decoding never throws.
+// DOLPHIN_META_HEALTH["latest"] (docs/architecture.md §3 and docs/health.md): the health service's
+// record, also written to <state_dir>/run_logs/meta_health.json. Thread-safety: plain values; pure
+// functions. Decoding never throws.
 #pragma once
 
 #include <cstdint>
@@ -22,7 +22,7 @@ struct ProcessHealth {
   std::optional<int64_t> pid;  // null when not running
   int64_t restarts = 0;
   bool gave_up = false;  // recovery past its cap: an operator must act
-  std::string detail;    // what its runner says: "running", "run loop returned: ...", "stalled: ..."
+  std::string detail;  // what its runner says: "running", "run loop returned: ...", "stalled: ..."
 
   bool operator==(const ProcessHealth&) const = default;
 };
@@ -80,14 +80,15 @@ struct SupervisorHealth {
 };
 
 struct MetaHealth {
-  double rm_meta = 0;  // M1*M2*M3*M4*M5
+  double rm_meta = 0;                             // M1*M2*M3*M4*M5
   HealthStatus status = HealthStatus::kDead;      // published (after hold times)
   HealthStatus raw_status = HealthStatus::kDead;  // from rm_meta alone
-  double m1_proc = 0, m2_heartbeat = 0, m3_data_freshness = 0, m4_control_plane = 0, m5_coherence = 0;
+  double m1_proc = 0, m2_heartbeat = 0, m3_data_freshness = 0, m4_control_plane = 0,
+         m5_coherence = 0;
   std::map<std::string, ProcessHealth> processes;
   std::map<std::string, DataSourceHealth> data_sources;
   std::map<std::string, PoolHealth> pools;  // empty when no scheduler is seen
-  std::vector<std::string> checks;  // failed M5 checks
+  std::vector<std::string> checks;          // failed M5 checks
   std::vector<RecoveryAction> recovery;
   // What made each sensor less than 1, by sensor ("m1".."m5"): "bridge missing (run loop
   // returned)", "scan stale (45.0s old)", "bus unreachable"; and "pools": each NOT_READY pool
@@ -117,7 +118,8 @@ std::string EncodeMetaHealth(const MetaHealth& record);
 // Optional: raw_status (default: status), subsystem_health{processes, data_sources, pools,
 // checks, gave_up}, recovery, reasons {sensor: [text]}, hold {towards, held_s, needed_s},
 // supervisor {unenforced, failed_start_limit}, started_at,
-// in_startup_grace (default false). Errors name the field: "DOLPHIN_META_HEALTH[latest]: m2_heartbeat: missing".
+// in_startup_grace (default false). Errors name the field: "DOLPHIN_META_HEALTH[latest]:
+// m2_heartbeat: missing".
 Result<MetaHealth> DecodeMetaHealth(std::string_view json);
 
 }  // namespace dolphin::contract

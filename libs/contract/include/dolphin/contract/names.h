@@ -43,8 +43,8 @@ inline constexpr char kStateFreshnessField[] = "updated_at";
 inline constexpr char kMetaHealthFreshnessField[] = "timestamp";
 inline constexpr char kHeartbeatFreshnessField[] = "ts";
 
-std::string StateMapName(std::string_view color);  // "DOLPHIN_STATE_<COLOR>"
-std::string PnlMapName(std::string_view color);    // "DOLPHIN_PNL_<COLOR>"
+std::string StateMapName(std::string_view color);       // "DOLPHIN_STATE_<COLOR>"
+std::string PnlMapName(std::string_view color);         // "DOLPHIN_PNL_<COLOR>"
 std::string TraderServiceName(std::string_view color);  // "trader.<COLOR>": its heartbeat key
 
 }  // namespace dolphin::contract

@@ -14,7 +14,7 @@
 namespace dolphin::contract {
 
 struct DayPnlRecord {
-  std::string day;    // "YYYY-MM-DD" (also the key)
+  std::string day;  // "YYYY-MM-DD" (also the key)
   std::string color;
   double realized = 0;
   double unrealized = 0;
@@ -24,9 +24,9 @@ struct DayPnlRecord {
   int64_t losses = 0;
   double max_drawdown = 0;  // largest fall from the day's peak so far, quote currency
   double equity_open = 0;
-  double equity_peak = 0;   // the day's highest equity so far
+  double equity_peak = 0;  // the day's highest equity so far
   double equity_now = 0;
-  Timestamp updated_at;     // the freshness field
+  Timestamp updated_at;  // the freshness field
 
   // The current fall from the day's peak, in percent of the peak (0 when the peak is not
   // positive or equity is at or above it).

@@ -1,5 +1,5 @@
-// DOLPHIN_SAFETY["latest"] (docs/architecture.md §3 and docs/health.md): the safety service's posture record.
-// Thread-safety: plain values; pure functions. Decoding never throws.
+// DOLPHIN_SAFETY["latest"] (docs/architecture.md §3 and docs/health.md): the safety service's
+// posture record. Thread-safety: plain values; pure functions. Decoding never throws.
 #pragma once
 
 #include <string>

@@ -1,6 +1,6 @@
-// DOLPHIN_STATE_<COLOR>["latest_nautilus"] (docs/architecture.md §3 and docs/trader.md; field list in
-// docs/trader.md): a trader's published state, as the trader writes it.
-// Thread-safety: plain values; pure functions. Decoding never throws.
+// DOLPHIN_STATE_<COLOR>["latest_nautilus"] (docs/architecture.md §3 and docs/trader.md; field list
+// in docs/trader.md): a trader's published state, as the trader writes it. Thread-safety: plain
+// values; pure functions. Decoding never throws.
 #pragma once
 
 #include <cstdint>
@@ -51,7 +51,7 @@ struct TraderState {
   int64_t missed_scans = 0;
   int64_t stale_scans = 0;
   int64_t scans_processed = 0;
-  std::string status;  // "ok" or "<STATE>: <reason>"
+  std::string status;            // "ok" or "<STATE>: <reason>"
   bool halted = false;           // controls.halted
   bool flatten_pending = false;  // controls.flatten_pending
 

@@ -7,8 +7,8 @@ namespace dolphin::internal {
 [[noreturn]] void CheckFailed(const char* file, int line, const char* expr);
 }  // namespace dolphin::internal
 
-#define DOLPHIN_CHECK(cond) \
-  do {                      \
+#define DOLPHIN_CHECK(cond)                                                   \
+  do {                                                                        \
     if (!(cond)) ::dolphin::internal::CheckFailed(__FILE__, __LINE__, #cond); \
   } while (false)
 

@@ -79,8 +79,8 @@ class SystemClock final : public Clock {
   Timestamp Now() const override;
   MonoTime MonotonicNow() const override;
   bool WaitUntil(MonoTime deadline, const CancelToken& cancel) override;
-  bool WaitUntil(MonoTime deadline, std::unique_lock<std::mutex>& lock,
-                 std::condition_variable& cv, const std::function<bool()>& pred) override;
+  bool WaitUntil(MonoTime deadline, std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
+                 const std::function<bool()>& pred) override;
   using Clock::WaitFor;
 };
 

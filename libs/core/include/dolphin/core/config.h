@@ -67,8 +67,7 @@ class ConfigSection {
   void Read(const std::string& key, std::string* out);
   void Read(const std::string& key, bool* out);
   // Integers must lie in [min, max].
-  void Read(const std::string& key, int64_t* out, int64_t min = INT64_MIN,
-            int64_t max = INT64_MAX);
+  void Read(const std::string& key, int64_t* out, int64_t min = INT64_MIN, int64_t max = INT64_MAX);
   void Read(const std::string& key, int* out, int min = INT32_MIN, int max = INT32_MAX);
   // Accepts integers too; must lie in [min, max].
   void Read(const std::string& key, double* out, double min = -1e308, double max = 1e308);

@@ -34,7 +34,8 @@ struct LogField {
   LogField(std::string_view k, const std::string& v) : key(k), text(v), kind(Kind::kString) {}
   LogField(std::string_view k, bool v) : key(k), text(v ? "true" : "false"), kind(Kind::kBool) {}
   LogField(std::string_view k, double v);
-  template <typename I, typename = std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, bool>>>
+  template <typename I,
+            typename = std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, bool>>>
   LogField(std::string_view k, I v) : key(k), text(std::to_string(v)), kind(Kind::kInt) {}
 
   std::string key;
@@ -113,7 +114,8 @@ class CapturingLogger final : public Logger {
 class NullLogger final : public Logger {
  public:
   NullLogger() = default;
-  void Log(LogLevel, std::string_view, std::string_view, std::initializer_list<LogField>) override {}
+  void Log(LogLevel, std::string_view, std::string_view, std::initializer_list<LogField>) override {
+  }
   bool Enabled(LogLevel) const override { return false; }
 };
 

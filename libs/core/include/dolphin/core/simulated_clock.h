@@ -26,8 +26,8 @@ class SimulatedClock final : public Clock {
   Timestamp Now() const override;
   MonoTime MonotonicNow() const override;
   bool WaitUntil(MonoTime deadline, const CancelToken& cancel) override;
-  bool WaitUntil(MonoTime deadline, std::unique_lock<std::mutex>& lock,
-                 std::condition_variable& cv, const std::function<bool()>& pred) override;
+  bool WaitUntil(MonoTime deadline, std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
+                 const std::function<bool()>& pred) override;
   using Clock::WaitFor;
 
   // Moves time forward by `d` (REQUIRES: d >= 0) and wakes due waiters.

@@ -14,15 +14,15 @@ namespace dolphin {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,   // bad input: config value, CLI argument, malformed bytes
-  kNotFound,          // a key, file or record that does not exist
+  kInvalidArgument,  // bad input: config value, CLI argument, malformed bytes
+  kNotFound,         // a key, file or record that does not exist
   kAlreadyExists,
   kFailedPrecondition,
   kUnavailable,       // a peer or resource is down; retrying later may succeed
   kDeadlineExceeded,  // a timeout
   kCancelled,
-  kCorruption,        // data that does not parse or violates its format
-  kUnimplemented,     // not built yet
+  kCorruption,     // data that does not parse or violates its format
+  kUnimplemented,  // not built yet
   kIoError,
   kInternal,
 };
@@ -83,8 +83,8 @@ Status ErrnoError(std::string_view what, int errnum);
 #define DOLPHIN_STATUS_CONCAT_(a, b) DOLPHIN_STATUS_CONCAT_INNER_(a, b)
 
 // Returns from the enclosing function when `expr` (a Status) is not OK.
-#define DOLPHIN_RETURN_IF_ERROR(expr)                                   \
-  do {                                                                  \
-    ::dolphin::Status dolphin_status_tmp_ = (expr);                     \
-    if (!dolphin_status_tmp_.ok()) return dolphin_status_tmp_;          \
+#define DOLPHIN_RETURN_IF_ERROR(expr)                          \
+  do {                                                         \
+    ::dolphin::Status dolphin_status_tmp_ = (expr);            \
+    if (!dolphin_status_tmp_.ok()) return dolphin_status_tmp_; \
   } while (false)

@@ -48,7 +48,7 @@ struct SourceValue {
 struct PortCheck {
   std::string what;  // "bus 127.0.0.1:5701", "api 127.0.0.1:4200"
   bool accepts = false;
-  std::string error;  // why not
+  std::string error;           // why not
   bool control_plane = false;  // a bus member (RecoveryActions::RestartControlPlane brings it back)
 };
 

@@ -48,8 +48,8 @@ struct HealthOptions {
   std::string processes = "runner";
   // With processes = "systemd": the probe prints ActiveState and MainPID, one per line;
   // "{unit}" is replaced by the service's unit (docs/health.md). Defaults: systemctl's.
-  std::vector<std::string> systemd_probe = {"systemctl", "show", "-p", "ActiveState,MainPID",
-                                            "--value", "{unit}"};
+  std::vector<std::string> systemd_probe = {"systemctl",           "show",    "-p",
+                                            "ActiveState,MainPID", "--value", "{unit}"};
   std::vector<std::string> systemd_restart = {"systemctl", "restart", "{unit}"};
 };
 

@@ -15,9 +15,9 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <filesystem>
 #include <functional>
 #include <map>
-#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>

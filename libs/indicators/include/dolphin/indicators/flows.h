@@ -31,7 +31,8 @@ namespace dolphin::indicators {
 class FeatureSink {
  public:
   virtual ~FeatureSink() = default;
-  virtual Result<std::optional<std::string>> Get(const std::string& map, const std::string& key) = 0;
+  virtual Result<std::optional<std::string>> Get(const std::string& map,
+                                                 const std::string& key) = 0;
   virtual Status Put(const std::string& map, const std::string& key, const std::string& value) = 0;
 };
 
@@ -71,8 +72,8 @@ Result<RunSummary> RunFlow(const std::string& flow, FlowContext& ctx);
 // `previous` (absent or not JSON: a fresh object). Parts of ExtF flows not in `enabled_parts`
 // are dropped.
 std::string MergeExf(const std::optional<std::string>& previous, const std::string& part_name,
-                     const Json& part, const std::vector<std::string>& enabled_parts, const std::string& pushed_at,
-                     const std::string& flow_run_id);
+                     const Json& part, const std::vector<std::string>& enabled_parts,
+                     const std::string& pushed_at, const std::string& flow_run_id);
 // The exf_latest part name of an ExtF flow: funding, dvol, fear_greed.
 std::string ExfPartOf(std::string_view flow);
 

@@ -24,15 +24,16 @@ namespace dolphin::indicators {
 std::string FundingUrl(std::string_view base_url, std::string_view symbol);
 struct FundingPoint {
   std::string symbol;
-  double rate = 0;          // lastFundingRate: a fraction per funding interval (0.0001 = 0.01 %)
+  double rate = 0;  // lastFundingRate: a fraction per funding interval (0.0001 = 0.01 %)
   double mark_price = 0;
   double index_price = 0;
   Timestamp next_funding_time;
-  Timestamp ts;             // the response's `time`
+  Timestamp ts;  // the response's `time`
 };
 Result<FundingPoint> ParseFunding(std::string_view body, std::string_view symbol, Timestamp now);
 
-// GET /public/get_volatility_index_data?currency=C&start_timestamp=..&end_timestamp=..&resolution=60
+// GET
+// /public/get_volatility_index_data?currency=C&start_timestamp=..&end_timestamp=..&resolution=60
 // over the last hour (Deribit DVOL, one-minute candles).
 std::string DvolUrl(std::string_view base_url, std::string_view currency, Timestamp now);
 struct DvolPoint {
@@ -66,9 +67,9 @@ Result<OrderBook> ParseDepth(std::string_view body, std::string_view symbol, Tim
 struct ObFeatures {
   double best_bid = 0, best_ask = 0;
   double mid = 0;
-  double spread_bps = 0;    // (ask - bid) / mid * 1e4
-  double imbalance_5 = 0;   // (bid qty - ask qty) / (bid qty + ask qty) over the top 5 levels
-  double imbalance_20 = 0;  // the same over the top 20 levels
+  double spread_bps = 0;       // (ask - bid) / mid * 1e4
+  double imbalance_5 = 0;      // (bid qty - ask qty) / (bid qty + ask qty) over the top 5 levels
+  double imbalance_20 = 0;     // the same over the top 20 levels
   double depth_bid_10bps = 0;  // sum of price * qty of bids with price >= mid * (1 - 0.001)
   double depth_ask_10bps = 0;  // sum of price * qty of asks with price <= mid * (1 + 0.001)
   // False when the fetched levels ended inside the 10 bps band (the depth is then a floor).

@@ -56,17 +56,17 @@ struct HttpResponse {
 
 // How one attempt ended when it did not produce a response.
 enum class TransportFailure {
-  kTimeout,      // connect or total timeout
-  kConnect,      // refused, unreachable, DNS, TLS handshake or certificate
-  kTooLarge,     // the body exceeded max_body_bytes
-  kProtocol,     // malformed HTTP, reset mid-body, anything else
+  kTimeout,   // connect or total timeout
+  kConnect,   // refused, unreachable, DNS, TLS handshake or certificate
+  kTooLarge,  // the body exceeded max_body_bytes
+  kProtocol,  // malformed HTTP, reset mid-body, anything else
 };
 
 struct TransportResult {
   bool ok = false;
-  HttpResponse response;        // when ok
-  TransportFailure failure{};   // when !ok
-  std::string error;            // when !ok: one line
+  HttpResponse response;       // when ok
+  TransportFailure failure{};  // when !ok
+  std::string error;           // when !ok: one line
 };
 
 // One attempt, no retries.

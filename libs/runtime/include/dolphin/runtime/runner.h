@@ -95,9 +95,9 @@ class Runner {
   bus::KvBus& bus_;
   const RunnerOptions options_;
   std::vector<std::unique_ptr<Service>> services_;
-  mutable std::mutex mu_;           // serialises service calls across threads
-  std::vector<bool> started_;       // guarded by mu_
-  std::vector<int64_t> restarts_;   // guarded by mu_
+  mutable std::mutex mu_;            // serialises service calls across threads
+  std::vector<bool> started_;        // guarded by mu_
+  std::vector<int64_t> restarts_;    // guarded by mu_
   bool accepting_restarts_ = false;  // guarded by mu_: true while Run() runs
   std::atomic<uint64_t> heartbeats_{0};
   uint64_t failed_beats_ = 0;

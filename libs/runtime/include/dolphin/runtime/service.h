@@ -16,7 +16,8 @@
 namespace dolphin::runtime {
 
 struct ServiceHealth {
-  // DOLPHIN_HEARTBEAT's status (docs/architecture.md §3), ordered by severity: ok < degraded < stalled.
+  // DOLPHIN_HEARTBEAT's status (docs/architecture.md §3), ordered by severity: ok < degraded <
+  // stalled.
   contract::HeartbeatStatus status = contract::HeartbeatStatus::kOk;
   // One short human line ("scan 1234 published 0.4s ago").
   std::string detail;
@@ -51,8 +52,9 @@ class Service {
   virtual Json StatusJson() const = 0;
   // Called by the Runner on its own thread once per heartbeat interval, after the heartbeats
   // were published, for every started service (without the Runner's lock: it may race with a
-  // RestartService() of the same service, so implementations synchronise). Default: nothing. (The trader republishes its
-  // state here when no scan came since the last call: a quiet market is not a dead trader.)
+  // RestartService() of the same service, so implementations synchronise). Default: nothing. (The
+  // trader republishes its state here when no scan came since the last call: a quiet market is not
+  // a dead trader.)
   virtual void OnHeartbeat() {}
 
  protected:

@@ -68,7 +68,7 @@ class SafetyService final : public runtime::Service {
   Timestamp started_at_;
   bool started_set_ = false;
   health::LevelHold<Posture, 4> hold_;
-  bool armed_ = false;          // a health record after our start and outside its grace was seen
+  bool armed_ = false;  // a health record after our start and outside its grace was seen
   std::string last_waiting_logged_;  // one line per change of what we wait for
   std::atomic<uint64_t> cycles_{0};
 

@@ -38,11 +38,11 @@
 namespace dolphin::scheduler {
 
 struct TickReport {
-  int created = 0;       // scheduled runs created from schedules
-  int late = 0;          // runs renamed Late
-  int cancelled = 0;     // runs CANCELLED by the no-herd rule
-  int crashed = 0;       // zombies: runs CRASHED, their slots returned
-  int timed_out = 0;     // runs moved to CANCELLING/TimedOut
+  int created = 0;    // scheduled runs created from schedules
+  int late = 0;       // runs renamed Late
+  int cancelled = 0;  // runs CANCELLED by the no-herd rule
+  int crashed = 0;    // zombies: runs CRASHED, their slots returned
+  int timed_out = 0;  // runs moved to CANCELLING/TimedOut
 };
 
 struct RecoverReport {
@@ -63,9 +63,9 @@ struct PoolStatus {
   PoolRecord pool;
   std::string status;
   int64_t slots_used = 0;
-  int64_t scheduled = 0;  // SCHEDULED runs, any name
-  int64_t late = 0;       // SCHEDULED/Late
-  int64_t running = 0;    // PENDING + RUNNING + CANCELLING + PAUSED
+  int64_t scheduled = 0;             // SCHEDULED runs, any name
+  int64_t late = 0;                  // SCHEDULED/Late
+  int64_t running = 0;               // PENDING + RUNNING + CANCELLING + PAUSED
   std::vector<std::string> workers;  // online ones
 };
 
@@ -110,8 +110,7 @@ class Engine {
   // A run due now with the deployment's parameters and `overrides` (keys replaced). NotFound
   // for an unknown deployment; FailedPrecondition for a service marker (the bridge), saying
   // where that service runs.
-  Result<FlowRun> RunDeployment(const std::string& full_name, const Json& overrides,
-                                Timestamp now);
+  Result<FlowRun> RunDeployment(const std::string& full_name, const Json& overrides, Timestamp now);
 
   Status SetPoolPaused(const std::string& pool, bool paused, Timestamp now);
   Status SetDeploymentPaused(const std::string& full_name, bool paused, Timestamp now);

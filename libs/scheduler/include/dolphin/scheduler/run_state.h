@@ -7,8 +7,8 @@
 //   RUNNING     Running
 //   COMPLETED   Completed                    (terminal)
 //   FAILED      Failed, TimedOut             (terminal)
-//   CRASHED     Crashed                      (terminal: worker gone, or the process could not start)
-//   CANCELLING  Cancelling, TimedOut         (the worker is told to kill the process group)
+//   CRASHED     Crashed                      (terminal: worker gone, or the process could not
+//   start) CANCELLING  Cancelling, TimedOut         (the worker is told to kill the process group)
 //   CANCELLED   Cancelled                    (terminal)
 //   PAUSED      Paused
 //

@@ -57,9 +57,9 @@ class SchedulerService final : public runtime::Service {
   std::unique_ptr<ThreadHandle> thread_;
   std::atomic<bool> loop_running_{false};
   mutable std::mutex mu_;
-  Timestamp last_tick_;      // guarded by mu_
-  TickReport totals_;        // guarded by mu_
-  std::string last_error_;   // guarded by mu_
+  Timestamp last_tick_;     // guarded by mu_
+  TickReport totals_;       // guarded by mu_
+  std::string last_error_;  // guarded by mu_
 };
 
 }  // namespace dolphin::scheduler

@@ -57,9 +57,9 @@ struct FlowRun {
   std::vector<std::string> tags;
   RunState state;
   std::string state_message;
-  Timestamp state_ts;        // when the current state was entered
-  Timestamp expected_start;  // the schedule's time (or when it was asked for)
-  Timestamp due_at;          // when it may start: expected_start, or a retry's time
+  Timestamp state_ts;                   // when the current state was entered
+  Timestamp expected_start;             // the schedule's time (or when it was asked for)
+  Timestamp due_at;                     // when it may start: expected_start, or a retry's time
   std::optional<Timestamp> start_time;  // first RUNNING
   std::optional<Timestamp> end_time;    // terminal state
   int run_count = 0;                    // attempts handed to a worker
@@ -104,10 +104,10 @@ struct TagLimit {
 };
 
 struct RunFilter {
-  std::vector<StateType> types;  // empty = any
-  std::string deployment;        // empty = any
-  std::string pool;              // empty = any
-  std::string worker;            // empty = any
+  std::vector<StateType> types;         // empty = any
+  std::string deployment;               // empty = any
+  std::string pool;                     // empty = any
+  std::string worker;                   // empty = any
   std::optional<Timestamp> due_before;  // due_at <= this
   bool auto_scheduled_only = false;
   bool newest_first = false;  // by id; else oldest due first (due_at, id)

@@ -100,7 +100,8 @@ class PoolClient {
 };
 
 // Calls `engine()` (null until the scheduler started: Unavailable) with the clock's time.
-std::unique_ptr<PoolClient> NewEnginePoolClient(std::function<Engine*()> engine, const Clock& clock);
+std::unique_ptr<PoolClient> NewEnginePoolClient(std::function<Engine*()> engine,
+                                                const Clock& clock);
 
 struct WorkerSetup {
   std::string name;                // the worker's name (never empty)
@@ -147,7 +148,7 @@ class WorkerService final : public runtime::Service {
     WorkItem item;
     pid_t pid = -1;
     std::filesystem::path log;
-    uint64_t log_offset = 0;  // where this attempt's output starts
+    uint64_t log_offset = 0;          // where this attempt's output starts
     std::optional<MonoTime> kill_at;  // SIGKILL due (after SIGTERM)
     std::string kill_reason;
   };

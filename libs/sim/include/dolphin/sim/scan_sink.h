@@ -6,8 +6,8 @@
 // scan_000123_103001.arrow). The bytes are written with FileSystem::WriteAtomically (not
 // synced: a scan lost on power failure is harmless): a hidden temporary file in the same
 // folder, `.scan_000123_103001.arrow.tmp.<pid>.<n>`, renamed into place, so a reader never
-// sees a partial file. Consumers must order scans by (epoch, scan_number) from the file's content, never
-// by the file name: numbers restart after an upstream restart and grow past 6 digits.
+// sees a partial file. Consumers must order scans by (epoch, scan_number) from the file's content,
+// never by the file name: numbers restart after an upstream restart and grow past 6 digits.
 //
 // Thread-safety: a sink is used by one thread at a time.
 #pragma once
@@ -41,8 +41,8 @@ class ScanSink {
 // Serialises a scan to bytes.
 using ScanEncoder = std::function<Result<std::string>(const ScanFeatures&)>;
 
-// The Arrow IPC file of one scan: one record batch, one row, the docs/architecture.md §8 columns, and
-// schema metadata synthetic=true.
+// The Arrow IPC file of one scan: one record batch, one row, the docs/architecture.md §8 columns,
+// and schema metadata synthetic=true.
 Result<std::string> EncodeScanArrow(const ScanFeatures& scan);
 
 // "scan_000123_103001.arrow" for scan 123 at 10:30:01 UTC.

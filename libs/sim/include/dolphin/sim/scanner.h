@@ -3,8 +3,8 @@
 // Each Next() takes one vector of prices (a seeded synthetic market or a replayed CSV file),
 // updates the rolling correlation matrices of log returns over the windows of kWindows scans,
 // solves them with warm-started iterative eigen-solvers and returns the scan's features in the
-// shape of docs/architecture.md §8. A Scanner does no I/O after Create() and never reads a clock: the
-// same options give the same scans, bit for bit. docs/sim.md documents the price model, the
+// shape of docs/architecture.md §8. A Scanner does no I/O after Create() and never reads a clock:
+// the same options give the same scans, bit for bit. docs/sim.md documents the price model, the
 // instability measure, the regime rule and the calibration.
 //
 // Thread-safety: a Scanner is not thread-safe; ScanFeatures is a plain value.

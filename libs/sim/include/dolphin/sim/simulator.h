@@ -48,10 +48,10 @@ class Simulator {
   Simulator& operator=(const Simulator&) = delete;
 
   // Writes the first scan at once, then one per interval (deadlines on the monotonic clock,
-  // interval 0: back to back) until options.count scans were produced (written or failed), the CSV is exhausted or
-  // `cancel` is cancelled; returns OK in all three cases. A failed write is logged (warning),
-  // counted in stats() and the loop carries on. When the loop falls more than one interval
-  // behind, it skips ahead instead of bursting.
+  // interval 0: back to back) until options.count scans were produced (written or failed), the CSV
+  // is exhausted or `cancel` is cancelled; returns OK in all three cases. A failed write is logged
+  // (warning), counted in stats() and the loop carries on. When the loop falls more than one
+  // interval behind, it skips ahead instead of bursting.
   Status Run(const CancelToken& cancel);
 
   SimStats stats() const;

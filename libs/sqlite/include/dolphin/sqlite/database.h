@@ -95,7 +95,7 @@ class Statement {
   Status Bind(const Values&... values) {
     Reset();
     int index = 0;
-    int rc = 0;  // SQLITE_OK
+    int rc = 0;                                             // SQLITE_OK
     ((rc = rc == 0 ? BindOne(++index, values) : rc), ...);  // stops at the first error
     return rc == 0 ? Status() : Error(rc);
   }

@@ -71,12 +71,12 @@ struct CgroupTreeOptions {
 
 // Readings of one service's cgroup; nullopt where its controller is not enforced.
 struct CgroupStats {
-  std::optional<int64_t> tasks;            // pids.current
-  std::optional<int64_t> tasks_refused;    // pids.events "max": forks refused by pids.max
-  std::optional<int64_t> memory_bytes;     // memory.current / memory.usage_in_bytes
-  std::optional<int64_t> oom_kills;        // memory.events / memory.oom_control "oom_kill"
-  std::optional<int64_t> nr_throttled;     // cpu.stat
-  std::optional<int64_t> cpu_usage_ns;     // cpu.stat usage_usec * 1000 / cpuacct.usage
+  std::optional<int64_t> tasks;          // pids.current
+  std::optional<int64_t> tasks_refused;  // pids.events "max": forks refused by pids.max
+  std::optional<int64_t> memory_bytes;   // memory.current / memory.usage_in_bytes
+  std::optional<int64_t> oom_kills;      // memory.events / memory.oom_control "oom_kill"
+  std::optional<int64_t> nr_throttled;   // cpu.stat
+  std::optional<int64_t> cpu_usage_ns;   // cpu.stat usage_usec * 1000 / cpuacct.usage
 };
 
 class CgroupTree;
@@ -108,7 +108,8 @@ class ServiceCgroup {
 
  private:
   friend class CgroupTree;
-  ServiceCgroup(CgroupTree& tree, std::string service) : tree_(tree), service_(std::move(service)) {}
+  ServiceCgroup(CgroupTree& tree, std::string service)
+      : tree_(tree), service_(std::move(service)) {}
   std::optional<std::filesystem::path> DirOf(Controller c) const;
 
   CgroupTree& tree_;

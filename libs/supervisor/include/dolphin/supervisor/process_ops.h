@@ -85,7 +85,7 @@ struct SpawnSpec {
 };
 
 struct SpawnedProcess {
-  pid_t pid = -1;   // also the process group id
+  pid_t pid = -1;      // also the process group id
   int output_fd = -1;  // the pipe's read end (OutputMode::kPipe), else -1; owned by the caller
 };
 

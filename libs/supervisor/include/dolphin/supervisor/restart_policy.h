@@ -63,9 +63,9 @@ class RestartMachine {
  public:
   enum class Action {
     kNone,
-    kSpawn,       // start the child now, then call OnSpawned() or OnSpawnFailed()
-    kTerminate,   // SIGTERM the child's group (the stop timeout starts now)
-    kKill,        // SIGKILL the child's group (cgroup.kill where there is one)
+    kSpawn,      // start the child now, then call OnSpawned() or OnSpawnFailed()
+    kTerminate,  // SIGTERM the child's group (the stop timeout starts now)
+    kKill,       // SIGKILL the child's group (cgroup.kill where there is one)
   };
 
   // `options` supplies restart, restart_sec, the start limit and timeout_stop.

@@ -150,7 +150,7 @@ class Supervisor {
     std::unique_ptr<ServiceCgroup> cgroup;
     pid_t pid = 0;
     int64_t oom_before = 0;
-    int output_fd = -1;                  // the pipe's read end (drain_output)
+    int output_fd = -1;                 // the pipe's read end (drain_output)
     std::unique_ptr<WritableFile> log;  // where it is drained to
     int64_t log_bytes = 0;
     // Start order: waiting for the children of spec.after to be ready.
@@ -202,6 +202,7 @@ std::string DescribeLimits(const ServiceOptions& options);
 // are ignored), otherwise in the given order. InvalidArgument naming the cycle in one line
 // ("dependency cycle: bridge -> health -> bridge") when there is one.
 Result<std::vector<std::string>> OrderByDependencies(
-    const std::vector<std::string>& names, const std::map<std::string, std::vector<std::string>>& after);
+    const std::vector<std::string>& names,
+    const std::map<std::string, std::vector<std::string>>& after);
 
 }  // namespace dolphin::supervisor

@@ -83,6 +83,7 @@ std::vector<std::string> HazelcastMemberCommand(const std::filesystem::path& jav
 
 // The member's YAML config: cluster `cluster_name`, `host`:`port`, TCP-IP join with itself only,
 // no multicast, phone-home off (the test member's config, scripts/hazelcast/).
-std::string HazelcastMemberConfig(const std::string& cluster_name, const std::string& host, int port);
+std::string HazelcastMemberConfig(const std::string& cluster_name, const std::string& host,
+                                  int port);
 
 }  // namespace dolphin::systemd_units

@@ -35,15 +35,15 @@ struct BacktestReport {
   double final_equity = 0;
   double realized = 0;
   double fees = 0;
-  double net_pnl = 0;       // final - initial equity
+  double net_pnl = 0;  // final - initial equity
   double return_pct = 0;
-  double win_rate = 0;      // wins / round trips (0 when none)
-  double max_drawdown = 0;  // quote currency
+  double win_rate = 0;          // wins / round trips (0 when none)
+  double max_drawdown = 0;      // quote currency
   double max_drawdown_pct = 0;  // of the peak equity it fell from
-  double sharpe = 0;        // per-scan equity returns, annualised by the median scan interval
+  double sharpe = 0;            // per-scan equity returns, annualised by the median scan interval
   std::vector<Fill> fill_list;
 
-  Json ToJson() const;      // without fill_list
+  Json ToJson() const;         // without fill_list
   std::string Format() const;  // the human summary `dolphin backtest` prints
 };
 
@@ -80,7 +80,8 @@ struct ScanFileEntry {
 // newer timestamp starts a new epoch = that timestamp in Unix microseconds; with an equal or
 // older timestamp the scan is a duplicate or stale, and dropped as the bridge would not publish
 // it). A file that does not decode is an error naming it.
-Result<std::vector<ScanFileEntry>> LoadScanDir(const std::filesystem::path& dir, const Progress& progress = {});
+Result<std::vector<ScanFileEntry>> LoadScanDir(const std::filesystem::path& dir,
+                                               const Progress& progress = {});
 
 // The epoch step of LoadScanDir on scans in the order given: each scan's epoch set by the
 // EpochSequencer, duplicates and stale scans dropped (a lower number with an equal timestamp is
@@ -89,7 +90,7 @@ std::vector<ScanFileEntry> AssignEpochs(std::vector<ScanFileEntry> ordered);
 
 // The journal's processed sequence matched against `scans` (by scan number and timestamp), with
 // the recorded contexts and epochs. A marker whose scan is not in `scans` is an error naming it.
-Result<std::vector<std::pair<Scan, ScanContext>>> JournalSequence(const std::vector<ProcessedScan>& processed,
-                                                                  const std::vector<ScanFileEntry>& scans);
+Result<std::vector<std::pair<Scan, ScanContext>>> JournalSequence(
+    const std::vector<ProcessedScan>& processed, const std::vector<ScanFileEntry>& scans);
 
 }  // namespace dolphin::trader

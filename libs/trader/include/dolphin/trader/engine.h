@@ -6,7 +6,8 @@
 // holding time counts scan-number differences.
 //
 // One OnScan, in order:
-//  1. ordering: a scan not after the last one (IsAfterLast) is refused (FailedPrecondition); a jump in
+//  1. ordering: a scan not after the last one (IsAfterLast) is refused (FailedPrecondition); a jump
+//  in
 //     scan_number within an epoch counts the missed scans (a new epoch counts none);
 //  2. the paper venue fills orders pending from the previous scan at this scan's price
 //     (fill_price = next_scan), with slippage and the taker fee;
@@ -41,18 +42,18 @@ enum class FillPrice { kNextScan, kSignalScan };
 
 struct EngineOptions {
   std::string color = "BLUE";
-  double initial_equity = 100000.0;     // quote currency (USDT)
+  double initial_equity = 100000.0;  // quote currency (USDT)
   FillPrice fill_price = FillPrice::kNextScan;
-  double slippage_bps = 2.0;            // against us, on every fill
-  double taker_fee_bps = 5.0;           // on every fill's notional
-  double max_notional = 0;              // per position, quote currency; 0 = no cap
-  double max_daily_loss_pct = 5.0;      // of the day's opening equity -> REDUCING for the day
-  int max_orders_per_minute = 10;       // entries beyond it are rejected (60 s of scan time)
+  double slippage_bps = 2.0;        // against us, on every fill
+  double taker_fee_bps = 5.0;       // on every fill's notional
+  double max_notional = 0;          // per position, quote currency; 0 = no cap
+  double max_daily_loss_pct = 5.0;  // of the day's opening equity -> REDUCING for the day
+  int max_orders_per_minute = 10;   // entries beyond it are rejected (60 s of scan time)
 };
 
 struct Position {
   std::string asset;
-  double qty = 0;        // signed
+  double qty = 0;  // signed
   double avg_price = 0;
   double mark = 0;
   int64_t held_scans = 0;
@@ -98,15 +99,15 @@ struct RiskDenial {
 
 // What one OnScan did.
 struct ScanResult {
-  int64_t missed_before = 0;        // scans skipped before this one (same epoch)
-  std::vector<Fill> fills;          // fills on this scan (pending ones and signal_scan ones)
-  std::vector<OrderIntent> intents; // orders decided on this scan (sent)
-  StrategyDecision decision;        // what the strategy said
+  int64_t missed_before = 0;           // scans skipped before this one (same epoch)
+  std::vector<Fill> fills;             // fills on this scan (pending ones and signal_scan ones)
+  std::vector<OrderIntent> intents;    // orders decided on this scan (sent)
+  StrategyDecision decision;           // what the strategy said
   std::vector<RiskDenial> rejections;  // refusals and clips, in decision order
   TradingState state = TradingState::kActive;
-  std::string state_reason;         // why REDUCING / HALTED ("" when ACTIVE)
-  bool closed_everything = false;   // flatten / HIBERNATE produced closing orders
-  std::string Summary() const;      // one line: signal, orders, fills, rejections
+  std::string state_reason;        // why REDUCING / HALTED ("" when ACTIVE)
+  bool closed_everything = false;  // flatten / HIBERNATE produced closing orders
+  std::string Summary() const;     // one line: signal, orders, fills, rejections
 };
 
 struct ScanHooks {
@@ -122,8 +123,9 @@ class Engine {
   Engine(EngineOptions options, std::unique_ptr<Strategy> strategy);
 
   // `ob_features` / `exf`: the latest order-book / external-factor features, or null.
-  Result<ScanResult> OnScan(const Scan& scan, const ScanContext& context, const ScanHooks& hooks = {},
-                            const Json* ob_features = nullptr, const Json* exf = nullptr);
+  Result<ScanResult> OnScan(const Scan& scan, const ScanContext& context,
+                            const ScanHooks& hooks = {}, const Json* ob_features = nullptr,
+                            const Json* exf = nullptr);
 
   // The whole state as JSON (doubles round-trip exactly), and back. Restore checks the colour.
   Json SaveState() const;

@@ -43,8 +43,8 @@ struct ProcessedScan {
   Timestamp scan_ts;
   std::string file;  // the bridge's `file` field (may be empty)
   ScanContext context;
-  std::string outcome;  // "processed" | "stale"
-  std::string signal;   // one line: what the strategy saw and did
+  std::string outcome;     // "processed" | "stale"
+  std::string signal;      // one line: what the strategy saw and did
   Timestamp processed_at;  // wall clock when committed
 };
 
@@ -79,10 +79,10 @@ struct ControlEvent {
 // Everything CommitScan writes, atomically.
 struct ScanCommit {
   ProcessedScan processed;
-  std::vector<Fill> fills;              // each marks its intent "filled"
+  std::vector<Fill> fills;  // each marks its intent "filled"
   std::optional<Gap> gap;
-  std::string snapshot_json;            // the engine's state after the scan
-  std::optional<ControlState> controls; // new control state, when the scan changed it
+  std::string snapshot_json;                  // the engine's state after the scan
+  std::optional<ControlState> controls;       // new control state, when the scan changed it
   std::optional<ControlEvent> control_event;  // e.g. "flatten_done"
 };
 

@@ -16,10 +16,10 @@ namespace dolphin::trader {
 
 // The strategy's view of its position in its asset (nullopt when flat).
 struct PositionView {
-  double qty = 0;        // signed: > 0 long, < 0 short
+  double qty = 0;  // signed: > 0 long, < 0 short
   double avg_price = 0;
-  double mark = 0;       // this scan's price
-  int64_t held_scans = 0;  // scan-number differences since entry
+  double mark = 0;           // this scan's price
+  int64_t held_scans = 0;    // scan-number differences since entry
   double ReturnPct() const;  // (mark / avg - 1) in the position's direction, in percent
 };
 
@@ -28,16 +28,16 @@ struct StrategyInput {
   const Json* ob_features = nullptr;  // DOLPHIN_FEATURES["ob_features_latest"] when present
   const Json* exf = nullptr;          // DOLPHIN_FEATURES["exf_latest"] when present
   std::optional<PositionView> position;
-  Timestamp now;                      // the scan's timestamp
+  Timestamp now;  // the scan's timestamp
   double equity = 0;
 };
 
 struct StrategyDecision {
   enum class Action { kHold, kEnter, kExit };
   Action action = Action::kHold;
-  Side side = Side::kSell;   // for kEnter
-  double fraction = 0;       // of equity, for kEnter (before posture scaling)
-  std::string reason;        // "vel_div=-0.0312 <= -0.02", "take_profit 1.2% >= 1%"
+  Side side = Side::kSell;  // for kEnter
+  double fraction = 0;      // of equity, for kEnter (before posture scaling)
+  std::string reason;       // "vel_div=-0.0312 <= -0.02", "take_profit 1.2% >= 1%"
 };
 std::string_view ActionName(StrategyDecision::Action action);  // "hold" | "enter" | "exit"
 
@@ -54,13 +54,13 @@ class Strategy {
 // The default strategy `vel_div` (keys in [trader] / [trader.<COLOR>]).
 struct VelDivOptions {
   std::string asset = "BTCUSDT";
-  Side direction = Side::kSell;   // `direction = "short"` (default) or "long"
-  double entry_threshold = -0.02; // enter when vel_div <= this
-  double exit_threshold = 0.0;    // exit when vel_div >= this
-  int64_t max_hold_scans = 120;   // exit after this many scans held
-  double take_profit_pct = 1.0;   // exit when the position gained this much (percent)
-  double stop_loss_pct = 0.5;     // exit when it lost this much (percent)
-  double size_fraction = 0.5;     // entry notional as a fraction of equity (before posture)
+  Side direction = Side::kSell;    // `direction = "short"` (default) or "long"
+  double entry_threshold = -0.02;  // enter when vel_div <= this
+  double exit_threshold = 0.0;     // exit when vel_div >= this
+  int64_t max_hold_scans = 120;    // exit after this many scans held
+  double take_profit_pct = 1.0;    // exit when the position gained this much (percent)
+  double stop_loss_pct = 0.5;      // exit when it lost this much (percent)
+  double size_fraction = 0.5;      // entry notional as a fraction of equity (before posture)
 };
 
 Result<VelDivOptions> ParseVelDivOptions(ConfigSection& section, VelDivOptions defaults);

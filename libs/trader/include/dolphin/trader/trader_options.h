@@ -34,7 +34,7 @@ struct PostureSetting {
 std::string PostureSettingName(const PostureSetting& setting);  // "TURTLE", ... or "bus"
 
 struct TraderOptions {
-  EngineOptions engine;           // color, initial_equity, fill_price, slippage, fees, risk
+  EngineOptions engine;  // color, initial_equity, fill_price, slippage, fees, risk
   StrategyKind strategy = StrategyKind::kVelDiv;
   VelDivOptions vel_div;
   VenueKind venue = VenueKind::kPaper;  // only the paper venue is built
@@ -57,8 +57,9 @@ struct TraderSetup {
 // `state_dir` supplies the journal defaults; `default_posture` the posture of a trader whose
 // config names none (the wiring: "bus" exactly when [safety] is enabled). Errors are recorded
 // through `section`.
-Result<TraderSetup> ParseTraderSetup(ConfigSection section, const std::filesystem::path& state_dir,
-                                     PostureSetting default_posture = PostureSetting::Fixed(Posture::kTurtle));
+Result<TraderSetup> ParseTraderSetup(
+    ConfigSection section, const std::filesystem::path& state_dir,
+    PostureSetting default_posture = PostureSetting::Fixed(Posture::kTurtle));
 void WriteTraderSetup(const TraderSetup& setup, ConfigWriter& out);
 std::unique_ptr<Strategy> MakeStrategy(const TraderOptions& options);
 

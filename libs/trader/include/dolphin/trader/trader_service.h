@@ -29,12 +29,12 @@
 namespace dolphin::trader {
 
 struct TraderStats {
-  int64_t processed = 0;     // scans committed (stale ones included)
+  int64_t processed = 0;  // scans committed (stale ones included)
   int64_t stale = 0;
-  int64_t missed = 0;        // scans never seen (gaps)
-  int64_t duplicates = 0;    // already processed (a SNAPSHOT or a republication)
-  int64_t bad_scans = 0;     // unparseable values
-  int64_t failures = 0;      // journal or engine failures (the scan was not committed)
+  int64_t missed = 0;      // scans never seen (gaps)
+  int64_t duplicates = 0;  // already processed (a SNAPSHOT or a republication)
+  int64_t bad_scans = 0;   // unparseable values
+  int64_t failures = 0;    // journal or engine failures (the scan was not committed)
   int64_t publish_failures = 0;
   int64_t intents = 0;
   int64_t fills = 0;

@@ -50,10 +50,10 @@ struct OrderIntent {
   int seq = 0;              // 0, 1, ... within that scan
   std::string asset;
   Side side = Side::kBuy;
-  double qty = 0;           // base units, > 0
-  bool reducing = false;    // closes (part of) a position: never blocked by rate/loss limits
-  std::string reason;       // "entry: vel_div=-0.031 <= -0.02", "exit: take_profit", "flatten"
-  Timestamp ts;             // the decision scan's timestamp
+  double qty = 0;         // base units, > 0
+  bool reducing = false;  // closes (part of) a position: never blocked by rate/loss limits
+  std::string reason;     // "entry: vel_div=-0.031 <= -0.02", "exit: take_profit", "flatten"
+  Timestamp ts;           // the decision scan's timestamp
 };
 
 // An execution report from the venue.

@@ -251,7 +251,8 @@ TEST_P(BusContractTest, SlowListenerDelaysNoWriterAndNoOtherListener) {
     ASSERT_OK(bus_->Put(map_, "k", std::to_string(i)));  // Must not block on the slow one.
   }
   // The fast listener keeps up with everything while the slow one is stuck.
-  ASSERT_TRUE(fast.WaitForEvent([&](const BusEvent& e) { return e.value == std::to_string(kPuts); }));
+  ASSERT_TRUE(
+      fast.WaitForEvent([&](const BusEvent& e) { return e.value == std::to_string(kPuts); }));
   ASSERT_TRUE(WaitFor([&] {
     auto s = bus_->GetListenerStats(*slow);
     return s.ok() && s->coalesced > 0 && s->delivered + s->coalesced + s->pending + 1 >= kPuts + 1;

@@ -74,15 +74,15 @@ class FakeFileSystem final : public FileSystem {
 
 // The operations a FaultInjectingFileSystem can fail.
 enum class FsOp {
-  kOpen,        // NewWritableFile
-  kWrite,       // WritableFile::Append
-  kSync,        // WritableFile::Sync
-  kClose,       // WritableFile::Close
+  kOpen,   // NewWritableFile
+  kWrite,  // WritableFile::Append
+  kSync,   // WritableFile::Sync
+  kClose,  // WritableFile::Close
   kSyncDir,
   kRename,
   kRemove,
-  kRead,        // ReadFile
-  kList,        // ListDir
+  kRead,  // ReadFile
+  kList,  // ListDir
   kCreateDirs,
 };
 

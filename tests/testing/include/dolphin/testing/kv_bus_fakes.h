@@ -104,11 +104,11 @@ class FakeKvBus final : public bus::KvBus {
   std::unique_ptr<bus::KvBus> owned_;
   bus::KvBus& inner_;
   mutable std::mutex mu_;
-  int fail_next_ = 0;                                    // guarded by mu_
-  bool failing_ = false;                                 // guarded by mu_
-  std::optional<Status> error_;                          // guarded by mu_
+  int fail_next_ = 0;                                              // guarded by mu_
+  bool failing_ = false;                                           // guarded by mu_
+  std::optional<Status> error_;                                    // guarded by mu_
   std::map<bus::ListenerId, bus::ConnectionCallback> connection_;  // guarded by mu_
-  bus::ListenerId next_connection_id_ = 1;               // guarded by mu_
+  bus::ListenerId next_connection_id_ = 1;                         // guarded by mu_
   std::atomic<int64_t> puts_{0};
   std::atomic<int64_t> put_failures_{0};
 };

@@ -27,7 +27,8 @@ class FakeProcessOps final : public supervisor::ProcessOps {
     int sig;
   };
 
-  supervisor::SysResult<supervisor::SpawnedProcess> Spawn(const supervisor::SpawnSpec& spec) override;
+  supervisor::SysResult<supervisor::SpawnedProcess> Spawn(
+      const supervisor::SpawnSpec& spec) override;
   supervisor::SysResult<> SignalGroup(pid_t pgid, int sig) override;
   supervisor::SysResult<> Signal(pid_t pid, int sig) override;
   supervisor::SysResult<std::optional<supervisor::ExitInfo>> TryWait(pid_t pid) override;
@@ -62,12 +63,12 @@ class FakeProcessOps final : public supervisor::ProcessOps {
   void EndLocked(pid_t pid, supervisor::ExitInfo exit);
 
   mutable std::mutex mu_;
-  pid_t next_pid_ = 1000;                    // guarded by mu_
-  int fail_next_ = 0;                        // guarded by mu_
-  std::map<pid_t, Child> children_;          // guarded by mu_
+  pid_t next_pid_ = 1000;                       // guarded by mu_
+  int fail_next_ = 0;                           // guarded by mu_
+  std::map<pid_t, Child> children_;             // guarded by mu_
   std::vector<supervisor::SpawnSpec> spawned_;  // guarded by mu_
-  std::vector<SentSignal> signals_;          // guarded by mu_
-  std::function<void(pid_t, int)> on_signal_;  // guarded by mu_
+  std::vector<SentSignal> signals_;             // guarded by mu_
+  std::function<void(pid_t, int)> on_signal_;   // guarded by mu_
 };
 
 }  // namespace dolphin::testing

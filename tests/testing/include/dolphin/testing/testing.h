@@ -24,7 +24,9 @@ namespace dolphin::testing {
 
 inline const Status& StatusOf(const Status& s) { return s; }
 template <typename T>
-const Status& StatusOf(const Result<T>& r) { return r.status(); }
+const Status& StatusOf(const Result<T>& r) {
+  return r.status();
+}
 
 // The predicate-formatter behind EXPECT_OK / ASSERT_OK.
 template <typename T>

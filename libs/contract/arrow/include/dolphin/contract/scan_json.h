@@ -1,8 +1,8 @@
 // One NG6 scan file -> the JSON value of DOLPHIN_FEATURES["latest_eigen_scan"].
 //
-// Every column of the (last) row, converted generically (docs/architecture.md §8), then the bridge's
-// own fields, which win over a column of the same name: asset_prices (object symbol -> price
-// from the aligned assets/asset_prices lists), epoch, bridge_ts, bridge_source, file,
+// Every column of the (last) row, converted generically (docs/architecture.md §8), then the
+// bridge's own fields, which win over a column of the same name: asset_prices (object symbol ->
+// price from the aligned assets/asset_prices lists), epoch, bridge_ts, bridge_source, file,
 // republished, synthetic. The text is always valid JSON: strings are written by core's
 // AppendJsonString (invalid UTF-8 -> U+FFFD), except asset symbols, where an asset whose
 // symbol is not valid UTF-8 is dropped from "assets" and "asset_prices" alike and counted in
@@ -37,7 +37,7 @@ struct DecodedScan {
   // Assets whose symbol is not valid UTF-8, left out of the "assets" list and of
   // asset_prices (never written with U+FFFD, which could merge two symbols into one key).
   int64_t assets_dropped_invalid_utf8 = 0;
-  bool synthetic = false;         // schema metadata synthetic=true
+  bool synthetic = false;  // schema metadata synthetic=true
   // For the per-scan log line (NaN / empty when absent).
   std::string regime;
   double vel_div = 0;
