@@ -21,6 +21,8 @@
 #include "dolphin/api/api_client.h"
 #include "dolphin/api/control_api.h"
 #include "dolphin/bus/in_memory_bus.h"
+#include "dolphin/contract/heartbeat.h"
+#include "dolphin/contract/names.h"
 #include "dolphin/core/host_port.h"
 #include "dolphin/health/probes.h"
 #include "dolphin/supervisor/cgroup.h"
@@ -184,9 +186,14 @@ Result<UpPlan> PlanFor(const AppConfig& config) {
 // its api.<name>.addr names, written by that very process), the member's port.
 class UpProbe final : public supervisor::ChildProbe {
  public:
-  UpProbe(std::filesystem::path state_dir, std::optional<HostPort> member)
+  // A child's own heartbeat (`serve.<name>` in DOLPHIN_HEARTBEAT) older than `heartbeat_stale`
+  // counts as not answering, and so does one that says `stalled`.
+  UpProbe(std::filesystem::path state_dir, std::optional<HostPort> member, const Clock& clock,
+          Duration heartbeat_stale)
       : state_dir_(std::move(state_dir)),
         member_(std::move(member)),
+        clock_(clock),
+        heartbeat_stale_(heartbeat_stale),
         ports_(health::NewTcpPortProbe()) {}
 
   Status Check(const std::string& name, pid_t pid) override {
@@ -209,12 +216,39 @@ class UpProbe final : public supervisor::ChildProbe {
     if (!j->is_object() || j->value("status", "") != "ok") {
       return UnavailableError(fmt::format("/api/health: {}", r->body));
     }
-    return Status::Ok();
+    return CheckHeartbeat(client, name);
   }
 
  private:
+  // Liveness by heartbeat: an API whose HTTP threads still answer while the service loops hang
+  // is caught here. The key is read through the child's own API (its bus). No key yet (a child
+  // that has not beaten once) is left to the readiness timeout.
+  Status CheckHeartbeat(api::ApiClient& client, const std::string& name) {
+    const std::string key = "serve." + name;
+    auto r = client.Get(
+        fmt::format("/api/bus/{}/{}", contract::kHeartbeatMap, api::ApiClient::Escape(key)));
+    if (!r.ok()) return r.status();
+    if (r->status == 404) return Status::Ok();
+    if (r->status != 200) {
+      return UnavailableError(fmt::format("heartbeat {}: HTTP {}", key, r->status));
+    }
+    auto beat = contract::DecodeHeartbeat(r->body);
+    if (!beat.ok()) return UnavailableError(fmt::format("heartbeat {}: {}", key, beat.status().message()));
+    if (beat->status == contract::HeartbeatStatus::kStalled) {
+      return UnavailableError(fmt::format("heartbeat {}: stalled: {}", key, beat->detail));
+    }
+    const Duration age = clock_.Now() - beat->ts;
+    if (age > heartbeat_stale_) {
+      return UnavailableError(fmt::format("heartbeat {} is {:.1f} s old (more than {:.1f} s)", key,
+                                          SecondsOf(age), SecondsOf(heartbeat_stale_)));
+    }
+    return Status::Ok();
+  }
+
   const std::filesystem::path state_dir_;
   const std::optional<HostPort> member_;
+  const Clock& clock_;
+  const Duration heartbeat_stale_;
   std::unique_ptr<health::PortProbe> ports_;
 };
 
@@ -296,7 +330,9 @@ int RunUp(const CliContext& ctx) {
   }
   logger->Info("up", fmt::format("start order: {}", fmt::join(order, "; ")));
 
-  UpProbe probe(config->process.state_dir, plan->member);
+  // Three heartbeat periods without a beat: two missed beats are not yet a hung service.
+  UpProbe probe(config->process.state_dir, plan->member, clock,
+                3 * DurationOfSeconds(config->process.heartbeat_interval_s));
   supervisor::SupervisorOptions so;
   so.pid_file = config->process.state_dir / "up.pid";
   so.self_pid = ::getpid();

@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -155,9 +156,12 @@ enabled = false
 [services.hazelcast]
 memory_max = "512M"
 ready_timeout_s = 120
+[bridge]
+read_timeout_ms = 300
 [services.bridge]
 restart_sec = 1
 ready_timeout_s = 90
+watchdog_s = 3
 [services.trader]
 watchdog_s = 3
 restart_sec = 1
@@ -296,6 +300,38 @@ restart_sec = 0.2
             0u)
       << Row("trader.BLUE").dump();
   EXPECT_NE(up_->Stderr().find("trader.BLUE unresponsive for "), std::string::npos);
+
+  // Liveness by heartbeat: a bridge whose scan read hangs (a FIFO without a writer) still
+  // answers /api/health, but its heartbeat says `stalled`: up kills and restarts it. The FIFO is
+  // removed once up has noticed, so the new bridge does not hang on it again.
+  fs::path day;
+  for (const auto& e : fs::directory_iterator(dir_.path() / "var" / "scans")) {
+    if (e.is_directory() && (day.empty() || e.path().filename() > day.filename())) day = e.path();
+  }
+  ASSERT_FALSE(day.empty());
+  const Json bridge_before = Row("bridge");
+  const pid_t hung_bridge = bridge_before.value("pid", 0);
+  const fs::path fifo_tmp = dir_.path() / "hung.fifo";
+  const fs::path fifo = day / "scan_999999_000000.arrow";
+  ASSERT_EQ(::mkfifo(fifo_tmp.c_str(), 0600), 0);
+  fs::rename(fifo_tmp, fifo);
+  EXPECT_TRUE(WaitFor(
+      [&] { return up_->Stderr().find("heartbeat serve.bridge: stalled") != std::string::npos; },
+      std::chrono::seconds(30)))
+      << up_->Stderr();
+  fs::remove(fifo);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        Json r = Row("bridge");
+        return r.value("pid", 0) > 0 && r.value("pid", 0) != hung_bridge &&
+               Str(r, "ready") == "ready";
+      },
+      std::chrono::seconds(90)))
+      << Row("bridge").dump() << "\n"
+      << up_->Stderr();
+  EXPECT_FALSE(Alive(hung_bridge));
+  EXPECT_EQ(Str(Row("bridge"), "last_exit").rfind("signal 9 (SIGKILL): unresponsive for ", 0), 0u)
+      << Row("bridge").dump();
 
   // SIGTERM: everything stops in reverse order; nothing this `up` started is left.
   Table();
