@@ -233,7 +233,8 @@ class UpProbe final : public supervisor::ChildProbe {
       return UnavailableError(fmt::format("heartbeat {}: HTTP {}", key, r->status));
     }
     auto beat = contract::DecodeHeartbeat(r->body);
-    if (!beat.ok()) return UnavailableError(fmt::format("heartbeat {}: {}", key, beat.status().message()));
+    if (!beat.ok())
+      return UnavailableError(fmt::format("heartbeat {}: {}", key, beat.status().message()));
     if (beat->status == contract::HeartbeatStatus::kStalled) {
       return UnavailableError(fmt::format("heartbeat {}: stalled: {}", key, beat->detail));
     }
