@@ -14,7 +14,6 @@
 
 #include <fstream>
 
-#include "dolphin/core/file_system.h"
 #include "dolphin/core/json.h"
 #include "dolphin/testing/subprocess.h"
 #include "dolphin/testing/testing.h"
@@ -55,15 +54,8 @@ class DashboardTest : public ::testing::Test {
     std::ofstream(dir_.path() / "dolphin.toml") << config;
     run_ = std::make_unique<Subprocess>(
         std::vector<std::string>{DolphinBinary(), "run", "-c", "dolphin.toml"}, dir_.path());
-    ASSERT_TRUE(WaitFor(
-        [&] {
-          auto text = FileSystem::Default().ReadFile(dir_.path() / "var" / "api.addr");
-          if (!text.ok()) return false;
-          addr_ = text->substr(0, text->find('\n'));
-          return !addr_.empty();
-        },
-        std::chrono::seconds(60)))
-        << run_->Stderr();
+    addr_ = testing::WaitForApiAddr(dir_.path() / "var");
+    ASSERT_FALSE(addr_.empty()) << run_->Stderr();
   }
 
   // The page at width x height: console errors and `samples` snapshots `interval_ms` apart.

@@ -9,16 +9,13 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
 #include <set>
 
-#include "dolphin/core/file_system.h"
 #include "dolphin/core/json.h"
 #include "dolphin/testing/subprocess.h"
 #include "dolphin/testing/testing.h"
@@ -47,24 +44,6 @@ std::optional<std::string> FindBinary(const std::string& name) {
     if (testing::InCi()) FAIL() << name << " not found: install the Debian package 'prometheus'"; \
     GTEST_SKIP() << "SKIPPED LOUDLY: " << name << " not found (Debian package 'prometheus')";     \
   }
-
-// A free loopback port (bound, read, closed: the server binds it right after).
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  socklen_t len = sizeof(a);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  const int port = ntohs(a.sin_port);
-  ::close(fd);
-  return port;
-}
 
 std::pair<std::string, int> SplitAddr(const std::string& addr) {
   const size_t colon = addr.rfind(':');
@@ -96,15 +75,8 @@ tick_interval_s = 0.2
 )";
     run_ = std::make_unique<Subprocess>(
         std::vector<std::string>{DolphinBinary(), "run", "-c", "dolphin.toml"}, dir_.path());
-    ASSERT_TRUE(WaitFor(
-        [&] {
-          auto text = FileSystem::Default().ReadFile(dir_.path() / "var" / "api.addr");
-          if (!text.ok()) return false;
-          addr_ = text->substr(0, text->find('\n'));
-          return !addr_.empty();
-        },
-        std::chrono::seconds(60)))
-        << run_->Stderr();
+    addr_ = testing::WaitForApiAddr(dir_.path() / "var");
+    ASSERT_FALSE(addr_.empty()) << run_->Stderr();
   }
 
   std::string Metrics() {
@@ -177,7 +149,7 @@ TEST_F(PrometheusTest, PromtoolAcceptsTheShippedRulesAndScrapeConfig) {
 TEST_F(PrometheusTest, ARealPrometheusScrapesDolphinRunAndItsSeriesAdvance) {
   REQUIRE_BINARY(prometheus, "prometheus");
   StartRun();
-  const int port = FreePort();
+  const int port = testing::FreeLoopbackPort();
   ASSERT_GT(port, 0);
   const fs::path config = dir_.path() / "prometheus.yml";
   std::ofstream(config) << fmt::format(

@@ -104,13 +104,6 @@ class WorkerCliTest : public ::testing::Test {
                  std::chrono::seconds t = std::chrono::seconds(30)) {
     return WaitFor([&] { return State(id) == state; }, t);
   }
-  static bool Alive(pid_t pid) {
-    if (::kill(pid, 0) != 0) return false;
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string pid_s, comm, state;
-    stat >> pid_s >> comm >> state;
-    return state != "Z";
-  }
   pid_t ReadPid(const std::string& file) {
     std::ifstream in(dir_.path() / file);
     pid_t p = 0;
@@ -189,14 +182,15 @@ command = ["sh", "-c", "echo $$ > flow.pid; sh -c 'trap \"\" TERM; echo $$ > gra
   ASSERT_TRUE(WaitState(id, "RUNNING/Running"));
   ASSERT_TRUE(WaitFor([&] { return ReadPid("flow.pid") > 0 && ReadPid("grandchild.pid") > 0; }));
   const pid_t child = ReadPid("flow.pid"), grandchild = ReadPid("grandchild.pid");
-  EXPECT_TRUE(Alive(child));
-  EXPECT_TRUE(Alive(grandchild));
+  EXPECT_TRUE(testing::ProcessAlive(child));
+  EXPECT_TRUE(testing::ProcessAlive(grandchild));
   auto cancel = Dolphin({"flow-run", "cancel", std::to_string(id)});
   EXPECT_EQ(cancel.exit_code, 0) << cancel.err;
   ASSERT_TRUE(WaitState(id, "CANCELLED/Cancelled")) << State(id);
   // The grandchild ignores SIGTERM: the group's SIGKILL after kill_grace ends it too.
   EXPECT_TRUE(
-      WaitFor([&] { return !Alive(child) && !Alive(grandchild); }, std::chrono::seconds(10)));
+      WaitFor([&] { return !testing::ProcessAlive(child) && !testing::ProcessAlive(grandchild); },
+              std::chrono::seconds(10)));
   run->Signal(SIGTERM);
   EXPECT_EQ(run->Wait().exit_code, 0);
 }

@@ -19,18 +19,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::DolphinBinary;
+using testing::ProcessAlive;
 using testing::ProcessResult;
 using testing::Subprocess;
 using testing::WaitFor;
-
-// Alive and not a zombie.
-bool Alive(pid_t pid) {
-  if (pid <= 0) return false;
-  auto stat = FileSystem::Default().ReadFile(fmt::format("/proc/{}/stat", pid));
-  if (!stat.ok()) return false;
-  auto close = stat->rfind(')');
-  return close != std::string::npos && close + 2 < stat->size() && (*stat)[close + 2] != 'Z';
-}
 
 // Live processes whose command line contains `marker`.
 std::vector<pid_t> WithMarker(const std::string& marker) {
@@ -41,7 +33,7 @@ std::vector<pid_t> WithMarker(const std::string& marker) {
     auto cmd = FileSystem::Default().ReadFile(e.path() / "cmdline");
     if (!cmd.ok() || cmd->find(marker) == std::string::npos) continue;
     pid_t pid = static_cast<pid_t>(std::stol(name));
-    if (pid != ::getpid() && Alive(pid)) out.push_back(pid);
+    if (pid != ::getpid() && ProcessAlive(pid)) out.push_back(pid);
   }
   return out;
 }
@@ -138,7 +130,7 @@ TEST_F(UpCliTest, CrashLoopStopsAtTheStartLimitAndServiceStartResetsIt) {
                       std::chrono::seconds(20)));
   // The sleeper ran throughout, under its limits.
   const pid_t sleeper = PidOf("sleeper");
-  EXPECT_TRUE(Alive(sleeper));
+  EXPECT_TRUE(ProcessAlive(sleeper));
   EXPECT_EQ(WithMarker(marker_).size(), 1u);  // its sh (the sleep child carries no marker)
 
   auto unknown = Dolphin({"service", "restart", "nope"});
@@ -149,7 +141,7 @@ TEST_F(UpCliTest, CrashLoopStopsAtTheStartLimitAndServiceStartResetsIt) {
   up->Signal(SIGTERM);
   ProcessResult r = up->Wait(std::chrono::seconds(30));
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_FALSE(Alive(sleeper));
+  EXPECT_FALSE(ProcessAlive(sleeper));
   EXPECT_TRUE(WithMarker(marker_).empty());
   EXPECT_FALSE(fs::exists(dir_.path() / "var" / "up.pid"));
   for (const char* h : {"pids", "cpu"}) {
@@ -165,7 +157,7 @@ TEST_F(UpCliTest, StopStartRestartOneService) {
   auto stop = Dolphin({"service", "stop", "sleeper"});
   EXPECT_EQ(stop.exit_code, 0) << stop.err;
   EXPECT_TRUE(WaitFor([&] { return StateOf("sleeper") == "stopped"; }));
-  EXPECT_TRUE(WaitFor([&] { return !Alive(first); }));
+  EXPECT_TRUE(WaitFor([&] { return !ProcessAlive(first); }));
   EXPECT_TRUE(WithMarker(marker_).empty());
   auto start = Dolphin({"service", "start", "sleeper"});
   EXPECT_EQ(start.exit_code, 0) << start.err;
@@ -175,7 +167,7 @@ TEST_F(UpCliTest, StopStartRestartOneService) {
   auto restart = Dolphin({"service", "restart", "sleeper"});
   EXPECT_EQ(restart.exit_code, 0) << restart.err;
   ASSERT_TRUE(WaitFor([&] { return PidOf("sleeper") > 0 && PidOf("sleeper") != second; }));
-  EXPECT_FALSE(Alive(second));
+  EXPECT_FALSE(ProcessAlive(second));
   up->Signal(SIGTERM);
   EXPECT_EQ(up->Wait(std::chrono::seconds(30)).exit_code, 0);
   EXPECT_TRUE(WithMarker(marker_).empty());
@@ -188,14 +180,14 @@ TEST_F(UpCliTest, AfterASigkilledUpTheNextOneStopsTheOrphansFirst) {
   const pid_t orphan = PidOf("sleeper");
   first->Signal(SIGKILL);
   first->Wait(std::chrono::seconds(10));
-  ASSERT_TRUE(Alive(orphan));  // it outlived its supervisor
+  ASSERT_TRUE(ProcessAlive(orphan));  // it outlived its supervisor
   fs::remove(dir_.path() / "var" / "api.up.addr");
 
   auto second = Up();
   ASSERT_TRUE(WaitUp()) << second->Stderr();
   ASSERT_TRUE(WaitFor([&] { return PidOf("sleeper") > 0; }));
   EXPECT_NE(PidOf("sleeper"), orphan);
-  EXPECT_FALSE(Alive(orphan));
+  EXPECT_FALSE(ProcessAlive(orphan));
   // Exactly one instance: one sh with this test's marker.
   EXPECT_TRUE(WaitFor([&] { return WithMarker(marker_).size() == 1u; }));
   EXPECT_NE(second->Stderr().find("a previous supervisor left running"), std::string::npos)

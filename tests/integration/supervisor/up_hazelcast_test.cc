@@ -9,9 +9,7 @@
 // Loopback only; a cgroup group of its own (DOLPHIN_TEST_CGROUP_GROUP), removed by `up`.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,34 +26,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::DolphinBinary;
+using testing::ProcessAlive;
 using testing::ProcessResult;
 using testing::Subprocess;
 using testing::WaitFor;
-
-bool Alive(pid_t pid) {
-  if (pid <= 0) return false;
-  auto stat = FileSystem::Default().ReadFile(fmt::format("/proc/{}/stat", pid));
-  if (!stat.ok()) return false;
-  auto close = stat->rfind(')');
-  return close != std::string::npos && close + 2 < stat->size() && (*stat)[close + 2] != 'Z';
-}
-
-// A port nothing listens on now (bound and released; the member binds it moments later).
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  socklen_t len = sizeof(a);
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
-    port = ntohs(a.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
 
 // Empty when java and the member jar are there; else what is missing.
 std::string MemberMissing(const fs::path& jar) {
@@ -72,7 +46,7 @@ class UpHazelcastTest : public ::testing::Test {
     jar_ = env_jar != nullptr && *env_jar ? fs::path(env_jar)
                                           : testing::SourceDir() / ".cache/hazelcast/hazelcast.jar";
     group_ = fmt::format("dolphin-up-hz-test-{}", ::getpid());
-    port_ = FreePort();
+    port_ = testing::FreeLoopbackPort();
   }
   void TearDown() override {
     if (up_ && up_->running()) {
@@ -80,7 +54,7 @@ class UpHazelcastTest : public ::testing::Test {
       up_->Wait(std::chrono::seconds(60));
     }
     for (pid_t pid : seen_) {  // only what this test's `up` started, by pid
-      if (Alive(pid)) ::kill(pid, SIGKILL);
+      if (ProcessAlive(pid)) ::kill(pid, SIGKILL);
     }
   }
 
@@ -295,7 +269,7 @@ restart_sec = 0.2
       std::chrono::seconds(90)))
       << Row("trader.BLUE").dump() << "\n"
       << up_->Stderr();
-  EXPECT_FALSE(Alive(trader));
+  EXPECT_FALSE(ProcessAlive(trader));
   EXPECT_EQ(Str(Row("trader.BLUE"), "last_exit").rfind("signal 9 (SIGKILL): unresponsive for ", 0),
             0u)
       << Row("trader.BLUE").dump();
@@ -329,7 +303,7 @@ restart_sec = 0.2
       std::chrono::seconds(90)))
       << Row("bridge").dump() << "\n"
       << up_->Stderr();
-  EXPECT_FALSE(Alive(hung_bridge));
+  EXPECT_FALSE(ProcessAlive(hung_bridge));
   EXPECT_EQ(Str(Row("bridge"), "last_exit").rfind("signal 9 (SIGKILL): unresponsive for ", 0), 0u)
       << Row("bridge").dump();
 
@@ -338,7 +312,7 @@ restart_sec = 0.2
   up_->Signal(SIGTERM);
   ProcessResult r = up_->Wait(std::chrono::seconds(90));
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  for (pid_t pid : seen_) EXPECT_FALSE(Alive(pid)) << pid;
+  for (pid_t pid : seen_) EXPECT_FALSE(ProcessAlive(pid)) << pid;
   EXPECT_FALSE(fs::exists(dir_.path() / "var" / "up.pid"));
   EXPECT_LT(r.err.find("stopped service=safety "), r.err.find("stopped service=hazelcast "))
       << r.err;

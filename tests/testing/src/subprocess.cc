@@ -1,7 +1,9 @@
 #include "dolphin/testing/subprocess.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -118,6 +120,44 @@ std::string DolphinBinary() {
 std::filesystem::path SourceDir() {
   const char* s = std::getenv("DOLPHIN_SOURCE_DIR");
   return s != nullptr ? s : DOLPHIN_SOURCE_DIR_PATH;
+}
+
+std::string WaitForApiAddr(const std::filesystem::path& state_dir,
+                           std::chrono::milliseconds timeout, const std::string& file) {
+  std::string addr;
+  WaitFor(
+      [&] {
+        const std::string text = ReadAll(state_dir / file);
+        addr = text.substr(0, text.find('\n'));
+        return !addr.empty();
+      },
+      timeout);
+  return addr;
+}
+
+bool ProcessAlive(pid_t pid) {
+  if (pid <= 0) return false;
+  const std::string stat = ReadAll("/proc/" + std::to_string(pid) + "/stat");
+  // "<pid> (<comm>) <state> ...": comm may hold spaces and parentheses, so the last ')'.
+  const size_t close = stat.rfind(')');
+  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
+}
+
+int FreeLoopbackPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  socklen_t len = sizeof(a);
+  int port = -1;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
+    port = ntohs(a.sin_port);
+  }
+  ::close(fd);
+  return port;
 }
 
 }  // namespace dolphin::testing

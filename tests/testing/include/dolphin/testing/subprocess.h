@@ -56,4 +56,17 @@ std::string DolphinBinary();
 // The project's source folder ($DOLPHIN_SOURCE_DIR, else the one this build came from).
 std::filesystem::path SourceDir();
 
+// The control API address ("host:port", the first line) of <state_dir>/<file>, which a starting
+// dolphin process writes; waited for up to `timeout`. Empty when it did not appear in time.
+std::string WaitForApiAddr(const std::filesystem::path& state_dir,
+                           std::chrono::milliseconds timeout = std::chrono::seconds(60),
+                           const std::string& file = "api.addr");
+
+// Whether process `pid` exists and is not a zombie (its state in /proc/<pid>/stat).
+bool ProcessAlive(pid_t pid);
+
+// A loopback TCP port nothing listens on now (bound to port 0 and released again, so a server
+// started moments later can bind it), or -1 when none could be had.
+int FreeLoopbackPort();
+
 }  // namespace dolphin::testing
