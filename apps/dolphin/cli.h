@@ -48,7 +48,9 @@ void AddSystemdCommand(CLI::App& root, CliContext& ctx);
 void AddSchedulerCommands(CLI::App& root, CliContext& ctx);
 // indicators run FLOW | ls (commands/indicators_command.cc).
 void AddIndicatorsCommand(CLI::App& root, CliContext& ctx);
-// Verbs whose pieces are not built yet: they say so in one line and exit 3.
-void AddPendingCommands(CLI::App& root, CliContext& ctx);
+// report --day D (commands/report_command.cc).
+void AddReportCommand(CLI::App& root, CliContext& ctx);
+// batch daily-backtest | housekeeping: the daily batch's flows (commands/batch_command.cc).
+void AddBatchCommand(CLI::App& root, CliContext& ctx);
 
 }  // namespace dolphin::cli

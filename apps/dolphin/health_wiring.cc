@@ -257,6 +257,10 @@ health::HealthServiceOptions HealthServiceOptionsFor(const AppConfig& config) {
     }
   }
   o.run_logs_dir = config.process.state_dir / "run_logs";
+  if (config.trader.enabled && config.batch.daily_backtest) {
+    for (const trader::TraderOptions& t : config.trader.traders)
+      o.parity_colors.push_back(t.engine.color);
+  }
   return o;
 }
 

@@ -28,7 +28,8 @@ int main(int argc, char** argv) {
   AddUpCommand(app, ctx);
   AddSchedulerCommands(app, ctx);
   AddIndicatorsCommand(app, ctx);
-  AddPendingCommands(app, ctx);
+  AddReportCommand(app, ctx);
+  AddBatchCommand(app, ctx);
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
     for (const CLI::App* sub : app.get_subcommands({})) known = known || sub->get_name() == argv[1];

@@ -19,6 +19,7 @@
 #include "dolphin/metrics/prometheus_metrics.h"
 #include "dolphin/safety/safety_service.h"
 #include "dolphin/scheduler/pool_api.h"
+#include "dolphin/scheduler/schedule.h"
 #include "dolphin/scheduler/scheduler_service.h"
 #include "dolphin/sim/simulator.h"
 #include "dolphin/trader/trader_service.h"
@@ -28,15 +29,6 @@
 namespace dolphin::cli {
 
 namespace {
-
-// docs/architecture.md §11 sections whose library is not built yet: accepted, with a warning.
-struct PendingSection {
-  const char* name;
-  const char* what;
-};
-constexpr PendingSection kPendingSections[] = {
-    {"report", "the daily report"},
-};
 
 // Test-only hooks from the environment (never config keys): DOLPHIN_TEST_BRIDGE_LOOP_EXIT_AFTER=N
 // makes the bridge's event loop return after N scans, as a loop that met an error it cannot
@@ -69,6 +61,34 @@ scheduler::SchedulerSetup IndicatorDeployments(const indicators::IndicatorsOptio
     d.collision_strategy = scheduler::CollisionStrategy::kCancelNew;
     d.max_lateness = f.schedule;
     if (flow != indicators::kFlowObf) d.timeout = std::chrono::minutes(5);
+    setup.deployments[d.full_name()] = std::move(d);
+  }
+  return setup;
+}
+
+// The daily batch (docs/batch.md): daily-backtest/daily and housekeeping/daily in pool dolphin,
+// one run at a time, each a `dolphin batch ...` flow process; a run missed while dolphin was down
+// still runs within the day (max_lateness 23 h).
+scheduler::SchedulerSetup BatchDeployments(scheduler::SchedulerSetup setup,
+                                           const report::BatchOptions& batch) {
+  const std::pair<bool, std::pair<const char*, const std::string*>> flows[] = {
+      {batch.daily_backtest, {"daily-backtest", &batch.daily_backtest_cron}},
+      {batch.housekeeping, {"housekeeping", &batch.housekeeping_cron}}};
+  for (const auto& [enabled, flow] : flows) {
+    if (!enabled) continue;
+    auto cron = scheduler::CronExpr::Parse(*flow.second);
+    if (!cron.ok()) continue;  // reported by ParseBatchOptions
+    scheduler::DeploymentOptions d;
+    d.flow = flow.first;
+    d.name = "daily";
+    d.pool = "dolphin";
+    d.schedule = scheduler::Schedule::Cron(*cron);
+    d.command = {"dolphin", "batch", flow.first};
+    d.tags = {"batch"};
+    d.concurrency_limit = 1;
+    d.collision_strategy = scheduler::CollisionStrategy::kEnqueue;
+    d.max_lateness = std::chrono::hours(23);
+    d.timeout = std::chrono::hours(2);
     setup.deployments[d.full_name()] = std::move(d);
   }
   return setup;
@@ -327,9 +347,14 @@ Result<AppConfig> LoadAppConfig(const CliContext& ctx, ConfigDiagnostics& diag) 
       ind.ok()) {
     app.indicators = std::move(*ind);
   }
-  if (auto sch = scheduler::ParseSchedulerSetup(IndicatorDeployments(app.indicators),
-                                                root.Sub("scheduler"), root.Sub("pools"),
-                                                root.Sub("deployments"));
+  auto check_cron = [](std::string_view cron) { return scheduler::CronExpr::Parse(cron).status(); };
+  if (auto b = report::ParseBatchOptions(root.Sub("batch"), root.Sub("housekeeping"), check_cron);
+      b.ok()) {
+    app.batch = *b;
+  }
+  if (auto sch = scheduler::ParseSchedulerSetup(
+          BatchDeployments(IndicatorDeployments(app.indicators), app.batch), root.Sub("scheduler"),
+          root.Sub("pools"), root.Sub("deployments"));
       sch.ok()) {
     app.scheduler = std::move(*sch);
   }
@@ -341,12 +366,6 @@ Result<AppConfig> LoadAppConfig(const CliContext& ctx, ConfigDiagnostics& diag) 
                                app.file.has_file() ? app.file.file() : "configuration", p));
       }
     }
-  }
-  for (const PendingSection& p : kPendingSections) {
-    if (root.Has(p.name)) {
-      root.WarnAt(p.name, fmt::format("accepted but not used yet: {} is not built yet", p.what));
-    }
-    root.MarkKnown(p.name);
   }
   root.RejectUnknownKeys();
   if (!diag.ok()) return InvalidArgumentError("invalid configuration");
@@ -384,6 +403,7 @@ std::string ShowAppConfig(const AppConfig& c) {
   scheduler::WriteSchedulerSetup(c.scheduler, w);
   scheduler::WriteWorkerOptions(c.worker, w);
   safety::WriteSafetyOptions(c.safety, w);
+  report::WriteBatchOptions(c.batch, w);
   // Every configured service and every service `dolphin up` runs by default, with its
   // effective options (the defaults written out), so the output reads back the same.
   supervisor::ServicesOptions shown = c.services;

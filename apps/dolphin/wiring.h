@@ -16,6 +16,7 @@
 #include "dolphin/core/logging.h"
 #include "dolphin/health/health_options.h"
 #include "dolphin/indicators/indicators_options.h"
+#include "dolphin/report/batch_options.h"
 #include "dolphin/runtime/runner.h"
 #include "dolphin/runtime/service.h"
 #include "dolphin/safety/safety_options.h"
@@ -60,13 +61,14 @@ struct AppConfig {
   indicators::IndicatorsOptions indicators = indicators::DefaultIndicatorsOptions();
   // [worker]: the worker of `dolphin run` (with the scheduler) and `dolphin serve worker`.
   scheduler::WorkerOptions worker;
+  // [batch], [housekeeping] (docs/batch.md); their deployments are in `scheduler`.
+  report::BatchOptions batch;
 };
 
 class HostSeams;  // health_wiring.h
 
 // Loads and validates the whole configuration. Every problem goes to `diag` (errors make the
-// result an error). Sections of docs/architecture.md §11 whose library is not built yet are
-// accepted with a warning; anything else unknown is an error.
+// result an error); an unknown section or key is an error.
 Result<AppConfig> LoadAppConfig(const CliContext& ctx, ConfigDiagnostics& diag);
 
 // Loads the configuration or prints every problem and returns the exit code (2) to use.

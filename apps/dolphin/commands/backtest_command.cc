@@ -5,7 +5,6 @@
 // processed, with the posture and controls the journal recorded per scan; the fills must equal
 // the journal's bit for bit (exit 1 with the first difference otherwise).
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <cstdio>
 
@@ -13,6 +12,7 @@
 #include "../wiring.h"
 #include "dolphin/trader/backtest.h"
 #include "dolphin/trader/journal.h"
+#include "progress.h"
 
 namespace dolphin::cli {
 
@@ -27,47 +27,6 @@ struct BacktestFlags {
   bool fills = false;
   bool quiet = false;
 };
-
-// A progress bar on a terminal, one line per 10 % otherwise.
-class ProgressBar {
- public:
-  ProgressBar(std::string label, bool quiet)
-      : label_(std::move(label)), quiet_(quiet), tty_(::isatty(2) == 1) {}
-  void operator()(size_t done, size_t total) {
-    if (quiet_ || total == 0) return;
-    int pct = static_cast<int>(done * 100 / total);
-    if (tty_) {
-      if (pct == last_ && done != total) return;
-      int width = 30, filled = pct * width / 100;
-      std::fprintf(stderr, "\r%s [%s%s] %3d%% %zu/%zu", label_.c_str(),
-                   std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), pct,
-                   done, total);
-      if (done == total) std::fprintf(stderr, "\n");
-    } else if (pct / 10 != last_ / 10 || done == total) {
-      std::fprintf(stderr, "%s: %d%% (%zu/%zu)\n", label_.c_str(), pct, done, total);
-    }
-    last_ = pct;
-  }
-
- private:
-  std::string label_;
-  bool quiet_;
-  bool tty_;
-  int last_ = -1;
-};
-
-bool SameFill(const trader::Fill& a, const trader::Fill& b) {
-  return a.client_order_id == b.client_order_id && a.epoch == b.epoch &&
-         a.scan_number == b.scan_number && a.asset == b.asset && a.side == b.side &&
-         a.qty == b.qty && a.price == b.price && a.fee == b.fee &&
-         a.realized_pnl == b.realized_pnl && a.ts == b.ts;
-}
-
-std::string FillLine(const trader::Fill& f) {
-  return fmt::format("{} scan #{} {} {} {} @ {} fee {} realized {}", f.client_order_id,
-                     f.scan_number, trader::SideName(f.side), FormatDouble(f.qty), f.asset,
-                     FormatDouble(f.price), FormatDouble(f.fee), FormatDouble(f.realized_pnl));
-}
 
 int Run(const CliContext& ctx, const BacktestFlags& f) {
   int code = kExitOk;
@@ -130,27 +89,25 @@ int Run(const CliContext& ctx, const BacktestFlags& f) {
     Json j = report.ToJson();
     if (f.fills) {
       j["fill_list"] = Json::array();
-      for (const trader::Fill& x : report.fill_list) j["fill_list"].push_back(FillLine(x));
+      for (const trader::Fill& x : report.fill_list) j["fill_list"].push_back(trader::FillLine(x));
     }
     std::printf("%s\n", j.dump(2).c_str());
   } else {
     std::printf("%s", report.Format().c_str());
     if (f.fills) {
       for (const trader::Fill& x : report.fill_list)
-        std::printf("  fill %s\n", FillLine(x).c_str());
+        std::printf("  fill %s\n", trader::FillLine(x).c_str());
     }
   }
   if (!f.parity) return kExitOk;
 
-  size_t n = std::min(journal_fills.size(), report.fill_list.size());
-  for (size_t i = 0; i < n; ++i) {
-    if (!SameFill(journal_fills[i], report.fill_list[i])) {
-      std::printf("parity: FAILED at fill %zu\n  journal:  %s\n  backtest: %s\n", i + 1,
-                  FillLine(journal_fills[i]).c_str(), FillLine(report.fill_list[i]).c_str());
-      return kExitFailure;
-    }
+  const trader::ParityResult parity = trader::CompareFills(journal_fills, report.fill_list);
+  if (!parity.ok && parity.difference_at > 0) {
+    std::printf("parity: FAILED at fill %zu\n  journal:  %s\n  backtest: %s\n",
+                parity.difference_at, parity.journal_fill.c_str(), parity.replay_fill.c_str());
+    return kExitFailure;
   }
-  if (journal_fills.size() != report.fill_list.size()) {
+  if (!parity.ok) {
     std::printf("parity: FAILED: the journal has %zu fills, the backtest %zu\n",
                 journal_fills.size(), report.fill_list.size());
     return kExitFailure;

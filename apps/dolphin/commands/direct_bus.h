@@ -9,6 +9,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,7 @@
 #include "dolphin/core/clock.h"
 #include "dolphin/core/json.h"
 #include "dolphin/core/logging.h"
+#include "dolphin/indicators/flows.h"
 
 namespace dolphin::cli {
 
@@ -48,6 +50,28 @@ class DirectBus {
   std::unique_ptr<ProcessEnv> process_env_;  // Outlives bus_, which keeps its Env.
   std::unique_ptr<bus::KvBus> bus_;
 };
+
+// Where a flow process (`dolphin indicators run`, `dolphin batch`) reads and publishes bus
+// values: the running dolphin's embedded bus through its control API, or the shared bus itself.
+// Errors say why ("no running dolphin to publish to: ...").
+struct FlowSink {
+  std::unique_ptr<bus::KvBus> bus;  // the shared bus (null through the API); outlived by sink
+  std::unique_ptr<indicators::FeatureSink> sink;
+};
+Result<FlowSink> OpenFlowSink(const AppConfig& config, Env env);
+
+// The flow process contract (docs/scheduler.md "Flow process contract"): the configuration of
+// DOLPHIN_CONFIG (unless -c was given), the state dir of DOLPHIN_STATE_DIR, the run's
+// DOLPHIN_PARAMETERS (a JSON object), DOLPHIN_FLOW_RUN_ID and DOLPHIN_DEPLOYMENT ("" when run by
+// hand). On a bad configuration or parameters prints one line naming `verb` and sets the code.
+struct FlowInvocation {
+  AppConfig config;
+  Json parameters = Json::object();
+  std::string run_id;
+  std::string deployment;
+};
+std::optional<FlowInvocation> LoadFlowInvocation(CliContext& ctx, const std::string& verb,
+                                                 int* exit_code);
 
 // A control API path for a bus map (and key): `prefix` + percent-encoded segments, e.g.
 // BusApiPath("/api/bus/", "DOLPHIN_STATE_BLUE", "latest_nautilus").

@@ -18,83 +18,38 @@
 namespace dolphin::cli {
 namespace {
 
-std::string EnvOr(const char* name, const std::string& fallback) {
-  const char* v = std::getenv(name);
-  return v != nullptr && v[0] != '\0' ? std::string(v) : fallback;
-}
-
-// The running dolphin's embedded bus through its control API.
-class ApiSink final : public indicators::FeatureSink {
- public:
-  explicit ApiSink(api::ApiClient client) : client_(std::move(client)) {}
-  Result<std::optional<std::string>> Get(const std::string& map, const std::string& key) override {
-    DOLPHIN_ASSIGN_OR_RETURN(api::ApiResponse r, client_.Get(BusApiPath("/api/bus/", map, key)));
-    if (r.status == 404) return std::optional<std::string>();
-    return std::optional<std::string>(std::move(r.body));
-  }
-  Status Put(const std::string& map, const std::string& key, const std::string& value) override {
-    return client_.Put(BusApiPath("/api/bus/", map, key), value).status();
-  }
-
- private:
-  api::ApiClient client_;
-};
-
 struct RunFlags {
   std::string flow;
   std::string flow_run_id;
 };
 
 int Run(CliContext& ctx, const RunFlags& flags) {
-  if (ctx.config_path.empty()) ctx.config_path = EnvOr("DOLPHIN_CONFIG", "");
-  int code = kExitOk;
-  auto config = LoadOrReport(ctx, &code);
-  if (!config) return code;
   if (std::find(indicators::FlowNames().begin(), indicators::FlowNames().end(), flags.flow) ==
       indicators::FlowNames().end()) {
     PrintError(fmt::format("indicators run: unknown flow \"{}\" (expected one of {})", flags.flow,
                            fmt::join(indicators::FlowNames(), ", ")));
     return kExitUsage;
   }
-  if (const char* dir = std::getenv("DOLPHIN_STATE_DIR"); dir != nullptr && dir[0] != '\0') {
-    config->process.state_dir = dir;
-  }
-  const std::string params = EnvOr("DOLPHIN_PARAMETERS", "{}");
-  if (auto p = ParseJson(params, "DOLPHIN_PARAMETERS"); !p.ok() || !p->is_object()) {
-    PrintError(fmt::format("indicators run {}: DOLPHIN_PARAMETERS: expected a JSON object, got {}",
-                           flags.flow, params.substr(0, 80)));
-    return kExitUsage;
-  }
+  int code = kExitOk;
+  auto flow = LoadFlowInvocation(ctx, "indicators run " + flags.flow, &code);
+  if (!flow) return code;
+  const AppConfig* config = &flow->config;
   SystemClock clock;
   auto logger = MakeLogger(*config, clock);
   ProcessEnv process_env(clock, *logger);
   CancelToken cancel;
   SignalCanceller signals(cancel, *logger, "indicators");
-  std::unique_ptr<indicators::FeatureSink> sink;
-  std::unique_ptr<bus::KvBus> bus;
-  if (BusThroughApi(*config)) {
-    auto client = api::ApiClient::FromStateDir(config->process.state_dir);
-    if (!client.ok()) {
-      PrintError(fmt::format("indicators run {}: no running dolphin to publish to: {}", flags.flow,
-                             client.status().message()));
-      return kExitFailure;
-    }
-    sink = std::make_unique<ApiSink>(std::move(*client));
-  } else {
-    auto b = MakeBus(*config, process_env.env());
-    if (!b.ok()) {
-      PrintError(fmt::format("indicators run {}: {}", flags.flow, b.status().message()));
-      return kExitFailure;
-    }
-    bus = std::move(*b);
-    sink = indicators::NewBusFeatureSink(*bus);
+  auto sink = OpenFlowSink(*config, process_env.env());
+  if (!sink.ok()) {
+    PrintError(fmt::format("indicators run {}: {}", flags.flow, sink.status().message()));
+    return kExitFailure;
   }
   const std::string run_id =
       !flags.flow_run_id.empty()
           ? flags.flow_run_id
-          : EnvOr("DOLPHIN_FLOW_RUN_ID", "manual-" + FormatRfc3339(clock.Now()));
+          : (!flow->run_id.empty() ? flow->run_id : "manual-" + FormatRfc3339(clock.Now()));
   indicators::FlowContext fc{process_env.env(),
-                             *sink,
+                             *sink->sink,
                              indicators::CurlHttpClientFactory(clock),
                              config->indicators,
                              run_id,
@@ -104,7 +59,8 @@ int Run(CliContext& ctx, const RunFlags& flags) {
       "indicators", "flow run starting",
       {{"flow", flags.flow},
        {"flow_run_id", run_id},
-       {"deployment", EnvOr("DOLPHIN_DEPLOYMENT", indicators::DeploymentName(flags.flow))}});
+       {"deployment",
+        !flow->deployment.empty() ? flow->deployment : indicators::DeploymentName(flags.flow)}});
   auto r = indicators::RunFlow(flags.flow, fc);
   std::fflush(stderr);
   if (!r.ok()) {

@@ -218,6 +218,7 @@ contract::MetaHealth HealthService::RunCycle() {
         "dolphin serve worker --pool {})",
         name, p.scheduled, p.late, name));
   }
+  CheckDailyParity(o, record);
   Recover(o, a, record, now);
   {
     std::lock_guard lock(mu_);
@@ -370,6 +371,7 @@ void HealthService::Publish(const contract::MetaHealth& record, const Assessment
             : "",
         why.empty() ? "" : " why=\"" + why + "\"");
     AppendLog(line);
+    AppendHistory(record);
     if (changed) {
       const auto level = record.status == contract::HealthStatus::kGreen      ? LogLevel::kInfo
                          : record.status == contract::HealthStatus::kDegraded ? LogLevel::kWarn
@@ -427,6 +429,53 @@ void HealthService::AppendLog(const std::string& line) {
   if (!st.ok() && !log_error_reported_) {
     log_error_reported_ = true;
     env_.logger.Warn(kComponent, "meta_health.log not written", {{"error", st.ToString()}});
+  }
+}
+
+void HealthService::CheckDailyParity(const Observation& o, contract::MetaHealth& record) {
+  if (!o.bus_readable) return;
+  for (const std::string& color : options_.parity_colors) {
+    bool failed = false;
+    // The daily batch writes the day before; a day run by hand may be today.
+    for (int back = 1; back >= 0 && !failed; --back) {
+      const std::string day = FormatUtcDate(o.now - std::chrono::hours(24) * back);
+      auto v = bus_.Get(contract::PnlMapName(color), day);
+      if (!v.ok() || !v->has_value()) continue;
+      auto j = ParseJson(**v, "DOLPHIN_PNL");
+      if (!j.ok() || !j->is_object() || (*j)["parity"] != "failed") continue;
+      failed = true;
+      const Json& diff = (*j)["parity_first_difference"];
+      record.reasons["m5"].push_back(
+          fmt::format("parity {} {}: {} (daily-backtest; the live journal and the replay differ)",
+                      color, day, diff.is_string() ? diff.get<std::string>() : "fills differ"));
+    }
+    env_.metrics
+        .Gauge("dolphin_health_daily_parity_failed",
+               "1 while the daily batch's last parity of the colour failed", {{"color", color}})
+        .Set(failed ? 1 : 0);
+  }
+}
+
+void HealthService::AppendHistory(const contract::MetaHealth& record) {
+  if (options_.run_logs_dir.empty()) return;
+  // One compact line per status change and per minute, one file per UTC day of the record:
+  // what `dolphin report --day D` draws as the day's health timeline (docs/health.md).
+  const auto dir = options_.run_logs_dir / "health_history";
+  const auto path = dir / (FormatUtcDate(record.timestamp) + ".jsonl");
+  const std::string line = fmt::format(
+      "{{\"ts\":\"{}\",\"status\":\"{}\",\"rm_meta\":{:.4f},\"m\":[{:.3f},{:.3f},{:.3f},{:.3f},"
+      "{:.3f}]}}\n",
+      FormatRfc3339(record.timestamp), contract::HealthStatusName(record.status), record.rm_meta,
+      record.m1_proc, record.m2_heartbeat, record.m3_data_freshness, record.m4_control_plane,
+      record.m5_coherence);
+  Status st = env_.fs.CreateDirs(dir);
+  auto f =
+      st.ok() ? env_.fs.NewAppendableFile(path, 0644) : Result<std::unique_ptr<WritableFile>>(st);
+  if (st.ok()) st = f.ok() ? (*f)->Append(line) : f.status();
+  if (st.ok()) st = (*f)->Close();
+  if (!st.ok() && !history_error_reported_) {
+    history_error_reported_ = true;
+    env_.logger.Warn(kComponent, "health history not written", {{"error", st.ToString()}});
   }
 }
 

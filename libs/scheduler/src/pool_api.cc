@@ -183,6 +183,29 @@ Result<Json> FlowRuns(Engine& engine, const PoolApiRequest& r, const std::vector
     }
     return out;
   }
+  if (p.size() == 3 && p[2] == "prune" && r.method == "POST") {
+    // Housekeeping (docs/batch.md): finished runs that ended before `ended_before` go with
+    // their history; runs still going are never touched.
+    if (!r.body.contains("ended_before") || !r.body["ended_before"].is_string()) {
+      return InvalidArgumentError("ended_before: expected an RFC 3339 timestamp");
+    }
+    DOLPHIN_ASSIGN_OR_RETURN(Timestamp cutoff,
+                             ParseRfc3339(r.body["ended_before"].get<std::string>()));
+    DOLPHIN_ASSIGN_OR_RETURN(int64_t deleted, engine.WithStore([&](Store& s) -> Result<int64_t> {
+      RunFilter f;
+      f.types = {StateType::kCompleted, StateType::kFailed, StateType::kCrashed,
+                 StateType::kCancelled};
+      DOLPHIN_ASSIGN_OR_RETURN(std::vector<FlowRun> runs, s.ListRuns(f));
+      int64_t n = 0;
+      for (const FlowRun& run : runs) {
+        if (!run.end_time || *run.end_time >= cutoff) continue;
+        DOLPHIN_RETURN_IF_ERROR(s.DeleteRun(run.id));
+        ++n;
+      }
+      return n;
+    }));
+    return Json{{"deleted", deleted}};
+  }
   if (p.size() < 3) return NoRoute(r);
   DOLPHIN_ASSIGN_OR_RETURN(int64_t id, RunId(p[2]));
   if (p.size() == 3 && r.method == "GET") {

@@ -18,6 +18,13 @@ Backtest::Backtest(EngineOptions options, std::unique_ptr<Strategy> strategy)
   peak_ = prev_equity_;
 }
 
+Status Backtest::Restore(const Json& state) {
+  DOLPHIN_RETURN_IF_ERROR(engine_.RestoreState(state));
+  prev_equity_ = engine_.equity();
+  peak_ = prev_equity_;
+  return Status::Ok();
+}
+
 Status Backtest::Add(const Scan& scan, const ScanContext& context) {
   DOLPHIN_ASSIGN_OR_RETURN(ScanResult r, engine_.OnScan(scan, context));
   fills_.insert(fills_.end(), r.fills.begin(), r.fills.end());
@@ -71,6 +78,43 @@ BacktestReport Backtest::Finish() const {
       r.sharpe = mean / std::sqrt(var) * std::sqrt(365.0 * 86400.0 / median_s);
   }
   r.fill_list = fills_;
+  return r;
+}
+
+std::string FillLine(const Fill& f) {
+  return fmt::format("{} scan #{} {} {} {} @ {} fee {} realized {}", f.client_order_id,
+                     f.scan_number, SideName(f.side), FormatDouble(f.qty), f.asset,
+                     FormatDouble(f.price), FormatDouble(f.fee), FormatDouble(f.realized_pnl));
+}
+
+bool SameFill(const Fill& a, const Fill& b) {
+  return a.client_order_id == b.client_order_id && a.epoch == b.epoch &&
+         a.scan_number == b.scan_number && a.asset == b.asset && a.side == b.side &&
+         a.qty == b.qty && a.price == b.price && a.fee == b.fee &&
+         a.realized_pnl == b.realized_pnl && a.ts == b.ts;
+}
+
+ParityResult CompareFills(std::span<const Fill> journal, std::span<const Fill> replay) {
+  ParityResult r;
+  const size_t n = std::min(journal.size(), replay.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (!SameFill(journal[i], replay[i])) {
+      r.ok = false;
+      r.fills_compared = i;
+      r.difference_at = i + 1;
+      r.journal_fill = FillLine(journal[i]);
+      r.replay_fill = FillLine(replay[i]);
+      r.first_difference =
+          fmt::format("fill {}: journal {} | backtest {}", i + 1, r.journal_fill, r.replay_fill);
+      return r;
+    }
+  }
+  r.fills_compared = n;
+  if (journal.size() != replay.size()) {
+    r.ok = false;
+    r.first_difference =
+        fmt::format("the journal has {} fills, the backtest {}", journal.size(), replay.size());
+  }
   return r;
 }
 

@@ -385,16 +385,29 @@ class TraderServiceImpl final : public TraderService {
   }
 
   // Writes the state and today's PnL. Called with mu_ held, so a reader that saw a scan
-  // counted in Stats() also sees its state on the bus.
-  void PublishLocked() {
+  // counted in Stats() also sees its state on the bus. `keep_batch_fields`: the daily batch's
+  // `parity*` and `backtest_*` fields already in the PnL record are carried over (one bus read;
+  // every publication but the per-scan one, whose day the batch has not run yet: docs/batch.md).
+  void PublishLocked(bool keep_batch_fields = true) {
     published_since_beat_ = true;
     Timestamp now = env_.clock.Now();
     const Json state = StateLocked(now);
     ExportStateLocked(state);
     Status st = bus_.Put(StateMapName(o_.engine.color), kStateKey, DumpJson(state));
     if (st.ok() && engine_->has_last()) {
-      st = bus_.Put(PnlMapName(o_.engine.color), engine_->day().day,
-                    DumpJson(engine_->PnlJson(now)));
+      Json pnl = engine_->PnlJson(now);
+      if (keep_batch_fields) {
+        auto old = bus_.Get(PnlMapName(o_.engine.color), engine_->day().day);
+        if (old.ok() && old->has_value()) {
+          auto j = ParseJson(**old, "pnl");
+          if (j.ok() && j->is_object()) {
+            for (const auto& [k, v] : j->items()) {
+              if (k.rfind("parity", 0) == 0 || k.rfind("backtest_", 0) == 0) pnl[k] = v;
+            }
+          }
+        }
+      }
+      st = bus_.Put(PnlMapName(o_.engine.color), engine_->day().day, DumpJson(pnl));
     }
     if (!st.ok()) {
       ++stats_.publish_failures;
@@ -616,7 +629,7 @@ class TraderServiceImpl final : public TraderService {
                         {"fee", f.fee}});
     }
     if (o_.log_each_scan) LogScan(scan, *result);
-    PublishLocked();
+    PublishLocked(/*keep_batch_fields=*/false);
     lock.unlock();
     if (observer_) observer_(scan, *result, decided);
   }

@@ -65,10 +65,24 @@ TEST_F(CliTest, UsageErrorsExitTwoWithOneLine) {
   EXPECT_NE(r.err.find("missing.toml"), std::string::npos);
 }
 
-TEST_F(CliTest, NotBuiltVerbsSaySoAndExitThree) {
-  auto r = Dolphin({"report", "--day", "2026-03-25"});
-  EXPECT_EQ(r.exit_code, 3);
-  EXPECT_EQ(r.err, "dolphin report: not built yet\n");
+TEST_F(CliTest, ReportAndBatchNameBadDaysAndMissingScans) {
+  auto r = Dolphin({"report", "--day", "2026-02-30"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "dolphin: report: bad day \"2026-02-30\": no such date\n");
+  r = Dolphin({"report"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--day is required"), std::string::npos) << r.err;
+  // No scan folder yet: one line naming it.
+  r = Dolphin({"report", "--day", "2026-03-25", "-q"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("report --day 2026-03-25: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("scans: not a folder of scan files"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  r = Dolphin({"batch", "daily-backtest", "--day", "25/03/2026"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("batch daily-backtest: bad day \"25/03/2026\""), std::string::npos) << r.err;
+  r = Dolphin({"batch"});
+  EXPECT_EQ(r.exit_code, 2);
 }
 
 TEST_F(CliTest, ConfigShowPrintsEffectiveDefaults) {
@@ -181,8 +195,8 @@ listen = "everywhere"
 backend = "redis"
 [trader.BLUE]
 strategy = "magic"
-[report]
-days = 30
+[housekeeping.scans]
+retention_days = "forever"
 )");
   auto r = Dolphin({"config", "show", "-c", "dolphin.toml"});
   EXPECT_EQ(r.exit_code, 2);
@@ -203,8 +217,7 @@ days = 30
           "dolphin.toml:8: [trader.BLUE] strategy: expected one of \"vel_div\", got \"magic\""),
       std::string::npos)
       << r.err;
-  // A config section whose library is not built yet is only a warning.
-  EXPECT_NE(r.err.find("warning: dolphin.toml:9: report: accepted but not used yet"),
+  EXPECT_NE(r.err.find("dolphin.toml:10: [housekeeping.scans] retention_days: expected an integer"),
             std::string::npos)
       << r.err;
   EXPECT_EQ(r.out, "");

@@ -138,7 +138,7 @@ TEST_F(PrometheusTest, PromtoolAcceptsTheShippedRulesAndScrapeConfig) {
   ProcessResult rules =
       testing::RunProcess({*promtool, "check", "rules", (shipped / "alerts.yml").string()});
   EXPECT_EQ(rules.exit_code, 0) << rules.out << rules.err;
-  EXPECT_THAT(rules.out, HasSubstr("SUCCESS: 8 rules found"));
+  EXPECT_THAT(rules.out, HasSubstr("SUCCESS: 9 rules found"));
   // The config names alerts.yml relative to itself.
   ProcessResult config =
       testing::RunProcess({*promtool, "check", "config", (shipped / "prometheus.yml").string()});

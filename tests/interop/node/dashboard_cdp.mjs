@@ -2,8 +2,10 @@
 // package) for dolphin's dashboard test (tests/integration/observability/dashboard_test.cc).
 //
 //   node --experimental-websocket dashboard_cdp.mjs CHROMIUM URL WIDTH HEIGHT SAMPLES INTERVAL_MS
-//        SCREENSHOT.png PROFILE_DIR
+//        SCREENSHOT.png PROFILE_DIR [report]
 //
+// With `report`, URL is a daily report (file://.../D.html, dolphin report --day D) and the
+// snapshot is its title, parity verdict and, per chart, the points drawn and the canvas width.
 // Loads URL at WIDTH x HEIGHT, takes SAMPLES snapshots of the page INTERVAL_MS apart (the first
 // after INTERVAL_MS), saves a screenshot, and prints one JSON object:
 //   {"errors": [...console errors, exceptions, failed loads...], "samples": [{...}, ...]}
@@ -11,7 +13,7 @@ import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 
-const [chromium, url, width, height, samples, intervalMs, screenshot, profile] = process.argv.slice(2);
+const [chromium, url, width, height, samples, intervalMs, screenshot, profile, kind] = process.argv.slice(2);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const browser = spawn(chromium, ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
@@ -97,10 +99,21 @@ const probe = `JSON.stringify((() => {
     bodyWidth: document.documentElement.scrollWidth,
   };
 })())`;
+const reportProbe = `JSON.stringify((() => {
+  const parity = document.querySelector("[id^=parity-]");
+  return {
+    title: document.getElementById("title").textContent,
+    parity: parity ? parity.textContent : "",
+    charts: window.dolphinReport ? window.dolphinReport.charts.map((c) => ({
+      id: c.id, points: c.points, width: document.getElementById(c.id).width })) : null,
+    bodyWidth: document.documentElement.scrollWidth,
+  };
+})())`;
+const expression = kind === "report" ? reportProbe : probe;
 const out = [];
 for (let i = 0; i < Number(samples); i++) {
   await sleep(Number(intervalMs));
-  const r = await send("Runtime.evaluate", { expression: probe, returnByValue: true });
+  const r = await send("Runtime.evaluate", { expression, returnByValue: true });
   out.push(JSON.parse(r.result.result.value));
 }
 const shot = await send("Page.captureScreenshot", { format: "png" });

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "dolphin/bus/in_memory_bus.h"
@@ -421,6 +422,38 @@ TEST_F(HealthServiceTest, LogRotatesAtTheConfiguredSize) {
   EXPECT_TRUE(fs::exists(opts_.run_logs_dir / "meta_health.log.2"));
   EXPECT_FALSE(fs::exists(opts_.run_logs_dir / "meta_health.log.3"));
   EXPECT_LE(fs::file_size(opts_.run_logs_dir / "meta_health.log"), 300u);
+}
+
+// The per-day history `dolphin report` draws: one line per status change and per minute, in the
+// file of the record's UTC day.
+TEST_F(HealthServiceTest, HistoryHasOneLinePerMinuteAndPerChangeInTheDaysFile) {
+  Make();
+  for (int i = 0; i < 24; ++i) {  // two minutes of healthy 5 s cycles
+    FeedHealthy(i + 1);
+    Cycle();
+  }
+  const std::string day = FormatUtcDate(t_.clock.Now());
+  const auto path = opts_.run_logs_dir / "health_history" / (day + ".jsonl");
+  std::string text = ReadFile(path);
+  ASSERT_FALSE(text.empty()) << path;
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 2) << text;  // at 0 s and at 60 s
+  auto first = ParseJson(text.substr(0, text.find('\n')), "history");
+  ASSERT_OK(first);
+  EXPECT_EQ((*first)["status"], "GREEN");
+  EXPECT_EQ((*first)["rm_meta"], 1.0);
+  ASSERT_EQ((*first)["m"].size(), 5u);
+  EXPECT_TRUE(ParseRfc3339((*first)["ts"].get<std::string>()).ok());
+  // The scan goes silent: the change to a worse status is a line of its own at once.
+  for (int i = 0; i < 60; ++i) {
+    FeedHeartbeatOnly();
+    Cycle();
+  }
+  text =
+      ReadFile(opts_.run_logs_dir / "health_history" / (FormatUtcDate(t_.clock.Now()) + ".jsonl"));
+  const bool worse = text.find("\"status\":\"DEGRADED\"") != std::string::npos ||
+                     text.find("\"status\":\"CRITICAL\"") != std::string::npos ||
+                     text.find("\"status\":\"DEAD\"") != std::string::npos;
+  EXPECT_TRUE(worse) << text;
 }
 
 }  // namespace

@@ -73,6 +73,9 @@ struct HealthServiceOptions {
   // meta_health.log rotation. Defaults: 10 MiB, 5 files.
   uint64_t log_rotate_bytes = 10ull << 20;
   int log_files = 5;
+  // Trader colours whose daily parity (DOLPHIN_PNL_<COLOR>[day] "parity", written by the daily
+  // batch) health reports: a failed one is named in reasons["m5"] without lowering rm_meta.
+  std::vector<std::string> parity_colors;
   // Timeout of one port check. Default: 1 s.
   Duration port_timeout = std::chrono::seconds(1);
 };
@@ -116,6 +119,9 @@ class HealthService final : public runtime::Service {
                const std::function<Status()>& action, MonoTime now);
   void Publish(const contract::MetaHealth& record, const Assessment& a, bool bus_readable);
   void AppendLog(const std::string& line);
+  void CheckDailyParity(const Observation& o, contract::MetaHealth& record);
+  // <run_logs_dir>/health_history/<UTC day>.jsonl: the day's timeline for `dolphin report`.
+  void AppendHistory(const contract::MetaHealth& record);
   void Loop();
 
   Env env_;
@@ -150,6 +156,7 @@ class HealthService final : public runtime::Service {
   std::optional<bus::ListenerId> connection_listener_;
   std::unique_ptr<ThreadHandle> thread_;
   bool log_error_reported_ = false;
+  bool history_error_reported_ = false;
 };
 
 }  // namespace dolphin::health

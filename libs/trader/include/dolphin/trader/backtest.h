@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,10 @@ struct BacktestReport {
 class Backtest {
  public:
   Backtest(EngineOptions options, std::unique_ptr<Strategy> strategy);
+  // Continues from a saved engine state (Engine::SaveState) instead of a fresh portfolio: the
+  // daily parity of one day starts from the state the replay of the day before ended in.
+  // REQUIRES: before the first Add.
+  Status Restore(const Json& state);
   Status Add(const Scan& scan, const ScanContext& context);
   BacktestReport Finish() const;
   Engine& engine() { return engine_; }
@@ -67,6 +72,22 @@ class Backtest {
   double peak_ = 0;
   double max_dd_pct_ = 0;
 };
+
+// One fill in one line, every field the parity compares ("id scan #N BUY 0.1 BTCUSDT @ ...").
+std::string FillLine(const Fill& f);
+// Same fill, field by field; doubles compared bit for bit (==).
+bool SameFill(const Fill& a, const Fill& b);
+
+// The parity verdict of a replay against the journal (`dolphin backtest --parity` and the daily
+// batch): the same fills in the same order, bit for bit.
+struct ParityResult {
+  bool ok = true;
+  size_t fills_compared = 0;  // fills that matched before the first difference (all when ok)
+  size_t difference_at = 0;   // 1-based index of the first differing fill; 0 when counts differ
+  std::string journal_fill, replay_fill;  // FillLine of both at difference_at
+  std::string first_difference;           // one line naming it; "" when ok
+};
+ParityResult CompareFills(std::span<const Fill> journal, std::span<const Fill> replay);
 
 using Progress = std::function<void(size_t done, size_t total)>;
 
