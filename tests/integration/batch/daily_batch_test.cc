@@ -59,13 +59,6 @@ worker_poll_interval_s = 0.05
 worker_heartbeat_interval_s = 0.2
 )";
 
-std::optional<std::string> Find(std::initializer_list<const char*> paths) {
-  for (const char* p : paths) {
-    if (::access(p, X_OK) == 0) return std::string(p);
-  }
-  return std::nullopt;
-}
-
 class DailyBatchTest : public ::testing::Test {
  protected:
   void Start(bool sim) {
@@ -199,8 +192,8 @@ TEST_F(DailyBatchTest, ADayTradedLiveReplaysBitExactAndAnAlteredFillFailsTheRun)
   ProcessResult rep = Dolphin({"report", "--day", day, "--out", "report.html"});
   ASSERT_EQ(rep.exit_code, 0) << rep.err;
   EXPECT_THAT(rep.out, HasSubstr("report.html"));
-  auto chromium = Find({"/usr/bin/chromium", "/usr/bin/chromium-browser"});
-  auto node = Find({"/usr/bin/node", "/usr/local/bin/node"});
+  auto chromium = testing::FindExecutable({"/usr/bin/chromium", "/usr/bin/chromium-browser"});
+  auto node = testing::FindExecutable({"/usr/bin/node", "/usr/local/bin/node"});
   if (chromium && node) {
     const fs::path artifacts = fs::current_path() / "test-artifacts";
     fs::create_directories(artifacts);

@@ -29,18 +29,11 @@ using testing::ProcessResult;
 using testing::Subprocess;
 using testing::WaitFor;
 
-std::optional<std::string> Find(std::initializer_list<const char*> paths) {
-  for (const char* p : paths) {
-    if (::access(p, X_OK) == 0) return std::string(p);
-  }
-  return std::nullopt;
-}
-
 class DashboardTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    chromium_ = Find({"/usr/bin/chromium", "/usr/bin/chromium-browser"});
-    node_ = Find({"/usr/bin/node", "/usr/local/bin/node"});
+    chromium_ = testing::FindExecutable({"/usr/bin/chromium", "/usr/bin/chromium-browser"});
+    node_ = testing::FindExecutable({"/usr/bin/node", "/usr/local/bin/node"});
     if (!chromium_ || !node_) {
       if (testing::InCi())
         FAIL() << "chromium or node not found: install the Debian packages 'chromium' and 'nodejs'";

@@ -106,6 +106,13 @@ ProcessResult Subprocess::Wait(std::chrono::milliseconds timeout) {
 std::string Subprocess::Stdout() const { return ReadAll(dir_ / "stdout"); }
 std::string Subprocess::Stderr() const { return ReadAll(dir_ / "stderr"); }
 
+std::optional<std::string> FindExecutable(std::initializer_list<const char*> paths) {
+  for (const char* p : paths) {
+    if (::access(p, X_OK) == 0) return std::string(p);
+  }
+  return std::nullopt;
+}
+
 ProcessResult RunProcess(std::vector<std::string> argv, std::filesystem::path cwd,
                          std::chrono::milliseconds timeout, std::vector<std::string> env) {
   Subprocess p(std::move(argv), std::move(cwd), std::move(env));

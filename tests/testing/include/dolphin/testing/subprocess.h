@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,6 +51,9 @@ class Subprocess {
 ProcessResult RunProcess(std::vector<std::string> argv, std::filesystem::path cwd = {},
                          std::chrono::milliseconds timeout = std::chrono::seconds(30),
                          std::vector<std::string> env = {});
+
+// The first of `paths` that is an executable file (a real peer a test needs: chromium, node).
+std::optional<std::string> FindExecutable(std::initializer_list<const char*> paths);
 
 // The dolphin binary under test ($DOLPHIN_BINARY, else the one this build made).
 std::string DolphinBinary();
