@@ -243,6 +243,8 @@ class BridgeImpl final : public Bridge {
     }
     loop_running_ = true;
     published_at_loop_start_ = stats_published_.load();
+    // Read before the thread starts: from then on epoch_ is the bridge thread's (TSan).
+    const int64_t start_epoch = epoch_;
     thread_ = std::thread([this] {  // determinism-ok: the bridge's event thread
       ::pthread_setname_np(::pthread_self(), "bridge");
       Loop();
@@ -255,7 +257,7 @@ class BridgeImpl final : public Bridge {
                       : "poll"},
          {"poll_interval",
           options_.poll_interval.count() > 0 ? FormatDuration(options_.poll_interval) : "off"},
-         {"epoch", epoch_}});
+         {"epoch", start_epoch}});
     return Status::Ok();
   }
 
@@ -529,6 +531,8 @@ class BridgeImpl final : public Bridge {
     // The deadline is on the clock (a SimulatedClock drives it in tests); with the SystemClock
     // it guards against a real kernel read that does not return.
     if (!env_.clock.WaitFor(options_.read_timeout, lock, job->cv, [&] { return job->done; })) {
+      // job->mu is released before mu_ is taken: ReapHungReads takes them the other way round.
+      lock.unlock();
       std::lock_guard<std::mutex> l(mu_);
       ++hung_reads_;
       ++stats_.unreadable;
