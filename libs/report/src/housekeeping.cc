@@ -225,18 +225,6 @@ std::string HousekeepingResult::Summary() const {
   return fmt::format("freed {}: {}", Bytes(bytes()), parts);
 }
 
-Json HousekeepingResult::ToJson() const {
-  Json j = {{"removed", removed()}, {"bytes", bytes()}, {"categories", Json::array()}};
-  for (const auto& c : categories) {
-    j["categories"].push_back({{"name", c.name},
-                               {"retention_days", c.retention_days},
-                               {"removed", c.removed},
-                               {"bytes", c.bytes},
-                               {"errors", c.errors}});
-  }
-  return j;
-}
-
 HousekeepingResult Housekeep(const HousekeepingOptions& o, Env env) {
   HousekeepingResult r;
   auto add = [&](std::string name, int days, auto fn) {

@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "dolphin/core/env.h"
-#include "dolphin/core/json.h"
 #include "dolphin/core/result.h"
 
 namespace dolphin::report {
@@ -49,7 +48,6 @@ struct HousekeepingResult {
   int64_t removed() const;
   uint64_t bytes() const;
   std::string Summary() const;  // one line: "freed 1.2 GB: scans 86400 files 1.1 GB, ..."
-  Json ToJson() const;
 };
 
 HousekeepingResult Housekeep(const HousekeepingOptions& options, Env env);
