@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -366,6 +367,32 @@ Result<AppConfig> LoadAppConfig(const CliContext& ctx, ConfigDiagnostics& diag) 
                                app.file.has_file() ? app.file.file() : "configuration", p));
       }
     }
+  }
+  // A gate on a flow that does not run holds back every entry (or, with "allow", nothing): legal,
+  // but almost surely not what was meant. Said once, at load.
+  for (const trader::TraderOptions& t : app.trader.traders) {
+    const trader::VelDivOptions& v = t.vel_div;
+    auto check = [&](bool gated, const char* flow, const char* keys) {
+      if (!gated || !app.trader.enabled) return;
+      const indicators::FlowOptions& f = app.indicators.flow(flow);
+      std::string problem;
+      if (!f.enabled) {
+        problem = fmt::format("[indicators.{}] is not enabled", flow);
+      } else if (!app.scheduler.scheduler.enabled) {
+        problem = "[scheduler] is not enabled (the flows run as its deployments)";
+      } else if (std::find(f.symbols.begin(), f.symbols.end(), v.asset) == f.symbols.end()) {
+        problem = fmt::format("[indicators.{}] symbols do not include {}", flow, v.asset);
+      }
+      if (problem.empty()) return;
+      diag.Warn(fmt::format("{}: [trader.{}] {} gate on {} values, but {}: {}",
+                            app.file.has_file() ? app.file.file() : "configuration",
+                            t.engine.color, keys, flow, problem,
+                            v.block_on_missing ? "every entry will be held back"
+                                               : "the gate will never act"));
+    };
+    check(v.max_spread_bps > 0 || v.min_depth_10bps > 0, indicators::kFlowObf,
+          "max_spread_bps / min_depth_10bps");
+    check(v.max_adverse_funding > 0, indicators::kFlowExtfFunding, "max_adverse_funding");
   }
   root.RejectUnknownKeys();
   if (!diag.ok()) return InvalidArgumentError("invalid configuration");

@@ -481,8 +481,9 @@ void BacktestBreakdown(const std::vector<trader::Scan>& scans) {
   auto strategy = trader::NewVelDivStrategy(trader::VelDivOptions{});
   int64_t t0 = NowNs();
   size_t sink = 0;
+  const trader::IndicatorValues none;
   for (const trader::Scan& s : scans) {
-    trader::StrategyInput in{s, nullptr, nullptr, std::nullopt, s.timestamp, 100000.0};
+    trader::StrategyInput in{s, none, std::nullopt, s.timestamp, 100000.0};
     sink += strategy->OnScan(in).reason.size();
   }
   const double strat = SecondsSince(t0);

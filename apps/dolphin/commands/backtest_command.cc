@@ -3,7 +3,9 @@
 // Plain: every scan file below DIR, ordered and given epochs as the bridge does, with the
 // colour's configured posture. `--parity`: exactly the sequence the colour's journal marks
 // processed, with the posture and controls the journal recorded per scan; the fills must equal
-// the journal's bit for bit (exit 1 with the first difference otherwise).
+// the journal's bit for bit (exit 1 with the first difference otherwise). Both give the strategy
+// the indicator values the journal recorded per scan (plain: with `--indicators-from JOURNAL`),
+// so its gates decide as they did live.
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -23,6 +25,7 @@ struct BacktestFlags {
   std::string color = "BLUE";
   bool parity = false;
   std::string journal;
+  std::string indicators_from;
   bool json = false;
   bool fills = false;
   bool quiet = false;
@@ -42,6 +45,10 @@ int Run(const CliContext& ctx, const BacktestFlags& f) {
 
   std::vector<std::pair<trader::Scan, trader::ScanContext>> sequence;
   std::vector<trader::Fill> journal_fills;
+  if (f.parity && !f.indicators_from.empty()) {
+    PrintError("--indicators-from is for a plain replay: --parity uses the journal's own values");
+    return kExitUsage;
+  }
   if (f.parity) {
     std::filesystem::path path =
         f.journal.empty() ? options->journal : std::filesystem::path(f.journal);
@@ -71,7 +78,34 @@ int Run(const CliContext& ctx, const BacktestFlags& f) {
     } else {
       context.posture = options->posture.fixed;
     }
-    for (const trader::ScanFileEntry& e : *scans) sequence.emplace_back(e.scan, context);
+    trader::RecordedIndicators recorded;
+    if (!f.indicators_from.empty()) {
+      auto journal = trader::OpenJournalReadOnly(f.indicators_from);
+      if (!journal.ok()) {
+        PrintError(journal.status().message());
+        return kExitFailure;
+      }
+      auto processed = (*journal)->Processed();
+      if (!processed.ok()) {
+        PrintError(processed.status().message());
+        return kExitFailure;
+      }
+      recorded = trader::IndicatorsByScan(*processed);
+    }
+    size_t with_values = 0;
+    for (const trader::ScanFileEntry& e : *scans) {
+      context.indicators = trader::RecordedFor(recorded, e.scan);
+      if (!context.indicators.empty()) ++with_values;
+      sequence.emplace_back(e.scan, context);
+    }
+    if (options->vel_div.AnyGate() && with_values < sequence.size()) {
+      std::fprintf(stderr,
+                   "dolphin: indicator gates are on and %zu of %zu scans have no recorded "
+                   "indicator values%s: their entries follow on_missing_indicator = \"%s\"\n",
+                   sequence.size() - with_values, sequence.size(),
+                   f.indicators_from.empty() ? " (no --indicators-from JOURNAL)" : "",
+                   options->vel_div.block_on_missing ? "block" : "allow");
+    }
   }
 
   trader::Backtest backtest(options->engine, trader::MakeStrategy(*options));
@@ -132,6 +166,8 @@ void AddBacktestCommand(CLI::App& root, CliContext& ctx) {
       "Replay exactly the journal's processed sequence with its recorded context and compare fills");
   cmd->add_option("--journal", flags->journal,
                   "Journal for --parity (default: the colour's configured journal)");
+  cmd->add_option("--indicators-from", flags->indicators_from,
+                  "Journal whose recorded indicator values the plain replay gives each scan");
   cmd->add_flag("--json", flags->json, "Print the report as JSON");
   cmd->add_flag("--fills", flags->fills, "Also list every fill");
   cmd->add_flag("-q,--quiet", flags->quiet, "No progress output");

@@ -137,14 +137,25 @@ Json TraderDay(const DayTrader& t, const DayOptions& o, Env env,
     return out;
   };
 
+  auto journal = trader::OpenJournalReadOnly(t.journal);
+  Result<std::vector<trader::ProcessedScan>> processed =
+      journal.ok() ? (*journal)->Processed()
+                   : Result<std::vector<trader::ProcessedScan>>(journal.status());
+  Result<std::vector<trader::Fill>> fills =
+      journal.ok() ? (*journal)->Fills() : Result<std::vector<trader::Fill>>(journal.status());
+
   // The plain replay of the day's scan files: what the strategy would have done from a fresh
-  // portfolio with the configured posture, beside what it did live.
+  // portfolio with the configured posture (and the indicator values the journal recorded for
+  // each scan), beside what it did live.
   {
     trader::ScanContext context;
     if (!t.options.posture.from_bus) context.posture = t.options.posture.fixed;
+    const trader::RecordedIndicators recorded =
+        processed.ok() ? trader::IndicatorsByScan(*processed) : trader::RecordedIndicators{};
     trader::Backtest plain(t.options.engine, trader::MakeStrategy(t.options));
     for (const trader::ScanFileEntry& e : scans) {
       if (e.scan.timestamp < begin || e.scan.timestamp >= end) continue;
+      context.indicators = trader::RecordedFor(recorded, e.scan);
       if (Status st = plain.Add(e.scan, context); !st.ok()) {
         out["backtest_error"] = fmt::format("scan #{}: {}", e.scan.scan_number, st.message());
         break;
@@ -153,7 +164,6 @@ Json TraderDay(const DayTrader& t, const DayOptions& o, Env env,
     out["backtest"] = plain.Finish().ToJson();
   }
 
-  auto journal = trader::OpenJournalReadOnly(t.journal);
   if (!journal.ok()) {
     // Only a journal that does not exist means "never traded"; one that cannot be read is a
     // failure, never silent.
@@ -161,8 +171,6 @@ Json TraderDay(const DayTrader& t, const DayOptions& o, Env env,
     parity["first_difference"] = std::string(journal.status().message());
     return done();
   }
-  auto processed = (*journal)->Processed();
-  auto fills = (*journal)->Fills();
   if (!processed.ok() || !fills.ok()) {
     parity["verdict"] = kParityFailed;
     parity["first_difference"] =

@@ -210,6 +210,21 @@ std::vector<ScanFileEntry> AssignEpochs(std::vector<ScanFileEntry> entries) {
   return out;
 }
 
+RecordedIndicators IndicatorsByScan(const std::vector<ProcessedScan>& processed) {
+  RecordedIndicators recorded;
+  for (const ProcessedScan& p : processed) {
+    if (p.context.indicators.empty()) continue;
+    recorded[{p.scan_number, p.scan_ts.UnixMicros()}] = p.context.indicators;
+  }
+  return recorded;
+}
+
+const IndicatorValues& RecordedFor(const RecordedIndicators& recorded, const Scan& scan) {
+  static const IndicatorValues kNone;
+  auto it = recorded.find({scan.scan_number, scan.timestamp.UnixMicros()});
+  return it == recorded.end() ? kNone : it->second;
+}
+
 Result<std::vector<std::pair<Scan, ScanContext>>> JournalSequence(
     const std::vector<ProcessedScan>& processed, const std::vector<ScanFileEntry>& scans) {
   std::map<std::pair<int64_t, int64_t>, const Scan*> by_key;

@@ -203,8 +203,8 @@ bool Engine::IsAfterLast(const Scan& scan) const {
   return scan.epoch > last_epoch_ && scan.timestamp > last_ts_;
 }
 
-Result<ScanResult> Engine::OnScan(const Scan& scan, const ScanContext& ctx, const ScanHooks& hooks,
-                                  const Json* ob_features, const Json* exf) {
+Result<ScanResult> Engine::OnScan(const Scan& scan, const ScanContext& ctx,
+                                  const ScanHooks& hooks) {
   ScanResult r;
   // 1. Ordering and gaps.
   int64_t step = 1;
@@ -290,7 +290,7 @@ Result<ScanResult> Engine::OnScan(const Scan& scan, const ScanContext& ctx, cons
   };
 
   const std::string& asset = strategy_->asset();
-  StrategyInput in{scan, ob_features, exf, std::nullopt, scan.timestamp, eq};
+  StrategyInput in{scan, ctx.indicators, std::nullopt, scan.timestamp, eq};
   if (auto it = positions_.find(asset); it != positions_.end()) {
     const Position& p = it->second;
     in.position = PositionView{p.qty, p.avg_price, p.mark, p.held_scans};

@@ -9,6 +9,8 @@
 // the journal's rules.
 #include "dolphin/trader/journal.h"
 
+#include <cmath>
+#include <iterator>
 #include <system_error>
 #include <utility>
 
@@ -16,6 +18,7 @@
 
 #include "dolphin/sqlite/database.h"
 #include "dolphin/sqlite/writer_lock.h"
+#include "dolphin/trader/indicator_inputs.h"
 
 namespace dolphin::trader {
 
@@ -27,11 +30,13 @@ using sqlite::Database;
 using sqlite::Statement;
 using sqlite::WriterLock;
 
-constexpr int64_t kSchemaVersion = 1;
+constexpr int64_t kSchemaVersion = 2;
 
+// Version 1's schema, exactly as it shipped: a new journal is created at version 1 and brought
+// to kSchemaVersion by the migrations below, so a new journal and a migrated one are the same.
 // Created in one transaction with the meta rows. The comments stay in sqlite_master, where
 // `sqlite3 <journal> .schema` shows them.
-constexpr const char* kSchema = R"sql(
+constexpr const char* kSchemaV1 = R"sql(
 CREATE TABLE meta (
   key TEXT PRIMARY KEY,
   value NOT NULL  -- schema_version (integer), color (text)
@@ -114,6 +119,22 @@ CREATE TABLE controls (
 );
 )sql";
 
+// Migration N takes a journal from version N - 1 to N, in the writer's open transaction (one
+// transaction with the version bump: a crash leaves the old version, never half a migration).
+// Shipped migrations are never edited; a schema change is a new entry.
+struct Migration {
+  int64_t to_version;
+  const char* sql;
+};
+constexpr Migration kMigrations[] = {
+    // 2: the indicator values the strategy saw at each decision (a JSON object of numbers,
+    // trader::IndicatorsToJson), NULL when there were none; scans of version 1 have none.
+    {2,
+     "ALTER TABLE processed ADD COLUMN indicators TEXT "
+     "CHECK (indicators IS NULL OR json_valid(indicators))"},
+};
+static_assert(std::size(kMigrations) == kSchemaVersion - 1, "one migration per version after 1");
+
 // Re-committing an id re-opens it, except a filled one: that would be a second order.
 constexpr const char* kUpsertIntent = R"sql(
 INSERT INTO intents (client_order_id, epoch, scan_number, seq, asset, side, qty, reducing, reason,
@@ -136,8 +157,8 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
 )sql";
 constexpr const char* kInsertProcessed = R"sql(
 INSERT INTO processed (epoch, scan_number, scan_ts, file, posture, rm, posture_stale, halted,
-                       flatten, stale, outcome, signal, processed_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                       flatten, stale, outcome, signal, processed_at, indicators)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
 )sql";
 constexpr const char* kInsertGap =
     "INSERT INTO gaps (epoch, from_scan, to_scan, detected_at) VALUES (?1, ?2, ?3, ?4)";
@@ -148,10 +169,14 @@ constexpr const char* kReplaceControlState =
 constexpr const char* kInsertControl =
     "INSERT INTO controls (ts, action, detail) VALUES (?1, ?2, ?3)";
 
-// The same column order as kInsertProcessed, for ReadProcessed.
-constexpr const char* kSelectProcessed =
-    "SELECT epoch, scan_number, scan_ts, file, posture, rm, posture_stale, halted, flatten, "
-    "stale, outcome, signal, processed_at FROM processed";
+// The same column order as kInsertProcessed, for ReadProcessed. A version 1 journal opened
+// read-only (not migrated) has no indicators column: NULL stands in.
+std::string SelectProcessed(int64_t version) {
+  return fmt::format(
+      "SELECT epoch, scan_number, scan_ts, file, posture, rm, posture_stale, halted, flatten, "
+      "stale, outcome, signal, processed_at, {} FROM processed",
+      version >= 2 ? "indicators" : "NULL");
+}
 
 // RFC 3339 as dolphin writes it (microseconds), with three more fraction digits when the
 // instant has sub-microsecond nanoseconds, so that every Timestamp reads back exactly.
@@ -174,14 +199,19 @@ Result<T> InFile(const fs::path& path, Result<T> result) {
 
 Result<Timestamp> ReadTime(const Statement& row, int col) { return ParseRfc3339(row.Text(col)); }
 
-// The colour of the journal in `db`, or nullopt for an empty database (a new journal). Any
-// other database, or a schema newer than this build's, is an error.
-Result<std::optional<std::string>> ReadColor(const Database& db) {
+struct JournalMeta {
+  std::string color;
+  int64_t version = 0;
+};
+
+// The colour and schema version of the journal in `db`, or nullopt for an empty database (a
+// new journal). Any other database, or a schema newer than this build's, is an error.
+Result<std::optional<JournalMeta>> ReadMeta(const Database& db) {
   DOLPHIN_ASSIGN_OR_RETURN(
       Statement tables,
       db.Prepare("SELECT count(*), count(*) FILTER (WHERE name = 'meta') FROM sqlite_master"));
   DOLPHIN_RETURN_IF_ERROR(tables.Step().status());
-  if (tables.Int(0) == 0) return std::optional<std::string>();
+  if (tables.Int(0) == 0) return std::optional<JournalMeta>();
   if (tables.Int(1) == 0) {
     return FailedPreconditionError("not a journal (a SQLite database without a meta table)");
   }
@@ -199,27 +229,49 @@ Result<std::optional<std::string>> ReadColor(const Database& db) {
         "schema version {} is newer than this build reads ({})", version, kSchemaVersion));
   }
   if (version < 1) return CorruptionError(fmt::format("bad schema version {}", version));
-  return std::optional<std::string>(meta.Text(1));
+  return std::optional<JournalMeta>(JournalMeta{meta.Text(1), version});
 }
 
-// Creates the schema in a new file, or checks the colour of an existing journal. One
-// transaction: a crash leaves an empty file, never half a journal.
-Status CreateOrCheck(Database& db, const std::string& color) {
-  DOLPHIN_ASSIGN_OR_RETURN(sqlite::Transaction txn, sqlite::Transaction::Begin(db));
-  DOLPHIN_RETURN_IF_ERROR([&]() -> Status {
-    DOLPHIN_ASSIGN_OR_RETURN(std::optional<std::string> found, ReadColor(db));
-    if (found) {
-      if (*found == color) return Status();
-      return FailedPreconditionError(
-          fmt::format("the journal of colour {}, not {}", *found, color));
+// Brings `db` from `version` to kSchemaVersion (inside the caller's transaction).
+Status Migrate(Database& db, int64_t version) {
+  for (const Migration& m : kMigrations) {
+    if (m.to_version <= version) continue;
+    Status st = db.Exec(m.sql);
+    if (!st.ok()) {
+      return st.WithPrefix(
+          fmt::format("migrating the schema from version {} to {}", m.to_version - 1, m.to_version));
     }
-    DOLPHIN_RETURN_IF_ERROR(db.Exec(kSchema));
+  }
+  DOLPHIN_ASSIGN_OR_RETURN(Statement bump,
+                           db.Prepare("UPDATE meta SET value = ?1 WHERE key = 'schema_version'"));
+  return bump.Run(kSchemaVersion);
+}
+
+// Creates the schema in a new file, or checks the colour of an existing journal and migrates
+// an older schema. One transaction: a crash leaves an empty file or the old version, never half
+// a journal. Returns the version the file had before (0 for a new journal).
+Result<int64_t> CreateOrCheck(Database& db, const std::string& color) {
+  DOLPHIN_ASSIGN_OR_RETURN(sqlite::Transaction txn, sqlite::Transaction::Begin(db));
+  int64_t before = 0;
+  DOLPHIN_RETURN_IF_ERROR([&]() -> Status {
+    DOLPHIN_ASSIGN_OR_RETURN(std::optional<JournalMeta> found, ReadMeta(db));
+    if (found) {
+      if (found->color != color) {
+        return FailedPreconditionError(
+            fmt::format("the journal of colour {}, not {}", found->color, color));
+      }
+      before = found->version;
+      return before == kSchemaVersion ? Status() : Migrate(db, before);
+    }
+    DOLPHIN_RETURN_IF_ERROR(db.Exec(kSchemaV1));
     DOLPHIN_ASSIGN_OR_RETURN(
         Statement meta,
-        db.Prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?1), ('color', ?2)"));
-    return meta.Run(kSchemaVersion, color);
+        db.Prepare("INSERT INTO meta (key, value) VALUES ('schema_version', 1), ('color', ?1)"));
+    DOLPHIN_RETURN_IF_ERROR(meta.Run(color));
+    return Migrate(db, 1);
   }());
-  return txn.Commit();  // on any error above, txn rolls back
+  DOLPHIN_RETURN_IF_ERROR(txn.Commit());  // on any error above, txn rolls back
+  return before;
 }
 
 Result<ProcessedScan> ReadProcessed(const Statement& row) {
@@ -237,14 +289,25 @@ Result<ProcessedScan> ReadProcessed(const Statement& row) {
   p.outcome = row.Text(10);
   p.signal = row.Text(11);
   DOLPHIN_ASSIGN_OR_RETURN(p.processed_at, ReadTime(row, 12));
+  if (row.Type(13) != ColumnType::kNull) {
+    auto values = IndicatorsFromJson(row.Text(13));
+    if (!values.ok()) {
+      return CorruptionError(fmt::format("scan {} of epoch {}: {}", p.scan_number, p.epoch,
+                                         values.status().message()));
+    }
+    p.context.indicators = std::move(*values);
+  }
   return p;
 }
 
 class JournalImpl final : public Journal {
  public:
-  JournalImpl(fs::path path, WriterLock writer_lock, std::unique_ptr<Database> db, bool read_only)
+  JournalImpl(fs::path path, WriterLock writer_lock, std::unique_ptr<Database> db, bool read_only,
+              int64_t version, int64_t migrated_from)
       : path_(std::move(path)),
         read_only_(read_only),
+        version_(version),
+        migrated_from_(migrated_from),
         writer_lock_(std::move(writer_lock)),
         db_(std::move(db)) {}
 
@@ -290,10 +353,20 @@ class JournalImpl final : public Journal {
           for (const Fill& fill : commit.fills) DOLPHIN_RETURN_IF_ERROR(WriteFill(fill));
           const ProcessedScan& p = commit.processed;
           const ScanContext& c = p.context;
-          Status status = insert_processed_.Run(p.epoch, p.scan_number, TimeText(p.scan_ts), p.file,
-                                                PostureName(c.posture), c.rm, c.posture_stale,
-                                                c.halted, c.flatten, c.stale, p.outcome, p.signal,
-                                                TimeText(p.processed_at));
+          for (const auto& [name, v] : c.indicators) {
+            if (!std::isfinite(v)) {
+              return InvalidArgumentError(fmt::format(
+                  "scan {} of epoch {}: indicator {} is {}, not a finite number", p.scan_number,
+                  p.epoch, name, v));
+            }
+          }
+          const std::optional<std::string> indicators =
+              c.indicators.empty() ? std::nullopt
+                                   : std::optional<std::string>(IndicatorsToJson(c.indicators));
+          Status status = insert_processed_.Run(
+              p.epoch, p.scan_number, TimeText(p.scan_ts), p.file, PostureName(c.posture), c.rm,
+              c.posture_stale, c.halted, c.flatten, c.stale, p.outcome, p.signal,
+              TimeText(p.processed_at), indicators);
           if (!status.ok()) {
             const std::string scan = fmt::format("scan {} of epoch {}", p.scan_number, p.epoch);
             if (status.code() == StatusCode::kAlreadyExists) {
@@ -353,7 +426,7 @@ class JournalImpl final : public Journal {
   Result<std::optional<ProcessedScan>> LastProcessed() override {
     DOLPHIN_ASSIGN_OR_RETURN(
         std::vector<ProcessedScan> last,
-        List<ProcessedScan>(std::string(kSelectProcessed) + " ORDER BY id DESC LIMIT 1",
+        List<ProcessedScan>(SelectProcessed(version_) + " ORDER BY id DESC LIMIT 1",
                             ReadProcessed));
     if (last.empty()) return std::optional<ProcessedScan>();
     return std::optional<ProcessedScan>(std::move(last.front()));
@@ -404,7 +477,7 @@ class JournalImpl final : public Journal {
   }
 
   Result<std::vector<ProcessedScan>> Processed() override {
-    return List<ProcessedScan>(std::string(kSelectProcessed) + " ORDER BY id", ReadProcessed);
+    return List<ProcessedScan>(SelectProcessed(version_) + " ORDER BY id", ReadProcessed);
   }
 
   Result<std::vector<Gap>> Gaps() override {
@@ -453,6 +526,8 @@ class JournalImpl final : public Journal {
   }
 
   const fs::path& path() const override { return path_; }
+  int64_t schema_version() const override { return version_; }
+  int64_t migrated_from() const override { return migrated_from_; }
 
  private:
   // Runs `body` between BEGIN IMMEDIATE and COMMIT; on any error nothing of it is written.
@@ -513,6 +588,8 @@ class JournalImpl final : public Journal {
 
   const fs::path path_;
   const bool read_only_;
+  const int64_t version_;        // the file's schema version (kSchemaVersion for a writer)
+  const int64_t migrated_from_;  // the version this open migrated from; 0 = none
   WriterLock writer_lock_;  // released after the connection closes (members die in reverse order)
   std::unique_ptr<Database> db_;  // outlives the statements below
   Statement upsert_intent_, cancel_intent_, fill_intent_, insert_fill_, insert_processed_,
@@ -536,10 +613,11 @@ Result<std::unique_ptr<Journal>> OpenWriter(const fs::path& path, const JournalO
                                                                     ? sqlite::Synchronous::kFull
                                                                     : sqlite::Synchronous::kNormal,
                                                  .foreign_keys = true}));
-  DOLPHIN_RETURN_IF_ERROR(CreateOrCheck(*db, options.color));
+  DOLPHIN_ASSIGN_OR_RETURN(int64_t before, CreateOrCheck(*db, options.color));
   DOLPHIN_RETURN_IF_ERROR(db->EnableWal());
-  auto journal = std::make_unique<JournalImpl>(path, std::move(lock), std::move(db),
-                                               /*read_only=*/false);
+  auto journal = std::make_unique<JournalImpl>(
+      path, std::move(lock), std::move(db), /*read_only=*/false, kSchemaVersion,
+      before != 0 && before != kSchemaVersion ? before : 0);
   DOLPHIN_RETURN_IF_ERROR(journal->PrepareWrites());
   return std::unique_ptr<Journal>(std::move(journal));
 }
@@ -548,10 +626,10 @@ Result<std::unique_ptr<Journal>> OpenReader(const fs::path& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) return NotFoundError("no such file");
   DOLPHIN_ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(path, {.read_only = true}));
-  DOLPHIN_ASSIGN_OR_RETURN(std::optional<std::string> color, ReadColor(*db));
-  if (!color) return FailedPreconditionError("not a journal (an empty file)");
-  return std::unique_ptr<Journal>(
-      std::make_unique<JournalImpl>(path, WriterLock(), std::move(db), /*read_only=*/true));
+  DOLPHIN_ASSIGN_OR_RETURN(std::optional<JournalMeta> meta, ReadMeta(*db));
+  if (!meta) return FailedPreconditionError("not a journal (an empty file)");
+  return std::unique_ptr<Journal>(std::make_unique<JournalImpl>(
+      path, WriterLock(), std::move(db), /*read_only=*/true, meta->version, 0));
 }
 
 // At open, a corruption error from SQLite means garbage or a damaged journal: say so.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <variant>
 
 namespace dolphin::trader {
 
@@ -35,6 +36,16 @@ Result<VelDivOptions> ParseVelDivOptions(ConfigSection& s, VelDivOptions o) {
   s.Read("take_profit_pct", &o.take_profit_pct, 0.0001, 1000);
   s.Read("stop_loss_pct", &o.stop_loss_pct, 0.0001, 100);
   s.Read("size_fraction", &o.size_fraction, 0.0001, 10);
+  s.Read("max_spread_bps", &o.max_spread_bps, 0, 10000);
+  s.Read("max_adverse_funding", &o.max_adverse_funding, 0, 0.1);
+  s.Read("min_depth_10bps", &o.min_depth_10bps, 0, 1e15);
+  s.Read("max_obf_age_s", &o.max_obf_age_s, 0.001, 1e9);
+  s.Read("max_exf_age_s", &o.max_exf_age_s, 0.001, 1e9);
+  if (s.Has("on_missing_indicator")) {
+    std::string missing = o.block_on_missing ? "block" : "allow";
+    s.ReadEnum("on_missing_indicator", &missing, {"block", "allow"});
+    o.block_on_missing = missing == "block";
+  }
   if (o.asset.empty()) s.ErrorAt("asset", "expected a symbol such as \"BTCUSDT\", got \"\"");
   bool short_side = o.direction == Side::kSell;
   if (short_side ? o.exit_threshold <= o.entry_threshold : o.exit_threshold >= o.entry_threshold) {
@@ -56,6 +67,12 @@ void WriteVelDivOptions(const VelDivOptions& o, ConfigWriter& out) {
   out.Value("take_profit_pct", o.take_profit_pct);
   out.Value("stop_loss_pct", o.stop_loss_pct);
   out.Value("size_fraction", o.size_fraction);
+  out.Value("max_spread_bps", o.max_spread_bps);
+  out.Value("max_adverse_funding", o.max_adverse_funding);
+  out.Value("min_depth_10bps", o.min_depth_10bps);
+  out.Value("max_obf_age_s", o.max_obf_age_s);
+  out.Value("max_exf_age_s", o.max_exf_age_s);
+  out.Value("on_missing_indicator", std::string(o.block_on_missing ? "block" : "allow"));
 }
 
 namespace {
@@ -97,10 +114,15 @@ class VelDivStrategy final : public Strategy {
       return d;
     }
     if (v <= o_.entry_threshold) {
+      d.reason = fmt::format("vel_div={:.6g} <= {}", v, o_.entry_threshold);
+      if (std::optional<Gated> g = CheckGates(in.indicators)) {
+        d.gated_by = g->gate;
+        d.reason += fmt::format("; held back by {}: {}", g->gate, g->why);
+        return d;
+      }
       d.action = Action::kEnter;
       d.side = o_.direction;
       d.fraction = o_.size_fraction;
-      d.reason = fmt::format("vel_div={:.6g} <= {}", v, o_.entry_threshold);
       return d;
     }
     d.reason = fmt::format("vel_div={:.6g}", v);
@@ -117,10 +139,82 @@ class VelDivStrategy final : public Strategy {
     j["take_profit_pct"] = o_.take_profit_pct;
     j["stop_loss_pct"] = o_.stop_loss_pct;
     j["size_fraction"] = o_.size_fraction;
+    j["max_spread_bps"] = o_.max_spread_bps;
+    j["max_adverse_funding"] = o_.max_adverse_funding;
+    j["min_depth_10bps"] = o_.min_depth_10bps;
+    j["max_obf_age_s"] = o_.max_obf_age_s;
+    j["max_exf_age_s"] = o_.max_exf_age_s;
+    j["on_missing_indicator"] = o_.block_on_missing ? "block" : "allow";
     return j;
   }
 
  private:
+  struct Gated {
+    std::string gate;  // the option's key
+    std::string why;
+  };
+
+  // The first gate that holds back an entry in the configured direction, or nullopt. A value
+  // that is absent or older than its source's max age is missing: it holds the entry back with
+  // on_missing_indicator = "block", and lets it pass with "allow".
+  std::optional<Gated> CheckGates(const IndicatorValues& in) const {
+    const bool short_side = o_.direction == Side::kSell;
+    // The value of `name` when present and fresh; otherwise why not.
+    auto value = [&](const std::string& name, std::string_view source,
+                     double max_age) -> std::variant<double, std::string> {
+      auto it = in.find(name);
+      if (it == in.end()) return fmt::format("{} is not on the bus", name);
+      auto age = in.find(fmt::format("{}.age_s", source));
+      if (age == in.end()) return fmt::format("{} has no age", name);
+      if (age->second > max_age) {
+        return fmt::format("{} is {:.1f} s old (max {} s)", name, age->second, max_age);
+      }
+      return it->second;
+    };
+    // Runs one gate: `blocks(v)` says why `v` holds the entry back ("" = it passes).
+    auto gate = [&](const char* key, const std::string& name, std::string_view source,
+                    double max_age, auto blocks) -> std::optional<Gated> {
+      auto v = value(name, source, max_age);
+      if (const std::string* missing = std::get_if<std::string>(&v)) {
+        if (!o_.block_on_missing) return std::nullopt;
+        return Gated{key, *missing};
+      }
+      std::string why = blocks(std::get<double>(v));
+      if (why.empty()) return std::nullopt;
+      return Gated{key, std::move(why)};
+    };
+    if (o_.max_spread_bps > 0) {
+      auto g = gate("max_spread_bps", "obf.spread_bps", "obf", o_.max_obf_age_s, [&](double x) {
+        return x > o_.max_spread_bps
+                   ? fmt::format("obf.spread_bps={:.6g} > {}", x, o_.max_spread_bps)
+                   : std::string();
+      });
+      if (g) return g;
+    }
+    if (o_.min_depth_10bps > 0) {
+      const std::string name = short_side ? "obf.depth_bid_10bps" : "obf.depth_ask_10bps";
+      auto g = gate("min_depth_10bps", name, "obf", o_.max_obf_age_s, [&](double x) {
+        return x < o_.min_depth_10bps ? fmt::format("{}={:.6g} < {}", name, x, o_.min_depth_10bps)
+                                      : std::string();
+      });
+      if (g) return g;
+    }
+    if (o_.max_adverse_funding > 0) {
+      // Longs pay a positive rate, shorts a negative one.
+      auto g = gate("max_adverse_funding", "funding.rate", "funding", o_.max_exf_age_s,
+                    [&](double rate) {
+                      const double adverse = short_side ? -rate : rate;
+                      return adverse > o_.max_adverse_funding
+                                 ? fmt::format("funding.rate={:.6g} against a {} by more than {}",
+                                               rate, short_side ? "short" : "long",
+                                               o_.max_adverse_funding)
+                                 : std::string();
+                    });
+      if (g) return g;
+    }
+    return std::nullopt;
+  }
+
   static StrategyDecision Exit(std::string reason) {
     StrategyDecision d;
     d.action = StrategyDecision::Action::kExit;

@@ -11,6 +11,7 @@
 
 #include "dolphin/contract/names.h"
 #include "dolphin/contract/safety.h"
+#include "dolphin/trader/indicator_inputs.h"
 #include "dolphin/trader/journal.h"
 #include "dolphin/trader/scan_parse.h"
 
@@ -271,6 +272,12 @@ class TraderServiceImpl final : public TraderService {
     jo.color = o_.engine.color;
     jo.sync = o_.journal_sync;
     DOLPHIN_ASSIGN_OR_RETURN(journal_, OpenJournal(o_.journal, jo));
+    if (journal_->migrated_from() != 0) {
+      env_.logger.Info(name_,
+                       fmt::format("journal migrated from schema version {} to {}",
+                                   journal_->migrated_from(), journal_->schema_version()),
+                       {{"journal", o_.journal.string()}});
+    }
     DOLPHIN_RETURN_IF_ERROR(RestoreEngine());
     DOLPHIN_ASSIGN_OR_RETURN(controls_, journal_->LoadControlState());
     DOLPHIN_ASSIGN_OR_RETURN(ReconcileResult rec, Reconcile());
@@ -345,6 +352,10 @@ class TraderServiceImpl final : public TraderService {
       j["status"] = "HALTED: operator halt";
     }
     j["controls"] = {{"halted", controls_.halted}, {"flatten_pending", controls_.flatten}};
+    // The indicator values the strategy sees now (ages at `now`), as the next scan would.
+    Json indicators = Json::object();
+    for (const auto& [name, v] : IndicatorsAt(indicators_, now)) indicators[name] = v;
+    j["indicators"] = std::move(indicators);
     // Which posture the next scan applies, and why (the engine's `posture` is the one the last
     // scan applied).
     if (o_.posture.from_bus) {
@@ -477,14 +488,25 @@ class TraderServiceImpl final : public TraderService {
     std::optional<Json>& slot = e.key == kObFeaturesKey ? ob_features_ : exf_;
     if (e.type == bus::EventType::kRemoved) {
       slot.reset();
+      ReadIndicatorsLocked();
       return;
     }
     auto j = ParseJson(e.value);
     if (j.ok() && j->is_object()) {
       slot = std::move(*j);
     } else {
+      env_.logger.Warn(name_, "ignoring an unreadable feature value",
+                       {{"key", e.key},
+                        {"error", j.ok() ? std::string("not a JSON object") : j.status().message()}});
       slot.reset();
     }
+    ReadIndicatorsLocked();
+  }
+
+  // The strategy asset's indicator values, read once per feature update (never per scan).
+  void ReadIndicatorsLocked() {
+    indicators_ = ReadIndicators(engine_->strategy().asset(), ob_features_ ? &*ob_features_ : nullptr,
+                                 exf_ ? &*exf_ : nullptr);
   }
 
   ScanContext ContextFor(const Scan& scan, Timestamp now) const {
@@ -502,6 +524,7 @@ class TraderServiceImpl final : public TraderService {
     c.halted = controls_.halted;
     c.flatten = controls_.flatten;
     c.stale = now - scan.timestamp > DurationOfSeconds(o_.max_scan_age_s);
+    c.indicators = IndicatorsAt(indicators_, now);
     return c;
   }
 
@@ -533,8 +556,7 @@ class TraderServiceImpl final : public TraderService {
       return Status::Ok();
     };
     hooks.after_send = [&](std::span<const Fill>) { crash_.Reach("after_send", env_.logger); };
-    auto result = engine_->OnScan(scan, ctx, hooks, ob_features_ ? &*ob_features_ : nullptr,
-                                  exf_ ? &*exf_ : nullptr);
+    auto result = engine_->OnScan(scan, ctx, hooks);
     const MonoTime decided = env_.clock.MonotonicNow();
     const Timestamp decided_wall = env_.clock.Now();
     if (!result.ok()) {
@@ -616,6 +638,17 @@ class TraderServiceImpl final : public TraderService {
       env_.logger.Warn(name_, "stale scan: no entries",
                        {{"scan", scan.scan_number}, {"age_s", SecondsOf(now - scan.timestamp)}});
     }
+    if (!result->decision.gated_by.empty()) {
+      meters_.metrics
+          .Counter("dolphin_trader_entries_held_total",
+                   "Entries the signal asked for that an indicator gate held back, by gate",
+                   meters_.With("gate", result->decision.gated_by))
+          .Increment();
+      env_.logger.Info(name_, "entry held back",
+                       {{"scan", scan.scan_number},
+                        {"gate", result->decision.gated_by},
+                        {"signal", result->decision.reason}});
+    }
     for (const RiskDenial& r : result->rejections) {
       env_.logger.Info(name_, "order rejected",
                        {{"scan", scan.scan_number}, {"rule", r.ToString()}});
@@ -693,6 +726,7 @@ class TraderServiceImpl final : public TraderService {
   SafetyValue safety_;
   std::optional<Json> ob_features_;
   std::optional<Json> exf_;
+  IndicatorReading indicators_;  // the strategy asset's values in ob_features_ and exf_
   TraderStats stats_;
   TraderMeters meters_;
   bool journal_failing_ = false;

@@ -337,6 +337,78 @@ TEST_F(JournalTest, DoublesAndTimestampsRoundTripExactly) {
   }
 }
 
+// Issue 15: the indicator values of each decision are stored with its marker, exactly, and a
+// scan without any is NULL (not "{}").
+TEST_F(JournalTest, IndicatorValuesRoundTripExactlyAndNoneIsNull) {
+  const IndicatorValues values = {{"obf.spread_bps", 0.1 + 0.2},
+                                  {"obf.age_s", 1e-300},
+                                  {"funding.rate", -0.0},
+                                  {"funding.age_s", 123456789012345678.0},
+                                  {"obf.depth_bid_10bps", std::numeric_limits<double>::max()},
+                                  {"obf.mid", std::numeric_limits<double>::denorm_min()}};
+  {
+    auto journal = OpenJournal(path_, {});
+    ASSERT_OK(journal);
+    EXPECT_EQ((*journal)->schema_version(), 2);
+    EXPECT_EQ((*journal)->migrated_from(), 0);
+    ScanCommit with = MakeScan(1);
+    with.processed.context.indicators = values;
+    ASSERT_OK((*journal)->CommitScan(with));
+    ASSERT_OK((*journal)->CommitScan(MakeScan(2)));
+  }
+  auto journal = OpenJournalReadOnly(path_);
+  ASSERT_OK(journal);
+  auto processed = (*journal)->Processed();
+  ASSERT_OK(processed);
+  ASSERT_EQ(processed->size(), 2u);
+  const IndicatorValues& back = (*processed)[0].context.indicators;
+  ASSERT_EQ(back.size(), values.size());
+  for (const auto& [name, v] : values) {
+    SCOPED_TRACE(name);
+    EXPECT_EQ(Bits(back.at(name)), Bits(v));
+  }
+  EXPECT_TRUE((*processed)[1].context.indicators.empty());
+  auto last = (*journal)->LastProcessed();
+  ASSERT_OK(last);
+  EXPECT_TRUE((*last)->context.indicators.empty());
+  journal->reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM processed WHERE indicators IS NULL", -1,
+                               &stmt, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(stmt, 0), 1);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+}
+
+// A damaged indicators column is a corruption naming the scan, never a silent empty map.
+TEST_F(JournalTest, UnreadableIndicatorValuesAreNamed) {
+  {
+    auto journal = OpenJournal(path_, {});
+    ASSERT_OK(journal);
+    ScanCommit c = MakeScan(4);
+    c.processed.context.indicators = {{"obf.spread_bps", 2.0}};
+    ASSERT_OK((*journal)->CommitScan(c));
+  }
+  Sql(path_, R"(UPDATE processed SET indicators = '{"obf.spread_bps":"wide"}')");
+  auto journal = OpenJournalReadOnly(path_);
+  ASSERT_OK(journal);
+  auto processed = (*journal)->Processed();
+  EXPECT_EQ(processed.status().code(), StatusCode::kCorruption);
+  EXPECT_THAT(processed.status().message(),
+              HasSubstr("scan 4 of epoch 7: indicator values: obf.spread_bps: expected a number"));
+  // Not JSON at all: refused by the column's own check.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  EXPECT_NE(sqlite3_exec(db, "UPDATE processed SET indicators = 'not json'", nullptr, nullptr,
+                         nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+}
+
 TEST_F(JournalTest, NanIsRefusedNotStoredAsNull) {
   auto journal = OpenJournal(path_, {});
   ASSERT_OK(journal);
@@ -587,11 +659,11 @@ TEST_F(JournalTest, OtherSqliteDatabaseIsRefused) {
 
 TEST_F(JournalTest, NewerSchemaIsRefused) {
   ASSERT_OK(OpenJournal(path_, {}));
-  Sql(path_, "UPDATE meta SET value = 2 WHERE key = 'schema_version'");
+  Sql(path_, "UPDATE meta SET value = 3 WHERE key = 'schema_version'");
   ExpectOpenError(OpenJournal(path_, {}).status(), StatusCode::kFailedPrecondition, path_,
-                  "schema version 2 is newer than this build reads (1)");
+                  "schema version 3 is newer than this build reads (2)");
   ExpectOpenError(OpenJournalReadOnly(path_).status(), StatusCode::kFailedPrecondition, path_,
-                  "schema version 2 is newer");
+                  "schema version 3 is newer");
 }
 
 TEST_F(JournalTest, ReadOnlyOfAMissingOrEmptyFileIsAnError) {

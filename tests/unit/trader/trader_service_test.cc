@@ -338,6 +338,88 @@ TEST_F(TraderServiceTest, PostureChangesReachTheNextDecisionTheStateAndTheJourna
   }
 }
 
+// Issue 15: the vel_div gates read the indicator flows' values from DOLPHIN_FEATURES; the state
+// shows what the trader sees; each decision's values are journaled with the scan; a replay over
+// the journal with those values gives the live fills bit for bit, and without them it would not.
+TEST_F(TraderServiceTest, IndicatorGatesReadTheBusAndTheJournalRecordsWhatTheySaw) {
+  options_.vel_div.max_spread_bps = 5;
+  options_.vel_div.max_adverse_funding = 0.0005;
+  auto t = StartTrader();
+  auto put_book = [&](double spread_bps) {
+    ASSERT_OK(bus_->Put(
+        "DOLPHIN_FEATURES", "ob_features_latest",
+        fmt::format(R"({{"BTCUSDT":{{"mid":60000.5,"spread_bps":{},"depth_bid_10bps":1e6,)"
+                    R"("depth_ask_10bps":9e5}},"_pushed_at":"{}","_flow_run_id":"obf-1"}})",
+                    spread_bps, FormatRfc3339(env_.clock.Now()))));
+    ASSERT_TRUE(WaitFor([&] {
+      Json ind = t->CurrentStateJson()["indicators"];
+      return ind.contains("obf.spread_bps") && ind["obf.spread_bps"] == spread_bps;
+    }));
+  };
+  ASSERT_OK(bus_->Put("DOLPHIN_FEATURES", "exf_latest",
+                      fmt::format(R"({{"funding":{{"BTCUSDT":{{"rate":0.0001}},"_pushed_at":"{}"}},)"
+                                  R"("_pushed_at":"{}"}})",
+                                  FormatRfc3339(env_.clock.Now()), FormatRfc3339(env_.clock.Now()))));
+  ASSERT_TRUE(
+      WaitFor([&] { return t->CurrentStateJson()["indicators"].contains("funding.rate"); }));
+  std::vector<std::string> sent;
+  auto send = [&](int64_t n, double vel_div) {
+    sent.push_back(ScanJson(n, vel_div, 60000));
+    Send(*t, sent.back());
+  };
+  send(1, -0.03);  // no book on the bus yet: held back (on_missing_indicator = block)
+  EXPECT_EQ(t->Stats().intents, 0);
+  EXPECT_THAT(State()["last_signal"]["reason"].get<std::string>(),
+              HasSubstr("held back by max_spread_bps: obf.spread_bps is not on the bus"));
+  put_book(7.5);
+  send(2, -0.03);  // a wide book: held back
+  EXPECT_EQ(t->Stats().intents, 0);
+  EXPECT_TRUE(env_.logger.Contains("entry held back"));
+  put_book(1.5);
+  send(3, -0.03);  // a tight book: the entry goes out
+  send(4, -0.01);  // filled
+  EXPECT_EQ(t->Stats().intents, 1);
+  EXPECT_EQ(t->Stats().fills, 1);
+  Json state = State();
+  EXPECT_EQ(state["indicators"]["funding.rate"], 0.0001);
+  EXPECT_EQ(state["indicators"]["obf.spread_bps"], 1.5);
+  t->Stop();
+
+  auto journal = OpenJournalReadOnly(options_.journal);
+  ASSERT_OK(journal);
+  EXPECT_EQ((*journal)->schema_version(), 2);
+  auto processed = (*journal)->Processed();
+  ASSERT_OK(processed);
+  ASSERT_EQ(processed->size(), 4u);
+  const ProcessedScan& first = (*processed)[0];
+  EXPECT_FALSE(first.context.indicators.contains("obf.spread_bps"));
+  EXPECT_EQ(first.context.indicators.at("funding.rate"), 0.0001);
+  EXPECT_THAT(first.signal, HasSubstr("held back by max_spread_bps"));
+  EXPECT_EQ((*processed)[1].context.indicators.at("obf.spread_bps"), 7.5);
+  EXPECT_EQ((*processed)[2].context.indicators.at("obf.spread_bps"), 1.5);
+  EXPECT_EQ((*processed)[2].context.indicators.at("obf.depth_bid_10bps"), 1e6);
+  // Each scan one second after the last (Send advances the clock): the book's age at scan 3.
+  EXPECT_GE((*processed)[2].context.indicators.at("obf.age_s"), 0.0);
+  EXPECT_LE((*processed)[2].context.indicators.at("obf.age_s"), 1.0);
+
+  auto replay = [&](bool with_indicators) {
+    Backtest bt(options_.engine, MakeStrategy(options_));
+    for (size_t i = 0; i < processed->size(); ++i) {
+      ScanContext c = (*processed)[i].context;
+      if (!with_indicators) c.indicators.clear();
+      EXPECT_OK(bt.Add(ParseScanJson(sent[i]).value(), c));
+    }
+    return bt.Finish().fill_list;
+  };
+  const ParityResult parity = CompareFills((*journal)->Fills().value(), replay(true));
+  EXPECT_TRUE(parity.ok) << parity.first_difference;
+  EXPECT_EQ(parity.fills_compared, 1u);
+  // Without the recorded values every entry is held back: the values are what decided.
+  EXPECT_TRUE(replay(false).empty());
+  options_.vel_div.block_on_missing = false;
+  EXPECT_FALSE(CompareFills((*journal)->Fills().value(), replay(false)).ok);
+}
+
 // A quiet market is not a dead trader: without scans the state goes out again every heartbeat
 // (OnHeartbeat), and not twice when a scan already published it.
 TEST_F(TraderServiceTest, RepublishesItsStateOncePerHeartbeatWithoutScans) {

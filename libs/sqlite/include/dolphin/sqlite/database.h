@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -130,8 +131,15 @@ class Statement {
   int BindNull(int index);
 
   template <typename T>
+  struct IsOptional : std::false_type {};
+  template <typename T>
+  struct IsOptional<std::optional<T>> : std::true_type {};
+
+  template <typename T>
   int BindOne(int index, const T& value) {
-    if constexpr (std::is_same_v<T, bool>) {
+    if constexpr (IsOptional<T>::value) {  // nullopt is NULL
+      return value ? BindOne(index, *value) : BindNull(index);
+    } else if constexpr (std::is_same_v<T, bool>) {
       return BindInt(index, value ? 1 : 0);
     } else if constexpr (std::is_integral_v<T>) {
       return BindInt(index, static_cast<int64_t>(value));

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <span>
 #include <string>
 #include <vector>
@@ -108,6 +109,14 @@ Result<std::vector<ScanFileEntry>> LoadScanDir(const std::filesystem::path& dir,
 // EpochSequencer, duplicates and stale scans dropped (a lower number with an equal timestamp is
 // stale, never a new epoch).
 std::vector<ScanFileEntry> AssignEpochs(std::vector<ScanFileEntry> ordered);
+
+// The indicator values a journal recorded, by scan (number, timestamp in Unix microseconds):
+// a plain replay of scan files gives each scan the values the live trader saw for it
+// (`dolphin backtest --scans DIR --indicators-from JOURNAL`, the daily batch's plain replay).
+using RecordedIndicators = std::map<std::pair<int64_t, int64_t>, IndicatorValues>;
+RecordedIndicators IndicatorsByScan(const std::vector<ProcessedScan>& processed);
+// The values recorded for `scan`; empty when the journal has none for it.
+const IndicatorValues& RecordedFor(const RecordedIndicators& recorded, const Scan& scan);
 
 // The journal's processed sequence matched against `scans` (by scan number and timestamp), with
 // the recorded contexts and epochs. A marker whose scan is not in `scans` is an error naming it.

@@ -122,10 +122,9 @@ class Engine {
  public:
   Engine(EngineOptions options, std::unique_ptr<Strategy> strategy);
 
-  // `ob_features` / `exf`: the latest order-book / external-factor features, or null.
+  // The strategy sees `context.indicators` (the indicator values at the decision).
   Result<ScanResult> OnScan(const Scan& scan, const ScanContext& context,
-                            const ScanHooks& hooks = {}, const Json* ob_features = nullptr,
-                            const Json* exf = nullptr);
+                            const ScanHooks& hooks = {});
 
   // The whole state as JSON (doubles round-trip exactly), and back. Restore checks the colour.
   Json SaveState() const;

@@ -124,13 +124,18 @@ class Journal {
   virtual Result<JournalCounts> Counts() = 0;
 
   virtual const std::filesystem::path& path() const = 0;
+  // The file's schema version (docs/journal.md), and the older version that OpenJournal
+  // migrated it from (0 when it did not migrate). A read-only open never migrates.
+  virtual int64_t schema_version() const = 0;
+  virtual int64_t migrated_from() const = 0;
 
  protected:
   Journal() = default;
 };
 
-// Opens (creating it and its folder if needed) the journal for writing. Errors name the file
-// and what is wrong: not a journal, another colour, a newer schema, a locked or unwritable file.
+// Opens (creating it and its folder if needed) the journal for writing, migrating an older
+// schema in one transaction. Errors name the file and what is wrong: not a journal, another
+// colour, a newer schema, a locked or unwritable file.
 Result<std::unique_ptr<Journal>> OpenJournal(const std::filesystem::path& path,
                                              JournalOptions options);
 // Opens an existing journal read-only (for `dolphin trader fills` and backtests). Every write

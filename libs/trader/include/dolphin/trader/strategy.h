@@ -25,8 +25,9 @@ struct PositionView {
 
 struct StrategyInput {
   const Scan& scan;
-  const Json* ob_features = nullptr;  // DOLPHIN_FEATURES["ob_features_latest"] when present
-  const Json* exf = nullptr;          // DOLPHIN_FEATURES["exf_latest"] when present
+  // The indicator values of the strategy's asset at this decision (ScanContext::indicators:
+  // read from DOLPHIN_FEATURES live, from the journal in a replay).
+  const IndicatorValues& indicators;
   std::optional<PositionView> position;
   Timestamp now;  // the scan's timestamp
   double equity = 0;
@@ -38,6 +39,8 @@ struct StrategyDecision {
   Side side = Side::kSell;  // for kEnter
   double fraction = 0;      // of equity, for kEnter (before posture scaling)
   std::string reason;       // "vel_div=-0.0312 <= -0.02", "take_profit 1.2% >= 1%"
+  // The gate that held back an entry the signal asked for ("max_spread_bps"), "" otherwise.
+  std::string gated_by;
 };
 std::string_view ActionName(StrategyDecision::Action action);  // "hold" | "enter" | "exit"
 
@@ -61,6 +64,19 @@ struct VelDivOptions {
   double take_profit_pct = 1.0;    // exit when the position gained this much (percent)
   double stop_loss_pct = 0.5;      // exit when it lost this much (percent)
   double size_fraction = 0.5;      // entry notional as a fraction of equity (before posture)
+
+  // Indicator gates (docs/trader.md): each holds back entries only, never an exit; 0 = off.
+  double max_spread_bps = 0;       // no entry while obf.spread_bps > this
+  double max_adverse_funding = 0;  // no entry while funding.rate is against the entry side by
+                                   // more than this (a fraction per interval: 0.0005 = 0.05 %)
+  double min_depth_10bps = 0;      // no entry while the quote depth within 10 bps on the side
+                                   // the entry takes (bids for a short, asks for a long) < this
+  double max_obf_age_s = 10;       // an obf value older than this counts as missing
+  double max_exf_age_s = 300;      // a funding value older than this counts as missing
+  // A gate whose value is missing or too old: "block" (default) refuses the entry, "allow"
+  // lets the gate pass.
+  bool block_on_missing = true;
+  bool AnyGate() const { return max_spread_bps > 0 || max_adverse_funding > 0 || min_depth_10bps > 0; }
 };
 
 Result<VelDivOptions> ParseVelDivOptions(ConfigSection& section, VelDivOptions defaults);

@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -70,6 +72,12 @@ struct Fill {
   Timestamp ts;             // the filling scan's timestamp
 };
 
+// The indicator values the trader saw at one decision, for its strategy's asset: a flat map
+// "source.field" -> number (docs/trader.md lists the names), e.g. "obf.spread_bps",
+// "funding.rate", and each source's age at the decision, "obf.age_s". A name that is absent was
+// not on the bus. Recorded in the journal with the scan, so a replay decides on exactly these.
+using IndicatorValues = std::map<std::string, double, std::less<>>;
+
 // What the trader knew about one scan from outside the scan itself. The live service decides
 // it (posture from the bus, the operator's controls, the scan's age) and the journal records
 // it with the processed marker, so a backtest over the journal replays the same decisions.
@@ -80,6 +88,7 @@ struct ScanContext {
   bool halted = false;         // operator halt in force
   bool flatten = false;        // operator flatten requested: close everything on this scan
   bool stale = false;          // the scan is older than max_scan_age_s: no entries
+  IndicatorValues indicators;  // DOLPHIN_FEATURES' obf / ExtF values at the decision
 };
 
 }  // namespace dolphin::trader
