@@ -185,8 +185,8 @@ TEST_F(IndicatorsEndToEndTest, FlowsFeedTheGatesAndHealthSeesThemGoStaleWithoutR
   const Json later = Health();
   ASSERT_TRUE(later.contains("subsystem_health") && later.contains("reasons")) << later.dump();
   EXPECT_EQ(later.value("recovery", Json::array()).size(), 0u) << later.dump();
-  for (const auto& [name, p] :
-       later["subsystem_health"].value("processes", Json::object()).items()) {
+  const Json processes = later["subsystem_health"].value("processes", Json::object());
+  for (const auto& [name, p] : processes.items()) {
     EXPECT_EQ(p.value("restarts", 0), 0) << name << ": " << later.dump();
   }
   EXPECT_THAT(later["reasons"].value("m3", Json()).dump(), HasSubstr("obf")) << later.dump();
