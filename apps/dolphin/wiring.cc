@@ -384,11 +384,11 @@ Result<AppConfig> LoadAppConfig(const CliContext& ctx, ConfigDiagnostics& diag) 
         problem = fmt::format("[indicators.{}] symbols do not include {}", flow, v.asset);
       }
       if (problem.empty()) return;
-      diag.Warn(fmt::format("{}: [trader.{}] {} gate on {} values, but {}: {}",
-                            app.file.has_file() ? app.file.file() : "configuration",
-                            t.engine.color, keys, flow, problem,
-                            v.block_on_missing ? "every entry will be held back"
-                                               : "the gate will never act"));
+      diag.Warn(fmt::format(
+          "{}: [trader.{}] {} gate on {} values, but {}: {}",
+          app.file.has_file() ? app.file.file() : "configuration", t.engine.color, keys, flow,
+          problem,
+          v.block_on_missing ? "every entry will be held back" : "the gate will never act"));
     };
     check(v.max_spread_bps > 0 || v.min_depth_10bps > 0, indicators::kFlowObf,
           "max_spread_bps / min_depth_10bps");

@@ -238,8 +238,8 @@ Status Migrate(Database& db, int64_t version) {
     if (m.to_version <= version) continue;
     Status st = db.Exec(m.sql);
     if (!st.ok()) {
-      return st.WithPrefix(
-          fmt::format("migrating the schema from version {} to {}", m.to_version - 1, m.to_version));
+      return st.WithPrefix(fmt::format("migrating the schema from version {} to {}",
+                                       m.to_version - 1, m.to_version));
     }
   }
   DOLPHIN_ASSIGN_OR_RETURN(Statement bump,
@@ -355,18 +355,18 @@ class JournalImpl final : public Journal {
           const ScanContext& c = p.context;
           for (const auto& [name, v] : c.indicators) {
             if (!std::isfinite(v)) {
-              return InvalidArgumentError(fmt::format(
-                  "scan {} of epoch {}: indicator {} is {}, not a finite number", p.scan_number,
-                  p.epoch, name, v));
+              return InvalidArgumentError(
+                  fmt::format("scan {} of epoch {}: indicator {} is {}, not a finite number",
+                              p.scan_number, p.epoch, name, v));
             }
           }
           const std::optional<std::string> indicators =
               c.indicators.empty() ? std::nullopt
                                    : std::optional<std::string>(IndicatorsToJson(c.indicators));
-          Status status = insert_processed_.Run(
-              p.epoch, p.scan_number, TimeText(p.scan_ts), p.file, PostureName(c.posture), c.rm,
-              c.posture_stale, c.halted, c.flatten, c.stale, p.outcome, p.signal,
-              TimeText(p.processed_at), indicators);
+          Status status = insert_processed_.Run(p.epoch, p.scan_number, TimeText(p.scan_ts), p.file,
+                                                PostureName(c.posture), c.rm, c.posture_stale,
+                                                c.halted, c.flatten, c.stale, p.outcome, p.signal,
+                                                TimeText(p.processed_at), indicators);
           if (!status.ok()) {
             const std::string scan = fmt::format("scan {} of epoch {}", p.scan_number, p.epoch);
             if (status.code() == StatusCode::kAlreadyExists) {

@@ -155,7 +155,8 @@ class VelDivStrategy final : public Strategy {
   };
 
   // The first gate that holds back an entry in the configured direction, or nullopt. A value
-  // that is absent or older than its source's max age is missing: it holds the entry back with
+  // that is absent, older than its source's max age or stamped further than that in the
+  // future is missing: it holds the entry back with
   // on_missing_indicator = "block", and lets it pass with "allow".
   std::optional<Gated> CheckGates(const IndicatorValues& in) const {
     const bool short_side = o_.direction == Side::kSell;
@@ -168,6 +169,12 @@ class VelDivStrategy final : public Strategy {
       if (age == in.end()) return fmt::format("{} has no age", name);
       if (age->second > max_age) {
         return fmt::format("{} is {:.1f} s old (max {} s)", name, age->second, max_age);
+      }
+      // Pushed later than the decision by more than a source's whole age allowance: the
+      // flow's clock and the trader's disagree, and the value's age is unknown.
+      if (age->second < -max_age) {
+        return fmt::format("{} is stamped {:.1f} s in the future (clocks disagree)", name,
+                           -age->second);
       }
       return it->second;
     };
@@ -201,15 +208,14 @@ class VelDivStrategy final : public Strategy {
     }
     if (o_.max_adverse_funding > 0) {
       // Longs pay a positive rate, shorts a negative one.
-      auto g = gate("max_adverse_funding", "funding.rate", "funding", o_.max_exf_age_s,
-                    [&](double rate) {
-                      const double adverse = short_side ? -rate : rate;
-                      return adverse > o_.max_adverse_funding
-                                 ? fmt::format("funding.rate={:.6g} against a {} by more than {}",
-                                               rate, short_side ? "short" : "long",
-                                               o_.max_adverse_funding)
-                                 : std::string();
-                    });
+      auto g = gate(
+          "max_adverse_funding", "funding.rate", "funding", o_.max_exf_age_s, [&](double rate) {
+            const double adverse = short_side ? -rate : rate;
+            return adverse > o_.max_adverse_funding
+                       ? fmt::format("funding.rate={:.6g} against a {} by more than {}", rate,
+                                     short_side ? "short" : "long", o_.max_adverse_funding)
+                       : std::string();
+          });
       if (g) return g;
     }
     return std::nullopt;

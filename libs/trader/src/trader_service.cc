@@ -495,9 +495,10 @@ class TraderServiceImpl final : public TraderService {
     if (j.ok() && j->is_object()) {
       slot = std::move(*j);
     } else {
-      env_.logger.Warn(name_, "ignoring an unreadable feature value",
-                       {{"key", e.key},
-                        {"error", j.ok() ? std::string("not a JSON object") : j.status().message()}});
+      env_.logger.Warn(
+          name_, "ignoring an unreadable feature value",
+          {{"key", e.key},
+           {"error", j.ok() ? std::string("not a JSON object") : j.status().message()}});
       slot.reset();
     }
     ReadIndicatorsLocked();
@@ -505,8 +506,8 @@ class TraderServiceImpl final : public TraderService {
 
   // The strategy asset's indicator values, read once per feature update (never per scan).
   void ReadIndicatorsLocked() {
-    indicators_ = ReadIndicators(engine_->strategy().asset(), ob_features_ ? &*ob_features_ : nullptr,
-                                 exf_ ? &*exf_ : nullptr);
+    indicators_ = ReadIndicators(engine_->strategy().asset(),
+                                 ob_features_ ? &*ob_features_ : nullptr, exf_ ? &*exf_ : nullptr);
   }
 
   ScanContext ContextFor(const Scan& scan, Timestamp now) const {

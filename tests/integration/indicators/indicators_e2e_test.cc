@@ -121,7 +121,9 @@ TEST_F(IndicatorsEndToEndTest, FlowsFeedTheGatesAndHealthSeesThemGoStaleWithoutR
   // The flows run on their schedules through the scheduler and its worker, and every source
   // is fresh in the health record.
   ASSERT_TRUE(WaitFor(
-      [&] { return SourcesAre({{"obf", "fresh"}, {"extf", "fresh"}, {"esof", "fresh"}}); },
+      [&] {
+        return SourcesAre({{"obf", "fresh"}, {"extf", "fresh"}, {"esof", "fresh"}});
+      },
       std::chrono::seconds(90)))
       << Health().dump() << "\n"
       << run.Stderr();
@@ -157,18 +159,24 @@ TEST_F(IndicatorsEndToEndTest, FlowsFeedTheGatesAndHealthSeesThemGoStaleWithoutR
   EXPECT_EQ(Fills("GREEN"), 0u);
   auto metrics = Api().Get("/metrics");
   ASSERT_OK(metrics);
-  EXPECT_THAT(metrics->body,
-              HasSubstr("dolphin_trader_entries_held_total{color=\"GREEN\",gate=\"max_spread_bps\"}"));
+  EXPECT_THAT(
+      metrics->body,
+      HasSubstr("dolphin_trader_entries_held_total{color=\"GREEN\",gate=\"max_spread_bps\"}"));
 
   // The fake server stops answering: obf and extf go stale, then dead; esof (no network) stays
   // fresh; BLUE's gates now see old values and hold entries back.
   api_.Stop();
-  ASSERT_TRUE(WaitFor([&] { return SourcesAre({{"obf", "stale"}, {"extf", "stale"}}); },
-                      std::chrono::seconds(30)))
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return SourcesAre({{"obf", "stale"}, {"extf", "stale"}});
+      },
+      std::chrono::seconds(30)))
       << Health().dump();
-  ASSERT_TRUE(
-      WaitFor([&] { return SourcesAre({{"obf", "dead"}, {"extf", "dead"}, {"esof", "fresh"}}); },
-              std::chrono::seconds(30)))
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return SourcesAre({{"obf", "dead"}, {"extf", "dead"}, {"esof", "fresh"}});
+      },
+      std::chrono::seconds(30)))
       << Health().dump();
   const size_t before = Processed("BLUE").size();
   ASSERT_TRUE(WaitFor(

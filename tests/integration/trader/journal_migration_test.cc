@@ -115,8 +115,9 @@ TEST_F(JournalMigrationTest, AVersion1JournalReplaysReadOnlyThenMigratesAndStill
             std::vector<std::string>{"0"});
   const fs::path fresh = dir_.path() / "new.sqlite";
   ASSERT_OK(trader::OpenJournal(fresh, {.sync = trader::JournalSync::kFull, .color = "BLUE"}));
-  const char* kSchemaSql = "SELECT type || ' ' || name || ': ' || coalesce(sql, '') "
-                           "FROM sqlite_master ORDER BY name";
+  const char* kSchemaSql =
+      "SELECT type || ' ' || name || ': ' || coalesce(sql, '') "
+      "FROM sqlite_master ORDER BY name";
   EXPECT_EQ(Query(journal_, kSchemaSql), Query(fresh, kSchemaSql));
   // A second open does not migrate again.
   {

@@ -403,9 +403,9 @@ TEST_F(JournalTest, UnreadableIndicatorValuesAreNamed) {
   // Not JSON at all: refused by the column's own check.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-  EXPECT_NE(sqlite3_exec(db, "UPDATE processed SET indicators = 'not json'", nullptr, nullptr,
-                         nullptr),
-            SQLITE_OK);
+  EXPECT_NE(
+      sqlite3_exec(db, "UPDATE processed SET indicators = 'not json'", nullptr, nullptr, nullptr),
+      SQLITE_OK);
   sqlite3_close(db);
 }
 

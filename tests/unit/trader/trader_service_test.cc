@@ -356,10 +356,11 @@ TEST_F(TraderServiceTest, IndicatorGatesReadTheBusAndTheJournalRecordsWhatTheySa
       return ind.contains("obf.spread_bps") && ind["obf.spread_bps"] == spread_bps;
     }));
   };
-  ASSERT_OK(bus_->Put("DOLPHIN_FEATURES", "exf_latest",
-                      fmt::format(R"({{"funding":{{"BTCUSDT":{{"rate":0.0001}},"_pushed_at":"{}"}},)"
-                                  R"("_pushed_at":"{}"}})",
-                                  FormatRfc3339(env_.clock.Now()), FormatRfc3339(env_.clock.Now()))));
+  ASSERT_OK(
+      bus_->Put("DOLPHIN_FEATURES", "exf_latest",
+                fmt::format(R"({{"funding":{{"BTCUSDT":{{"rate":0.0001}},"_pushed_at":"{}"}},)"
+                            R"("_pushed_at":"{}"}})",
+                            FormatRfc3339(env_.clock.Now()), FormatRfc3339(env_.clock.Now()))));
   ASSERT_TRUE(
       WaitFor([&] { return t->CurrentStateJson()["indicators"].contains("funding.rate"); }));
   std::vector<std::string> sent;

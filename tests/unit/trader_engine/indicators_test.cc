@@ -52,14 +52,14 @@ TEST(IndicatorInputsTest, ReadsTheAssetsValuesAndEachSourcesAge) {
   const Json ob = ObFeatures(), exf = Exf();
   const IndicatorReading r = ReadIndicators("BTCUSDT", &ob, &exf);
   const IndicatorValues v = IndicatorsAt(r, kPushed + std::chrono::milliseconds(2500));
-  EXPECT_THAT(v, UnorderedElementsAre(
-                     Pair("obf.mid", 100.01), Pair("obf.spread_bps", 1.9998),
-                     Pair("obf.imbalance_5", 0.25), Pair("obf.imbalance_20", -0.1),
-                     Pair("obf.depth_bid_10bps", 25000.5), Pair("obf.depth_ask_10bps", 18000.0),
-                     Pair("obf.age_s", 2.5), Pair("funding.rate", -0.0006),
-                     Pair("funding.age_s", 62.5), Pair("dvol.value", 52.1),
-                     Pair("dvol.age_s", 92.5), Pair("fear_greed.value", 47.0),
-                     Pair("fear_greed.age_s", 3602.5)));
+  EXPECT_THAT(
+      v, UnorderedElementsAre(Pair("obf.mid", 100.01), Pair("obf.spread_bps", 1.9998),
+                              Pair("obf.imbalance_5", 0.25), Pair("obf.imbalance_20", -0.1),
+                              Pair("obf.depth_bid_10bps", 25000.5),
+                              Pair("obf.depth_ask_10bps", 18000.0), Pair("obf.age_s", 2.5),
+                              Pair("funding.rate", -0.0006), Pair("funding.age_s", 62.5),
+                              Pair("dvol.value", 52.1), Pair("dvol.age_s", 92.5),
+                              Pair("fear_greed.value", 47.0), Pair("fear_greed.age_s", 3602.5)));
   // Another asset: its own book and funding; no DVOL for ETH in this value.
   const IndicatorValues eth = IndicatorsAt(ReadIndicators("ETHUSDT", &ob, &exf), kPushed);
   EXPECT_EQ(eth.at("obf.spread_bps"), 0.3);
@@ -122,7 +122,8 @@ TEST(IndicatorInputsTest, JournalTextRoundTripsEveryFiniteDoubleExactly) {
 }
 
 TEST(IndicatorInputsTest, JournalTextThatIsNotAnObjectOfNumbersIsRefused) {
-  EXPECT_THAT(IndicatorsFromJson("[1]").status(), testing::StatusHasMessage("expected a JSON object"));
+  EXPECT_THAT(IndicatorsFromJson("[1]").status(),
+              testing::StatusHasMessage("expected a JSON object"));
   EXPECT_THAT(IndicatorsFromJson(R"({"obf.mid":"1"})").status(),
               testing::StatusHasMessage("obf.mid: expected a number, got \"1\""));
   EXPECT_THAT(IndicatorsFromJson(R"({"obf.mid":null})").status(),
@@ -147,9 +148,9 @@ Scan MakeScan(int64_t n, double vel_div, double btc = 60000) {
 
 // Fresh values of an ordinary book: 2 bps spread, deep on both sides, funding +0.0001.
 IndicatorValues Fresh() {
-  return {{"obf.spread_bps", 2.0},        {"obf.depth_bid_10bps", 50000.0},
+  return {{"obf.spread_bps", 2.0},          {"obf.depth_bid_10bps", 50000.0},
           {"obf.depth_ask_10bps", 40000.0}, {"obf.age_s", 0.8},
-          {"funding.rate", 0.0001},        {"funding.age_s", 30.0}};
+          {"funding.rate", 0.0001},         {"funding.age_s", 30.0}};
 }
 
 ScanContext With(IndicatorValues values) {
@@ -204,6 +205,13 @@ TEST(VelDivGatesTest, MissingOrStaleValuesBlockOrPassAsConfigured) {
   d = Decide(o, old);
   EXPECT_EQ(d.action, Action::kHold);
   EXPECT_THAT(d.reason, HasSubstr("obf.spread_bps is 12.5 s old (max 10 s)"));
+  // A little in the future is clock jitter; beyond the age allowance the age is unknown.
+  IndicatorValues ahead = Fresh();
+  ahead["obf.age_s"] = -0.5;
+  EXPECT_EQ(Decide(o, ahead).action, Action::kEnter);
+  ahead["obf.age_s"] = -11;
+  EXPECT_THAT(Decide(o, ahead).reason,
+              HasSubstr("obf.spread_bps is stamped 11.0 s in the future (clocks disagree)"));
   o.block_on_missing = false;
   EXPECT_EQ(Decide(o, {}).action, Action::kEnter);
   EXPECT_EQ(Decide(o, old).action, Action::kEnter);
@@ -288,8 +296,8 @@ TEST(VelDivGatesTest, OptionsParseWithRangesAndShowInConfigShow) {
   EXPECT_THAT(out.text(), HasSubstr("on_missing_indicator = \"allow\""));
 
   ConfigDiagnostics bad_diag;
-  EXPECT_FALSE(parse("[trader]\nmax_spread_bps = -1\non_missing_indicator = \"maybe\"\n", &bad_diag)
-                   .ok());
+  EXPECT_FALSE(
+      parse("[trader]\nmax_spread_bps = -1\non_missing_indicator = \"maybe\"\n", &bad_diag).ok());
   ASSERT_EQ(bad_diag.errors().size(), 2u);
   EXPECT_THAT(bad_diag.errors()[0], HasSubstr("max_spread_bps"));
   EXPECT_THAT(bad_diag.errors()[1], HasSubstr("on_missing_indicator"));

@@ -84,7 +84,8 @@ class Statement {
 
   // Binds `values` to ?1, ?2, ..., steps once (a row or the end are both success) and resets,
   // so that a cached statement holds no lock between uses. Values: bool, integers, double,
-  // anything convertible to std::string_view (bound as UTF-8 text), nullptr (NULL).
+  // anything convertible to std::string_view (bound as UTF-8 text), nullptr (NULL), and
+  // std::optional of any of these (nullopt binds NULL).
   template <typename... Values>
   Status Run(const Values&... values) {
     DOLPHIN_RETURN_IF_ERROR(Bind(values...));

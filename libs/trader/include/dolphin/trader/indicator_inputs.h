@@ -26,7 +26,7 @@ namespace dolphin::trader {
 //   dvol.value dvol.age_s            from exf_latest.dvol[<base currency>] (BTCUSDT -> BTC)
 //   fear_greed.value fear_greed.age_s from exf_latest.fear_greed
 struct IndicatorReading {
-  IndicatorValues values;                             // without the ages
+  IndicatorValues values;                                   // without the ages
   std::map<std::string, Timestamp, std::less<>> pushed_at;  // "obf", "funding", ...
 };
 

@@ -76,7 +76,9 @@ struct VelDivOptions {
   // A gate whose value is missing or too old: "block" (default) refuses the entry, "allow"
   // lets the gate pass.
   bool block_on_missing = true;
-  bool AnyGate() const { return max_spread_bps > 0 || max_adverse_funding > 0 || min_depth_10bps > 0; }
+  bool AnyGate() const {
+    return max_spread_bps > 0 || max_adverse_funding > 0 || min_depth_10bps > 0;
+  }
 };
 
 Result<VelDivOptions> ParseVelDivOptions(ConfigSection& section, VelDivOptions defaults);
