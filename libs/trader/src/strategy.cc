@@ -156,8 +156,8 @@ class VelDivStrategy final : public Strategy {
 
   // The first gate that holds back an entry in the configured direction, or nullopt. A value
   // that is absent, older than its source's max age or stamped further than that in the
-  // future is missing: it holds the entry back with
-  // on_missing_indicator = "block", and lets it pass with "allow".
+  // future is missing: it holds the entry back with on_missing_indicator = "block", and lets
+  // it pass with "allow".
   std::optional<Gated> CheckGates(const IndicatorValues& in) const {
     const bool short_side = o_.direction == Side::kSell;
     // The value of `name` when present and fresh; otherwise why not.
