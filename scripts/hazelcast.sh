@@ -66,7 +66,9 @@ case $cmd in
     sed "s/@PORT@/$port/g" "$root/scripts/hazelcast/hazelcast-member.yaml.in" > "$dir/hazelcast.yaml"
     : > "$log"
     # setsid: the member gets its own session, so a terminal's Ctrl-C does not reach it twice.
-    setsid java -Xms64m -Xmx"$heap" -XX:+UseSerialGC \
+    # HAZELCAST_JAVA_OPTS: extra JVM flags / -Dhazelcast.* properties (benchmark experiments).
+    # shellcheck disable=SC2086
+    setsid java -Xms64m -Xmx"$heap" -XX:+UseSerialGC ${HAZELCAST_JAVA_OPTS:-} \
       -Djava.net.preferIPv4Stack=true \
       -Dhazelcast.config="$dir/hazelcast.yaml" \
       -Dhazelcast.phone.home.enabled=false \

@@ -18,10 +18,15 @@
 //    the journal commit) - rename time. Same host, same clock. A warm-up is discarded.
 //  - between scans the bench idles gap_ms (20 ms; live scans come every few seconds), so every
 //    thread on the path wakes from idle, as it does live;
+//  - --rate R instead paces the renames by a clock, R scans a second (scan i due at
+//    start + i / R, however long the previous one took), as a scanner does; the CPU window then
+//    ends one period after the last slot, so each scan carries its share of idle time;
+//  - CPU per scan: each process's on-CPU time over the measured scans (the sum of its threads'
+//    /proc/<pid>/task/*/schedstat, in ns) / scans; resident memory (VmRSS, VmHWM) at the end;
 //  - breakdown: after each decision (outside the timed part) the bench reads
 //    DOLPHIN_FEATURES["latest_eigen_scan"] and splits the latency at its bridge_ts (the bridge's
 //    wall clock after reading and decoding the file (columns already JSON), before the state
-//    file and the put); CPU per scan of each process from /proc/<pid>/stat;
+//    file and the put);
 //  - context, beside the budget floors: the same floors idling gap_ms before each sample
 //    ("paced"), and the bus hop alone (put of the real scan JSON -> key listener on a second
 //    connection), back to back and paced; measured after the pipeline, so they do not warm the
@@ -31,7 +36,8 @@
 // the bridge's state_file there (e.g. /dev/shm, to see what writing it costs).
 //
 // Usage: dolphin_pipeline_bench --member 127.0.0.1:5701 [--n 400] [--warmup 20]
-//          [--sync normal|full|both] [--gap-ms 20] [--floor-n 2000] [--hop-n N] [--hop-warmup N]
+//          [--sync normal|full|both] [--gap-ms 20] [--rate R] [--floor-n 2000] [--hop-n N]
+//          [--hop-warmup N]
 //          [--probe] [--bridge-state-dir DIR] [--dolphin PATH] [--keep]
 // Appends docs/architecture.md §10 JSON lines (histogram.h) and prints a table with the budgets (a
 // figure, not a test: exit 0 whether or not a budget is met).
@@ -63,6 +69,8 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "dolphin/bus/bus_options.h"
@@ -190,6 +198,34 @@ struct Cpu {
   double user = 0, sys = 0;  // seconds
 };
 
+// Nanoseconds on a CPU of every live thread of a process (/proc/<pid>/task/*/schedstat, field
+// 1): exact, where /proc/<pid>/stat's utime/stime come in 10 ms ticks, too coarse for a few
+// hundred microseconds a scan at 1 scan/s. A thread that exits inside the window takes its time
+// with it: the services keep their threads (the bridge reads local files on its own thread).
+double ProcessCpuNs(pid_t pid) {
+  double total = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(fmt::format("/proc/{}/task", pid), ec), end; !ec && it != end;
+       it.increment(ec)) {
+    std::ifstream in(it->path() / "schedstat");
+    double ns = 0;
+    if (in >> ns) total += ns;
+  }
+  return total;
+}
+
+// VmRSS and VmHWM (peak) of a process, MB.
+std::pair<double, double> ProcessRssMb(pid_t pid) {
+  std::ifstream in(fmt::format("/proc/{}/status", pid));
+  std::string line;
+  double rss = 0, hwm = 0;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) rss = std::stod(line.substr(6)) / 1024;
+    if (line.rfind("VmHWM:", 0) == 0) hwm = std::stod(line.substr(6)) / 1024;
+  }
+  return {rss, hwm};
+}
+
 // utime and stime of a process.
 Cpu ProcessCpu(pid_t pid) {
   std::ifstream in(fmt::format("/proc/{}/stat", pid));
@@ -222,8 +258,10 @@ struct ModeResult {
   int breakdown_misses = 0;
   int stale = 0;
   int with_orders = 0;
-  double cpu_bridge_us = 0, cpu_trader_us = 0;  // user + sys per scan
-  double sys_bridge_us = 0, sys_trader_us = 0;  // of which sys
+  double cpu_bridge_us = 0, cpu_trader_us = 0;  // on-CPU time per scan (schedstat)
+  double sys_bridge_us = 0, sys_trader_us = 0;  // of which sys (from the 10 ms ticks)
+  double rss_bridge_mb = 0, rss_trader_mb = 0, hwm_bridge_mb = 0, hwm_trader_mb = 0;
+  double rate = 0;  // achieved scans per second over the measured scans
 };
 
 // --probe: the bench's own key listener on DOLPHIN_FEATURES (a third client of the member),
@@ -275,8 +313,8 @@ bool WaitForFile(const fs::path& p, const Child& c, std::chrono::seconds timeout
 
 ModeResult RunMode(const std::string& sync, const fs::path& root, const std::string& dolphin,
                    const std::string& member, dolphin::bus::KvBus& bus,
-                   const std::vector<ScanFile>& scans, int warmup, double gap_ms, Probe* probe,
-                   const std::string& bridge_state_dir) {
+                   const std::vector<ScanFile>& scans, int warmup, double gap_ms, double rate,
+                   Probe* probe, const std::string& bridge_state_dir) {
   ModeResult res;
   res.sync = sync;
   const fs::path dir = root / ("sync_" + sync);
@@ -371,10 +409,24 @@ journal_sync = "{}"
                "pipeline bench: sync=%s, %zu scans (%d warm-up), trader pid %d, bridge pid %d\n",
                sync.c_str(), scans.size(), warmup, trader.pid, bridge.pid);
   Cpu cpu_b0, cpu_t0;
+  double ns_b0 = 0, ns_t0 = 0;
+  int64_t measured_from = MonoNs();
   for (size_t i = 0; i < scans.size(); ++i) {
     if (static_cast<int>(i) == warmup) {
       cpu_b0 = ProcessCpu(bridge.pid);
       cpu_t0 = ProcessCpu(trader.pid);
+      ns_b0 = ProcessCpuNs(bridge.pid);
+      ns_t0 = ProcessCpuNs(trader.pid);
+      measured_from = MonoNs();
+    }
+    // --rate: scan i of the measured run is due at measured_from + (i - warmup) / rate, the
+    // way a scanner's clock paces them (idle time = period - latency).
+    if (rate > 0 && static_cast<int>(i) > warmup) {
+      const int64_t due =
+          measured_from +
+          static_cast<int64_t>(static_cast<double>(static_cast<int>(i) - warmup) * 1e9 / rate);
+      const int64_t now = MonoNs();
+      if (due > now) SleepMs(static_cast<double>(due - now) / 1e6);
     }
     const ScanFile& s = scans[i];
     const fs::path from = staging / s.name, to = day / s.name;
@@ -409,12 +461,24 @@ journal_sync = "{}"
       if (p.outcome != "processed") ++res.stale;
       if (p.signal.find(" order=") != std::string::npos) ++res.with_orders;
     }
-    if (gap_ms > 0) SleepMs(gap_ms);
+    if (rate <= 0 && gap_ms > 0) SleepMs(gap_ms);
+  }
+  // With --rate the window ends one period after the last scan's slot, so every measured scan
+  // carries one period of idle time, as it does live.
+  if (rate > 0) {
+    const int64_t end =
+        measured_from +
+        static_cast<int64_t>(static_cast<double>(scans.size() - warmup) * 1e9 / rate);
+    const int64_t now = MonoNs();
+    if (end > now) SleepMs(static_cast<double>(end - now) / 1e6);
   }
   const double measured = static_cast<double>(scans.size() - static_cast<size_t>(warmup));
+  res.rate = measured / (static_cast<double>(MonoNs() - measured_from) / 1e9);
   const Cpu cpu_b1 = ProcessCpu(bridge.pid), cpu_t1 = ProcessCpu(trader.pid);
-  res.cpu_bridge_us = (cpu_b1.user + cpu_b1.sys - cpu_b0.user - cpu_b0.sys) / measured * 1e6;
-  res.cpu_trader_us = (cpu_t1.user + cpu_t1.sys - cpu_t0.user - cpu_t0.sys) / measured * 1e6;
+  res.cpu_bridge_us = (ProcessCpuNs(bridge.pid) - ns_b0) / measured / 1e3;
+  res.cpu_trader_us = (ProcessCpuNs(trader.pid) - ns_t0) / measured / 1e3;
+  std::tie(res.rss_bridge_mb, res.hwm_bridge_mb) = ProcessRssMb(bridge.pid);
+  std::tie(res.rss_trader_mb, res.hwm_trader_mb) = ProcessRssMb(trader.pid);
   res.sys_bridge_us = (cpu_b1.sys - cpu_b0.sys) / measured * 1e6;
   res.sys_trader_us = (cpu_t1.sys - cpu_t0.sys) / measured * 1e6;
   close(ifd);
@@ -453,7 +517,7 @@ int main(int argc, char** argv) {
   std::string dolphin = DefaultDolphin();
   std::string sync = "both";
   int n = 400, warmup = 20, floor_n = 2000, assets = 400, hop_n = -1, hop_warmup = -1;
-  double gap_ms = 20;
+  double gap_ms = 20, rate = 0;
   bool keep = false, probe = false;
   std::string bridge_state_dir;
   for (int i = 1; i < argc; ++i) {
@@ -467,6 +531,7 @@ int main(int argc, char** argv) {
     else if (a == "--warmup") warmup = std::stoi(next());
     else if (a == "--sync") sync = next();
     else if (a == "--gap-ms") gap_ms = std::stod(next());
+    else if (a == "--rate") rate = std::stod(next());
     else if (a == "--floor-n") floor_n = std::stoi(next());
     else if (a == "--assets") assets = std::stoi(next());
     else if (a == "--dolphin") dolphin = next();
@@ -563,12 +628,13 @@ int main(int argc, char** argv) {
       std::lock_guard<std::mutex> lock(probe_state.mu);
       probe_state.arrived.clear();
     }
-    results.push_back(RunMode(mode, root, dolphin, member, **bus, scans, warmup, gap_ms,
+    results.push_back(RunMode(mode, root, dolphin, member, **bus, scans, warmup, gap_ms, rate,
                               probe ? &probe_state : nullptr, bridge_state_dir));
     const ModeResult& r = results.back();
     // Diagnostic variants get their own names, never mixed with the plain figure.
     const std::string variant = std::string(probe ? "probed." : "") +
-                                (bridge_state_dir.empty() ? "" : "bridge_state_elsewhere.");
+                                (bridge_state_dir.empty() ? "" : "bridge_state_elsewhere.") +
+                                (rate > 0 ? fmt::format("rate_{:g}.", rate) : "");
     const std::string base =
         "pipeline.hazelcast." + variant + "rename_to_decision.400_assets.sync_" + mode;
     Record rec = dolphin::bench::FromHistogram(base, "us", r.latency, 1e-3);
@@ -590,6 +656,12 @@ int main(int argc, char** argv) {
       dolphin::bench::Append(Record{
           fmt::format("pipeline.hazelcast.{}cpu_per_scan.{}.sync_{}", variant, who, mode), "us",
           r.latency.count(), v, std::nullopt, std::nullopt, std::nullopt, std::nullopt});
+    }
+    for (auto [who, v] :
+         {std::pair{"bridge", r.rss_bridge_mb}, std::pair{"trader", r.rss_trader_mb}}) {
+      dolphin::bench::Append(
+          Record{fmt::format("pipeline.hazelcast.{}rss.{}.sync_{}", variant, who, mode), "MB", 1, v,
+                 std::nullopt, std::nullopt, std::nullopt, std::nullopt});
     }
   }
 
@@ -695,8 +767,13 @@ int main(int argc, char** argv) {
     std::printf("  budget: p50 %.0f < 5000 %s; p99 %.0f <= 1.5 x %.0f = %.0f %s (ratio %.2f)\n",
                 p50, p50_ok ? "ok" : "MISSED", p99, floor_p99, 1.5 * floor_p99,
                 p99_ok ? "ok" : "MISSED", p99 / floor_p99);
-    std::printf("  cpu per scan (user+sys): bridge %.0f us (sys %.0f), trader %.0f us (sys %.0f)\n",
-                r.cpu_bridge_us, r.sys_bridge_us, r.cpu_trader_us, r.sys_trader_us);
+    std::printf(
+        "  cpu per scan (schedstat) at %.1f scans/s: bridge %.0f us (sys %.0f), trader %.0f us "
+        "(sys %.0f)\n",
+        r.rate, r.cpu_bridge_us, r.sys_bridge_us, r.cpu_trader_us, r.sys_trader_us);
+    std::printf(
+        "  resident memory at the end (peak): bridge %.1f MB (%.1f), trader %.1f MB (%.1f)\n",
+        r.rss_bridge_mb, r.hwm_bridge_mb, r.rss_trader_mb, r.hwm_trader_mb);
     std::printf("  scans with orders %d, stale %d, without breakdown %d\n", r.with_orders, r.stale,
                 r.breakdown_misses);
   }

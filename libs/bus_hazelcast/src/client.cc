@@ -607,9 +607,12 @@ void Client::Dispatch(Message msg) {
 }
 
 void Client::IoLoop() {
-  const auto tick = std::min<Duration>(
-      std::chrono::seconds(1),
-      std::max<Duration>(std::chrono::milliseconds(10), config_.tuning.heartbeat_interval / 2));
+  // Idle, the loop wakes only to check the heartbeat deadlines (a ping after
+  // heartbeat_interval without a write, a drop after heartbeat_timeout without a read): every
+  // half interval (2.5 s by default). Data, the wake fd and Stop() wake it at once; every
+  // Drop() runs on this thread.
+  const auto tick =
+      std::max<Duration>(std::chrono::milliseconds(10), config_.tuning.heartbeat_interval / 2);
   const int tick_ms =
       static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(tick).count());
   while (true) {

@@ -233,14 +233,19 @@ void Runner::Beat(MonoTime started) {
   own.status = worst;
   own.detail = fmt::format("up {}, {} service(s)", FormatDuration(up), services_.size());
   publish(options_.process_name, own);
-  if (options_.status_lines) {
-    size_t maps = 0, keys = 0;
-    if (auto names = bus_.Maps(); names.ok()) {
-      maps = names->size();
-      for (const auto& m : *names) {
-        if (auto k = bus_.Keys(m); k.ok()) keys += k->size();
+  if (options_.status_lines && env_.logger.Enabled(LogLevel::kInfo)) {
+    const MonoTime now = env_.clock.MonotonicNow();
+    if (!bus_counted_at_ || now - *bus_counted_at_ >= std::chrono::minutes(1)) {
+      bus_counted_at_ = now;
+      bus_maps_ = bus_keys_ = 0;
+      if (auto names = bus_.Maps(); names.ok()) {
+        bus_maps_ = names->size();
+        for (const auto& m : *names) {
+          if (auto k = bus_.Keys(m); k.ok()) bus_keys_ += k->size();
+        }
       }
     }
+    const size_t maps = bus_maps_, keys = bus_keys_;
     env_.logger.Info(options_.process_name, "status",
                      {{"up", FormatDuration(up)},
                       {"status", std::string(contract::HeartbeatStatusName(worst))},

@@ -111,6 +111,10 @@ class Runner {
   std::atomic<uint64_t> watchdog_withheld_{0};
   std::atomic<bool> bus_disconnected_{false};  // set by the bus's connection listener
   bool skipping_logged_ = false;               // Runner thread
+  // The status line's map and key counts (Runner thread): on Hazelcast one round trip per map,
+  // so they are counted at most once a minute, not at every beat.
+  std::optional<MonoTime> bus_counted_at_;
+  size_t bus_maps_ = 0, bus_keys_ = 0;
   std::atomic<uint64_t> heartbeats_skipped_{0};
 };
 
