@@ -14,14 +14,11 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DDOLPHIN_BUILD_TESTS
   -DDOLPHIN_BUILD_BENCH=ON >/dev/null
 cmake --build "$build" --target dolphin_bus_hazelcast_bench -j2
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-dir=$(mktemp -d /tmp/dolphin-hz-bench-XXXXXX)
-cleanup() { scripts/hazelcast.sh stop --port "$port" --dir "$dir" >/dev/null || true; rm -rf "$dir"; }
-trap cleanup EXIT
-scripts/hazelcast.sh start --port "$port" --dir "$dir" --watch-pid $$
+. scripts/lib/bench-member.sh
+bench_member_start hz-bench
 
-out=$("$build/bench/bus_hazelcast/dolphin_bus_hazelcast_bench" --member "127.0.0.1:$port" --n "$n")
+out=$("$build/bench/bus_hazelcast/dolphin_bus_hazelcast_bench" --member "127.0.0.1:$member_port" --n "$n")
 echo "$out" | grep -v '^FLOOR_P99_US='
 floor=$(echo "$out" | sed -n 's/^FLOOR_P99_US=//p')
-.venv/bin/python bench/bus_hazelcast/python_client_bench.py --member "127.0.0.1:$port" --n "$n" \
+.venv/bin/python bench/bus_hazelcast/python_client_bench.py --member "127.0.0.1:$member_port" --n "$n" \
   --floor-p99-us "$floor" 2> >(grep -v -E '^\s*$|INFO' >&2)

@@ -16,11 +16,8 @@ build=${BUILD_DIR:-build/pipe-bench}
 cmake --preset bench -B "$build" >/dev/null
 cmake --build "$build" --target dolphin dolphin_pipeline_bench -j2
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-dir=$(mktemp -d /tmp/dolphin-pipe-member-XXXXXX)
-cleanup() { scripts/hazelcast.sh stop --port "$port" --dir "$dir" >/dev/null || true; rm -rf "$dir"; }
-trap cleanup EXIT
-scripts/hazelcast.sh start --port "$port" --dir "$dir" --watch-pid $$
+. scripts/lib/bench-member.sh
+bench_member_start pipe
 
-"$build/bench/pipeline/dolphin_pipeline_bench" --member "127.0.0.1:$port" --n "$n" \
+"$build/bench/pipeline/dolphin_pipeline_bench" --member "127.0.0.1:$member_port" --n "$n" \
   --dolphin "$build/apps/dolphin/dolphin" "$@"

@@ -15,11 +15,8 @@ build=${BUILD_DIR:-build/bench}
 cmake --preset bench -B "$build" >/dev/null
 cmake --build "$build" --target dolphin -j2
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-dir=$(mktemp -d /tmp/dolphin-refbridge-member-XXXXXX)
-cleanup() { scripts/hazelcast.sh stop --port "$port" --dir "$dir" >/dev/null || true; rm -rf "$dir"; }
-trap cleanup EXIT
-scripts/hazelcast.sh start --port "$port" --dir "$dir" --watch-pid $$
+. scripts/lib/bench-member.sh
+bench_member_start refbridge
 
-.venv/bin/python bench/reference_bridge/compare_bridges.py --member "127.0.0.1:$port" \
+.venv/bin/python bench/reference_bridge/compare_bridges.py --member "127.0.0.1:$member_port" \
   --dolphin "$build/apps/dolphin/dolphin" "$@"

@@ -4,6 +4,7 @@
 #include <netinet/tcp.h>
 #include <sys/inotify.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -53,6 +54,12 @@ bool ReadAll(int fd, char* p, size_t n) {
   return true;
 }
 
+int64_t ThreadCpuNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);  // determinism-ok: benchmark CPU accounting
+  return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
+}
+
 [[noreturn]] void Die(const char* what) {
   std::fprintf(stderr, "tcp floor: %s\n", what);
   std::abort();
@@ -60,7 +67,8 @@ bool ReadAll(int fd, char* p, size_t n) {
 
 }  // namespace
 
-Histogram InotifyFloor(const std::filesystem::path& dir, int n, double gap_ms, double unit_ns) {
+Histogram InotifyFloor(const std::filesystem::path& dir, int n, double gap_ms, double unit_ns,
+                       double* cpu_ns) {
   std::filesystem::create_directories(dir);
   int fd = inotify_init1(IN_CLOEXEC);
   inotify_add_watch(fd, dir.c_str(), IN_MOVED_TO);
@@ -69,12 +77,18 @@ Histogram InotifyFloor(const std::filesystem::path& dir, int n, double gap_ms, d
   Histogram h;
   std::thread reader([&] {  // determinism-ok: benchmark
     alignas(struct inotify_event) char buf[4096];
+    const int64_t cpu0 = ThreadCpuNs();
+    int woke = 0;
     for (int i = 0; i < n; ++i) {
       ssize_t r = read(fd, buf, sizeof(buf));
       int64_t now = MonoNs();
       if (r <= 0) break;
       h.Add(static_cast<double>(now - sent.load()) / unit_ns);
       got.store(i + 1);
+      ++woke;
+    }
+    if (cpu_ns != nullptr && woke > 0) {
+      *cpu_ns = static_cast<double>(ThreadCpuNs() - cpu0) / woke;
     }
   });
   for (int i = 0; i < n; ++i) {
@@ -91,7 +105,7 @@ Histogram InotifyFloor(const std::filesystem::path& dir, int n, double gap_ms, d
   return h;
 }
 
-Histogram TcpFloor(int n, double gap_ms, double unit_ns) {
+Histogram TcpFloor(int n, double gap_ms, double unit_ns, double* cpu_ns) {
   Histogram h;
   int lfd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -101,12 +115,16 @@ Histogram TcpFloor(int n, double gap_ms, double unit_ns) {
   ::listen(lfd, 1);
   socklen_t len = sizeof(addr);
   ::getsockname(lfd, reinterpret_cast<sockaddr*>(&addr), &len);
-  std::thread server([lfd] {  // determinism-ok: the echo server of a benchmark
+  std::thread server([lfd, cpu_ns] {  // determinism-ok: the echo server of a benchmark
     int c = ::accept(lfd, nullptr, nullptr);
     int one = 1;
     ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     char buf[1024];
-    while (ReadAll(c, buf, sizeof(buf)) && WriteAll(c, buf, sizeof(buf))) {
+    const int64_t cpu0 = ThreadCpuNs();
+    int echoed = 0;
+    while (ReadAll(c, buf, sizeof(buf)) && WriteAll(c, buf, sizeof(buf))) ++echoed;
+    if (cpu_ns != nullptr && echoed > 0) {
+      *cpu_ns = static_cast<double>(ThreadCpuNs() - cpu0) / echoed;
     }
     ::close(c);
   });

@@ -23,6 +23,9 @@
 //    ends one period after the last slot, so each scan carries its share of idle time;
 //  - CPU per scan: each process's on-CPU time over the measured scans (the sum of its threads'
 //    /proc/<pid>/task/*/schedstat, in ns) / scans; resident memory (VmRSS, VmHWM) at the end;
+//    beside it the CPU floor of the same run: 2 x the paced echo-server step (one wake, a 1 KB
+//    recv and send, CLOCK_THREAD_CPUTIME_ID): a process woken by a scan that waits for one
+//    put's answer cannot spend less;
 //  - breakdown: after each decision (outside the timed part) the bench reads
 //    DOLPHIN_FEATURES["latest_eigen_scan"] and splits the latency at its bridge_ts (the bridge's
 //    wall clock after reading and decoding the file (columns already JSON), before the state
@@ -593,15 +596,27 @@ int main(int argc, char** argv) {
   // wake-up from idle costs on this host (not the budget floor; reported beside it).
   const int paced_n = std::min(floor_n, 300);
   Histogram inotify_paced, tcp_paced;
+  // CPU floors (paced, ns per step): one inotify wake + read; one echo-server step (wake, 1 KB
+  // recv, 1 KB send). A service that wakes on a scan and waits for one put's answer spends at
+  // least two such steps per scan: cpu_floor_us.
+  double cpu_wake_ns = 0, cpu_echo_ns = 0;
   if (gap_ms > 0) {
-    inotify_paced = dolphin::bench::InotifyFloor(root / "floor_paced", paced_n, gap_ms);
-    tcp_paced = dolphin::bench::TcpFloor(paced_n, gap_ms);
+    inotify_paced =
+        dolphin::bench::InotifyFloor(root / "floor_paced", paced_n, gap_ms, 1, &cpu_wake_ns);
+    tcp_paced = dolphin::bench::TcpFloor(paced_n, gap_ms, 1, &cpu_echo_ns);
+    for (auto [what, v] :
+         {std::pair{"inotify_wake", cpu_wake_ns}, std::pair{"tcp_echo_step", cpu_echo_ns}}) {
+      dolphin::bench::Append(Record{fmt::format("pipeline.cpu_floor.{}.paced_{:g}ms", what, gap_ms),
+                                    "us", paced_n, v / 1e3, std::nullopt, std::nullopt,
+                                    std::nullopt, std::nullopt});
+    }
     dolphin::bench::Append(dolphin::bench::FromHistogram(
         fmt::format("pipeline.rename_to_inotify_floor.paced_{:g}ms", gap_ms), "us", inotify_paced,
         1e-3));
     dolphin::bench::Append(dolphin::bench::FromHistogram(
         fmt::format("pipeline.tcp_floor_rtt_1k.paced_{:g}ms", gap_ms), "us", tcp_paced, 1e-3));
   }
+  const double cpu_floor_us = 2 * cpu_echo_ns / 1e3;
 
   // A second connection: the probe's listener (--probe) and the bus-hop figure's listener, so
   // their dispatch never delays the bench's own requests.
@@ -653,9 +668,11 @@ int main(int argc, char** argv) {
     }
     for (auto [who, v] :
          {std::pair{"bridge", r.cpu_bridge_us}, std::pair{"trader", r.cpu_trader_us}}) {
-      dolphin::bench::Append(Record{
-          fmt::format("pipeline.hazelcast.{}cpu_per_scan.{}.sync_{}", variant, who, mode), "us",
-          r.latency.count(), v, std::nullopt, std::nullopt, std::nullopt, std::nullopt});
+      dolphin::bench::Append(
+          Record{fmt::format("pipeline.hazelcast.{}cpu_per_scan.{}.sync_{}", variant, who, mode),
+                 "us", r.latency.count(), v, std::nullopt, std::nullopt,
+                 cpu_floor_us > 0 ? std::optional<double>(cpu_floor_us) : std::nullopt,
+                 cpu_floor_us > 0 ? std::optional<double>(v / cpu_floor_us) : std::nullopt});
     }
     for (auto [who, v] :
          {std::pair{"bridge", r.rss_bridge_mb}, std::pair{"trader", r.rss_trader_mb}}) {
@@ -747,6 +764,8 @@ int main(int argc, char** argv) {
   if (gap_ms > 0) {
     row(fmt::format("paced floor: inotify wake, {:g} ms idle", gap_ms), inotify_paced);
     row(fmt::format("paced floor: TCP round trip, {:g} ms idle", gap_ms), tcp_paced);
+    std::printf("%-44s %9.1f\n", "cpu floor: inotify wake + read (us)", cpu_wake_ns / 1e3);
+    std::printf("%-44s %9.1f\n", "cpu floor: echo step, wake+recv+send (us)", cpu_echo_ns / 1e3);
   }
   row(fmt::format("bus hop: put -> listener, {:.1f} KB scan JSON",
                   static_cast<double>(value_bytes) / 1024),
@@ -769,8 +788,8 @@ int main(int argc, char** argv) {
                 p99_ok ? "ok" : "MISSED", p99 / floor_p99);
     std::printf(
         "  cpu per scan (schedstat) at %.1f scans/s: bridge %.0f us (sys %.0f), trader %.0f us "
-        "(sys %.0f)\n",
-        r.rate, r.cpu_bridge_us, r.sys_bridge_us, r.cpu_trader_us, r.sys_trader_us);
+        "(sys %.0f); cpu floor %.0f us (2 wake steps)\n",
+        r.rate, r.cpu_bridge_us, r.sys_bridge_us, r.cpu_trader_us, r.sys_trader_us, cpu_floor_us);
     std::printf(
         "  resident memory at the end (peak): bridge %.1f MB (%.1f), trader %.1f MB (%.1f)\n",
         r.rss_bridge_mb, r.hwm_bridge_mb, r.rss_trader_mb, r.hwm_trader_mb);

@@ -15,15 +15,18 @@ Method:
    that scan_number - the wall clock just before rename(); same host, same clock;
  - between scans the bench idles gap_ms plus, for a polling bridge, a uniform random part of
    its poll interval (seeded), so renames land at every phase of the poll as live scans do;
- - CPU per scan: the bridge process's utime+stime over the measured scans / N (a poller's idle
-   polling included: that is what it costs); its idle CPU per second over a quiet second; RSS
-   (VmRSS) at the end;
- - the observer's own delay (the Python client's event path) is in every bridge's figure alike.
+ - CPU per scan: the bridge process's CPU time (schedstat of its threads, in ns) over the
+   measured scans / N (a poller's idle polling included: that is what it costs); its idle CPU
+   per second over a quiet second; RSS (VmRSS) at the end;
+ - the observer's own delay (the Python client's event path) is in every bridge's figure alike;
+   it is measured first as the observer floor (its own put -> its own listener, n puts); the
+   bridge's own bridge_ts - rename time ("stamp") shows each bridge without the observer.
 Appends one line per figure to $DOLPHIN_BENCH_OUT (default bench/results/results.jsonl), the
 docs/architecture.md section 10 format ("ratio" = this p50 / dolphin's p50), and prints a table.
 A figure, not a test: exits 0 whether dolphin is faster or not; non-zero only when the run fails.
 """
 import argparse
+import datetime
 import json
 import math
 import os
@@ -40,7 +43,6 @@ import hazelcast
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-TICK = os.sysconf("SC_CLK_TCK")
 
 
 def pct(samples, p):
@@ -58,9 +60,15 @@ def append(record):
 
 
 def cpu_seconds(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
+    """CPU time of the process's live threads, in seconds (schedstat: nanoseconds, not ticks)."""
+    total = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                total += int(f.read().split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            pass  # a thread that just ended
+    return total / 1e9
 
 
 def rss_mb(pid):
@@ -90,12 +98,31 @@ class Observer:
     def _on(self, event):
         at = time.time_ns()
         try:
-            n = json.loads(event.value)["scan_number"]
+            scan = json.loads(event.value)
+            n = scan["scan_number"]
+            stamped = datetime.datetime.fromisoformat(scan["bridge_ts"]).timestamp() * 1e9
         except Exception:
             return
         with self.cond:
-            self.seen.setdefault(n, at)
+            self.seen.setdefault(n, (at, stamped))
             self.cond.notify_all()
+
+    def floor(self, count, gap_s):
+        """The observer's own put -> listener hop (official client both ways): its share of
+        every bridge's figure."""
+        out = []
+        for i in range(count):
+            n = -1 - i
+            t0 = time.time_ns()
+            self.map.put("latest_eigen_scan", json.dumps(
+                {"scan_number": n, "bridge_ts": datetime.datetime.now(
+                    datetime.timezone.utc).isoformat()}))
+            got = self.wait(n, 10)
+            if got is None:
+                die("observer floor: own put never reached the listener")
+            out.append((got[0] - t0) / 1000.0)
+            time.sleep(gap_s)
+        return out
 
     def reset(self):
         self.map.remove("latest_eigen_scan")
@@ -161,7 +188,7 @@ def run_bridge(label, argv_for, ready_of, scans, observer, a, poll_s, rng, work)
         c0 = cpu_seconds(proc.pid)
         time.sleep(1.0)
         idle_cpu_us_per_s = (cpu_seconds(proc.pid) - c0) * 1e6
-        lat_us, cpu0, t_start = [], None, None
+        lat_us, stamp_us, cpu0, t_start = [], [], None, None
         for i, (number, path) in enumerate(scans):
             if i == a.warmup:
                 cpu0, t_start = cpu_seconds(proc.pid), time.monotonic()
@@ -175,7 +202,8 @@ def run_bridge(label, argv_for, ready_of, scans, observer, a, poll_s, rng, work)
                     tail = f.read()[-2000:]
                 die("%s: scan %d never reached the listener\n%s" % (label, number, tail))
             if i >= a.warmup:
-                lat_us.append((at - t0) / 1000.0)
+                lat_us.append((at[0] - t0) / 1000.0)
+                stamp_us.append((at[1] - t0) / 1000.0)
             time.sleep(a.gap_ms / 1000.0 + (rng.uniform(0, poll_s) if poll_s > 0 else 0))
         cpu_us = (cpu_seconds(proc.pid) - cpu0) * 1e6 / len(lat_us)
         wall_s = time.monotonic() - t_start
@@ -187,7 +215,7 @@ def run_bridge(label, argv_for, ready_of, scans, observer, a, poll_s, rng, work)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-    return {"label": label, "lat_us": lat_us, "cpu_us": cpu_us, "idle_cpu_us_per_s":
+    return {"label": label, "lat_us": lat_us, "stamp_us": stamp_us, "cpu_us": cpu_us, "idle_cpu_us_per_s":
             idle_cpu_us_per_s, "rss_mb": rss, "wall_s": wall_s}
 
 
@@ -216,6 +244,7 @@ def main():
         def dolphin_argv(d):
             cfg = os.path.join(d, "dolphin.toml")
             with open(cfg, "w") as f:
+                f.write('state_dir = "%s"\n' % os.path.join(d, "var"))
                 f.write('[log]\nlevel = "warn"\n[api]\nlisten = "127.0.0.1:0"\n'
                         '[bus]\nbackend = "hazelcast"\nmembers = ["%s"]\n[sim]\nenabled = false\n'
                         '[bridge]\nscan_dir = "%s"\n' % (a.member, os.path.join(d, "scans")))
@@ -227,6 +256,9 @@ def main():
                               "--poll-ms", str(poll_ms), "--ready-file",
                               os.path.join(d, "ready")]
 
+        print("compare_bridges: observer floor, %d own puts" % a.n, file=sys.stderr, flush=True)
+        observer.reset()
+        floor = observer.floor(a.n, a.gap_ms / 1000.0)
         runs = []
         plan = [("dolphin", dolphin_argv, lambda d: os.path.join(d, "var", "api.bridge.addr"),
                  scans, 0.0),
@@ -246,27 +278,38 @@ def main():
 
     base = runs[0]
     base_p50, base_cpu = pct(base["lat_us"], 50), base["cpu_us"]
-    print("\nfile renamed -> official-client entry listener, one member, same files "
-          "(ratio = p50 / dolphin p50)")
-    print("%-18s %5s %10s %10s %10s %8s %11s %12s %7s" % (
-        "bridge", "n", "p50 us", "p99 us", "max us", "ratio", "cpu/scan us", "idle cpu us/s",
-        "rss MB"))
+    floor_p50, floor_p99 = pct(floor, 50), pct(floor, 99)
+    print("\nfile renamed -> official-client entry listener (and -> the bridge's own bridge_ts),"
+          " one member, same files; ratio = p50 / dolphin p50")
+    print("observer floor (its own put -> its listener, in every figure): p50 %.0f us, "
+          "p99 %.0f us, n %d" % (floor_p50, floor_p99, len(floor)))
+    print("%-17s %4s %9s %9s %9s %6s %9s %9s %9s %10s %7s" % (
+        "bridge", "n", "p50 us", "p99 us", "max us", "ratio", "stamp p50", "stamp p99",
+        "cpu/scan", "idle us/s", "rss MB"))
+    append({"name": "refbridge.observer_floor.put_to_listener", "unit": "us", "n": len(floor),
+            "p50": floor_p50, "p99": floor_p99, "max": max(floor), "floor_p99": None,
+            "ratio": None})
     for r in runs:
-        lat = r["lat_us"]
+        lat, stamp = r["lat_us"], r["stamp_us"]
         p50, p99 = pct(lat, 50), pct(lat, 99)
         ratio = p50 / base_p50 if base_p50 else None
-        print("%-18s %5d %10.0f %10.0f %10.0f %8.1f %11.0f %12.0f %7.1f" % (
-            r["label"], len(lat), p50, p99, max(lat), ratio or 0, r["cpu_us"],
-            r["idle_cpu_us_per_s"], r["rss_mb"]))
+        print("%-17s %4d %9.0f %9.0f %9.0f %6.1f %9.0f %9.0f %9.0f %10.0f %7.1f" % (
+            r["label"], len(lat), p50, p99, max(lat), ratio or 0, pct(stamp, 50), pct(stamp, 99),
+            r["cpu_us"], r["idle_cpu_us_per_s"], r["rss_mb"]))
         append({"name": "refbridge.%s.rename_to_listener" % r["label"], "unit": "us",
-                "n": len(lat), "p50": p50, "p99": p99, "max": max(lat), "floor_p99": None,
+                "n": len(lat), "p50": p50, "p99": p99, "max": max(lat), "floor_p99": floor_p99,
                 "ratio": ratio})
+        append({"name": "refbridge.%s.rename_to_bridge_ts" % r["label"], "unit": "us",
+                "n": len(stamp), "p50": pct(stamp, 50), "p99": pct(stamp, 99), "max": max(stamp),
+                "floor_p99": None, "ratio": pct(stamp, 50) / pct(base["stamp_us"], 50)})
         append({"name": "refbridge.%s.cpu_per_scan" % r["label"], "unit": "us", "n": len(lat),
                 "p50": r["cpu_us"], "p99": None, "max": None, "floor_p99": None,
                 "ratio": r["cpu_us"] / base_cpu if base_cpu else None})
+        append({"name": "refbridge.%s.idle_cpu" % r["label"], "unit": "us/s", "n": 1,
+                "p50": r["idle_cpu_us_per_s"], "p99": None, "max": None, "floor_p99": None,
+                "ratio": None})
         append({"name": "refbridge.%s.rss" % r["label"], "unit": "MB", "n": 1,
                 "p50": r["rss_mb"], "p99": None, "max": None, "floor_p99": None, "ratio": None})
-
 
 if __name__ == "__main__":
     main()

@@ -8,7 +8,10 @@
 #include <map>
 #include <memory>
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "compression.h"
 #include "flatbuf.h"
@@ -908,19 +911,32 @@ Result<Table> ReadIpc(std::span<const uint8_t> bytes, const ReaderOptions& optio
 }
 
 Result<std::vector<uint8_t>> ReadFileBytes(const std::string& path) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) return ErrnoError(path, errno);
-  std::vector<uint8_t> out;
-  uint8_t chunk[65536];
-  while (true) {
-    size_t n = std::fread(chunk, 1, sizeof(chunk), file);
-    out.insert(out.end(), chunk, chunk + n);
-    if (n < sizeof(chunk)) break;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError(path, errno);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return ErrnoError(path, err);
   }
-  bool failed = std::ferror(file) != 0;
-  int err = errno;
-  std::fclose(file);
-  if (failed) return ErrnoError(path, err);
+  // One read of the size fstat gave (plus a byte to see the end) for a regular file; a file
+  // that grows while read, or one without a size (a FIFO), grows the buffer.
+  std::vector<uint8_t> out(S_ISREG(st.st_mode) ? static_cast<size_t>(st.st_size) + 1 : 65536);
+  size_t got = 0;
+  while (true) {
+    if (got == out.size()) out.resize(out.size() * 2);
+    const ssize_t n = ::read(fd, out.data() + got, out.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      return ErrnoError(path, err);
+    }
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  out.resize(got);
   return out;
 }
 

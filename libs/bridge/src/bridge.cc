@@ -97,35 +97,6 @@ bool IsLocalFileSystem(int64_t magic) {
   }
 }
 
-// A regular file read whole: open, fstat, one read of its size (plus one byte to see EOF).
-Result<std::vector<uint8_t>> ReadRegularFile(const fs::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return ErrnoError(path.string(), errno);
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    const int err = errno;
-    ::close(fd);
-    return ErrnoError(path.string(), err);
-  }
-  std::vector<uint8_t> out(static_cast<size_t>(std::max<off_t>(st.st_size, 0)) + 1);
-  size_t got = 0;
-  while (true) {
-    if (got == out.size()) out.resize(out.size() * 2);  // grew while being read
-    const ssize_t n = ::read(fd, out.data() + got, out.size() - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      return ErrnoError(path.string(), err);
-    }
-    if (n == 0) break;
-    got += static_cast<size_t>(n);
-  }
-  ::close(fd);
-  out.resize(got);
-  return out;
-}
-
 // A folder's modification time (changes when entries are added or removed).
 std::optional<int64_t> DirMtime(const fs::path& p) {
   struct stat st;
@@ -645,9 +616,10 @@ class BridgeImpl final : public Bridge {
     if (hung_paths_.count(c.path) > 0) return;  // Retried when its hung read returns.
     // A regular file on scan_dir's local file system is read here (tens of microseconds from
     // the page cache); anything else (a network mount, a FIFO) on a thread with a timeout.
-    auto bytes = sig->regular && local_dev_ && sig->dev == *local_dev_
-                     ? std::optional<Result<std::vector<uint8_t>>>(ReadRegularFile(c.path))
-                     : ReadWithTimeout(c.path);
+    auto bytes =
+        sig->regular && local_dev_ && sig->dev == *local_dev_
+            ? std::optional<Result<std::vector<uint8_t>>>(arrow::ReadFileBytes(c.path.string()))
+            : ReadWithTimeout(c.path);
     if (!bytes) {
       env_.logger.Warn("bridge", "file read hung; will retry when it returns",
                        {{"file", file}, {"timeout", FormatDuration(options_.read_timeout)}});

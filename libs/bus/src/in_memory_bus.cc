@@ -30,6 +30,15 @@ std::string_view ConnectionEventName(ConnectionEvent event) {
 }
 
 // A bus that cannot lose its connection has nothing to report.
+Status KvBus::PutAll(std::span<const KvPut> puts) {
+  Status first;
+  for (const KvPut& p : puts) {
+    Status st = Put(p.map, p.key, p.value);
+    if (first.ok() && !st.ok()) first = std::move(st);
+  }
+  return first;
+}
+
 Result<ListenerId> KvBus::AddConnectionListener(ConnectionCallback /*callback*/) {
   return ListenerId{0};
 }

@@ -145,12 +145,16 @@ void Client::Shutdown() {
     calls.swap(calls_);
     handlers_.clear();
   }
-  for (auto& [id, call] : calls) {
-    std::lock_guard<std::mutex> lock(call->mu);
-    call->done = true;
-    call->status = CancelledError("hazelcast client shut down");
-    call->cv.notify_all();
-  }
+  for (auto& [id, call] : calls) Complete(*call, CancelledError("hazelcast client shut down"));
+}
+
+void Client::Complete(Call& call, Status status, Message response) {
+  std::lock_guard<std::mutex> lock(call.batch->mu);
+  if (call.done) return;
+  call.done = true;
+  call.status = std::move(status);
+  call.response = std::move(response);
+  if (--call.batch->pending == 0) call.batch->cv.notify_all();
 }
 
 void Client::Wake() {
@@ -426,12 +430,36 @@ void Client::FlushLocked() {
 
 Result<Message> Client::Invoke(std::string request, const CallOptions& options,
                                int64_t* correlation_out) {
+  std::vector<std::string> one;
+  one.push_back(std::move(request));
+  DOLPHIN_ASSIGN_OR_RETURN(std::vector<Message> responses,
+                           InvokeBatch(std::move(one), options, correlation_out));
+  return std::move(responses.front());
+}
+
+Result<std::vector<Message>> Client::InvokeAll(std::vector<std::string> requests,
+                                               const CallOptions& options) {
+  if (requests.empty()) return std::vector<Message>();
+  if (options.on_event) {
+    return InvalidArgumentError(fmt::format("{}: InvokeAll takes no event handler", options.op));
+  }
+  return InvokeBatch(std::move(requests), options, nullptr);
+}
+
+Result<std::vector<Message>> Client::InvokeBatch(std::vector<std::string> requests,
+                                                 const CallOptions& options,
+                                                 int64_t* correlation_out) {
   const Duration timeout = config_.tuning.request_timeout;
   const MonoTime deadline = clock_.MonotonicNow() + timeout;
-  const int32_t request_type = RequestType(request);
+  const size_t n = requests.size();
+  std::vector<int32_t> request_types(n);
+  for (size_t i = 0; i < n; ++i) request_types[i] = RequestType(requests[i]);
+  std::vector<int64_t> ids(n);
+  std::vector<std::shared_ptr<Call>> calls(n);
+  std::string wire;  // several requests go out as one write
   while (true) {
-    auto call = std::make_shared<Call>();
-    int64_t id;
+    auto batch = std::make_shared<Batch>();
+    batch->pending = n;
     {
       std::unique_lock<std::mutex> lock(mu_);
       while (!connected_ && !stopping_) {
@@ -445,47 +473,64 @@ Result<Message> Client::Invoke(std::string request, const CallOptions& options,
       if (stopping_) {
         return CancelledError(fmt::format("{}: hazelcast client shut down", options.op));
       }
-      id = next_correlation_++;
-      SetCorrelationId(request, id);
-      calls_[id] = call;
-      if (options.on_event) handlers_[id] = std::make_shared<EventHandler>(options.on_event);
-      if (correlation_out != nullptr) *correlation_out = id;
-      Status s = WriteLocked(request);
+      wire.clear();
+      for (size_t i = 0; i < n; ++i) {
+        ids[i] = next_correlation_++;
+        SetCorrelationId(requests[i], ids[i]);
+        calls[i] = std::make_shared<Call>();
+        calls[i]->batch = batch;
+        calls_[ids[i]] = calls[i];
+        if (n > 1) wire += requests[i];
+      }
+      if (options.on_event) handlers_[ids[0]] = std::make_shared<EventHandler>(options.on_event);
+      if (correlation_out != nullptr) *correlation_out = ids[0];
+      Status s = WriteLocked(n > 1 ? std::string_view(wire) : std::string_view(requests[0]));
       if (!s.ok()) {
-        calls_.erase(id);
-        handlers_.erase(id);
+        for (int64_t id : ids) calls_.erase(id);
+        handlers_.erase(ids[0]);
         if (options.retryable) continue;
         return s.WithPrefix(options.op);
       }
     }
     bool done;
     {
-      std::unique_lock<std::mutex> lock(call->mu);
-      done = clock_.WaitUntil(deadline, lock, call->cv, [&] { return call->done; });
+      std::unique_lock<std::mutex> lock(batch->mu);
+      done = clock_.WaitUntil(deadline, lock, batch->cv, [&] { return batch->pending == 0; });
     }
     if (!done) {
       std::lock_guard<std::mutex> lock(mu_);
-      calls_.erase(id);
-      handlers_.erase(id);
+      for (int64_t id : ids) calls_.erase(id);
+      handlers_.erase(ids[0]);
       return DeadlineExceededError(fmt::format(
           "{}: no response from hazelcast member {} within {} ms", options.op, endpoint_.ToString(),
           std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()));
     }
-    if (!call->status.ok()) {
+    // Every call is done and written under batch->mu, which this thread took after.
+    bool resend = false;
+    for (const auto& call : calls) {
+      if (call->status.ok()) continue;
       if (options.retryable && call->status.code() == StatusCode::kUnavailable &&
           clock_.MonotonicNow() < deadline) {
-        continue;  // Connection lost while in flight; the request is safe to resend.
+        resend = true;  // Connection lost while in flight; the requests are safe to resend.
+        continue;
       }
       return call->status.WithPrefix(options.op);
     }
-    auto header = DecodeHeader(call->response);
-    if (!header.ok()) return header.status().WithPrefix(options.op);
-    if (header->type == kErrorResponse) return ErrorResponseToStatus(call->response, options.op);
-    if (header->type != request_type + 1) {
-      return CorruptionError(fmt::format("{}: response type {:#x} for request type {:#x}",
-                                         options.op, header->type, request_type));
+    if (resend) continue;  // Drop() already removed the handlers of the lost connection.
+    std::vector<Message> responses;
+    responses.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      Message& response = calls[i]->response;
+      auto header = DecodeHeader(response);
+      if (!header.ok()) return header.status().WithPrefix(options.op);
+      if (header->type == kErrorResponse) return ErrorResponseToStatus(response, options.op);
+      if (header->type != request_types[i] + 1) {
+        return CorruptionError(fmt::format("{}: response type {:#x} for request type {:#x}",
+                                           options.op, header->type, request_types[i]));
+      }
+      responses.push_back(std::move(response));
     }
-    return std::move(call->response);
+    return responses;
   }
 }
 
@@ -514,12 +559,7 @@ void Client::Drop(std::string_view reason) {
   if (disconnect_hook) disconnect_hook();
   const Status status =
       UnavailableError(fmt::format("connection to hazelcast member {} lost: {}", where, reason));
-  for (auto& [id, call] : calls) {
-    std::lock_guard<std::mutex> lock(call->mu);
-    call->done = true;
-    call->status = status;
-    call->cv.notify_all();
-  }
+  for (auto& [id, call] : calls) Complete(*call, status);
 }
 
 bool Client::Reconnect() {
@@ -600,10 +640,7 @@ void Client::Dispatch(Message msg) {
     call = std::move(it->second);
     calls_.erase(it);
   }
-  std::lock_guard<std::mutex> lock(call->mu);
-  call->done = true;
-  call->response = std::move(msg);
-  call->cv.notify_all();
+  Complete(*call, Status::Ok(), std::move(msg));
 }
 
 void Client::IoLoop() {

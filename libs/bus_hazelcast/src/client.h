@@ -74,6 +74,11 @@ class Client {
   // the request's type + 1 is Corruption. `correlation_out`, when set, receives the id used.
   Result<Message> Invoke(std::string request, const CallOptions& options,
                          int64_t* correlation_out = nullptr);
+  // Sends every request in one write and waits once for all the responses (one round trip,
+  // one wakeup of the caller): the responses in request order, or the first error (the other
+  // requests may have been applied). options.on_event must be empty.
+  Result<std::vector<Message>> InvokeAll(std::vector<std::string> requests,
+                                         const CallOptions& options);
   void RemoveEventHandler(int64_t correlation);
 
   // Runs on the worker thread after every successful reconnect (not after the first connect).
@@ -94,13 +99,24 @@ class Client {
   std::string cluster_id() const;
 
  private:
-  struct Call {
+  // The requests sent together by one Invoke/InvokeAll; its caller waits on `cv` until
+  // `pending` is 0 (notified once, by the last completion).
+  struct Batch {
     std::mutex mu;
     std::condition_variable cv;
-    bool done = false;
+    size_t pending = 0;  // guarded by mu
+  };
+  struct Call {
+    std::shared_ptr<Batch> batch;
+    bool done = false;  // these three guarded by batch->mu
     Status status;
     Message response;
   };
+  // Completes `call` (with `response` when status is OK) and wakes its caller when it was the
+  // batch's last.
+  static void Complete(Call& call, Status status, Message response = {});
+  Result<std::vector<Message>> InvokeBatch(std::vector<std::string> requests,
+                                           const CallOptions& options, int64_t* correlation_out);
   struct Connection {
     int fd = -1;
     Endpoint endpoint;

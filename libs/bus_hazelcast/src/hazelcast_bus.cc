@@ -119,6 +119,21 @@ Status HazelcastBus::Put(std::string_view map, std::string_view key, std::string
   return resp.status();
 }
 
+Status HazelcastBus::PutAll(std::span<const KvPut> puts) {
+  if (puts.size() == 1) return Put(puts[0].map, puts[0].key, puts[0].value);
+  std::vector<std::string> requests;
+  requests.reserve(puts.size());
+  std::string op = "hazelcast put";
+  for (const KvPut& p : puts) {
+    DOLPHIN_RETURN_IF_ERROR(NoEmptyMap(p.map, "put"));
+    DOLPHIN_RETURN_IF_ERROR(EnsureProxy(p.map));
+    KeyRef k = MakeKey(p.key);
+    requests.push_back(EncodeMapSet(p.map, k.data, EncodeStringData(p.value), k.partition));
+    op += fmt::format("{} {}[{}]", requests.size() == 1 ? "" : ",", p.map, p.key);
+  }
+  return client_->InvokeAll(std::move(requests), Call(false, op)).status();
+}
+
 Result<std::optional<std::string>> HazelcastBus::PutReturningOld(std::string_view map,
                                                                  std::string_view key,
                                                                  std::string_view value) {

@@ -45,6 +45,7 @@ class HazelcastBus final : public KvBus {
   ~HazelcastBus() override;
 
   Status Put(std::string_view map, std::string_view key, std::string_view value) override;
+  Status PutAll(std::span<const KvPut> puts) override;
   Result<std::optional<std::string>> Get(std::string_view map, std::string_view key) override;
   Result<bool> Remove(std::string_view map, std::string_view key) override;
   Result<std::vector<std::string>> Keys(std::string_view map) override;

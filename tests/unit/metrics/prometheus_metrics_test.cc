@@ -156,11 +156,14 @@ TEST_F(PrometheusMetricsTest, MeteredBusCountsOperationsAndListenerQueues) {
   ASSERT_OK(id);
   ASSERT_OK(bus->Put("M", "k", "2"));
   ASSERT_TRUE(testing::WaitFor([&] { return seen.load() == 2; }));  // SNAPSHOT + UPDATED
+  const std::vector<bus::KvPut> two{{"N", "a", "1"}, {"N", "b", "2"}};
+  ASSERT_OK(bus->PutAll(two));  // one batch, counted as its two puts
+  EXPECT_THAT(bus->Keys("N"), testing::IsOkAndHolds(::testing::ElementsAre("a", "b")));
   std::string text = metrics_->Exposition();
-  EXPECT_THAT(text, HasSubstr(R"(dolphin_bus_operations_total{op="put",result="ok"} 2)"));
+  EXPECT_THAT(text, HasSubstr(R"(dolphin_bus_operations_total{op="put",result="ok"} 4)"));
   EXPECT_THAT(text, HasSubstr(R"(dolphin_bus_operations_total{op="get",result="ok"} 2)"));
-  EXPECT_THAT(text, HasSubstr(R"(dolphin_bus_operations_total{op="keys",result="ok"} 1)"));
-  EXPECT_THAT(text, HasSubstr(R"(dolphin_bus_operation_seconds_count{op="put"} 2)"));
+  EXPECT_THAT(text, HasSubstr(R"(dolphin_bus_operations_total{op="keys",result="ok"} 2)"));
+  EXPECT_THAT(text, HasSubstr(R"(dolphin_bus_operation_seconds_count{op="put"} 4)"));
   EXPECT_THAT(text, HasSubstr("dolphin_bus_listeners 1"));
   EXPECT_THAT(text, HasSubstr(R"(dolphin_bus_listener_delivered_total{listener="trader.BLUE"} 2)"));
   EXPECT_THAT(text, HasSubstr(R"(dolphin_bus_listener_queue_depth{listener="trader.BLUE"} 0)"));

@@ -21,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -82,6 +83,13 @@ struct ListenerStats {
   uint64_t capacity = 0;   // the queue's capacity (ListenerOptions::queue_capacity, resolved)
 };
 
+// One write of KvBus::PutAll.
+struct KvPut {
+  std::string_view map;
+  std::string_view key;
+  std::string_view value;
+};
+
 class KvBus {
  public:
   virtual ~KvBus() = default;
@@ -90,6 +98,10 @@ class KvBus {
 
   // Sets `key` in `map` to `value` (creates the map on first use).
   virtual Status Put(std::string_view map, std::string_view key, std::string_view value) = 0;
+  // Every put, in order (a remote backend sends them together and waits once: one round
+  // trip). Returns the first error; the other puts may have been applied. The default calls
+  // Put for each.
+  virtual Status PutAll(std::span<const KvPut> puts);
   // The value, or std::nullopt when the key is absent.
   virtual Result<std::optional<std::string>> Get(std::string_view map, std::string_view key) = 0;
   // Removes `key`; returns whether it existed.

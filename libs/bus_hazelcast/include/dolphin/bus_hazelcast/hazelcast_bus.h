@@ -4,17 +4,17 @@
 //
 // Values are stored as Hazelcast strings (serializer type -11), keys too, so any Hazelcast
 // client reads them with json.loads(map.get(key)). Put is sent as the protocol's Set (no old
-// value shipped back). The client is unisocket: one connection to the first member of
-// BusOptions::members that answers, keyed requests carry the key's partition id, listeners
-// are cluster-wide. One I/O thread reads the connection; listener callbacks run on each
-// listener's own dispatch thread (ListenerQueue), never on the I/O thread or a writer's thread.
-// When the connection breaks, the client reconnects with capped exponential back-off (forever,
-// until the bus is destroyed), re-registers every listener and delivers a SNAPSHOT of every
-// listened key again. Requests issued while disconnected wait for the connection up to
-// request_timeout; a write in flight when the connection breaks fails with Unavailable (it is
-// never resent, since it may have been applied), a read is retried.
-// Thread-safety: every KvBus method is thread-safe (see kv_bus.h). Ownership: the bus owns its
-// threads and socket; destroying it stops them and every listener.
+// value shipped back); PutAll sends its Sets in one write and waits once for all the answers.
+// The client is unisocket: one connection to the first member of BusOptions::members that
+// answers, keyed requests carry the key's partition id, listeners are cluster-wide. One I/O thread
+// reads the connection; listener callbacks run on each listener's own dispatch thread
+// (ListenerQueue), never on the I/O thread or a writer's thread. When the connection breaks, the
+// client reconnects with capped exponential back-off (forever, until the bus is destroyed),
+// re-registers every listener and delivers a SNAPSHOT of every listened key again. Requests issued
+// while disconnected wait for the connection up to request_timeout; a write in flight when the
+// connection breaks fails with Unavailable (it is never resent, since it may have been applied), a
+// read is retried. Thread-safety: every KvBus method is thread-safe (see kv_bus.h). Ownership: the
+// bus owns its threads and socket; destroying it stops them and every listener.
 #pragma once
 
 #include <chrono>

@@ -84,6 +84,29 @@ TEST_P(BusContractTest, KeysAreSortedAndMapsAreSeparate) {
   EXPECT_THAT(*maps, ::testing::IsSupersetOf({map_, other}));
 }
 
+TEST_P(BusContractTest, PutAllWritesEveryPutInOrder) {
+  const std::string other = map_ + "_other";
+  EventRecorder rec;
+  auto id = bus_->AddKeyListener(map_, "seq", rec.Callback());
+  ASSERT_OK(id);
+  EXPECT_OK(bus_->PutAll({}));
+  const std::vector<bus::KvPut> puts{
+      {map_, "seq", "1"}, {other, "x", "{\"a\":1}"}, {map_, "seq", "2"}, {map_, "y", "3"}};
+  ASSERT_OK(bus_->PutAll(puts));
+  EXPECT_THAT(bus_->Get(map_, "seq"), IsOkAndHolds(std::optional<std::string>("2")));
+  EXPECT_THAT(bus_->Get(map_, "y"), IsOkAndHolds(std::optional<std::string>("3")));
+  EXPECT_THAT(bus_->Get(other, "x"), IsOkAndHolds(std::optional<std::string>("{\"a\":1}")));
+  ASSERT_TRUE(rec.WaitForEvent([](const BusEvent& e) { return e.value == "2"; }));
+  std::vector<std::string> seen;
+  for (const auto& e : rec.Events()) seen.push_back(e.value);
+  EXPECT_THAT(seen, ::testing::ElementsAre("1", "2"));
+  // A bad put is an error naming it; the batch's other puts may have been applied.
+  const std::vector<bus::KvPut> bad{{map_, "z", "4"}, {"", "k", "5"}};
+  Status st = bus_->PutAll(bad);
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << st.ToString();
+  EXPECT_THAT(st.message(), ::testing::HasSubstr("empty map name"));
+}
+
 TEST_P(BusContractTest, ValuesKeepArbitraryBytesOfText) {
   const std::string value = "{\"s\":\"caf\xc3\xa9 \\u0000 \\\"q\\\"\",\"n\":[1,2,3]}";
   ASSERT_OK(bus_->Put(map_, "k\xc3\xa9y with space", value));
