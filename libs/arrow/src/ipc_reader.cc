@@ -913,6 +913,10 @@ Result<Table> ReadIpc(std::span<const uint8_t> bytes, const ReaderOptions& optio
 Result<std::vector<uint8_t>> ReadFileBytes(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoError(path, errno);
+  return ReadOpenFile(fd, path);
+}
+
+Result<std::vector<uint8_t>> ReadOpenFile(int fd, const std::string& path) {
   struct stat st;
   if (::fstat(fd, &st) != 0) {
     const int err = errno;

@@ -544,6 +544,20 @@ class BridgeImpl final : public Bridge {
   }
 
   // ---- reading ----
+  // The inline read of a file that Stat() saw as a local regular file. It is opened without
+  // blocking and checked again on its descriptor: a path replaced in between by a FIFO or a
+  // link to another file system gives std::nullopt (the caller reads it on a timed thread).
+  std::optional<Result<std::vector<uint8_t>>> ReadLocalFile(const fs::path& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return Result<std::vector<uint8_t>>(ErrnoError(path.string(), errno));
+    struct stat st;
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_dev != *local_dev_) {
+      ::close(fd);
+      return std::nullopt;
+    }
+    return arrow::ReadOpenFile(fd, path.string());
+  }
+
   // Reads on a detachable thread so a hung mount blocks neither the loop nor shutdown.
   std::optional<Result<std::vector<uint8_t>>> ReadWithTimeout(const fs::path& path) {
     auto job = std::make_shared<ReadJob>();
@@ -616,10 +630,9 @@ class BridgeImpl final : public Bridge {
     if (hung_paths_.count(c.path) > 0) return;  // Retried when its hung read returns.
     // A regular file on scan_dir's local file system is read here (tens of microseconds from
     // the page cache); anything else (a network mount, a FIFO) on a thread with a timeout.
-    auto bytes =
-        sig->regular && local_dev_ && sig->dev == *local_dev_
-            ? std::optional<Result<std::vector<uint8_t>>>(arrow::ReadFileBytes(c.path.string()))
-            : ReadWithTimeout(c.path);
+    std::optional<Result<std::vector<uint8_t>>> bytes;
+    if (sig->regular && local_dev_ && sig->dev == *local_dev_) bytes = ReadLocalFile(c.path);
+    if (!bytes) bytes = ReadWithTimeout(c.path);
     if (!bytes) {
       env_.logger.Warn("bridge", "file read hung; will retry when it returns",
                        {{"file", file}, {"timeout", FormatDuration(options_.read_timeout)}});

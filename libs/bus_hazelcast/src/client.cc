@@ -521,12 +521,17 @@ Result<std::vector<Message>> Client::InvokeBatch(std::vector<std::string> reques
     responses.reserve(n);
     for (size_t i = 0; i < n; ++i) {
       Message& response = calls[i]->response;
+      // In a batch, the error names the request that failed.
+      auto what = [&] {
+        return n > 1 ? fmt::format("{} (request {} of {})", options.op, i + 1, n)
+                     : std::string(options.op);
+      };
       auto header = DecodeHeader(response);
-      if (!header.ok()) return header.status().WithPrefix(options.op);
-      if (header->type == kErrorResponse) return ErrorResponseToStatus(response, options.op);
+      if (!header.ok()) return header.status().WithPrefix(what());
+      if (header->type == kErrorResponse) return ErrorResponseToStatus(response, what());
       if (header->type != request_types[i] + 1) {
-        return CorruptionError(fmt::format("{}: response type {:#x} for request type {:#x}",
-                                           options.op, header->type, request_types[i]));
+        return CorruptionError(fmt::format("{}: response type {:#x} for request type {:#x}", what(),
+                                           header->type, request_types[i]));
       }
       responses.push_back(std::move(response));
     }

@@ -409,10 +409,14 @@ class TraderServiceImpl final : public TraderService {
     const std::string pnl_map = PnlMapName(o_.engine.color);
     std::string pnl_json;
     std::vector<bus::KvPut> puts{{state_map, kStateKey, state_json}};
+    Status st;
     if (engine_->has_last()) {
       Json pnl = engine_->PnlJson(now);
       if (keep_batch_fields) {
         auto old = bus_.Get(pnl_map, engine_->day().day);
+        // Unreadable: nothing is written (the record's batch fields must not be lost, and the
+        // bus just failed a request).
+        if (!old.ok()) st = old.status();
         if (old.ok() && old->has_value()) {
           auto j = ParseJson(**old, "pnl");
           if (j.ok() && j->is_object()) {
@@ -426,7 +430,7 @@ class TraderServiceImpl final : public TraderService {
       puts.push_back({pnl_map, engine_->day().day, pnl_json});
     }
     // One round trip for both (PutAll): a scan costs the trader one bus wait, not two.
-    Status st = bus_.PutAll(puts);
+    if (st.ok()) st = bus_.PutAll(puts);
     if (!st.ok()) {
       ++stats_.publish_failures;
       env_.logger.Warn(name_, "cannot publish state", {{"error", st.ToString()}});

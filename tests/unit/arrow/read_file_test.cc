@@ -1,6 +1,7 @@
 // arrow::ReadFileBytes: one read of the fstat size for a regular file, growth for anything
 // else, and errors that name the path.
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,20 +43,26 @@ TEST(ReadFileBytesTest, ReadsAFifoOfUnknownSizeToItsEnd) {
   testing::TempDir dir;
   const auto p = dir.path() / "fifo";
   ASSERT_EQ(::mkfifo(p.c_str(), 0600), 0);
-  const std::string bytes(150 * 1024, 'x');  // more than the first 64 KB buffer
-  std::thread writer([&] {
-    const int fd = ::open(p.c_str(), O_WRONLY);
-    ASSERT_GE(fd, 0);
-    size_t off = 0;
-    while (off < bytes.size()) {
-      const ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
-      ASSERT_GT(n, 0);
-      off += static_cast<size_t>(n);
-    }
-    ::close(fd);
-  });
-  auto got = ReadFileBytes(p.string());
-  writer.join();
+  // A reader that never reads keeps the FIFO open, so the write end opens at once (and so
+  // does ReadFileBytes' read end) and a write never raises SIGPIPE; writes wait at most 10 s.
+  const int keeper = ::open(p.c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(keeper, 0);
+  const int wfd = ::open(p.c_str(), O_WRONLY | O_NONBLOCK);
+  ASSERT_GE(wfd, 0);
+  Result<std::vector<uint8_t>> got = InternalError("not read");
+  std::thread reader([&] { got = ReadFileBytes(p.string()); });
+  const std::string bytes(150 * 1024, 'x');  // more than the pipe and the first 64 KB buffer
+  size_t off = 0;
+  while (off < bytes.size()) {
+    pollfd pfd{wfd, POLLOUT, 0};
+    if (::poll(&pfd, 1, 10000) != 1) break;
+    const ssize_t n = ::write(wfd, bytes.data() + off, bytes.size() - off);
+    if (n > 0) off += static_cast<size_t>(n);
+  }
+  ::close(wfd);  // the end of the data for the reader
+  reader.join();
+  ::close(keeper);
+  EXPECT_EQ(off, bytes.size());
   ASSERT_OK(got);
   EXPECT_EQ(got->size(), bytes.size());
 }

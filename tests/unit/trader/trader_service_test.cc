@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "dolphin/bus/in_memory_bus.h"
+#include "dolphin/testing/kv_bus_fakes.h"
 #include "dolphin/testing/testing.h"
 #include "dolphin/trader/backtest.h"
 #include "dolphin/trader/journal.h"
@@ -99,6 +100,29 @@ TEST_F(TraderServiceTest, PublishesStateAndPnlOnEveryScan) {
   EXPECT_TRUE(p.contains("equity_open"));
   // The heartbeat-facing health says what it does.
   EXPECT_THAT(t->Health().detail, HasSubstr("ACTIVE 2 scans"));
+}
+
+TEST_F(TraderServiceTest, FailedPublicationsAreCountedAndTradingGoesOn) {
+  // The trader writes through a fake whose puts fail; the test's scans go to the bus directly.
+  testing::FakeKvBus fake(*bus_);
+  auto t = NewTraderService(options_, fake, env_.env);
+  ASSERT_OK(t->Start());
+  fake.SetPutsFailing(true);
+  Send(*t, ScanJson(1, -0.03, 60000));  // enters short; state and PnL cannot be written
+  TraderStats s = t->Stats();
+  EXPECT_EQ(s.processed, 1);
+  EXPECT_EQ(s.intents, 1);
+  EXPECT_GE(s.publish_failures, 1);
+  EXPECT_TRUE(env_.logger.Contains("cannot publish state"));
+  EXPECT_NE(State()["scan_number"], 1);
+  fake.SetPutsFailing(false);
+  Send(*t, ScanJson(2, -0.01, 60000));
+  EXPECT_EQ(State()["scan_number"], 2);  // state and PnL, written together again
+  auto pnl = bus_->Get("DOLPHIN_PNL_BLUE", FormatUtcDate(env_.clock.Now()));
+  ASSERT_OK(pnl);
+  ASSERT_TRUE(*pnl);
+  EXPECT_EQ(ParseJson(**pnl).value()["trades"], 1);
+  t->Stop();
 }
 
 TEST_F(TraderServiceTest, DuplicatesAreSkippedAndGapsJournaled) {

@@ -39,7 +39,11 @@ Result<Table> ReadIpc(std::shared_ptr<const std::vector<uint8_t>> bytes,
 // Reads the file at `path` and decodes it. IoError when the file cannot be read.
 Result<Table> ReadIpcFile(const std::string& path, const ReaderOptions& options = {});
 
-// Reads a whole file into memory (IoError naming the path on failure).
+// Reads a whole file into memory (IoError naming the path on failure): one read of the fstat
+// size for a regular file; anything else (a FIFO) is read to its end.
 Result<std::vector<uint8_t>> ReadFileBytes(const std::string& path);
+// The same from a descriptor the caller opened (and checked with fstat); closes `fd`. `path`
+// names the file in errors.
+Result<std::vector<uint8_t>> ReadOpenFile(int fd, const std::string& path);
 
 }  // namespace dolphin::arrow

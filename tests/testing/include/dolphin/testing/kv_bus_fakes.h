@@ -1,7 +1,8 @@
 // KvBus test doubles (STYLE section I):
 //
 // MockKvBus: a gmock mock of every KvBus method (use StrictMock by default, NiceMock when the
-// bus is not what the test is about).
+// bus is not what the test is about). PutAll keeps KvBus's default (one Put per entry), so
+// expectations on Put cover it; FakeKvBus's put failures apply to it the same way.
 //
 // FakeKvBus: a working in-memory KvBus (its own InMemoryBus, or a wrapper around a bus the test
 // keeps reading directly) with failure injection for puts, and connection events the test
