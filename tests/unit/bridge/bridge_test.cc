@@ -12,6 +12,7 @@
 
 #include <fstream>
 #include <mutex>
+#include <sstream>
 
 #include "dolphin/arrow/ipc_writer.h"
 #include "dolphin/bus/in_memory_bus.h"
@@ -362,6 +363,49 @@ TEST_F(BridgeTest, EpochSurvivesABridgeRestart) {
   WriteScan({.number = 2, .ts_micros = kBaseMicros + 1000000});
   ASSERT_TRUE(WaitForScan(2));
   EXPECT_EQ((*Latest())["epoch"], kBaseMicros);
+}
+
+// The state file is a fixed-size record rewritten in place (the same inode) after the run's
+// first save, and written whole again when someone replaced it meanwhile.
+TEST_F(BridgeTest, StateFileIsRewrittenInPlaceAndWholeAgainWhenReplaced) {
+  auto inode = [&]() -> int64_t {
+    struct stat st;
+    return ::stat(options_.state_file.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_ino) : -1;
+  };
+  auto saved = [&] {
+    std::ifstream in(options_.state_file);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  StartBridge();
+  WriteScan({.number = 1, .ts_micros = kBaseMicros});
+  ASSERT_TRUE(WaitForScan(1));
+  const int64_t first = inode();  // the epoch, written before the first put
+  ASSERT_GT(first, 0);
+  WriteScan({.number = 2, .ts_micros = kBaseMicros + 1000000});
+  ASSERT_TRUE(WaitForScan(2));
+  StopBridge();  // saves the newest number
+  EXPECT_EQ(inode(), first);
+  std::string text = saved();
+  EXPECT_EQ(text.size(), 256u);
+  EXPECT_EQ(text.back(), '\n');
+  Json j = Json::parse(text);
+  EXPECT_EQ(j["last_scan_number"], 2);
+  EXPECT_EQ(j["epoch"], kBaseMicros);
+
+  // Replaced while the bridge runs (a new inode at the path): the next save writes it whole.
+  StartBridge();
+  ASSERT_TRUE(WaitForScan(2, /*republished=*/true));
+  WriteScan({.number = 3, .ts_micros = kBaseMicros + 2000000});
+  ASSERT_TRUE(WaitForScan(3));
+  const fs::path other = dir_.path() / "other.json";
+  std::ofstream(other) << R"({"epoch":1,"last_scan_number":0})";
+  fs::rename(other, options_.state_file);
+  StopBridge();
+  j = Json::parse(saved());
+  EXPECT_EQ(j["last_scan_number"], 3);
+  EXPECT_EQ(j["epoch"], kBaseMicros);
 }
 
 // Outside data (issue 10): a state file whose field has the wrong type is logged, naming the
