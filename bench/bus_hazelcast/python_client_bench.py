@@ -6,34 +6,21 @@ docs/architecture.md §10 format.
 """
 import argparse
 import json
-import math
 import os
+import sys
 import threading
 import time
 
 import hazelcast
 
-
-def pct(samples, p):
-    s = sorted(samples)
-    rank = max(1, math.ceil(p / 100.0 * len(s)))
-    return s[min(rank, len(s)) - 1]
-
-
-def results_path():
-    if os.environ.get("DOLPHIN_BENCH_OUT"):
-        return os.environ["DOLPHIN_BENCH_OUT"]
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    return os.path.join(root, "bench", "results", "results.jsonl")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "common"))
+import bench_results  # noqa: E402  (bench/common)
+from bench_results import pct  # noqa: E402
 
 
 def append(record):
-    line = json.dumps(record)
-    path = results_path()
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "a") as f:
-        f.write(line + "\n")
-    print(line, flush=True)
+    bench_results.append(record, echo=True)
 
 
 def emit(name, samples_us, floor_p99):

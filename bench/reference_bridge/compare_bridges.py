@@ -28,7 +28,6 @@ A figure, not a test: exits 0 whether dolphin is faster or not; non-zero only wh
 import argparse
 import datetime
 import json
-import math
 import os
 import random
 import shutil
@@ -42,21 +41,8 @@ import time
 import hazelcast
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-
-
-def pct(samples, p):
-    s = sorted(samples)
-    rank = max(1, math.ceil(p / 100.0 * len(s)))
-    return s[min(rank, len(s)) - 1]
-
-
-def append(record):
-    path = os.environ.get("DOLPHIN_BENCH_OUT") or os.path.join(ROOT, "bench", "results",
-                                                                 "results.jsonl")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "a") as f:
-        f.write(json.dumps(record) + "\n")
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "common"))
+from bench_results import append, pct  # noqa: E402  (bench/common)
 
 
 def cpu_seconds(pid):
