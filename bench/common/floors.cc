@@ -146,4 +146,20 @@ Histogram TcpFloor(int n, double gap_ms, double unit_ns, double* cpu_ns) {
   return h;
 }
 
+Histogram CpuOfStep(const std::function<void()>& step, int n, double gap_ms, double unit_ns) {
+  for (int i = 0; i < n / 10; ++i) step();
+  Histogram h;
+  h.Reserve(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    if (gap_ms > 0) {
+      std::this_thread::sleep_for(  // determinism-ok: benchmark pacing
+          std::chrono::microseconds(static_cast<int64_t>(gap_ms * 1000)));
+    }
+    const int64_t cpu0 = ThreadCpuNs();
+    step();
+    h.Add(static_cast<double>(ThreadCpuNs() - cpu0) / unit_ns);
+  }
+  return h;
+}
+
 }  // namespace dolphin::bench

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 
 #include "histogram.h"
 
@@ -21,5 +22,12 @@ Histogram InotifyFloor(const std::filesystem::path& dir, int n, double gap_ms = 
 // `cpu_ns`, when set, receives the echo server thread's CPU time per request (ns): one wake,
 // a 1 KB recv and a 1 KB send.
 Histogram TcpFloor(int n, double gap_ms = 0, double unit_ns = 1, double* cpu_ns = nullptr);
+
+// The thread CPU time (CLOCK_THREAD_CPUTIME_ID) of `step`, n samples after n / 10 warm-up calls,
+// idling gap_ms before each sample when gap_ms > 0; values in ns / unit_ns. The same code costs
+// this VM several times more after an idle gap than back to back (its caches and branch
+// predictors are shared with the host's other guests): the "cold" cost of a scan's fixed work.
+Histogram CpuOfStep(const std::function<void()>& step, int n, double gap_ms = 0,
+                    double unit_ns = 1);
 
 }  // namespace dolphin::bench
