@@ -151,10 +151,7 @@ Histogram CpuOfStep(const std::function<void()>& step, int n, double gap_ms, dou
   Histogram h;
   h.Reserve(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
-    if (gap_ms > 0) {
-      std::this_thread::sleep_for(  // determinism-ok: benchmark pacing
-          std::chrono::microseconds(static_cast<int64_t>(gap_ms * 1000)));
-    }
+    Pause(gap_ms);
     const int64_t cpu0 = ThreadCpuNs();
     step();
     h.Add(static_cast<double>(ThreadCpuNs() - cpu0) / unit_ns);

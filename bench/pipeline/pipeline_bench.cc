@@ -28,9 +28,9 @@
 //    put's answer cannot spend less;
 //  - the compute floor of the same run: the thread CPU of the bridge's fixed work on one scan
 //    (read the file, DecodeScan, BuildScanJson) back to back, idling gap_ms before each, and
-//    idling the --rate period before each; CPU per scan is reported beside 2 wake steps plus
-//    the compute floor at the run's own pacing (this VM runs the same code 3-4 x slower after
-//    an idle gap than back to back: docs/performance.md);
+//    idling the --rate period before each; the bridge's CPU per scan is reported beside 2 wake
+//    steps (paced gap_ms) plus the mean compute floor at the run's own pacing (this VM runs the
+//    same code 3-4 x slower after an idle gap than back to back: docs/performance.md);
 //  - breakdown: after each decision (outside the timed part) the bench reads
 //    DOLPHIN_FEATURES["latest_eigen_scan"] and splits the latency at its bridge_ts (the bridge's
 //    wall clock after reading and decoding the file (columns already JSON), before the state
@@ -645,6 +645,48 @@ int main(int argc, char** argv) {
     if (!id.ok()) Die("probe listener: " + id.status().ToString());
   }
 
+  // The compute floor: what the bridge's fixed work on one scan (read the file, decode it,
+  // build its JSON: arrow::ReadFileBytes, contract::DecodeScan, BuildScanJson) costs this
+  // thread in CPU back to back, idling gap_ms before each, and idling the --rate period before
+  // each (20 x rate samples, at least 10 and at most 300: about 20 s at 0.5 to 15 scans/s,
+  // 10 periods below). On this VM the same code costs several times more after an
+  // idle gap than back to back, so a service's CPU per scan is compared with the compute floor
+  // of its own pacing.
+  const fs::path decode_file = root / "decode_floor.arrow";
+  std::ofstream(decode_file, std::ios::binary) << scans.front().bytes;
+  size_t decode_json_bytes = 0;
+  auto decode_step = [&] {
+    auto bytes = dolphin::arrow::ReadFileBytes(decode_file.string());
+    if (!bytes.ok()) Die("compute floor: " + bytes.status().ToString());
+    auto scan = dolphin::contract::DecodeScan(*bytes);
+    if (!scan.ok()) Die("compute floor: " + scan.status().ToString());
+    dolphin::contract::PublishFields f;
+    f.file = decode_file.filename().string();
+    decode_json_bytes = dolphin::contract::BuildScanJson(*scan, f).size();
+  };
+  const Histogram decode_hot = dolphin::bench::CpuOfStep(decode_step, 2000);
+  Histogram decode_paced, decode_rate;
+  if (gap_ms > 0) decode_paced = dolphin::bench::CpuOfStep(decode_step, paced_n, gap_ms);
+  if (rate > 0) {
+    decode_rate = dolphin::bench::CpuOfStep(
+        decode_step, std::clamp(static_cast<int>(20 * rate), 10, 300), 1000 / rate);
+  }
+  dolphin::bench::Append(dolphin::bench::FromHistogram(
+      "pipeline.cpu_floor.decode_json.back_to_back", "us", decode_hot, 1e-3));
+  if (gap_ms > 0) {
+    dolphin::bench::Append(dolphin::bench::FromHistogram(
+        fmt::format("pipeline.cpu_floor.decode_json.paced_{:g}ms", gap_ms), "us", decode_paced,
+        1e-3));
+  }
+  if (rate > 0) {
+    dolphin::bench::Append(dolphin::bench::FromHistogram(
+        fmt::format("pipeline.cpu_floor.decode_json.rate_{:g}", rate), "us", decode_rate, 1e-3));
+  }
+  // The floor of the bridge's CPU per scan: the 2 wake steps (paced gap_ms) and the mean compute
+  // floor at this run's own pacing (means, as CPU per scan is one).
+  const Histogram& decode_own = rate > 0 ? decode_rate : gap_ms > 0 ? decode_paced : decode_hot;
+  const double work_floor_us = cpu_floor_us + decode_own.Mean() / 1e3;
+
   std::vector<ModeResult> results;
   for (const std::string& mode : modes) {
     {
@@ -682,6 +724,12 @@ int main(int argc, char** argv) {
                  cpu_floor_us > 0 ? std::optional<double>(cpu_floor_us) : std::nullopt,
                  cpu_floor_us > 0 ? std::optional<double>(v / cpu_floor_us) : std::nullopt});
     }
+    // The bridge's CPU per scan against its wake steps + compute floor at this pacing.
+    dolphin::bench::Append(
+        Record{fmt::format("pipeline.hazelcast.{}cpu_per_scan_vs_work_floor.bridge.sync_{}",
+                           variant, mode),
+               "us", r.latency.count(), r.cpu_bridge_us, std::nullopt, std::nullopt, work_floor_us,
+               r.cpu_bridge_us / work_floor_us});
     for (auto [who, v] :
          {std::pair{"bridge", r.rss_bridge_mb}, std::pair{"trader", r.rss_trader_mb}}) {
       dolphin::bench::Append(
@@ -689,46 +737,6 @@ int main(int argc, char** argv) {
                  std::nullopt, std::nullopt, std::nullopt, std::nullopt});
     }
   }
-
-  // The compute floor: what the bridge's fixed work on one scan (read the file, decode it,
-  // build its JSON: arrow::ReadFileBytes, contract::DecodeScan, BuildScanJson) costs this
-  // thread in CPU back to back, idling gap_ms before each, and idling the --rate period before
-  // each (at most ~20 s of samples). On this VM the same code costs several times more after an
-  // idle gap than back to back, so a service's CPU per scan is compared with the compute floor
-  // of its own pacing.
-  const fs::path decode_file = root / "decode_floor.arrow";
-  std::ofstream(decode_file, std::ios::binary) << scans.front().bytes;
-  size_t decode_json_bytes = 0;
-  auto decode_step = [&] {
-    auto bytes = dolphin::arrow::ReadFileBytes(decode_file.string());
-    if (!bytes.ok()) Die("compute floor: " + bytes.status().ToString());
-    auto scan = dolphin::contract::DecodeScan(*bytes);
-    if (!scan.ok()) Die("compute floor: " + scan.status().ToString());
-    dolphin::contract::PublishFields f;
-    f.file = decode_file.filename().string();
-    decode_json_bytes = dolphin::contract::BuildScanJson(*scan, f).size();
-  };
-  const Histogram decode_hot = dolphin::bench::CpuOfStep(decode_step, 2000);
-  Histogram decode_paced, decode_rate;
-  if (gap_ms > 0) decode_paced = dolphin::bench::CpuOfStep(decode_step, paced_n, gap_ms);
-  if (rate > 0) {
-    decode_rate = dolphin::bench::CpuOfStep(
-        decode_step, std::clamp(static_cast<int>(20 * rate), 10, 300), 1000 / rate);
-  }
-  dolphin::bench::Append(dolphin::bench::FromHistogram(
-      "pipeline.cpu_floor.decode_json.back_to_back", "us", decode_hot, 1e-3));
-  if (gap_ms > 0) {
-    dolphin::bench::Append(dolphin::bench::FromHistogram(
-        fmt::format("pipeline.cpu_floor.decode_json.paced_{:g}ms", gap_ms), "us", decode_paced,
-        1e-3));
-  }
-  if (rate > 0) {
-    dolphin::bench::Append(dolphin::bench::FromHistogram(
-        fmt::format("pipeline.cpu_floor.decode_json.rate_{:g}", rate), "us", decode_rate, 1e-3));
-  }
-  // The floor of a scan's CPU at this run's pacing: the 2 wake steps and the compute floor.
-  const Histogram& decode_own = rate > 0 ? decode_rate : gap_ms > 0 ? decode_paced : decode_hot;
-  const double work_floor_us = cpu_floor_us + decode_own.Percentile(50) / 1e3;
 
   // After the pipeline (so it does not warm the member for it): the bus hop alone, a put of the
   // real scan JSON on one connection -> key listener callback on another.
@@ -841,10 +849,10 @@ int main(int argc, char** argv) {
                 p99_ok ? "ok" : "MISSED", p99 / floor_p99);
     std::printf(
         "  cpu per scan (schedstat) at %.1f scans/s: bridge %.0f us (sys %.0f), trader %.0f us "
-        "(sys %.0f); cpu floor %.0f us (2 wake steps); with the compute floor at this pacing %.0f us "
-        "(bridge %.1f x)\n",
+        "(sys %.0f); cpu floor %.0f us (2 wake steps, %g ms idle); with the mean compute floor at "
+        "this pacing %.0f us (bridge %.1f x)\n",
         r.rate, r.cpu_bridge_us, r.sys_bridge_us, r.cpu_trader_us, r.sys_trader_us, cpu_floor_us,
-        work_floor_us, r.cpu_bridge_us / work_floor_us);
+        gap_ms, work_floor_us, r.cpu_bridge_us / work_floor_us);
     std::printf(
         "  resident memory at the end (peak): bridge %.1f MB (%.1f), trader %.1f MB (%.1f)\n",
         r.rss_bridge_mb, r.hwm_bridge_mb, r.rss_trader_mb, r.hwm_trader_mb);
