@@ -913,16 +913,16 @@ Result<Table> ReadIpc(std::span<const uint8_t> bytes, const ReaderOptions& optio
 Result<std::vector<uint8_t>> ReadFileBytes(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoError(path, errno);
-  return ReadOpenFile(fd, path);
-}
-
-Result<std::vector<uint8_t>> ReadOpenFile(int fd, const std::string& path) {
   struct stat st;
   if (::fstat(fd, &st) != 0) {
     const int err = errno;
     ::close(fd);
     return ErrnoError(path, err);
   }
+  return ReadOpenFile(fd, st, path);
+}
+
+Result<std::vector<uint8_t>> ReadOpenFile(int fd, const struct stat& st, const std::string& path) {
   // One read of the size fstat gave (plus a byte to see the end) for a regular file; a file
   // that grows while read, or one without a size (a FIFO), grows the buffer.
   std::vector<uint8_t> out(S_ISREG(st.st_mode) ? static_cast<size_t>(st.st_size) + 1 : 65536);

@@ -586,7 +586,7 @@ class BridgeImpl final : public Bridge {
       ::close(fd);
       return std::nullopt;
     }
-    return arrow::ReadOpenFile(fd, path.string());
+    return arrow::ReadOpenFile(fd, st, path.string());
   }
 
   // Reads on a detachable thread so a hung mount blocks neither the loop nor shutdown.

@@ -9,6 +9,8 @@
 // Thread-safety: the functions are reentrant; the returned Table is immutable.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <span>
 #include <string>
@@ -42,8 +44,8 @@ Result<Table> ReadIpcFile(const std::string& path, const ReaderOptions& options 
 // Reads a whole file into memory (IoError naming the path on failure): one read of the fstat
 // size for a regular file; anything else (a FIFO) is read to its end.
 Result<std::vector<uint8_t>> ReadFileBytes(const std::string& path);
-// The same from a descriptor the caller opened (and checked with fstat); closes `fd`. `path`
-// names the file in errors.
-Result<std::vector<uint8_t>> ReadOpenFile(int fd, const std::string& path);
+// The same from a descriptor the caller opened, with the caller's fstat of it (`st`: its type
+// and size, so the read needs no second fstat); closes `fd`. `path` names the file in errors.
+Result<std::vector<uint8_t>> ReadOpenFile(int fd, const struct stat& st, const std::string& path);
 
 }  // namespace dolphin::arrow
